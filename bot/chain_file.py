@@ -1,0 +1,133 @@
+"""Chain files, `tickets/<chain>.yml`: the tickets of one chain, in order, kept in the repository."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from bot.errors import ChainError, Problem, TicketError
+from bot.ordering import work_order
+from bot.tickets import Ticket
+from bot.yaml_source import YamlDoc, read_yaml, validation_problems
+
+KEY_RE = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+
+class TicketEntry(Ticket):
+    """One ticket as written in a chain file: a key and a title are required, the chain is the file's."""
+
+    key: str = Field(pattern=KEY_RE)
+    title: str
+    chain: None = Field(default=None, exclude=True)
+
+
+class ChainFileModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    chain: str | None = Field(default=None, pattern=KEY_RE)
+    description: str | None = None
+    tickets: list[TicketEntry] = Field(min_length=1)
+
+
+class ChainFile(BaseModel):
+    """A parsed chain file: its name, description and tickets in file order."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    path: str
+    description: str | None
+    tickets: list[Ticket]
+
+
+def parse_chain_doc(doc: YamlDoc, default_name: str) -> tuple[ChainFile | None, list[Problem]]:
+    if not isinstance(doc.data, dict):
+        return None, [Problem("error", "(top)", "must be a mapping with `tickets:`", doc.source, 1)]
+    try:
+        model = ChainFileModel.model_validate(doc.data)
+    except ValidationError as exc:
+        return None, validation_problems(exc, doc, ChainFileModel)
+    name = model.chain or default_name
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(model.tickets):
+        if entry.key in seen:
+            problems.append(
+                Problem(
+                    "error",
+                    f"tickets[{i}].key",
+                    f"`{entry.key}` is used twice (also tickets[{seen[entry.key]}]); keys are unique",
+                    doc.source,
+                    doc.line(("tickets", i, "key")),
+                )
+            )
+        seen.setdefault(entry.key, i)
+    for i, entry in enumerate(model.tickets):
+        for j, dep in enumerate(entry.depends_on):
+            if dep not in seen:
+                problems.append(
+                    Problem(
+                        "error",
+                        f"tickets[{i}].depends_on",
+                        f"`{dep}` is not a ticket key in this file",
+                        doc.source,
+                        doc.line(("tickets", i, "depends_on", j)),
+                    )
+                )
+            elif dep == entry.key:
+                problems.append(
+                    Problem(
+                        "error",
+                        f"tickets[{i}].depends_on",
+                        f"`{dep}` depends on itself",
+                        doc.source,
+                        doc.line(("tickets", i, "depends_on", j)),
+                    )
+                )
+    if not problems:
+        try:
+            work_order(model.tickets)
+        except ChainError as exc:
+            problems.append(
+                Problem("error", "depends_on", str(exc), doc.source, doc.line(("tickets",)))
+            )
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    tickets = [
+        Ticket.model_validate({**entry.model_dump(), "chain": name}) for entry in model.tickets
+    ]
+    return ChainFile(name=name, path=doc.source, description=model.description, tickets=tickets), []
+
+
+def parse_chain_file(path: Path) -> tuple[ChainFile | None, list[Problem]]:
+    doc, problems = read_yaml(path)
+    if doc is None:
+        return None, problems
+    return parse_chain_doc(doc, path.stem)
+
+
+def load_chain_file(path: Path) -> ChainFile:
+    chain, problems = parse_chain_file(path)
+    if chain is None:
+        raise TicketError(problems)
+    return chain
+
+
+def load_chain_dir(directory: Path) -> list[ChainFile]:
+    """Every chain file in `directory` (`*.yml` and `*.yaml`), sorted by name; all errors at once."""
+    chains: list[ChainFile] = []
+    problems: list[Problem] = []
+    for path in sorted([*directory.glob("*.yml"), *directory.glob("*.yaml")]):
+        chain, found = parse_chain_file(path)
+        problems += found
+        if chain is not None:
+            chains.append(chain)
+    names = [c.name for c in chains]
+    for name in {n for n in names if names.count(n) > 1}:
+        problems.append(
+            Problem("error", "chain", f"`{name}` is defined by two files", str(directory))
+        )
+    if any(p.severity == "error" for p in problems):
+        raise TicketError(problems)
+    return chains

@@ -1,0 +1,125 @@
+"""YAML as users write it: the data, plus the line of every key, so that an error can say where."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from bot.errors import Problem
+
+Loc = tuple[int | str, ...]
+
+# The C loader is much faster; PyYAML built without libyaml has only the pure-Python one.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass
+class YamlDoc:
+    data: Any
+    source: str
+    lines: dict[Loc, int] = field(default_factory=dict)
+
+    def line(self, loc: Loc) -> int | None:
+        """The line of `loc`, or of its nearest parent that has one."""
+        while loc:
+            if loc in self.lines:
+                return self.lines[loc]
+            loc = loc[:-1]
+        return self.lines.get((), None)
+
+
+def _index(node: yaml.Node, loc: Loc, lines: dict[Loc, int]) -> None:
+    lines[loc] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            name = key.value if isinstance(key, yaml.ScalarNode) else str(key.start_mark.line)
+            _index(value, (*loc, name), lines)
+            lines[(*loc, name)] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index(item, (*loc, i), lines)
+
+
+def parse_yaml(text: str, source: str) -> tuple[YamlDoc | None, list[Problem]]:
+    """Parse one YAML document. Invalid YAML is a problem with its line, never an exception."""
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a safe loader
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        what = f"{exc.problem} {exc.context or ''}".strip() if exc.problem else str(exc)
+        return None, [Problem("error", "yaml", f"invalid YAML: {what}", source, line)]
+    except yaml.YAMLError as exc:
+        return None, [Problem("error", "yaml", f"invalid YAML: {exc}", source)]
+    lines: dict[Loc, int] = {}
+    if node is not None:
+        _index(node, (), lines)
+    return YamlDoc(data, source, lines), []
+
+
+def read_yaml(path: Path) -> tuple[YamlDoc | None, list[Problem]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem("error", "file", f"cannot read: {exc}", str(path))]
+    return parse_yaml(text, str(path))
+
+
+def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
+    """The model class that holds the last key of `loc`, walking fields, lists and dicts."""
+    current: Any = model
+    for part in loc:
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            if not isinstance(part, str) or part not in current.model_fields:
+                return None
+            current = current.model_fields[part].annotation
+        while True:
+            origin = typing.get_origin(current)
+            if origin in (typing.Union, types.UnionType):
+                models = [a for a in typing.get_args(current) if isinstance(a, type)]
+                models = [a for a in models if issubclass(a, BaseModel)]
+                current = models[0] if models else None
+            elif origin in (list, dict):
+                if isinstance(part, str) and origin is list:
+                    break
+                current = typing.get_args(current)[-1]
+                break
+            else:
+                break
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _dotted(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out or "(top)"
+
+
+def validation_problems(
+    exc: ValidationError, doc: YamlDoc, model: type[BaseModel], prefix: Loc = ()
+) -> list[Problem]:
+    """Turn pydantic's errors into problems that name the key path, the line and the near miss."""
+    problems = []
+    for err in exc.errors():
+        loc: Loc = (*prefix, *err["loc"])
+        message = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            holder = _model_at(model, err["loc"][:-1])
+            known = list(holder.model_fields) if holder else []
+            near = difflib.get_close_matches(str(loc[-1]), known, n=1)
+            message = "unknown key" + (f"; did you mean `{near[0]}`?" if near else "")
+            if known and not near:
+                message += f" (known: {', '.join(known)})"
+        elif err["type"] == "missing":
+            message = "is required"
+        problems.append(Problem("error", _dotted(loc), message, doc.source, doc.line(loc)))
+    return problems
