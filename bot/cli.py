@@ -118,3 +118,118 @@ def _read_text(path: Path) -> str:
 
 def main() -> None:
     cli(prog_name="baton")
+
+
+def _console_notifier() -> Any:
+    from bot.notify.console import ConsoleNotifier
+
+    return ConsoleNotifier()
+
+
+def _print_outcome(run: Any) -> int:
+    """The chains' tables on stdout; exit 1 when any ticket is blocked or skipped."""
+    from rich.console import Console
+
+    from bot.notify.console import chain_table
+
+    console = Console(highlight=False)
+    code = 0
+    for state in run.chains:
+        console.print(chain_table(state))
+        if state.finished:
+            console.print(f"report: {run.report(state)}")
+        if state.outcome == "blocked":
+            code = 1
+        elif state.outcome == "running":
+            console.print(f"chain {state.name} is not finished; run baton again to continue")
+    return code
+
+
+@cli.command("run")
+@click.option(
+    "--local",
+    "local",
+    is_flag=True,
+    help="Run on a local git repository (the default without GitHub).",
+)
+@click.option(
+    "--repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(),
+    show_default=True,
+    help="The repository (local mode).",
+)
+@click.option("--chain", help="Run only this chain.")
+@click.option("--dry-run", is_flag=True, help="Print what would be done now, change nothing.")
+@click.option(
+    "--max-minutes",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Start no new action after this long.",
+)
+def run_command(
+    local: bool, repo: Path, chain: str | None, dry_run: bool, max_minutes: float | None
+) -> None:
+    """Reconcile: work every chain's next steps until nothing is left to do now."""
+    import os
+
+    from bot.local import run_local
+
+    if not local and os.environ.get("GITHUB_REPOSITORY"):
+        raise BatonError(
+            "GitHub mode is not available in this version of baton",
+            hint="pass --local to work on the checked-out repository",
+        )
+    crash = os.environ.get("BATON_CRASH_AFTER_ACTIONS")  # fault injection for crash tests
+    result = run_local(
+        repo,
+        _console_notifier(),
+        chain=chain,
+        dry_run=dry_run,
+        max_minutes=max_minutes,
+        crash_after=int(crash) if crash else None,
+    )
+    if dry_run:
+        for name, actions in result.planned.items():
+            click.echo(f"{name}: " + ("; ".join(a.describe() for a in actions) or "nothing to do"))
+        return
+    sys.exit(_print_outcome(result))
+
+
+@cli.command("status")
+@click.option(
+    "--repo", type=click.Path(file_okay=False, path_type=Path), default=Path(), show_default=True
+)
+@click.option("--json", "as_json", is_flag=True, help="The state as JSON (the status.json schema).")
+def status_command(repo: Path, as_json: bool) -> None:
+    """Print every chain's state from the store."""
+    from rich.console import Console
+
+    from bot.knowledge import status_json
+    from bot.local import load_state
+    from bot.notify.console import chain_table
+    from bot.workspace import Git
+
+    data = load_state(Git.open(repo).root)
+    if as_json:
+        click.echo(json.dumps(status_json(data), indent=2))
+        return
+    if not data.chains:
+        click.echo("no chains have run here yet")
+        return
+    console = Console(highlight=False)
+    for state in data.chains.values():
+        console.print(chain_table(state))
+
+
+@cli.command("demo")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to create the demo repository (default: a new temporary directory).",
+)
+def demo_command(directory: Path | None) -> None:
+    """Run a whole chain offline on a small API project, with a scripted stand-in agent."""
+    from bot.demo import run_demo
+
+    sys.exit(_print_outcome(run_demo(directory, _console_notifier())))

@@ -1,0 +1,1 @@
+"""Agent backends behind one port (`bot.agents.base.Agent`)."""

@@ -1,0 +1,184 @@
+"""The chain's decisions, pure: what to do next given the state, and how a result moves a ticket.
+
+No I/O here. The dispatcher observes, calls `plan`, performs the first action through the ports,
+applies its result with the functions below, saves, and asks again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.state import (
+    IN_FLIGHT,
+    TERMINAL,
+    AgentResult,
+    AttemptKind,
+    ChainState,
+    TicketState,
+    TicketStatus,
+    Validation,
+)
+from bot.tickets import Ticket
+
+MAX_TRIES = 3  # sends of one prompt when Baton itself keeps being interrupted
+
+
+@dataclass(frozen=True)
+class Policy:
+    max_corrections: int = 2
+
+
+@dataclass(frozen=True)
+class Prepare:
+    """Create the chain's branch from the base and record the first checkpoint."""
+
+    kind: Literal["prepare"] = "prepare"
+
+    def describe(self) -> str:
+        return "prepare the chain's branch"
+
+
+@dataclass(frozen=True)
+class SendPrompt:
+    ticket: str
+    prompt: AttemptKind
+    retry: bool = False  # the previous send of this prompt was interrupted
+    kind: Literal["send"] = "send"
+
+    def describe(self) -> str:
+        again = " again (interrupted)" if self.retry else ""
+        return f"send the {self.prompt} prompt for {self.ticket}{again}"
+
+
+@dataclass(frozen=True)
+class Validate:
+    ticket: str
+    kind: Literal["validate"] = "validate"
+
+    def describe(self) -> str:
+        return f"validate {self.ticket}"
+
+
+@dataclass(frozen=True)
+class Block:
+    ticket: str
+    reason: str
+    kind: Literal["block"] = "block"
+
+    def describe(self) -> str:
+        return f"block {self.ticket}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Skip:
+    ticket: str
+    reason: str
+    kind: Literal["skip"] = "skip"
+
+    def describe(self) -> str:
+        return f"skip {self.ticket}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Finish:
+    """Write the knowledge base and close the chain."""
+
+    kind: Literal["finish"] = "finish"
+
+    def describe(self) -> str:
+        return "write the knowledge base and finish the chain"
+
+
+Action = Prepare | SendPrompt | Validate | Block | Skip | Finish
+
+
+def sync_tickets(state: ChainState, tickets: list[Ticket]) -> ChainState:
+    """Add tickets the state has not seen yet as queued (in work order); keep everything known."""
+    missing = {t.key: t for t in tickets if t.key and t.key not in state.tickets}
+    if not missing:
+        return state
+    merged = dict(state.tickets)
+    for key, ticket in missing.items():
+        merged[key] = TicketState(key=key, title=ticket.title)
+    return state.model_copy(update={"tickets": merged})
+
+
+def plan(state: ChainState, tickets: list[Ticket]) -> list[Action]:
+    """The next actions, most urgent first. `tickets` are in work order (dependencies first)."""
+    if state.finished:
+        return []
+    if not state.prepared:
+        return [Prepare()]
+    for ticket in tickets:
+        current = state.tickets[_key(ticket)]
+        if current.status in IN_FLIGHT:
+            return [_continue(current)]
+    for ticket in tickets:
+        current = state.tickets[_key(ticket)]
+        if current.status != "queued":
+            continue
+        deps = [state.tickets[d] for d in ticket.depends_on if d in state.tickets]
+        stopped = [d for d in deps if d.status in {"blocked", "skipped"}]
+        if stopped:
+            return [Skip(current.key, f"depends on {stopped[0].key}, which is {stopped[0].status}")]
+        if all(d.status == "passed" for d in deps):
+            return [SendPrompt(current.key, "followup" if state.session else "launch")]
+    if all(state.tickets[_key(t)].status in TERMINAL for t in tickets):
+        return [Finish()]
+    return []
+
+
+def _key(ticket: Ticket) -> str:
+    if ticket.key is None:
+        raise ValueError("a ticket in a chain has no key")
+    return ticket.key
+
+
+def _continue(ticket: TicketState) -> Action:
+    last = ticket.last
+    if ticket.status == "running":
+        # Sent but no answer recorded: Baton was interrupted mid-call. Send it again, boundedly.
+        if last is None:
+            return SendPrompt(ticket.key, "launch")
+        if last.tries >= MAX_TRIES:
+            return Block(ticket.key, f"the {last.kind} prompt was interrupted {last.tries} times")
+        return SendPrompt(ticket.key, last.kind, retry=True)
+    if ticket.status == "validating":
+        return Validate(ticket.key)
+    if ticket.status == "correcting":
+        return SendPrompt(ticket.key, "correction")
+    return SendPrompt(ticket.key, "recovery")
+
+
+def after_agent(ticket: TicketState, result: AgentResult) -> tuple[TicketStatus, str | None]:
+    """Where a ticket goes once the agent answered: validate it, or recover a failed session."""
+    if result.ok:
+        return "validating", None
+    return _recover_or_block(ticket, f"agent failed: {result.error or 'no reason given'}")
+
+
+def after_validation(
+    ticket: TicketState, validation: Validation, policy: Policy
+) -> tuple[TicketStatus, str | None]:
+    """Pass only on a green validation; otherwise correct, then recover once, then block."""
+    if validation.passed:
+        return "passed", None
+    if ticket.corrections_in_session < policy.max_corrections:
+        return "correcting", None
+    return _recover_or_block(
+        ticket,
+        f"validation still failing after {ticket.corrections_in_session} correction(s): "
+        f"{validation.summary()}",
+    )
+
+
+def _recover_or_block(ticket: TicketState, reason: str) -> tuple[TicketStatus, str | None]:
+    if not ticket.recovered:
+        return "recovering", reason
+    return "blocked", reason
+
+
+def max_attempts(policy: Policy) -> int:
+    """A launch (or followup) and its corrections, then one recovery and its corrections."""
+    return 2 * (1 + policy.max_corrections)

@@ -1,0 +1,67 @@
+"""`baton demo`: a whole chain, offline, on a small API project with zero tests.
+
+The agent is a scripted stand-in (examples/demo/agent/demo_agent.py) that speaks the headless
+CLI-agent protocol and applies prepared changes; its first try at one ticket breaks a convention,
+so the demo shows a correction followup. Everything else is the real Baton: git, the test
+command, validation, state and the knowledge base.
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from bot.errors import BatonError
+from bot.local import LocalRun, run_local
+from bot.notify import Notifier
+from bot.workspace import Git
+
+
+def demo_assets() -> Path:
+    """examples/demo, from a source checkout or from the installed package."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "examples" / "demo", here / "_demo"):
+        if (candidate / "project").is_dir():
+            return candidate
+    raise BatonError("the demo files are missing from this installation", hint="reinstall baton")
+
+
+def demo_config(assets: Path) -> str:
+    python = shlex.quote(sys.executable)
+    agent = f"{python} {shlex.quote(str(assets / 'agent' / 'demo_agent.py'))}"
+    return (
+        "# Written by `baton demo`. With a real agent, replace the `agent:` block, e.g.\n"
+        "#   agent: {kind: claude}        or        agent: {kind: cursor-cli}\n"
+        "agent:\n"
+        "  kind: command\n"
+        f'  command: "{agent} --prompt-file {{prompt_file}} --workdir {{workdir}}"\n'
+        f'  resume_command: "{agent} --prompt-file {{prompt_file}} --workdir {{workdir}} --resume {{session_id}}"\n'
+        "  timeout_minutes: 2\n"
+        "validation:\n"
+        f'  test_command: "{python} -m unittest discover -s tests -t ."\n'
+        "  test_timeout_minutes: 2\n"
+        "  max_corrections: 2\n"
+    )
+
+
+def create_demo_repo(directory: Path | None) -> Path:
+    assets = demo_assets()
+    target = directory or Path(tempfile.mkdtemp(prefix="baton-demo-"))
+    if target.exists() and any(target.iterdir()):
+        raise BatonError(f"{target} is not empty", hint="pass --dir with a new or empty directory")
+    shutil.copytree(assets / "project", target, dirs_exist_ok=True)
+    (target / ".github").mkdir(exist_ok=True)
+    (target / ".github" / "baton.yml").write_text(demo_config(assets), encoding="utf-8")
+    git = Git(target)
+    git.run("init", "-q", "-b", "main")
+    git.commit_all("Bookshelf API, before Baton")
+    return target
+
+
+def run_demo(directory: Path | None, notifier: Notifier) -> LocalRun:
+    target = create_demo_repo(directory)
+    print(f"demo repository: {target}", file=sys.stderr)
+    return run_local(target, notifier)

@@ -1,0 +1,357 @@
+"""The reconcile loop: observe the chain, ask `chain.plan` what to do, do the first thing through
+the ports, save, and ask again, until nothing is left to do now or the time budget is spent.
+
+Everything the loop learns is written to the store before the next step, so a run killed at any
+point is continued by the next one: no ticket passes twice, no session is started twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.agents.base import Agent
+from bot.chain import (
+    Action,
+    Block,
+    Policy,
+    Prepare,
+    SendPrompt,
+    Skip,
+    Validate,
+    after_agent,
+    after_validation,
+    plan,
+    sync_tickets,
+)
+from bot.chain_file import ChainFile
+from bot.config import Config
+from bot.errors import WorkspaceError
+from bot.knowledge import write_knowledge
+from bot.notify import Event, EventKind, Notifier
+from bot.ordering import work_order
+from bot.prompts import (
+    ChainView,
+    Knowledge,
+    correction_prompt,
+    followup_prompt,
+    launch_prompt,
+    recovery_prompt,
+)
+from bot.state import (
+    Attempt,
+    ChainState,
+    Finding,
+    Session,
+    StoreData,
+    TicketStatus,
+    Validation,
+    now,
+)
+from bot.store import Store
+from bot.tickets import Ticket
+from bot.validation.command import run_test_command
+from bot.validation.scope import scope_findings
+from bot.workspace import Git
+
+log = logging.getLogger(__name__)
+CRASH_EXIT = 86  # exit status of an injected crash (see `crash_after`)
+
+
+@dataclass
+class RunOptions:
+    dry_run: bool = False
+    deadline: float | None = None  # time.monotonic() after which no new action starts
+    # Fault injection for crash-safety tests: die abruptly after this many saved actions.
+    crash_after: int | None = None
+
+
+def _as_event(status: TicketStatus) -> EventKind:
+    events: dict[str, EventKind] = {
+        "passed": "passed",
+        "blocked": "blocked",
+        "skipped": "skipped",
+        "correcting": "correcting",
+        "recovering": "recovering",
+    }
+    return events.get(status, "validated")
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        git: Git,
+        config: Config,
+        store: Store,
+        agent: Callable[[], Agent],
+        notifier: Notifier,
+        options: RunOptions | None = None,
+    ) -> None:
+        self.git = git
+        self.root = git.root
+        self.config = config
+        self.store = store
+        self._make_agent = agent
+        self._agent: Agent | None = None
+        self.notifier = notifier
+        self.options = options or RunOptions()
+        self.policy = Policy(max_corrections=config.validation.max_corrections)
+        self.actions_done = 0
+        self.planned: list[Action] = []  # with dry_run: what would be done now
+        self._data = StoreData()
+
+    @property
+    def agent(self) -> Agent:
+        if self._agent is None:
+            self._agent = self._make_agent()
+        return self._agent
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    def run_chain(self, chain_file: ChainFile) -> ChainState:
+        tickets = work_order(chain_file.tickets)
+        self._tickets = {str(t.key): t for t in tickets}
+        self._data = self.store.load()
+        state = self._data.chains.get(chain_file.name) or self._new_state(chain_file.name)
+        state = sync_tickets(state, tickets)
+        if self.options.dry_run:
+            self.planned = plan(state, tickets)
+            return state
+        if state.prepared and not state.finished:
+            self._switch_to(state.branch)
+        while True:
+            actions = plan(state, tickets)
+            if not actions:
+                return state
+            if self.options.deadline is not None and time.monotonic() >= self.options.deadline:
+                log.info("run.time_budget_spent", extra={"chain": state.name})
+                return state
+            state = self._perform(actions[0], state)
+            self.actions_done += 1
+            if (
+                self.options.crash_after is not None
+                and self.actions_done >= self.options.crash_after
+            ):
+                os._exit(CRASH_EXIT)
+
+    def _new_state(self, name: str) -> ChainState:
+        base = self.config.branches.base or self.git.branch()
+        if base is None:
+            raise WorkspaceError(
+                "HEAD is detached, so Baton cannot tell the base branch",
+                hint="check out a branch, or set branches.base in .github/baton.yml",
+            )
+        return ChainState(
+            name=name, branch=f"{self.config.branches.prefix}{name}", base_branch=base
+        )
+
+    def _save(self, state: ChainState) -> ChainState:
+        data = self._data.model_copy(update={"chains": {**self._data.chains, state.name: state}})
+        self._data = self.store.save(data)
+        return state
+
+    def _event(
+        self, kind: EventKind, state: ChainState, message: str, ticket: str | None = None
+    ) -> None:
+        self.notifier.notify(Event(kind=kind, chain=state.name, ticket=ticket, message=message))
+
+    def _perform(self, action: Action, state: ChainState) -> ChainState:
+        log.debug("action.start", extra={"action": action.describe()})
+        if isinstance(action, Prepare):
+            return self._prepare(state)
+        if isinstance(action, SendPrompt):
+            return self._send(action, state)
+        if isinstance(action, Validate):
+            return self._validate(action, state)
+        if isinstance(action, Block | Skip):
+            ticket = state.tickets[action.ticket]
+            ticket.status = "blocked" if isinstance(action, Block) else "skipped"
+            ticket.reason = action.reason
+            self._save(state)
+            self._event(_as_event(ticket.status), state, action.reason, ticket.key)
+            return state
+        return self._finish(state)
+
+    # -- the actions ---------------------------------------------------------------------------
+
+    def _switch_to(self, branch: str) -> None:
+        if self.git.branch() != branch:
+            dirty = self.git.dirty_files()
+            if dirty:
+                raise WorkspaceError(
+                    f"the working copy has uncommitted changes ({', '.join(dirty[:3])})",
+                    hint="commit or stash them, then run baton again",
+                )
+            self.git.switch(branch)
+
+    def _prepare(self, state: ChainState) -> ChainState:
+        dirty = self.git.dirty_files()
+        if dirty and self.git.branch() != state.branch:
+            raise WorkspaceError(
+                f"the working copy has uncommitted changes ({', '.join(dirty[:3])})",
+                hint="commit or stash them, then run baton again",
+            )
+        base = self.git.run("rev-parse", "--verify", f"{state.base_branch}^{{commit}}")
+        self.git.exclude_state_dir()
+        self.git.checkout_branch(state.branch, base)
+        state.base_commit = state.checkpoint = base
+        state.prepared = True
+        self._save(state)
+        self._event(
+            "chain_started",
+            state,
+            f"{len(state.tickets)} ticket(s) on {state.branch} from {state.base_branch}",
+        )
+        return state
+
+    def _ensure_at(self, commit: str | None) -> None:
+        """Return the working copy to a checkpoint, so the next prompt starts from green."""
+        if commit and (self.git.head() != commit or self.git.dirty_files()):
+            self.git.reset_to(commit)
+
+    def _send(self, action: SendPrompt, state: ChainState) -> ChainState:
+        ticket, ts, kind = self._tickets[action.ticket], state.tickets[action.ticket], action.prompt
+        if action.retry and ts.last is not None:
+            attempt = ts.last
+            attempt.tries += 1
+        else:
+            if kind in {"launch", "followup"}:
+                self._ensure_at(state.checkpoint)
+                ts.base_commit = state.checkpoint
+            elif kind == "recovery":
+                self._ensure_at(ts.base_commit)
+                ts.recovered = True
+            if kind in {"launch", "recovery"}:
+                state.sessions.append(
+                    Session(
+                        number=len(state.sessions) + 1,
+                        backend=self.agent.name,
+                        reason="start" if kind == "launch" else "recovery",
+                    )
+                )
+            attempt = Attempt(
+                number=len(ts.attempts) + 1, kind=kind, session=state.sessions[-1].number
+            )
+            ts.attempts.append(attempt)
+        ts.status = "running"
+        self._save(state)  # the intent: a crash from here on sends this prompt again
+
+        prompt = self._prompt(kind, ticket, state)
+        session = state.sessions[-1]
+        resume = session.id if kind in {"followup", "correction"} else None
+        self._event(
+            "prompt_sent",
+            state,
+            f"{kind} (attempt {attempt.number}, session {session.number})",
+            ts.key,
+        )
+        result = (
+            self.agent.resume(resume, prompt, self.root)
+            if resume
+            else self.agent.start(prompt, self.root)
+        )
+
+        attempt.commit = self.git.commit_all(f"baton({ts.key}): attempt {attempt.number}, {kind}")
+        attempt.agent = result
+        if result.session_id:
+            session.id = result.session_id
+        ts.status, ts.reason = after_agent(ts, result)
+        if not result.ok:
+            attempt.finished_at = now()
+        self._save(state)
+        if result.ok:
+            self._event("agent_replied", state, f"answered in {result.duration_s:.1f}s", ts.key)
+        else:
+            self._event(_as_event(ts.status), state, ts.reason or "agent failed", ts.key)
+        return state
+
+    def _prompt(self, kind: str, ticket: Ticket, state: ChainState) -> str:
+        key = str(ticket.key)
+        view = ChainView(
+            name=state.name,
+            tickets=list(self._tickets.values()),
+            states=state.tickets,
+            test_command=self._test_command(ticket),
+        )
+        if kind == "followup":
+            return followup_prompt(ticket, view)
+        if kind == "correction":
+            corrected = state.tickets[key].attempts[-2].validation  # the attempt being corrected
+            return correction_prompt(
+                ticket, corrected or Validation(commit=None), view.test_command
+            )
+        knowledge = self._knowledge(state)
+        if kind == "recovery":
+            return recovery_prompt(ticket, view, knowledge, state.tickets[key])
+        return launch_prompt(ticket, view, knowledge)
+
+    def _knowledge(self, state: ChainState) -> Knowledge:
+        """Context and conventions as the base commit has them: the agent cannot rewrite its rules."""
+
+        def read(name: str) -> str:
+            path = f"{self.config.knowledge.dir}/{name}"
+            return self.git.run("show", f"{state.base_commit}:{path}", check=False)
+
+        return Knowledge(context=read("CONTEXT.md"), conventions=read("CONVENTIONS.md"))
+
+    def _test_command(self, ticket: Ticket) -> str | None:
+        return ticket.test_command or self.config.validation.test_command
+
+    def _validate(self, action: Validate, state: ChainState) -> ChainState:
+        ticket, ts = self._tickets[action.ticket], state.tickets[action.ticket]
+        attempt = ts.attempts[-1]
+        head = self.git.head()
+        changed = self.git.changed_files(str(ts.base_commit), head)
+        command = self._test_command(ticket)
+        result = None
+        if command:
+            cfg = self.config.validation
+            result = run_test_command(
+                command, self.root, cfg.test_timeout_minutes * 60, cfg.output_lines
+            )
+        findings = scope_findings(ticket, changed, exists=lambda p: (self.root / p).exists())
+        if not command:
+            findings.append(
+                Finding(
+                    rule="tests.none",
+                    severity="minor",
+                    message="no test command is configured, so only the scope was checked",
+                    hint="set validation.test_command in .github/baton.yml",
+                )
+            )
+        validation = Validation(
+            commit=head, changed_files=changed, command=result, findings=findings
+        )
+        attempt.validation = validation
+        attempt.finished_at = now()
+        ts.status, ts.reason = after_validation(ts, validation, self.policy)
+        if ts.status == "passed":
+            ts.checkpoint = state.checkpoint = head
+        self._save(state)
+        self._event("validated", state, validation.summary(), ts.key)
+        if ts.status != "validating":
+            message = {"passed": f"checkpoint {head[:10]}", "correcting": "sending a correction"}
+            self._event(
+                _as_event(ts.status), state, ts.reason or message.get(ts.status, ""), ts.key
+            )
+        return state
+
+    def _finish(self, state: ChainState) -> ChainState:
+        if state.finished_at is None:
+            state.finished_at = now()  # fixed first, so a re-run writes the very same files
+            self._save(state)
+        self._ensure_at(state.checkpoint)
+        final = state.model_copy(update={"finished": True})
+        data = self._data.model_copy(update={"chains": {**self._data.chains, state.name: final}})
+        write_knowledge(self.root, self.config.knowledge.dir, data, final)
+        state.knowledge_commit = self.git.commit_all(f"baton: knowledge of chain {state.name}")
+        state.finished = True
+        self._save(state)
+        self._event(
+            "chain_finished", state, f"{state.outcome}; knowledge in {self.config.knowledge.dir}/"
+        )
+        return state

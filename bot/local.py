@@ -1,0 +1,112 @@
+"""Local mode, the embedded default: chains from `tickets/*.yml`, state in `.baton/state.json`, the
+work on a branch `baton/<chain>` of the repository itself, the knowledge base committed there."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.agents.base import Agent
+from bot.agents.cli import CliAgent
+from bot.chain import Action
+from bot.chain_file import ChainFile, load_chain_dir
+from bot.config import Config, load_config
+from bot.dispatcher import Dispatcher, RunOptions
+from bot.errors import BatonError, ConfigError, StateError
+from bot.knowledge import report_path
+from bot.notify import Notifier
+from bot.state import ChainState, StoreData
+from bot.store import FileStore
+from bot.workspace import STATE_DIR, Git
+
+
+@dataclass
+class LocalRun:
+    root: Path
+    config: Config
+    chains: list[ChainState]
+    planned: dict[str, list[Action]]
+
+    def report(self, chain: ChainState) -> Path:
+        return self.root / self.config.knowledge.dir / report_path(chain)
+
+
+def make_agent(config: Config) -> Agent:
+    return CliAgent(config.agent)
+
+
+@contextlib.contextmanager
+def run_lock(root: Path) -> Iterator[None]:
+    """One run at a time per repository; a second one says so instead of racing the first."""
+    (root / STATE_DIR).mkdir(exist_ok=True)
+    with (root / STATE_DIR / "run.lock").open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise StateError(
+                f"another baton run is working in {root}", hint="wait for it to finish"
+            ) from exc
+        yield
+
+
+def select_chains(chains: list[ChainFile], name: str | None) -> list[ChainFile]:
+    if name is None:
+        return chains
+    chosen = [c for c in chains if c.name == name]
+    if not chosen:
+        known = ", ".join(c.name for c in chains) or "none"
+        raise BatonError(f"no chain named `{name}`", hint=f"the chains here are: {known}")
+    return chosen
+
+
+def load_state(root: Path) -> StoreData:
+    return FileStore(root / STATE_DIR / "state.json").load()
+
+
+def run_local(
+    repo: Path,
+    notifier: Notifier,
+    *,
+    chain: str | None = None,
+    dry_run: bool = False,
+    max_minutes: float | None = None,
+    crash_after: int | None = None,
+) -> LocalRun:
+    git = Git.open(repo)
+    if not git.has_commits():
+        raise BatonError(f"{git.root} has no commits yet", hint="commit the project first")
+    config = load_config(git.root / ".github" / "baton.yml")
+    tickets_dir = git.root / config.tickets_dir
+    if not tickets_dir.is_dir():
+        raise ConfigError(
+            f"no {config.tickets_dir}/ directory in {git.root}",
+            hint="write a chain file tickets/<chain>.yml (see `baton tickets lint`)",
+        )
+    chains = select_chains(load_chain_dir(tickets_dir), chain)
+    options = RunOptions(
+        dry_run=dry_run,
+        deadline=time.monotonic() + max_minutes * 60 if max_minutes else None,
+        crash_after=crash_after,
+    )
+    store = FileStore(git.root / STATE_DIR / "state.json")
+    # A missing agent executable is a configuration error: say so before touching anything.
+    agent = None if dry_run else make_agent(config)
+    dispatcher = Dispatcher(
+        git=git,
+        config=config,
+        store=store,
+        agent=lambda: agent or make_agent(config),
+        notifier=notifier,
+        options=options,
+    )
+    results: list[ChainState] = []
+    planned: dict[str, list[Action]] = {}
+    with contextlib.nullcontext() if dry_run else run_lock(git.root):
+        for chain_file in chains:
+            results.append(dispatcher.run_chain(chain_file))
+            planned[chain_file.name] = dispatcher.planned
+    return LocalRun(root=git.root, config=config, chains=results, planned=planned)

@@ -1,0 +1,178 @@
+"""Chain state: plain data, saved after every action. Everything Baton knows about a run is here,
+so a killed runner loses nothing and the knowledge base can be rebuilt from it at any time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION: Final = 1
+
+TicketStatus = Literal[
+    "queued", "running", "validating", "correcting", "recovering", "passed", "blocked", "skipped"
+]
+AttemptKind = Literal["launch", "followup", "correction", "recovery"]
+Severity = Literal["minor", "major"]
+
+TERMINAL: frozenset[str] = frozenset({"passed", "blocked", "skipped"})
+IN_FLIGHT: frozenset[str] = frozenset({"running", "validating", "correcting", "recovering"})
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Finding(_Data):
+    """One result of the convention review: data, rendered elsewhere."""
+
+    rule: str
+    severity: Severity
+    message: str
+    file: str | None = None
+    line: int | None = None
+    hint: str | None = None
+
+    @property
+    def where(self) -> str:
+        if self.file is None:
+            return "(change)"
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+class CommandResult(_Data):
+    command: str
+    exit_code: int | None  # None when it timed out or could not start
+    duration_s: float
+    timed_out: bool = False
+    tail: str = ""  # the last lines of its output
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0 and not self.timed_out
+
+
+class Validation(_Data):
+    commit: str | None
+    changed_files: list[str] = Field(default_factory=list)
+    command: CommandResult | None = None
+    findings: list[Finding] = Field(default_factory=list)
+    finished_at: datetime = Field(default_factory=now)
+
+    @property
+    def major(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "major"]
+
+    @property
+    def passed(self) -> bool:
+        return (self.command is None or self.command.ok) and not self.major
+
+    def summary(self) -> str:
+        parts = []
+        if self.command is not None:
+            c = self.command
+            state = "timed out" if c.timed_out else f"exit {c.exit_code}"
+            parts.append(f"tests {'passed' if c.ok else 'failed'} ({state}, {c.duration_s:.1f}s)")
+        majors, minors = len(self.major), len(self.findings) - len(self.major)
+        if majors or minors:
+            parts.append(f"{majors} major, {minors} minor finding(s)")
+        return "; ".join(parts) or "nothing to check"
+
+
+class AgentResult(_Data):
+    ok: bool
+    session_id: str | None = None
+    summary: str = ""
+    error: str | None = None
+    cost_usd: float | None = None
+    duration_s: float = 0.0
+
+
+class Attempt(_Data):
+    number: int
+    kind: AttemptKind
+    session: int  # which session of the chain (1, then 2 after a recovery, ...)
+    started_at: datetime = Field(default_factory=now)
+    tries: int = 1  # >1 when Baton itself was interrupted and sent the prompt again
+    agent: AgentResult | None = None
+    commit: str | None = None  # HEAD after the agent's work
+    validation: Validation | None = None
+    finished_at: datetime | None = None
+
+
+class TicketState(_Data):
+    key: str
+    title: str | None = None
+    status: TicketStatus = "queued"
+    reason: str | None = None  # why it is blocked or skipped
+    base_commit: str | None = None  # the checkpoint the ticket started from
+    checkpoint: str | None = None  # the commit Baton validated, once passed
+    recovered: bool = False
+    attempts: list[Attempt] = Field(default_factory=list)
+
+    @property
+    def last(self) -> Attempt | None:
+        return self.attempts[-1] if self.attempts else None
+
+    @property
+    def corrections_in_session(self) -> int:
+        """Corrections sent since this ticket's session began (recovery starts a new count)."""
+        count = 0
+        for attempt in reversed(self.attempts):
+            if attempt.kind == "correction":
+                count += 1
+            else:
+                break
+        return count
+
+    @property
+    def corrections(self) -> int:
+        return sum(a.kind == "correction" for a in self.attempts)
+
+
+class Session(_Data):
+    number: int
+    id: str | None = None
+    backend: str
+    started_at: datetime = Field(default_factory=now)
+    reason: Literal["start", "recovery"] = "start"
+
+
+class ChainState(_Data):
+    name: str
+    branch: str
+    base_branch: str
+    base_commit: str | None = None
+    checkpoint: str | None = None  # the last commit Baton validated (or the base)
+    prepared: bool = False
+    finished: bool = False
+    knowledge_commit: str | None = None
+    started_at: datetime = Field(default_factory=now)
+    finished_at: datetime | None = None
+    sessions: list[Session] = Field(default_factory=list)
+    tickets: dict[str, TicketState] = Field(default_factory=dict)
+
+    @property
+    def session(self) -> Session | None:
+        """The live session: the newest one, if it has an id."""
+        if self.sessions and self.sessions[-1].id is not None:
+            return self.sessions[-1]
+        return None
+
+    @property
+    def outcome(self) -> Literal["passed", "blocked", "running"]:
+        statuses = {t.status for t in self.tickets.values()}
+        if not statuses <= TERMINAL:
+            return "running"
+        return "passed" if statuses <= {"passed"} else "blocked"
+
+
+class StoreData(_Data):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    revision: int = 0
+    chains: dict[str, ChainState] = Field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""Validation outside the agent: phase 1 runs the test command, phase 2 reviews the change."""

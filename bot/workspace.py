@@ -1,0 +1,167 @@
+"""The working copy: real git, and commands run with a timeout. Baton's own git calls never run
+repository hooks (an agent could have written one) and commit under Baton's name."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from collections import deque
+from collections.abc import Mapping
+from pathlib import Path
+
+from bot.errors import WorkspaceError
+from bot.state import CommandResult
+
+STATE_DIR = ".baton"
+_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Baton",
+    "GIT_AUTHOR_EMAIL": "baton@users.noreply.localhost",
+    "GIT_COMMITTER_NAME": "Baton",
+    "GIT_COMMITTER_EMAIL": "baton@users.noreply.localhost",
+}
+
+
+def run_command(
+    command: str | list[str],
+    cwd: Path,
+    timeout_s: float,
+    *,
+    env: Mapping[str, str] | None = None,
+    tail_lines: int = 200,
+    stdin_devnull: bool = True,
+) -> tuple[CommandResult, str]:
+    """Run a command (a shell string or an argv list) in its own process group; kill the whole
+    group at the timeout. Returns the result (with the last `tail_lines` of output) and stdout."""
+    argv = ["/bin/sh", "-c", command] if isinstance(command, str) else command
+    shown = command if isinstance(command, str) else " ".join(command)
+    started = time.monotonic()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        try:
+            proc = subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env=dict(env) if env is not None else None,
+                stdin=subprocess.DEVNULL if stdin_devnull else None,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            return CommandResult(command=shown, exit_code=None, duration_s=0.0, tail=str(exc)), ""
+        timed_out = False
+        try:
+            code: int | None = proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _kill_group(proc)
+            code = None
+        duration = time.monotonic() - started
+        out.seek(0)
+        err.seek(0)
+        stdout = out.read().decode("utf-8", "replace")
+        stderr = err.read().decode("utf-8", "replace")
+    lines = deque((stdout + ("\n" if stdout and stderr else "") + stderr).splitlines(), tail_lines)
+    if timed_out:
+        lines.append(f"[baton] timed out after {timeout_s:.0f}s; the process group was killed")
+    result = CommandResult(
+        command=shown,
+        exit_code=code,
+        duration_s=round(duration, 3),
+        timed_out=timed_out,
+        tail="\n".join(lines),
+    )
+    return result, stdout
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+class Git:
+    """A git working copy."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def run(self, *args: str, check: bool = True) -> str:
+        argv = ["git", "-c", "core.hooksPath=/dev/null", "-c", "commit.gpgsign=false", *args]
+        env = {**os.environ, **_IDENTITY, "GIT_TERMINAL_PROMPT": "0"}
+        proc = subprocess.run(
+            argv, cwd=self.root, env=env, capture_output=True, text=True, check=False
+        )
+        if check and proc.returncode != 0:
+            detail = (proc.stderr or proc.stdout).strip().splitlines()
+            raise WorkspaceError(
+                f"git {' '.join(args[:2])} failed in {self.root}: {detail[-1] if detail else proc.returncode}"
+            )
+        return proc.stdout.strip()
+
+    @classmethod
+    def open(cls, root: Path) -> Git:
+        git = cls(root)
+        if (
+            not root.is_dir()
+            or git.run("rev-parse", "--is-inside-work-tree", check=False) != "true"
+        ):
+            raise WorkspaceError(
+                f"{root} is not a git working copy",
+                hint="run baton in a git repository or pass --repo",
+            )
+        top = Path(git.run("rev-parse", "--show-toplevel"))
+        return cls(top)
+
+    def head(self) -> str:
+        return self.run("rev-parse", "HEAD")
+
+    def branch(self) -> str | None:
+        name = self.run("symbolic-ref", "--short", "-q", "HEAD", check=False)
+        return name or None
+
+    def has_commits(self) -> bool:
+        return bool(self.run("rev-parse", "-q", "--verify", "HEAD", check=False))
+
+    def exclude_state_dir(self) -> None:
+        """Keep `.baton/` out of git without touching the repository's own .gitignore."""
+        exclude = Path(self.run("rev-parse", "--git-path", "info/exclude"))
+        exclude = exclude if exclude.is_absolute() else self.root / exclude
+        exclude.parent.mkdir(parents=True, exist_ok=True)
+        lines = exclude.read_text().splitlines() if exclude.exists() else []
+        if f"/{STATE_DIR}/" not in lines:
+            exclude.write_text("\n".join([*lines, f"/{STATE_DIR}/"]) + "\n")
+
+    def dirty_files(self) -> list[str]:
+        out = self.run("status", "--porcelain", "--untracked-files=all")
+        return [line[3:] for line in out.splitlines() if line[3:].split("/")[0] != STATE_DIR]
+
+    def checkout_branch(self, branch: str, start: str) -> None:
+        """Point `branch` at `start` and check it out (re-running this is harmless)."""
+        self.run("checkout", "-q", "-B", branch, start)
+
+    def switch(self, branch: str) -> None:
+        if self.branch() != branch:
+            self.run("checkout", "-q", branch)
+
+    def commit_all(self, message: str) -> str:
+        """Commit everything in the working copy (but Baton's state); returns HEAD either way."""
+        self.run("add", "-A")  # `.baton/` is in info/exclude (see exclude_state_dir)
+        if self.run("diff", "--cached", "--name-only"):
+            self.run("commit", "-q", "--no-verify", "-m", message)
+        return self.head()
+
+    def changed_files(self, base: str, head: str = "HEAD") -> list[str]:
+        out = self.run("diff", "--name-only", "--no-renames", f"{base}..{head}")
+        return [line for line in out.splitlines() if line]
+
+    def diff(self, base: str, head: str = "HEAD") -> str:
+        return self.run("diff", "--no-color", "--no-ext-diff", f"{base}..{head}")
+
+    def reset_to(self, commit: str) -> None:
+        """Make the working copy exactly `commit` (tracked and untracked files; not `.baton/`)."""
+        self.run("reset", "-q", "--hard", commit)
+        self.run("clean", "-q", "-fd", "-e", f"/{STATE_DIR}/")

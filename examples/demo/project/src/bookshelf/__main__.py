@@ -1,0 +1,3 @@
+from bookshelf.server import main
+
+main()
