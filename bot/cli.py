@@ -137,11 +137,11 @@ def _print_outcome(run: Any) -> int:
     for state in run.chains:
         console.print(chain_table(state))
         if state.finished:
-            console.print(f"report: {run.report(state)}")
+            click.echo(f"report: {run.report(state)}")
         if state.outcome == "blocked":
             code = 1
         elif state.outcome == "running":
-            console.print(f"chain {state.name} is not finished; run baton again to continue")
+            click.echo(f"chain {state.name} is not finished; run baton again to continue")
     return code
 
 

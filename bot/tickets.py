@@ -17,7 +17,7 @@ _REF_PATTERNS = (
     re.compile(r"#(?P<number>\d+)"),
     re.compile(r"(?P<owner>[A-Za-z0-9][\w.-]*)/(?P<repo>[\w.-]+)#(?P<number>\d+)"),
     re.compile(
-        r"https?://[^/\s]+/(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+)/(?:issues|pull)/(?P<number>\d+)/?"
+        r"https?://[^/\s,]+/(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+)/(?:issues|pull)/(?P<number>\d+)/?"
     ),
 )
 

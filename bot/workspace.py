@@ -89,7 +89,7 @@ class Git:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def run(self, *args: str, check: bool = True) -> str:
+    def run(self, *args: str, check: bool = True, strip: bool = True) -> str:
         argv = ["git", "-c", "core.hooksPath=/dev/null", "-c", "commit.gpgsign=false", *args]
         env = {**os.environ, **_IDENTITY, "GIT_TERMINAL_PROMPT": "0"}
         proc = subprocess.run(
@@ -100,7 +100,7 @@ class Git:
             raise WorkspaceError(
                 f"git {' '.join(args[:2])} failed in {self.root}: {detail[-1] if detail else proc.returncode}"
             )
-        return proc.stdout.strip()
+        return proc.stdout.strip() if strip else proc.stdout
 
     @classmethod
     def open(cls, root: Path) -> Git:
@@ -136,7 +136,7 @@ class Git:
             exclude.write_text("\n".join([*lines, f"/{STATE_DIR}/"]) + "\n")
 
     def dirty_files(self) -> list[str]:
-        out = self.run("status", "--porcelain", "--untracked-files=all")
+        out = self.run("status", "--porcelain", "--untracked-files=all", strip=False)
         return [line[3:] for line in out.splitlines() if line[3:].split("/")[0] != STATE_DIR]
 
     def checkout_branch(self, branch: str, start: str) -> None:

@@ -1,0 +1,57 @@
+"""The demo, end to end: the README's first command runs exactly this."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from bot.cli import cli
+from bot.workspace import Git
+
+
+def test_demo_passes_every_ticket_and_records_the_correction(tmp_path: Path) -> None:
+    repo = tmp_path / "demo"
+    result = CliRunner().invoke(cli, ["demo", "--dir", str(repo)])
+    assert result.exit_code == 0, result.output
+
+    status = json.loads((repo / "knowledge" / "status.json").read_text())
+    chain = status["chains"]["api-tests"]
+    assert chain["outcome"] == "passed"
+    tickets = {t["key"]: t for t in chain["tickets"]}
+    assert len(tickets) >= 4
+    assert {t["status"] for t in tickets.values()} == {"passed"}
+    assert len(chain["sessions"]) == 1, "one session for the whole chain"
+
+    corrected = [t for t in tickets.values() if t["corrections"]]
+    assert corrected, "the demo shows at least one correction followup"
+    attempts = corrected[0]["attempts"]
+    assert [a["kind"] for a in attempts][-1] == "correction"
+    first = attempts[0]["validation"]
+    assert not first["passed"]
+    assert any(f["severity"] == "major" for f in first["findings"])
+    assert attempts[-1]["validation"]["passed"]
+
+    reports = list((repo / "knowledge" / "reports").glob("*-api-tests.md"))
+    assert len(reports) == 1
+    report = reports[0].read_text()
+    assert "(correction, session 1)" in report
+    assert "scope.outside" in report
+    assert str(reports[0]) in result.output
+    assert "chain `api-tests`, passed" in (repo / "knowledge" / "CHANGELOG.md").read_text()
+
+    git = Git(repo)
+    assert git.branch() == "baton/api-tests"
+    assert not git.dirty_files(), "the chain leaves a clean working copy"
+    assert "baton: knowledge of chain api-tests" in git.run("log", "-1", "--format=%s")
+    # The branch ends at a validated state: the out-of-scope mock file is gone.
+    assert not (repo / "tests" / "mocks.py").exists()
+
+
+def test_demo_refuses_a_directory_that_is_not_empty(tmp_path: Path) -> None:
+    (tmp_path / "something").write_text("keep me")
+    result = CliRunner().invoke(cli, ["demo", "--dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "is not empty" in result.output
+    assert (tmp_path / "something").read_text() == "keep me"

@@ -1,0 +1,84 @@
+"""`baton run --local` with an agent that fails or hangs: the ticket is blocked with the reason,
+its dependents are skipped, the exit is non-zero, and the state is all there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.e2e.helpers import baton, make_repo, status
+
+TICKETS = """\
+tickets:
+  - key: first
+    title: Do the first thing
+    goal: Create a.txt.
+    files: {create: [a.txt]}
+  - key: second
+    title: Build on it
+    goal: Create b.txt.
+    files: {create: [b.txt]}
+    depends_on: [first]
+"""
+
+
+def test_failing_agent_blocks_the_ticket_with_the_reason(tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path / "repo",
+        agent_script="""\
+            import sys
+            print("model quota exhausted", file=sys.stderr)
+            sys.exit(3)
+        """,
+        tickets=TICKETS,
+        test_command="true",
+    )
+    result = baton("run", "--local", "--repo", str(repo))
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+
+    state = status(repo)["chains"]["work"]
+    first, second = state["tickets"]["first"], state["tickets"]["second"]
+    assert first["status"] == "blocked"
+    assert "agent failed" in first["reason"]
+    assert "exit 3" in first["reason"]
+    assert [a["kind"] for a in first["attempts"]] == ["launch", "recovery"]
+    assert second["status"] == "skipped"
+    assert "first" in second["reason"]
+    assert state["finished"] is True
+    assert "blocked" in result.stderr
+    assert "agent failed" in result.stderr
+    # The knowledge base says so too.
+    assert "blocked" in (repo / "knowledge" / "STATUS.md").read_text()
+
+
+def test_hanging_agent_is_killed_at_its_timeout_and_blocked(tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path / "repo",
+        agent_script="""\
+            import time
+            time.sleep(600)
+        """,
+        tickets=TICKETS,
+        test_command="true",
+        timeout_minutes=0.02,
+    )
+    result = baton("run", "--local", "--repo", str(repo))
+    assert result.returncode == 1, result.stderr
+    first = status(repo)["chains"]["work"]["tickets"]["first"]
+    assert first["status"] == "blocked"
+    assert "timed out" in first["reason"]
+
+
+def test_second_run_after_a_block_has_nothing_left_to_do(tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path / "repo",
+        agent_script="raise SystemExit(1)\n",
+        tickets=TICKETS,
+        test_command="true",
+    )
+    assert baton("run", "--local", "--repo", str(repo)).returncode == 1
+    before = (repo / ".baton" / "state.json").read_text()
+    again = baton("run", "--local", "--repo", str(repo))
+    assert again.returncode == 1, "a blocked chain stays reported as blocked"
+    after = (repo / ".baton" / "state.json").read_text()
+    assert before == after, "nothing was done twice"

@@ -1,0 +1,71 @@
+"""`baton run --dry-run` and `baton status` on a real repository."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from bot.cli import cli
+from bot.demo import create_demo_repo
+from bot.workspace import Git
+
+
+def test_dry_run_prints_the_next_action_and_changes_nothing(tmp_path: Path) -> None:
+    repo = create_demo_repo(tmp_path / "demo")
+    head = Git(repo).head()
+    result = CliRunner().invoke(cli, ["run", "--local", "--repo", str(repo), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "api-tests: prepare the chain's branch" in result.output
+    assert Git(repo).head() == head
+    assert Git(repo).branch() == "main"
+    assert not (repo / ".baton" / "state.json").exists()
+
+
+def test_status_before_and_after_a_run(tmp_path: Path) -> None:
+    repo = create_demo_repo(tmp_path / "demo")
+    runner = CliRunner()
+    assert (
+        "no chains have run here yet" in runner.invoke(cli, ["status", "--repo", str(repo)]).output
+    )
+    assert runner.invoke(cli, ["run", "--local", "--repo", str(repo)]).exit_code == 0
+    table = runner.invoke(cli, ["status", "--repo", str(repo)])
+    assert table.exit_code == 0
+    assert "books-tests" in table.output
+    assert "passed" in table.output
+    as_json = json.loads(runner.invoke(cli, ["status", "--repo", str(repo), "--json"]).output)
+    assert as_json["schema_version"] == 1
+    assert as_json["chains"]["api-tests"]["outcome"] == "passed"
+    dry = runner.invoke(cli, ["run", "--local", "--repo", str(repo), "--dry-run"])
+    assert "api-tests: nothing to do" in dry.output
+
+
+def test_run_outside_a_repository_is_one_clear_line(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["run", "--local", "--repo", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "is not a git working copy" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_uncommitted_changes_stop_the_run_before_anything_happens(tmp_path: Path) -> None:
+    repo = create_demo_repo(tmp_path / "demo")
+    (repo / "README.md").write_text("local edit\n")
+    result = CliRunner().invoke(cli, ["run", "--local", "--repo", str(repo)])
+    assert result.exit_code == 1
+    assert "uncommitted changes (README.md)" in result.output
+    assert (repo / "README.md").read_text() == "local edit\n"
+    assert Git(repo).branch() == "main"
+
+
+def test_a_missing_agent_executable_is_a_configuration_error(tmp_path: Path) -> None:
+    repo = create_demo_repo(tmp_path / "demo")
+    (repo / ".github" / "baton.yml").write_text(
+        "agent:\n  kind: claude\n  executable: no-such-agent-here\n"
+        "validation:\n  test_command: 'true'\n"
+    )
+    Git(repo).commit_all("use claude")
+    result = CliRunner().invoke(cli, ["run", "--local", "--repo", str(repo)])
+    assert result.exit_code == 1
+    assert "`no-such-agent-here` is not installed" in result.output
+    assert not (repo / ".baton" / "state.json").exists(), "nothing was started"

@@ -1,0 +1,75 @@
+"""The file store: atomic replace, compare-and-swap, and clear errors for a broken file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.errors import StateConflict, StateError
+from bot.state import ChainState, StoreData
+from bot.store import FileStore
+
+
+def _chain(name: str) -> ChainState:
+    return ChainState(name=name, branch=f"baton/{name}", base_branch="main")
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    store = FileStore(tmp_path / ".baton" / "state.json")
+    assert store.load() == StoreData()
+    saved = store.save(StoreData(chains={"a": _chain("a")}))
+    assert saved.revision == 1
+    assert store.load() == saved
+
+
+def test_a_stale_save_loses_and_changes_nothing(tmp_path: Path) -> None:
+    store = FileStore(tmp_path / "state.json")
+    first = store.load()
+    second = store.load()
+    store.save(first.model_copy(update={"chains": {"a": _chain("a")}}))
+    with pytest.raises(StateConflict):
+        store.save(second.model_copy(update={"chains": {"b": _chain("b")}}))
+    assert set(store.load().chains) == {"a"}
+
+
+def test_a_corrupt_state_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    path.write_text('{"schema_version": 1, "chains": ')
+    with pytest.raises(StateError, match="not valid Baton state"):
+        FileStore(path).load()
+
+
+def test_a_full_disk_leaves_the_old_state_whole(tmp_path: Path) -> None:
+    """A write that runs out of space (a file-size limit stands in for a full disk) raises a
+    StateError and leaves the previous state file exactly as it was, with no temporary file."""
+    path = tmp_path / "state.json"
+    FileStore(path).save(StoreData(chains={"a": _chain("a")}))
+    before = path.read_text()
+    script = f"""
+import resource, signal, sys
+from pathlib import Path
+from bot.errors import StateError
+from bot.state import ChainState
+from bot.store import FileStore
+store = FileStore(Path({str(path)!r}))
+data = store.load()
+big = {{f"c{{i}}": ChainState(name=f"c{{i}}", branch="b", base_branch="main") for i in range(200)}}
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (len({before!r}) + 10, resource.RLIM_INFINITY))
+try:
+    store.save(data.model_copy(update={{"chains": big}}))
+except StateError as exc:
+    print(exc)
+    sys.exit(3)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 3, result.stderr
+    assert "cannot write" in result.stdout
+    assert "free disk space" in result.stdout
+    assert path.read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json", "state.json.lock"]
