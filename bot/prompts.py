@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.issue_form import render_issue_body
 from bot.security import clean_untrusted, fence
 from bot.state import AttemptKind, TicketState, Validation
 from bot.tickets import Ticket
@@ -47,8 +46,27 @@ def _cap(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit].rstrip() + "\n[… cut by Baton to fit]"
 
 
+def _ticket_text(ticket: Ticket) -> str:
+    """The ticket's fields that say something, in form order."""
+
+    def paths(values: list[str]) -> str:
+        return "\n".join(f"- {v}" for v in values)
+
+    sections = [
+        ("Goal", ticket.goal),
+        ("Context", ticket.context or ""),
+        ("Files to create", paths(ticket.files.create)),
+        ("Files to modify", paths(ticket.files.modify)),
+        ("Files to read", paths(ticket.files.read)),
+        ("Acceptance criteria", "\n".join(f"- [ ] {c}" for c in ticket.acceptance)),
+        ("Test command", ticket.test_command or ""),
+        ("Depends on", ", ".join(ticket.depends_on)),
+    ]
+    return "\n\n".join(f"### {label}\n\n{text}" for label, text in sections if text)
+
+
 def _ticket_block(ticket: Ticket) -> str:
-    body = clean_untrusted(render_issue_body(ticket))
+    body = clean_untrusted(_ticket_text(ticket))
     title = clean_untrusted(ticket.title or "")
     return (
         f"## Ticket {ticket.key}: {title}\n\n"
