@@ -159,10 +159,19 @@ class ChainState(_Data):
 
     @property
     def session(self) -> Session | None:
-        """The live session: the newest one, if it has an id."""
-        if self.sessions and self.sessions[-1].id is not None:
-            return self.sessions[-1]
-        return None
+        """The live session: the newest one, if it has an id and no agent call in it failed.
+
+        A failed call is what sends a ticket to recovery: that session is dead, and when the
+        ticket is blocked instead (its recovery failed too), the next ticket starts a new one
+        rather than spend its own recovery on a session that had already died."""
+        if not self.sessions or self.sessions[-1].id is None:
+            return None
+        newest = self.sessions[-1]
+        for ticket in self.tickets.values():
+            for attempt in ticket.attempts:
+                if attempt.session == newest.number and attempt.agent and not attempt.agent.ok:
+                    return None
+        return newest
 
     @property
     def outcome(self) -> Literal["passed", "blocked", "running"]:
