@@ -94,14 +94,15 @@ Action = Prepare | SendPrompt | Validate | Block | Skip | Finish
 
 
 def sync_tickets(state: ChainState, tickets: list[Ticket]) -> ChainState:
-    """Add tickets the state has not seen yet as queued (in work order); keep everything known."""
+    """Add tickets the state has not seen yet as queued (in work order); keep everything known.
+    A finished chain that gains a ticket is open again."""
     missing = {t.key: t for t in tickets if t.key and t.key not in state.tickets}
     if not missing:
         return state
     merged = dict(state.tickets)
     for key, ticket in missing.items():
-        merged[key] = TicketState(key=key, title=ticket.title)
-    return state.model_copy(update={"tickets": merged})
+        merged[key] = TicketState(key=key, title=ticket.title, spec=ticket)
+    return state.model_copy(update={"tickets": merged, "finished": False})
 
 
 def plan(state: ChainState, tickets: list[Ticket]) -> list[Action]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -50,6 +51,18 @@ def parse_chain_doc(doc: YamlDoc, default_name: str) -> tuple[ChainFile | None, 
         return None, validation_problems(exc, doc, ChainFileModel)
     name = model.chain or default_name
     problems: list[Problem] = []
+    if not re.fullmatch(KEY_RE, name):
+        # The name becomes part of a branch name: the file name must be a valid one too.
+        problems.append(
+            Problem(
+                "error",
+                "chain",
+                f"the file name `{name}` is not a valid chain name ({KEY_RE}); rename the file "
+                "or set `chain:`",
+                doc.source,
+                1,
+            )
+        )
     seen: dict[str, int] = {}
     for i, entry in enumerate(model.tickets):
         if entry.key in seen:
@@ -123,11 +136,19 @@ def load_chain_dir(directory: Path) -> list[ChainFile]:
         problems += found
         if chain is not None:
             chains.append(chain)
-    names = [c.name for c in chains]
-    for name in {n for n in names if names.count(n) > 1}:
-        problems.append(
-            Problem("error", "chain", f"`{name}` is defined by two files", str(directory))
-        )
+    first: dict[str, ChainFile] = {}
+    for chain in chains:
+        if chain.name in first:
+            problems.append(
+                Problem(
+                    "error",
+                    "chain",
+                    f"`{chain.name}` is also defined by {first[chain.name].path}; a chain is one "
+                    "file (its name, or its `chain:`)",
+                    chain.path,
+                )
+            )
+        first.setdefault(chain.name, chain)
     if any(p.severity == "error" for p in problems):
         raise TicketError(problems)
     return chains

@@ -150,14 +150,14 @@ def _print_outcome(run: Any) -> int:
     "--local",
     "local",
     is_flag=True,
-    help="Run on a local git repository (the default without GitHub).",
+    help="Run on a local git repository (the default outside GitHub Actions).",
 )
 @click.option(
     "--repo",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path(),
     show_default=True,
-    help="The repository (local mode).",
+    help="The repository's working copy.",
 )
 @click.option("--chain", help="Run only this chain.")
 @click.option("--dry-run", is_flag=True, help="Print what would be done now, change nothing.")
@@ -166,33 +166,46 @@ def _print_outcome(run: Any) -> int:
     type=click.FloatRange(min=0, min_open=True),
     help="Start no new action after this long.",
 )
+@click.option(
+    "--stats", is_flag=True, help="Print the GitHub requests and rate-limit units the run cost."
+)
 def run_command(
-    local: bool, repo: Path, chain: str | None, dry_run: bool, max_minutes: float | None
+    local: bool,
+    repo: Path,
+    chain: str | None,
+    dry_run: bool,
+    max_minutes: float | None,
+    stats: bool,
 ) -> None:
-    """Reconcile: work every chain's next steps until nothing is left to do now."""
+    """Reconcile: work every chain's next steps until nothing is left to do now.
+
+    With GITHUB_REPOSITORY set (as in GitHub Actions) and no --local, tickets are the issues
+    labelled for Baton; otherwise they are the repository's tickets/*.yml."""
     import os
 
-    from bot.local import run_local
-
-    if not local and os.environ.get("GITHUB_REPOSITORY"):
-        raise BatonError(
-            "GitHub mode is not available in this version of baton",
-            hint="pass --local to work on the checked-out repository",
-        )
     crash = os.environ.get("BATON_CRASH_AFTER_ACTIONS")  # fault injection for crash tests
-    result = run_local(
-        repo,
-        _console_notifier(),
-        chain=chain,
-        dry_run=dry_run,
-        max_minutes=max_minutes,
-        crash_after=int(crash) if crash else None,
-    )
+    options: dict[str, Any] = {
+        "chain": chain,
+        "dry_run": dry_run,
+        "max_minutes": max_minutes,
+        "crash_after": int(crash) if crash else None,
+    }
+    if local or not os.environ.get("GITHUB_REPOSITORY"):
+        from bot.local import run_local
+
+        result: Any = run_local(repo, _console_notifier(), **options)
+    else:
+        from bot.github_mode import run_github
+
+        result = run_github(repo, _console_notifier(), **options)
+        _report(result.problems)
     if dry_run:
         for name, actions in result.planned.items():
             click.echo(f"{name}: " + ("; ".join(a.describe() for a in actions) or "nothing to do"))
-        return
-    sys.exit(_print_outcome(result))
+    code = 0 if dry_run else _print_outcome(result)
+    if stats and hasattr(result, "stats"):
+        click.echo(result.stats.line())
+    sys.exit(code)
 
 
 @cli.command("status")

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.errors import ConfigError, Problem
 from bot.yaml_source import read_yaml, validation_problems
@@ -16,7 +16,14 @@ AgentKind = Literal["claude", "codex", "cursor-cli", "gemini", "command"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+def _relative_dir(value: str) -> str:
+    path = PurePosixPath(value)
+    if path.is_absolute() or ".." in path.parts or not value.strip():
+        raise ValueError(f"{value!r} must be a directory inside the repository (relative, no `..`)")
+    return value
 
 
 class AgentConfig(_Strict):
@@ -56,6 +63,8 @@ class BranchesConfig(_Strict):
 class KnowledgeConfig(_Strict):
     dir: str = "knowledge"
 
+    _dir = field_validator("dir")(_relative_dir)
+
 
 class SlackConfig(_Strict):
     channel: str | None = None
@@ -73,6 +82,8 @@ class TrustConfig(_Strict):
 class Config(_Strict):
     version: Literal[1] = 1
     tickets_dir: str = "tickets"
+
+    _tickets_dir = field_validator("tickets_dir")(_relative_dir)
     agent: AgentConfig = Field(default_factory=AgentConfig)
     validation: ValidationConfig = Field(default_factory=ValidationConfig)
     labels: LabelsConfig = Field(default_factory=LabelsConfig)

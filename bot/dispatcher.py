@@ -30,7 +30,7 @@ from bot.chain import (
 from bot.chain_file import ChainFile
 from bot.config import Config
 from bot.errors import WorkspaceError
-from bot.knowledge import write_knowledge
+from bot.forge import Forge, LocalForge
 from bot.notify import Event, EventKind, Notifier
 from bot.ordering import work_order
 from bot.prompts import (
@@ -89,6 +89,7 @@ class Dispatcher:
         store: Store,
         agent: Callable[[], Agent],
         notifier: Notifier,
+        forge: Forge | None = None,
         options: RunOptions | None = None,
     ) -> None:
         self.git = git
@@ -98,6 +99,7 @@ class Dispatcher:
         self._make_agent = agent
         self._agent: Agent | None = None
         self.notifier = notifier
+        self.forge: Forge = forge or LocalForge(config.knowledge.dir)
         self.options = options or RunOptions()
         self.policy = Policy(max_corrections=config.validation.max_corrections)
         self.actions_done = 0
@@ -122,10 +124,14 @@ class Dispatcher:
             self.planned = plan(state, tickets)
             return state
         if state.prepared and not state.finished:
+            self.forge.open_chain(self.git, state)
             self._switch_to(state.branch)
+        self.forge.report(state)
         while True:
             actions = plan(state, tickets)
             if not actions:
+                if state.reports != self._saved_reports(state):
+                    self._save(state)  # what the last report wrote
                 return state
             if self.options.deadline is not None and time.monotonic() >= self.options.deadline:
                 log.info("run.time_budget_spent", extra={"chain": state.name})
@@ -150,9 +156,16 @@ class Dispatcher:
         )
 
     def _save(self, state: ChainState) -> ChainState:
+        """Persist, then let the forge report what changed (its records go with the next save)."""
+        self.forge.stage(state)
         data = self._data.model_copy(update={"chains": {**self._data.chains, state.name: state}})
         self._data = self.store.save(data)
+        self.forge.report(state)
         return state
+
+    def _saved_reports(self, state: ChainState) -> object:
+        saved = self._data.chains.get(state.name)
+        return saved.reports if saved else {}
 
     def _event(
         self, kind: EventKind, state: ChainState, message: str, ticket: str | None = None
@@ -200,6 +213,7 @@ class Dispatcher:
         self.git.checkout_branch(state.branch, base)
         state.base_commit = state.checkpoint = base
         state.prepared = True
+        self.forge.pushed(self.git, state)
         self._save(state)
         self._event(
             "chain_started",
@@ -208,10 +222,11 @@ class Dispatcher:
         )
         return state
 
-    def _ensure_at(self, commit: str | None) -> None:
+    def _ensure_at(self, state: ChainState, commit: str | None) -> None:
         """Return the working copy to a checkpoint, so the next prompt starts from green."""
         if commit and (self.git.head() != commit or self.git.dirty_files()):
             self.git.reset_to(commit)
+            self.forge.pushed(self.git, state)
 
     def _send(self, action: SendPrompt, state: ChainState) -> ChainState:
         ticket, ts, kind = self._tickets[action.ticket], state.tickets[action.ticket], action.prompt
@@ -220,10 +235,10 @@ class Dispatcher:
             attempt.tries += 1
         else:
             if kind in {"launch", "followup"}:
-                self._ensure_at(state.checkpoint)
+                self._ensure_at(state, state.checkpoint)
                 ts.base_commit = state.checkpoint
             elif kind == "recovery":
-                self._ensure_at(ts.base_commit)
+                self._ensure_at(state, ts.base_commit)
                 ts.recovered = True
             if kind in {"launch", "recovery"}:
                 state.sessions.append(
@@ -256,6 +271,7 @@ class Dispatcher:
         )
 
         attempt.commit = self.git.commit_all(f"baton({ts.key}): attempt {attempt.number}, {kind}")
+        self.forge.pushed(self.git, state)
         attempt.agent = result
         if result.session_id:
             session.id = result.session_id
@@ -344,11 +360,10 @@ class Dispatcher:
         if state.finished_at is None:
             state.finished_at = now()  # fixed first, so a re-run writes the very same files
             self._save(state)
-        self._ensure_at(state.checkpoint)
+        self._ensure_at(state, state.checkpoint)
         final = state.model_copy(update={"finished": True})
         data = self._data.model_copy(update={"chains": {**self._data.chains, state.name: final}})
-        write_knowledge(self.root, self.config.knowledge.dir, data, final)
-        state.knowledge_commit = self.git.commit_all(f"baton: knowledge of chain {state.name}")
+        state.knowledge_commit = self.forge.publish_knowledge(self.git, final, data)
         state.finished = True
         self._save(state)
         self._event(

@@ -74,3 +74,11 @@ class WorkspaceError(BatonError):
 
 class AgentError(BatonError):
     """The coding agent could not be reached or answered with nonsense."""
+
+
+class ForgeError(BatonError):
+    """The forge (GitHub) refused or failed a request; `status` is its HTTP status, if any."""
+
+    def __init__(self, message: str, *, status: int | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status

@@ -36,10 +36,20 @@ def is_glob(pattern: str) -> bool:
 
 def matches(path: str, pattern: str) -> bool:
     """True when `path` (repository-relative, `/`-separated) matches `pattern`.
-    A pattern naming a directory (`src/` or `src`) also matches everything below it."""
+    A pattern naming a directory (`src/` or `src`) also matches everything below it.
+    `./` segments mean nothing: `./src/app.py` is `src/app.py`."""
+    path, pattern = _normalize(path), _normalize(pattern)
     if path == pattern or path.startswith(pattern.rstrip("/") + "/"):
         return True
     return _compile(pattern).fullmatch(path) is not None
+
+
+def _normalize(path: str) -> str:
+    while path.startswith("./"):
+        path = path[2:]
+    while "/./" in path:
+        path = path.replace("/./", "/")
+    return path
 
 
 def matches_any(path: str, patterns: list[str]) -> bool:

@@ -45,7 +45,7 @@ _FENCE_OPEN = re.compile(r" {0,3}(?P<fence>`{3,}|~{3,})(?P<info>.*)")
 _FENCE_CLOSE = re.compile(r" {0,3}(?P<fence>`{3,}|~{3,})[ \t]*")
 _ESCAPED_FENCE = re.compile(r"(?P<indent> {0,3})(?P<rest>\\+(?:`{3,}|~{3,}).*)")
 _ESCAPED_NO_RESPONSE = re.compile(r"\\+" + re.escape(NO_RESPONSE))
-_BULLET = re.compile(r"(?:[-*+]|\d+[.)])[ \t]+(?:\[[ xX]?\][ \t]+)?")
+_BULLET = re.compile(r"^(?:[-*+]|\d+[.)])[ \t]+(?:\[[ xX]?\][ \t]+)?")
 _EMPTY_CHECKBOX_ITEM = re.compile(r"(?:[-*+]|\d+[.)])[ \t]+\[[ xX]?\]")
 
 

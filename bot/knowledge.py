@@ -42,7 +42,7 @@ def _attempt_json(attempt: Attempt) -> dict[str, Any]:
 
 
 def _ticket_json(ticket: TicketState) -> dict[str, Any]:
-    data = ticket.model_dump(mode="json", exclude={"attempts", "base_commit"})
+    data = ticket.model_dump(mode="json", exclude={"attempts", "base_commit", "spec"})
     data["corrections"] = ticket.corrections
     data["attempts"] = [_attempt_json(a) for a in ticket.attempts]
     return data
@@ -196,24 +196,33 @@ def changelog_with_entry(existing: str, chain: ChainState) -> str:
     return head.rstrip() + "\n\n" + "\n".join(entry) + "\n" + (f"\n## {rest}" if sep else "")
 
 
+def knowledge_files(
+    knowledge_dir: str, data: StoreData, chain: ChainState, changelog: str
+) -> dict[str, str]:
+    """Every knowledge file a finished chain writes, by repository path: status.json, STATUS.md,
+    the chain's report, and the changelog (`changelog` is its current text) with the new entry."""
+    files = {
+        "status.json": json.dumps(status_json(data), indent=2, ensure_ascii=False) + "\n",
+        "STATUS.md": status_md(data),
+        report_path(chain): report_md(chain),
+        "CHANGELOG.md": changelog_with_entry(changelog, chain),
+    }
+    return {f"{knowledge_dir}/{name}": _normalise(text) for name, text in files.items()}
+
+
 def write_knowledge(
     root: Path, knowledge_dir: str, data: StoreData, chain: ChainState
 ) -> list[Path]:
-    """Write status.json, STATUS.md, the chain's report and the changelog entry; return the paths."""
-    base = root / knowledge_dir
-    (base / "reports").mkdir(parents=True, exist_ok=True)
-    files = {
-        base / "status.json": json.dumps(status_json(data), indent=2, ensure_ascii=False) + "\n",
-        base / "STATUS.md": status_md(data),
-        base / report_path(chain): report_md(chain),
-    }
-    changelog = base / "CHANGELOG.md"
-    files[changelog] = changelog_with_entry(
-        changelog.read_text(encoding="utf-8") if changelog.exists() else "", chain
-    )
-    for path, text in files.items():
-        path.write_text(_normalise(text), encoding="utf-8")
-    return list(files)
+    """Write the knowledge files into a working copy; return their paths."""
+    changelog = root / knowledge_dir / "CHANGELOG.md"
+    existing = changelog.read_text(encoding="utf-8") if changelog.exists() else ""
+    paths = []
+    for name, text in knowledge_files(knowledge_dir, data, chain, existing).items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths
 
 
 def _normalise(text: str) -> str:

@@ -8,6 +8,8 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.tickets import Ticket
+
 SCHEMA_VERSION: Final = 1
 
 TicketStatus = Literal[
@@ -108,6 +110,8 @@ class Attempt(_Data):
 class TicketState(_Data):
     key: str
     title: str | None = None
+    # The ticket as claimed (GitHub mode): later edits of the issue do not change the work.
+    spec: Ticket | None = None
     status: TicketStatus = "queued"
     reason: str | None = None  # why it is blocked or skipped
     base_commit: str | None = None  # the checkpoint the ticket started from
@@ -143,6 +147,14 @@ class Session(_Data):
     reason: Literal["start", "recovery"] = "start"
 
 
+class Report(_Data):
+    """Something Baton wrote outside (a comment, a check run, a label): its id there, if known,
+    and a digest of what was written, so unchanged reports cost no request."""
+
+    id: int | None = None
+    digest: str
+
+
 class ChainState(_Data):
     name: str
     branch: str
@@ -156,6 +168,8 @@ class ChainState(_Data):
     finished_at: datetime | None = None
     sessions: list[Session] = Field(default_factory=list)
     tickets: dict[str, TicketState] = Field(default_factory=dict)
+    pr_number: int | None = None
+    reports: dict[str, Report] = Field(default_factory=dict)
 
     @property
     def session(self) -> Session | None:

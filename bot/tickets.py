@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from bot.globs import matches_any
 
@@ -45,19 +46,18 @@ def _check_path(value: str) -> str:
     return value
 
 
+RepoPath = Annotated[str, AfterValidator(_check_path)]
+
+
 class TicketFiles(BaseModel):
     """The files a ticket may create or modify (its scope) and those it should read."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-    create: list[str] = Field(default_factory=list)
-    modify: list[str] = Field(default_factory=list)
-    read: list[str] = Field(default_factory=list)
-
-    @field_validator("create", "modify", "read")
-    @classmethod
-    def _paths(cls, values: list[str]) -> list[str]:
-        return [_check_path(v) for v in values]
+    # Checked one by one, so that an error names the item (`files.modify[2]`) and its line.
+    create: list[RepoPath] = Field(default_factory=list)
+    modify: list[RepoPath] = Field(default_factory=list)
+    read: list[RepoPath] = Field(default_factory=list)
 
 
 class Ticket(BaseModel):

@@ -50,7 +50,7 @@ def run_command(
                 stderr=err,
                 start_new_session=True,
             )
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # ValueError: a NUL byte in an argument
             return CommandResult(command=shown, exit_code=None, duration_s=0.0, tail=str(exc)), ""
         timed_out = False
         try:
@@ -89,9 +89,19 @@ class Git:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def run(self, *args: str, check: bool = True, strip: bool = True) -> str:
+    def run_env(self, env: dict[str, str], *args: str) -> str:
+        """Like `run`, with extra environment (credentials travel this way, never in argv)."""
+        return self.run(*args, extra_env=env)
+
+    def run(
+        self,
+        *args: str,
+        check: bool = True,
+        strip: bool = True,
+        extra_env: dict[str, str] | None = None,
+    ) -> str:
         argv = ["git", "-c", "core.hooksPath=/dev/null", "-c", "commit.gpgsign=false", *args]
-        env = {**os.environ, **_IDENTITY, "GIT_TERMINAL_PROMPT": "0"}
+        env = {**os.environ, **_IDENTITY, "GIT_TERMINAL_PROMPT": "0", **(extra_env or {})}
         proc = subprocess.run(
             argv, cwd=self.root, env=env, capture_output=True, text=True, check=False
         )

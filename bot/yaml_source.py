@@ -35,16 +35,25 @@ class YamlDoc:
         return self.lines.get((), None)
 
 
-def _index(node: yaml.Node, loc: Loc, lines: dict[Loc, int]) -> None:
+def _index(
+    node: yaml.Node, loc: Loc, lines: dict[Loc, int], twice: list[tuple[Loc, int, int]]
+) -> None:
+    """Record the line of every key and item; a key written twice in one mapping goes to `twice`
+    (YAML loaders keep the last one silently, so the first would be lost without a word)."""
     lines[loc] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
         for key, value in node.value:
             name = key.value if isinstance(key, yaml.ScalarNode) else str(key.start_mark.line)
-            _index(value, (*loc, name), lines)
-            lines[(*loc, name)] = key.start_mark.line + 1
+            line = key.start_mark.line + 1
+            if name in seen and key.tag != "tag:yaml.org,2002:merge":
+                twice.append(((*loc, name), seen[name], line))
+            seen.setdefault(name, line)
+            _index(value, (*loc, name), lines, twice)
+            lines[(*loc, name)] = line
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _index(item, (*loc, i), lines)
+            _index(item, (*loc, i), lines, twice)
 
 
 def parse_yaml(text: str, source: str) -> tuple[YamlDoc | None, list[Problem]]:
@@ -60,8 +69,20 @@ def parse_yaml(text: str, source: str) -> tuple[YamlDoc | None, list[Problem]]:
     except yaml.YAMLError as exc:
         return None, [Problem("error", "yaml", f"invalid YAML: {exc}", source)]
     lines: dict[Loc, int] = {}
+    twice: list[tuple[Loc, int, int]] = []
     if node is not None:
-        _index(node, (), lines)
+        _index(node, (), lines, twice)
+    if twice:
+        return None, [
+            Problem(
+                "error",
+                _dotted(loc),
+                f"is written twice (lines {first} and {second}); keep one",
+                source,
+                second,
+            )
+            for loc, first, second in twice
+        ]
     return YamlDoc(data, source, lines), []
 
 
@@ -122,4 +143,5 @@ def validation_problems(
         elif err["type"] == "missing":
             message = "is required"
         problems.append(Problem("error", _dotted(loc), message, doc.source, doc.line(loc)))
-    return problems
+    # pydantic reports in field order; people read a file top to bottom.
+    return sorted(problems, key=lambda p: p.line or 0)

@@ -6,6 +6,15 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# A busy machine makes data generation slow now and then: that is no finding. CI runs derandomized,
+# so a failure there replays exactly.
+settings.register_profile("baton", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "ci", parent=settings.get_profile("baton"), derandomize=True, print_blob=True
+)
+settings.load_profile("ci" if os.environ.get("CI") else "baton")
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 

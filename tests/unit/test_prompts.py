@@ -40,7 +40,9 @@ KNOWLEDGE = Knowledge(context="A JSON API.", conventions="Tests use tests/helper
 RED = Validation(
     commit="abc",
     changed_files=["tests/test_books.py", "tests/mocks.py"],
-    command=CommandResult(command="python3 -m unittest", exit_code=1, duration_s=0.5, tail="FAILED (failures=1)"),
+    command=CommandResult(
+        command="python3 -m unittest", exit_code=1, duration_s=0.5, tail="FAILED (failures=1)"
+    ),
     findings=[
         Finding(
             rule="scope.outside",
@@ -54,9 +56,13 @@ RED = Validation(
 
 
 def test_every_prompt_starts_with_its_header() -> None:
-    assert launch_prompt(HELPER, CHAIN, KNOWLEDGE).startswith("# Baton · launch · ticket test-helper\n")
+    assert launch_prompt(HELPER, CHAIN, KNOWLEDGE).startswith(
+        "# Baton · launch · ticket test-helper\n"
+    )
     assert followup_prompt(BOOKS, CHAIN).startswith("# Baton · followup · ticket books-tests\n")
-    assert correction_prompt(BOOKS, RED, "x").startswith("# Baton · correction · ticket books-tests\n")
+    assert correction_prompt(BOOKS, RED, "x").startswith(
+        "# Baton · correction · ticket books-tests\n"
+    )
 
 
 def test_ticket_text_is_cleaned_and_fenced_as_data() -> None:
@@ -80,7 +86,10 @@ def test_correction_names_the_failure_the_file_and_the_fix(snapshot: SnapshotAss
     prompt = correction_prompt(BOOKS, RED, "python3 -m unittest")
     assert "`python3 -m unittest` exited 1" in prompt
     assert "FAILED (failures=1)" in prompt
-    assert "- [major] `tests/mocks.py` (scope.outside): changed, but the ticket does not name it. Fix: delete it" in prompt
+    assert (
+        "- [major] `tests/mocks.py` (scope.outside): changed, but the ticket does not name it. Fix: delete it"
+        in prompt
+    )
     assert prompt == snapshot
 
 
@@ -89,13 +98,19 @@ def test_recovery_says_what_is_done_and_what_failed() -> None:
         key="books-tests",
         status="recovering",
         attempts=[
-            Attempt(number=1, kind="followup", session=1, agent=AgentResult(ok=True), validation=RED),
-            Attempt(number=2, kind="correction", session=1, agent=AgentResult(ok=False, error="exit 3")),
+            Attempt(
+                number=1, kind="followup", session=1, agent=AgentResult(ok=True), validation=RED
+            ),
+            Attempt(
+                number=2, kind="correction", session=1, agent=AgentResult(ok=False, error="exit 3")
+            ),
         ],
     )
     prompt = recovery_prompt(BOOKS, CHAIN, KNOWLEDGE, state)
     assert prompt.startswith("# Baton · recovery · ticket books-tests")
     assert "Done:\n- `test-helper` A shared test client" in prompt
-    assert "- attempt 1 (followup): tests failed (exit 1, 0.5s); 1 major, 0 minor finding(s)" in prompt
+    assert (
+        "- attempt 1 (followup): tests failed (exit 1, 0.5s); 1 major, 0 minor finding(s)" in prompt
+    )
     assert "- attempt 2 (correction): exit 3" in prompt
     assert "## Conventions" in prompt

@@ -1,0 +1,684 @@
+"""GitHub mode: issues as tickets, reports on issues and the chain's pull request, state on a
+`baton/state` branch, the knowledge base committed through the git data API.
+
+Every write is repeatable: what Baton wrote is recorded in the chain's state (`reports`), found
+again by a hidden marker when the record is missing, and only rewritten when it changed.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from github import InputGitTreeElement
+
+from bot.chain_file import ChainFile
+from bot.config import Config
+from bot.errors import ForgeError, Problem, StateConflict, WorkspaceError
+from bot.forge.github_api import GitHubApi
+from bot.issue_form import parse_issue_body
+from bot.knowledge import knowledge_files
+from bot.markers import has_marker, marker
+from bot.redact import Redactor
+from bot.reporting import (
+    check_run,
+    commit_status,
+    pr_body,
+    status_comment,
+    validation_comment,
+)
+from bot.state import ChainState, Report, StoreData, TicketState
+from bot.tickets import Ticket
+from bot.workspace import Git
+
+log = logging.getLogger(__name__)
+
+STATE_BRANCH = "baton/state"
+STATE_FILE = "state.json"
+KNOWLEDGE_BRANCH = "baton/knowledge"
+TRUSTED = {"admin", "maintain", "write"}
+_RUNNING = {"running", "validating", "correcting", "recovering"}
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def issue_number(key: str) -> int | None:
+    m = re.fullmatch(r"#(\d+)", key)
+    return int(m.group(1)) if m else None
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9._-]+", "-", text.lower()).strip("-.")[:60] or "chain"
+
+
+@dataclass
+class Repo:
+    api: GitHubApi
+    full_name: str
+    bot_login: str
+    redact: Redactor
+
+    @property
+    def path(self) -> str:
+        return f"/repos/{self.full_name}"
+
+    @property
+    def gh_repo(self) -> Any:
+        return self.api.gh.get_repo(self.full_name, lazy=True)
+
+    def comment_with_marker(self, number: int, mark: str) -> tuple[int, str] | None:
+        """Baton's own comment carrying `mark` on issue or PR `number`: (id, body)."""
+        for c in self.api.get_pages(f"{self.path}/issues/{number}/comments"):
+            if has_marker(c.get("body"), (c.get("user") or {}).get("login"), self.bot_login, mark):
+                return int(c["id"]), str(c.get("body") or "")
+        return None
+
+    def ensure_comment(
+        self, number: int, mark: str, body: str, known_id: int | None, *, lookup: bool = True
+    ) -> int:
+        """Create or update Baton's comment carrying `mark`; returns its id. Without a known id,
+        the comment is looked for first (unless `lookup` is off: it cannot exist yet)."""
+        body = self.redact(body)
+        issue = self.gh_repo.get_issue(number)
+        found: tuple[int, str | None] | None = None
+        if known_id:
+            found = (known_id, None)
+        elif lookup:
+            found = self.comment_with_marker(number, mark)
+        if found is not None:
+            comment_id, old = found
+            if old != body:
+                comment = issue.get_comment(comment_id)
+                self.api.call(lambda: comment.edit(body), write=True)
+            return comment_id
+        created = self.api.call(lambda: issue.create_comment(body), write=True)
+        return int(created.id)
+
+
+# -- tickets from issues -----------------------------------------------------------------------
+
+
+@dataclass
+class IssueTickets:
+    """What the labelled issues say: tickets grouped into chains, and the issues refused."""
+
+    chains: dict[str, list[Ticket]] = field(default_factory=dict)
+    labels: dict[int, set[str]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def chain_files(self) -> list[ChainFile]:
+        return [
+            ChainFile(name=name, path="github", description=None, tickets=tickets)
+            for name, tickets in sorted(self.chains.items())
+        ]
+
+
+class GitHubTickets:
+    def __init__(self, repo: Repo, config: Config) -> None:
+        self.repo = repo
+        self.config = config
+        self._permissions: dict[str, str] = {}
+
+    def load(self, claimed: dict[str, Ticket]) -> IssueTickets:
+        """Open issues with the trigger label. Claimed tickets keep the body as it was claimed;
+        new ones must come from a trusted labeller and parse, or are answered once and left."""
+        found = IssueTickets()
+        issues = self.repo.api.get_pages(
+            f"{self.repo.path}/issues", {"state": "open", "labels": self.config.labels.trigger}
+        )
+        for issue in sorted(issues, key=lambda i: int(i["number"])):
+            if issue.get("pull_request"):
+                continue
+            number = int(issue["number"])
+            key = f"#{number}"
+            found.labels[number] = {str(label["name"]) for label in issue.get("labels") or []}
+            ticket = claimed.get(key) or self._claim(issue, found)
+            if ticket is not None:
+                found.chains.setdefault(str(ticket.chain), []).append(ticket)
+        return found
+
+    def _claim(self, issue: dict[str, Any], found: IssueTickets) -> Ticket | None:
+        number = int(issue["number"])
+        refusal = self._untrusted(number)
+        if refusal:
+            found.problems.append(Problem("warning", "trust", refusal, f"#{number}"))
+            self._answer_once(
+                number,
+                "trust",
+                f"👋 {refusal}. Baton starts work only for people "
+                "with write access to this repository; one of them can re-apply the label.",
+            )
+            return None
+        milestone = issue.get("milestone") or {}
+        chain = slug(str(milestone["title"])) if milestone else f"issue-{number}"
+        ticket, problems = parse_issue_body(
+            str(issue.get("body") or ""),
+            title=str(issue.get("title") or ""),
+            key=f"#{number}",
+            chain=chain,
+            source=f"#{number}",
+        )
+        invalid = self.config.labels.invalid
+        if ticket is None:
+            found.problems += problems
+            lines = [p.render() for p in problems if p.severity == "error"]
+            self._answer_once(
+                number,
+                "invalid",
+                "⚠️ Baton cannot work this ticket until its body is fixed:\n\n"
+                + "\n".join(f"- {line}" for line in lines)
+                + "\n\nEdit the issue; Baton reads it again on its next run.",
+            )
+            if invalid not in found.labels[number]:
+                issue_obj = self.repo.gh_repo.get_issue(number)
+                self.repo.api.call(lambda: issue_obj.add_to_labels(invalid), write=True)
+            return None
+        if invalid in found.labels[number]:
+            issue_obj = self.repo.gh_repo.get_issue(number)
+            self.repo.api.call(lambda: issue_obj.remove_from_labels(invalid), write=True)
+        deps = list(ticket.depends_on) + self._blocked_by(number)
+        return ticket.model_copy(update={"depends_on": self._local_refs(deps)})
+
+    def _untrusted(self, number: int) -> str | None:
+        """Why the person who added the trigger label may not start work, or None."""
+        events = self.repo.api.get_pages(f"{self.repo.path}/issues/{number}/events")
+        labelled = [
+            e
+            for e in events
+            if e.get("event") == "labeled"
+            and (e.get("label") or {}).get("name") == self.config.labels.trigger
+        ]
+        if not labelled:
+            return "the trigger label's author could not be found"
+        actor = labelled[-1].get("actor") or {}
+        login = str(actor.get("login") or "")
+        if actor.get("type") == "Bot" or login.endswith("[bot]"):
+            if login in self.config.trust.allowed_bots:
+                return None
+            return f"the label was added by the bot `{login}`, which is not in trust.allowed_bots"
+        if login not in self._permissions:
+            data = self.repo.api.get_json(f"{self.repo.path}/collaborators/{login}/permission")
+            role = str(data.get("role_name") or data.get("permission") or "none")
+            self._permissions[login] = role if role in TRUSTED else str(data.get("permission"))
+        if self._permissions[login] not in TRUSTED:
+            return f"the label was added by @{login}, who has {self._permissions[login]} access"
+        return None
+
+    def _blocked_by(self, number: int) -> list[str]:
+        try:
+            items = self.repo.api.get_json(
+                f"{self.repo.path}/issues/{number}/dependencies/blocked_by"
+            )
+        except ForgeError as exc:  # older servers have no issue dependencies
+            if exc.status in (404, 410):
+                return []
+            raise
+        return [f"#{i['number']}" for i in items or []]
+
+    def _local_refs(self, refs: list[str]) -> list[str]:
+        """`#12`, `owner/repo#12` and issue URLs of this repository, as `#12`; others dropped."""
+        out: list[str] = []
+        own = self.repo.full_name.lower()
+        for ref in refs:
+            m = re.fullmatch(r"#(\d+)", ref) or re.fullmatch(
+                r"(?:https?://[^/]+/)?([\w.-]+/[\w.-]+)(?:#|/(?:issues|pull)/)(\d+)/?", ref
+            )
+            if m is None:
+                continue
+            if m.re.groups == 2 and m.group(1).lower() != own:
+                continue  # another repository's issue: not part of this chain
+            number = m.group(m.re.groups)
+            if f"#{number}" not in out:
+                out.append(f"#{number}")
+        return out
+
+    def _answer_once(self, number: int, topic: str, text: str) -> None:
+        mark = marker(f"issue={number}", topic)
+        body = f"{mark}\n{text}"
+        existing = self.repo.comment_with_marker(number, mark)
+        if existing is None or existing[1] != self.repo.redact(body):
+            self.repo.ensure_comment(number, mark, body, existing[0] if existing else None)
+
+
+# -- state on a branch -------------------------------------------------------------------------
+
+
+class GitHubStore:
+    """StoreData as `state.json` on the `baton/state` branch; compare-and-swap by the file's sha."""
+
+    def __init__(self, repo: Repo) -> None:
+        self.repo = repo
+        self._sha: str | None = None
+        self._revision: int | None = None
+
+    def load(self) -> StoreData:
+        try:
+            data = self.repo.api.get_json(
+                f"{self.repo.path}/contents/{STATE_FILE}", {"ref": STATE_BRANCH}
+            )
+        except ForgeError as exc:
+            if exc.status == 404:
+                self._sha, self._revision = None, 0
+                return StoreData()
+            raise
+        self._sha = str(data["sha"])
+        text = base64.b64decode(data["content"]).decode("utf-8")
+        store = StoreData.model_validate(json.loads(text))
+        self._revision = store.revision
+        return store
+
+    def save(self, data: StoreData) -> StoreData:
+        if self._revision is not None and data.revision != self._revision:
+            raise StateConflict(
+                f"state revision {data.revision} is not the one loaded ({self._revision})",
+                hint="re-read the state and plan again",
+            )
+        saved = data.model_copy(update={"revision": data.revision + 1})
+        text = saved.model_dump_json(indent=1) + "\n"
+        message = f"baton: state revision {saved.revision}"
+        repo = self.repo.gh_repo
+        try:
+            if self._sha is None:
+                result = self._create_branch(text, message)
+            else:
+                sha = self._sha
+                result = self.repo.api.call(
+                    lambda: repo.update_file(STATE_FILE, message, text, sha, branch=STATE_BRANCH),
+                    write=True,
+                )["content"].sha
+        except ForgeError as exc:
+            if exc.status in (409, 422):
+                raise StateConflict(
+                    "the state on GitHub changed since it was read (another run saved it)",
+                    hint="re-read the state and plan again",
+                ) from exc
+            raise
+        self._sha, self._revision = str(result), saved.revision
+        return saved
+
+    def _create_branch(self, text: str, message: str) -> str:
+        """The first save: an orphan branch holding only state.json."""
+        repo = self.repo.gh_repo
+        api = self.repo.api
+        blob = api.call(lambda: repo.create_git_blob(text, "utf-8"), write=True)
+        tree = api.call(
+            lambda: repo.create_git_tree([_tree_element(STATE_FILE, blob.sha)]),
+            write=True,
+        )
+        commit = api.call(lambda: repo.create_git_commit(message, tree, []), write=True)
+        api.call(lambda: repo.create_git_ref(f"refs/heads/{STATE_BRANCH}", commit.sha), write=True)
+        return str(blob.sha)
+
+
+def _tree_element(path: str, sha: str) -> Any:
+    return InputGitTreeElement(path, "100644", "blob", sha=sha)
+
+
+# -- reports and the chain's branch ------------------------------------------------------------
+
+
+class GitHubForge:
+    """Reports one chain's progress: labels and a status comment per ticket, the chain's pull
+    request, a check run (or commit status) and a validation comment per validated attempt."""
+
+    def __init__(
+        self,
+        repo: Repo,
+        config: Config,
+        *,
+        labels: dict[int, set[str]],
+        remote: str,
+        push_token: str | None,
+        default_branch: str,
+    ) -> None:
+        self.repo = repo
+        self.config = config
+        self.labels = labels
+        self.remote = remote
+        self.push_token = push_token
+        self.default_branch = default_branch
+        self._new: set[str] = set()  # report keys staged in this process: no lookup needed
+        self._checks_allowed = True
+
+    # The branch -----------------------------------------------------------------------------
+
+    def _git_env(self) -> dict[str, str]:
+        """Push credentials through the environment only: never in git config, a URL or a log."""
+        if not self.push_token or not self.remote.startswith("http"):
+            return {}
+        basic = base64.b64encode(f"x-access-token:{self.push_token}".encode()).decode()
+        return {
+            "GIT_CONFIG_COUNT": "1",
+            "GIT_CONFIG_KEY_0": "http.extraHeader",
+            "GIT_CONFIG_VALUE_0": f"AUTHORIZATION: basic {basic}",
+        }
+
+    def open_chain(self, git: Git, state: ChainState) -> None:
+        if git.run("rev-parse", "--verify", "-q", f"refs/heads/{state.branch}", check=False):
+            return
+        git.run_env(self._git_env(), "fetch", "-q", self.remote, f"{state.branch}:{state.branch}")
+
+    def pushed(self, git: Git, state: ChainState) -> None:
+        git.run_env(
+            self._git_env(), "push", "-q", "--force", self.remote, f"HEAD:refs/heads/{state.branch}"
+        )
+
+    # Reports -------------------------------------------------------------------------------
+
+    def stage(self, state: ChainState) -> None:
+        """Before a save: record the reports about to be created, so a crash after creating one
+        is followed by a lookup, not a duplicate."""
+        for key in self._wanted(state):
+            if key not in state.reports:
+                state.reports[key] = Report(id=None, digest="")
+                self._new.add(key)
+
+    def _wanted(self, state: ChainState) -> list[str]:
+        keys = []
+        for t in state.tickets.values():
+            if issue_number(t.key) is not None:
+                keys.append(f"status:{t.key}")
+            if state.pr_number and t.last and t.last.validation:
+                keys.append(f"validation:{t.key}")
+            for a in t.attempts:
+                if a.validation is not None:
+                    keys.append(f"check:{t.key}:{a.number}")
+        if self._has_work(state):
+            keys.append("pr")
+        return keys
+
+    @staticmethod
+    def _has_work(state: ChainState) -> bool:
+        return any(
+            a.commit and a.commit != state.base_commit
+            for t in state.tickets.values()
+            for a in t.attempts
+        )
+
+    def report(self, state: ChainState) -> None:
+        numbers = {t.key: n for t in state.tickets.values() if (n := issue_number(t.key))}
+        if self._has_work(state):
+            self._pull_request(state, numbers)
+        for t in state.tickets.values():
+            number = numbers.get(t.key)
+            if number is not None:
+                self._labels(state, t, number)
+                body = status_comment(state, t, state.pr_number)
+                self._comment(
+                    state, f"status:{t.key}", number, marker(f"ticket={t.key}", "status"), body
+                )
+            validation = validation_comment(t, t.title) if state.pr_number else None
+            if state.pr_number and validation:
+                mark = marker(f"ticket={t.key}", "validation")
+                self._comment(state, f"validation:{t.key}", state.pr_number, mark, validation)
+            for attempt in t.attempts:
+                if attempt.validation is not None:
+                    self._check(state, t, attempt.number)
+
+    def _comment(self, state: ChainState, key: str, number: int, mark: str, body: str) -> None:
+        """Create or update one of Baton's comments unless the record says it is already so."""
+        record = state.reports.get(key)
+        wanted = digest(body)
+        if record is not None and record.digest == wanted:
+            return
+        try:
+            new_id = self.repo.ensure_comment(
+                number,
+                mark,
+                body,
+                record.id if record else None,
+                # Staged in this process: it cannot exist yet, so no lookup is needed.
+                lookup=key not in self._new,
+            )
+        except ForgeError as exc:
+            log.warning("github.report_failed", extra={"key": key, "error": str(exc)})
+            return
+        state.reports[key] = Report(id=new_id, digest=wanted)
+
+    def _labels(self, state: ChainState, t: TicketState, number: int) -> None:
+        names = self.config.labels
+        wanted = {
+            "queued": names.queued,
+            "passed": names.done,
+            "blocked": names.blocked,
+            "skipped": names.blocked,
+        }.get(t.status, names.running)
+        key = f"labels:{t.key}"
+        record = state.reports.get(key)
+        if record is not None and record.digest == wanted:
+            return
+        current = self.labels.get(number, set())
+        stale = {names.queued, names.running, names.done, names.blocked} - {wanted}
+        issue = self.repo.gh_repo.get_issue(number)
+        try:
+            if wanted not in current or record is not None:
+                self.repo.api.call(lambda: issue.add_to_labels(wanted), write=True)
+            for label in sorted(stale & (current | ({record.digest} if record else set()))):
+                self._remove_label(issue, label)
+        except ForgeError as exc:
+            log.warning("github.labels_failed", extra={"issue": number, "error": str(exc)})
+            return
+        self.labels[number] = (current - stale) | {wanted}
+        state.reports[key] = Report(id=number, digest=wanted)
+
+    def _remove_label(self, issue: Any, label: str) -> None:
+        try:
+            self.repo.api.call(lambda: issue.remove_from_labels(label), write=True)
+        except ForgeError as exc:
+            if exc.status != 404:  # already gone is fine
+                raise
+
+    def _pull_request(self, state: ChainState, numbers: dict[str, int]) -> None:
+        body = self.repo.redact(pr_body(state, numbers))
+        record = state.reports.get("pr")
+        if record is not None and record.digest == digest(body) and state.pr_number:
+            return
+        repo = self.repo.gh_repo
+        try:
+            number = state.pr_number or (record.id if record else None)
+            if number is None and "pr" not in self._new:
+                owner = self.repo.full_name.split("/")[0]
+                open_prs = self.repo.api.get_json(
+                    f"{self.repo.path}/pulls", {"state": "open", "head": f"{owner}:{state.branch}"}
+                )
+                number = int(open_prs[0]["number"]) if open_prs else None
+            if number is None:
+                pr = self.repo.api.call(
+                    lambda: repo.create_pull(
+                        base=state.base_branch,
+                        head=state.branch,
+                        title=f"Baton: chain {state.name}",
+                        body=body,
+                    ),
+                    write=True,
+                )
+                number = int(pr.number)
+            else:
+                pull = repo.get_pull(number)
+                self.repo.api.call(lambda: pull.edit(body=body), write=True)
+        except ForgeError as exc:
+            log.warning("github.pr_failed", extra={"chain": state.name, "error": str(exc)})
+            return
+        state.pr_number = number
+        state.reports["pr"] = Report(id=number, digest=digest(body))
+
+    def _check(self, state: ChainState, t: TicketState, attempt_number: int) -> None:
+        key = f"check:{t.key}:{attempt_number}"
+        record = state.reports.get(key)
+        if record is not None and record.digest:
+            return  # a check run is written once per validated attempt
+        view = t.model_copy(update={"attempts": t.attempts[:attempt_number]})
+        output = check_run(view, t.title)
+        validation = t.attempts[attempt_number - 1].validation
+        if output is None or validation is None or validation.commit is None:
+            return
+        sha = validation.commit
+        repo = self.repo.gh_repo
+        try:
+            if self._checks_allowed:
+                try:
+                    existing = record.id if record else None
+                    if existing is None and key not in self._new:
+                        existing = self._find_check(sha, output.name, key)
+                    if existing is None:
+                        batches = output.batches()
+                        run = self.repo.api.call(
+                            lambda: repo.create_check_run(
+                                name=output.name,
+                                head_sha=sha,
+                                status="completed",
+                                conclusion=output.conclusion,
+                                external_id=key,
+                                output={
+                                    "title": output.title,
+                                    "summary": self.repo.redact(output.summary),
+                                    "annotations": batches[0],
+                                },
+                            ),
+                            write=True,
+                        )
+                        for batch in batches[1:]:
+                            more = {
+                                "title": output.title,
+                                "summary": self.repo.redact(output.summary),
+                                "annotations": batch,
+                            }
+                            self.repo.api.call(partial(run.edit, output=more), write=True)
+                        existing = int(run.id)
+                    state.reports[key] = Report(id=existing, digest=digest(output.summary))
+                    return
+                except ForgeError as exc:
+                    if exc.status != 403:
+                        raise
+                    self._checks_allowed = False  # a personal token: commit statuses instead
+            status = commit_status(view)
+            if status is not None:
+                context, conclusion, description = status
+                commit = repo.get_commit(sha)
+                self.repo.api.call(
+                    lambda: commit.create_status(
+                        conclusion, description=description, context=context
+                    ),
+                    write=True,
+                )
+                state.reports[key] = Report(id=None, digest=digest(description))
+        except ForgeError as exc:
+            log.warning("github.check_failed", extra={"key": key, "error": str(exc)})
+
+    def _find_check(self, sha: str, name: str, key: str) -> int | None:
+        data = self.repo.api.get_json(
+            f"{self.repo.path}/commits/{sha}/check-runs", {"check_name": name}
+        )
+        for run in (data or {}).get("check_runs", []):
+            if run.get("external_id") == key:
+                return int(run["id"])
+        return None
+
+    # Knowledge ----------------------------------------------------------------------------
+
+    def publish_knowledge(self, git: Git, state: ChainState, data: StoreData) -> str | None:
+        """All knowledge files of the run in one commit on the default branch (git data API);
+        a protected branch gets a `baton/knowledge` pull request instead."""
+        del git  # the knowledge goes to the default branch, not the chain's working copy
+        for _ in range(3):
+            try:
+                return self._commit_knowledge(state, data, self.default_branch)
+            except ForgeError as exc:
+                message = str(exc).lower()
+                if "protected" in message or "pull request" in message:
+                    return self._knowledge_pull_request(state, data)
+                if exc.status != 422:  # 422: not a fast forward; someone pushed, read again
+                    raise
+        raise ForgeError("the default branch kept moving while Baton committed its knowledge")
+
+    def _commit_knowledge(
+        self, state: ChainState, data: StoreData, branch: str, *, force: bool = False
+    ) -> str:
+        repo = self.repo.gh_repo
+        api = self.repo.api
+        ref = api.call(lambda: repo.get_git_ref(f"heads/{branch}"))
+        head = api.call(lambda: repo.get_git_commit(ref.object.sha))
+        changelog = self._read_file(f"{self.config.knowledge.dir}/CHANGELOG.md", head.sha)
+        files = knowledge_files(self.config.knowledge.dir, data, state, changelog)
+
+        elements = [
+            InputGitTreeElement(path, "100644", "blob", content=self.repo.redact(text))
+            for path, text in sorted(files.items())
+        ]
+        tree = api.call(lambda: repo.create_git_tree(elements, head.tree), write=True)
+        if tree.sha == head.tree.sha:
+            return str(head.sha)  # already there (a repeated run): nothing to commit
+        commit = api.call(
+            lambda: repo.create_git_commit(f"baton: knowledge of chain {state.name}", tree, [head]),
+            write=True,
+        )
+        api.call(lambda: ref.edit(commit.sha, force=force), write=True)
+        return str(commit.sha)
+
+    def _knowledge_pull_request(self, state: ChainState, data: StoreData) -> str:
+        repo = self.repo.gh_repo
+        api = self.repo.api
+        base = api.call(lambda: repo.get_git_ref(f"heads/{self.default_branch}"))
+        try:
+            api.call(
+                lambda: repo.create_git_ref(f"refs/heads/{KNOWLEDGE_BRANCH}", base.object.sha),
+                write=True,
+            )
+        except ForgeError as exc:
+            if exc.status != 422:  # it exists: reuse it
+                raise
+        sha = self._commit_knowledge(state, data, KNOWLEDGE_BRANCH, force=True)
+        owner = self.repo.full_name.split("/")[0]
+        open_prs = api.get_json(
+            f"{self.repo.path}/pulls", {"state": "open", "head": f"{owner}:{KNOWLEDGE_BRANCH}"}
+        )
+        if not open_prs:
+            api.call(
+                lambda: repo.create_pull(
+                    base=self.default_branch,
+                    head=KNOWLEDGE_BRANCH,
+                    title="Baton: knowledge base",
+                    body="The default branch is protected, so Baton proposes its knowledge here.",
+                ),
+                write=True,
+            )
+        return sha
+
+    def _read_file(self, path: str, ref: str) -> str:
+        try:
+            data = self.repo.api.get_json(f"{self.repo.path}/contents/{path}", {"ref": ref})
+        except ForgeError as exc:
+            if exc.status == 404:
+                return ""
+            raise
+        return base64.b64decode(data["content"]).decode("utf-8")
+
+
+def bot_login_from_env(environ: dict[str, str] | None = None) -> str:
+    env = os.environ if environ is None else environ
+    return env.get("BATON_BOT_LOGIN") or "github-actions[bot]"
+
+
+def remote_url(full_name: str, environ: dict[str, str] | None = None) -> str:
+    env = os.environ if environ is None else environ
+    if env.get("BATON_GIT_REMOTE"):
+        return env["BATON_GIT_REMOTE"]
+    server = env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    return f"{server}/{full_name}.git"
+
+
+def workspace_path(path: Path) -> Git:
+    git = Git.open(path)
+    if not git.has_commits():
+        raise WorkspaceError(f"{git.root} has no commits", hint="check the repository out first")
+    return git

@@ -1,0 +1,274 @@
+"""The `baton` command line, driven through click's CliRunner: version, tickets parse and lint,
+config check. Errors go to stderr as `file:line: error: field: message`, never as a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from bot import __version__
+from bot.cli import cli
+from bot.issue_form import MAX_BODY
+
+TICKET_KEYS = [
+    "key",
+    "title",
+    "goal",
+    "context",
+    "files",
+    "acceptance",
+    "test_command",
+    "depends_on",
+    "chain",
+]
+
+GOOD_CHAIN = "chain: books\ntickets:\n  - key: list\n    title: List\n    goal: List books.\n"
+BAD_CHAIN = "tickets:\n  - key: a\n    title: A\n    gaol: g\n"
+
+
+def run(*args: str, stdin: str | None = None) -> Result:
+    result = CliRunner().invoke(cli, list(args), input=stdin, prog_name="baton")
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
+    return result
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.stdout == f"baton, version {__version__}\n"
+
+
+def test_help_lists_the_command_groups() -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    for command in ("tickets", "config"):
+        assert command in result.stdout
+
+
+# --- tickets parse ------------------------------------------------------------------------------
+
+
+def test_tickets_parse_from_a_file_prints_the_ticket_as_json(samples: Path) -> None:
+    result = run("tickets", "parse", str(samples / "full_ticket.md"))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    ticket = json.loads(result.stdout)
+    assert list(ticket) == TICKET_KEYS
+    assert list(ticket["files"]) == ["create", "modify", "read"]
+    assert ticket["title"] is None
+    assert ticket["files"]["modify"] == ["src/bookshelf/api.py", "src/bookshelf/store.py"]
+    assert ticket["depends_on"] == ["#12", "octo/shelf#3"]
+    assert ticket["test_command"] == "python -m pytest -q tests/test_books.py"
+
+
+def test_tickets_parse_from_stdin_with_a_title(samples: Path) -> None:
+    body = (samples / "full_ticket.md").read_text(encoding="utf-8")
+    result = run("tickets", "parse", "--title", "Book by id", stdin=body)
+    assert result.exit_code == 0, result.stderr
+    ticket = json.loads(result.stdout)
+    assert list(ticket) == TICKET_KEYS
+    assert ticket["title"] == "Book by id"
+    assert ticket["goal"].startswith("Add a `GET /books/{id}` endpoint")
+
+
+def test_tickets_parse_reads_stdin_by_default_and_keeps_unicode() -> None:
+    result = run("tickets", "parse", "-", stdin="### Goal\r\n\r\nÉcrire les tests ✓\r\n")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["goal"] == "Écrire les tests ✓"
+    assert "Écrire les tests ✓" in result.stdout
+
+
+def test_tickets_parse_prints_warnings_on_stderr_and_still_succeeds() -> None:
+    result = run("tickets", "parse", stdin="### Goal\n\ng\n\n### Notes\n\nn\n")
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "<stdin>:5: warning: Notes: is not a field of the ticket form; its text was kept in "
+        "Context\n"
+    )
+    assert json.loads(result.stdout)["context"] == "### Notes\n\nn"
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "line"),
+    [
+        ("### Context\n\nc\n", "Goal", None),
+        ("### Goal\n\n_No response_\n", "Goal", 1),
+        ("### Goal\n\na\n\n### Goal\n\nb\n", "Goal", 5),
+        ("### Goal\n\ng\n\n### Depends on\n\n#abc\n", "Depends on", 5),
+        ("### Goal\n\ng\n\n### Depends on\n\nrepo#\n", "Depends on", 5),
+        ("### Goal\n\ng\n\n### Files to create\n\n/etc/x\n", "Files to create", 5),
+        ("### Goal\n\ng\n\n### Files to read\n\n../x\n", "Files to read", 5),
+        ("### Goal\n\n" + "g" * MAX_BODY, "body", None),
+    ],
+    ids=[
+        "no-goal",
+        "goal-no-response",
+        "section-twice",
+        "dependency-hash-abc",
+        "dependency-repo-hash",
+        "absolute-path",
+        "dotdot-path",
+        "too-long",
+    ],
+)
+def test_tickets_parse_bad_input_names_the_field_on_stderr(
+    body: str, field: str, line: int | None
+) -> None:
+    result = run("tickets", "parse", stdin=body)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    where = "<stdin>" if line is None else f"<stdin>:{line}"
+    assert result.stderr.startswith(f"{where}: error: {field}: ")
+    assert "Traceback" not in result.stderr
+
+
+def test_tickets_parse_bad_file_names_the_file(samples: Path) -> None:
+    path = samples / "bad_dependency.md"
+    result = run("tickets", "parse", str(path))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"{path}:5: error: Depends on: '#abc' is not an issue reference; write #12, owner/repo#3 "
+        "or an issue URL\n"
+    )
+
+
+def test_tickets_parse_missing_file_is_one_error_line(tmp_path: Path) -> None:
+    result = run("tickets", "parse", str(tmp_path / "nope.md"))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: cannot read {tmp_path / 'nope.md'}")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_tickets_parse_non_utf8_file_is_one_error_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.md"
+    path.write_bytes("### Goal\n\ncaf\xe9\n".encode("latin-1"))
+    result = run("tickets", "parse", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: cannot read {path}")
+    assert "UTF-8" in result.stderr
+
+
+# --- tickets lint -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ticket_dir(tmp_path: Path) -> Path:
+    directory = tmp_path / "tickets"
+    directory.mkdir()
+    (directory / "good.yml").write_text(GOOD_CHAIN, encoding="utf-8")
+    return directory
+
+
+def test_tickets_lint_reports_file_line_field_and_exits_1(ticket_dir: Path, tmp_path: Path) -> None:
+    (ticket_dir / "bad.yml").write_text(BAD_CHAIN, encoding="utf-8")
+    issue = tmp_path / "issue.md"
+    issue.write_text("### Goal\n\ng\n\n### Depends on\n\n#abc\n", encoding="utf-8")
+    result = run("tickets", "lint", str(ticket_dir), str(issue))
+    assert result.exit_code == 1
+    bad = ticket_dir / "bad.yml"
+    assert result.stderr.splitlines() == [
+        f"{bad}:2: error: tickets[0].goal: is required",
+        f"{bad}:4: error: tickets[0].gaol: unknown key; did you mean `goal`?",
+        f"{issue}:5: error: Depends on: '#abc' is not an issue reference; write #12, "
+        "owner/repo#3 or an issue URL",
+    ]
+    assert result.stdout == "3 file(s) checked: 3 error(s), 0 warning(s)\n"
+
+
+def test_tickets_lint_good_files_only_exits_0(ticket_dir: Path, samples: Path) -> None:
+    result = run("tickets", "lint", str(ticket_dir), str(samples / "full_ticket.md"))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout == "2 file(s) checked: 0 error(s), 0 warning(s)\n"
+
+
+def test_tickets_lint_warnings_alone_exit_0(tmp_path: Path) -> None:
+    issue = tmp_path / "issue.md"
+    issue.write_text("### Goal\n\ng\n\n### Extra\n\nx\n", encoding="utf-8")
+    result = run("tickets", "lint", str(issue))
+    assert result.exit_code == 0
+    assert result.stderr.startswith(f"{issue}:5: warning: Extra: ")
+    assert result.stdout == "1 file(s) checked: 0 error(s), 1 warning(s)\n"
+
+
+def test_tickets_lint_defaults_to_the_tickets_directory(
+    ticket_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ticket_dir.parent)
+    (ticket_dir / "bad.yml").write_text("tickets: [\n", encoding="utf-8")
+    result = run("tickets", "lint")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("tickets/bad.yml:2: error: yaml: invalid YAML: ")
+
+
+def test_tickets_lint_without_a_tickets_directory_is_one_error_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("tickets", "lint")
+    assert result.exit_code == 1
+    assert result.stderr == "error: tickets does not exist; pass chain files or issue bodies\n"
+
+
+# --- config check -------------------------------------------------------------------------------
+
+
+def test_config_check_ok(tmp_path: Path) -> None:
+    path = tmp_path / "baton.yml"
+    path.write_text("agent:\n  kind: codex\n", encoding="utf-8")
+    result = run("config", "check", str(path))
+    assert result.exit_code == 0
+    assert (result.stdout, result.stderr) == (f"{path}: ok\n", "")
+
+
+def test_config_check_absent_file_means_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "baton.yml"
+    result = run("config", "check", str(path))
+    assert result.exit_code == 0
+    assert result.stdout == f"{path}: absent, every default applies\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("agent:\n  modle: x\n", "2: error: agent.modle: unknown key; did you mean `model`?"),
+        ("validation:\n  max_corrections: lots\n", "2: error: validation.max_corrections: "),
+        ("agent: [\n", "2: error: yaml: invalid YAML: "),
+    ],
+    ids=["unknown-key", "wrong-type", "invalid-yaml"],
+)
+def test_config_check_bad(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "baton.yml"
+    path.write_text(text, encoding="utf-8")
+    result = run("config", "check", str(path))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"{path}:{expected}")
+
+
+# --- the installed entry point, as a real process ---------------------------------------------
+
+
+def test_python_m_bot_parses_a_crlf_body_from_stdin() -> None:
+    body = b"### Goal\r\n\r\nShip it\r\n\r\n### Depends on\r\n\r\n#1, #abc\r\n"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "tickets", "parse"],
+        input=body,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stdout == b""
+    assert done.stderr.decode() == (
+        "<stdin>:5: error: Depends on: '#abc' is not an issue reference; write #12, "
+        "owner/repo#3 or an issue URL\n"
+    )
