@@ -29,7 +29,7 @@ from bot.chain import (
 )
 from bot.chain_file import ChainFile
 from bot.config import Config
-from bot.errors import WorkspaceError
+from bot.errors import StateConflict, WorkspaceError
 from bot.forge import Forge, LocalForge
 from bot.notify import Event, EventKind, Notifier
 from bot.ordering import work_order
@@ -136,7 +136,13 @@ class Dispatcher:
             if self.options.deadline is not None and time.monotonic() >= self.options.deadline:
                 log.info("run.time_budget_spent", extra={"chain": state.name})
                 return state
-            state = self._perform(actions[0], state)
+            try:
+                state = self._perform(actions[0], state)
+            except StateConflict:
+                log.info("state.conflict_replan", extra={"chain": state.name})
+                self._data = self.store.load()
+                state = sync_tickets(self._data.chains.get(state.name) or state, tickets)
+                continue
             self.actions_done += 1
             if (
                 self.options.crash_after is not None
@@ -159,7 +165,15 @@ class Dispatcher:
         """Persist, then let the forge report what changed (its records go with the next save)."""
         self.forge.stage(state)
         data = self._data.model_copy(update={"chains": {**self._data.chains, state.name: state}})
-        self._data = self.store.save(data)
+        try:
+            self._data = self.store.save(data)
+        except StateConflict:
+            # Nobody else saved (the write failed, the store moved under it): save again.
+            # Otherwise another run won: the loop re-reads its state and plans again.
+            current = self.store.load()
+            if current.revision != data.revision:
+                raise
+            self._data = self.store.save(data)
         self.forge.report(state)
         return state
 

@@ -64,6 +64,24 @@ def credentials(env: Mapping[str, str]) -> Credentials:
     )
 
 
+def open_repo(env: Mapping[str, str], cache_dir: Path | None) -> Repo:
+    """The repository named by GITHUB_REPOSITORY, through the careful client."""
+    full_name = env.get("GITHUB_REPOSITORY", "")
+    if "/" not in full_name:
+        raise ConfigError(
+            "GITHUB_REPOSITORY is not set to owner/name",
+            hint="run inside GitHub Actions, set it, or pass --local",
+        )
+    secrets = [env[k] for k in SECRET_VARIABLES if env.get(k)]
+    api = GitHubApi(
+        env.get("GITHUB_API_URL") or "https://api.github.com",
+        credentials(env),
+        write_interval=float(env.get("BATON_GITHUB_WRITE_INTERVAL") or 1.0),
+        cache_path=cache_dir / "github-etags.json" if cache_dir else None,
+    )
+    return Repo(api, full_name, bot_login_from_env(dict(env)), Redactor(secrets))
+
+
 def chains_to_run(data: StoreData, found: dict[str, list[Ticket]]) -> list[ChainFile]:
     """Every chain the state knows (its tickets as claimed) plus the tickets found now."""
     names = sorted(set(data.chains) | set(found))
@@ -89,23 +107,12 @@ def run_github(
     crash_after: int | None = None,
 ) -> GitHubRun:
     env = os.environ if environ is None else environ
-    full_name = env.get("GITHUB_REPOSITORY", "")
-    if "/" not in full_name:
-        raise ConfigError(
-            "GITHUB_REPOSITORY is not set to owner/name",
-            hint="run inside GitHub Actions, or pass --local",
-        )
     git = Git.open(repo_path)
     config = load_config(git.root / ".github" / "baton.yml")
-    secrets = [env[k] for k in SECRET_VARIABLES if env.get(k)]
-    api = GitHubApi(
-        env.get("GITHUB_API_URL") or "https://api.github.com",
-        credentials(env),
-        write_interval=float(env.get("BATON_GITHUB_WRITE_INTERVAL") or 1.0),
-        cache_path=git.root / STATE_DIR / "github-etags.json",
-    )
+    repo = open_repo(env, git.root / STATE_DIR)
+    api = repo.api
+    full_name = repo.full_name
     try:
-        repo = Repo(api, full_name, bot_login_from_env(dict(env)), Redactor(secrets))
         default_branch = str(api.get_json(repo.path)["default_branch"])
         if config.branches.base is None:
             config = config.model_copy(
@@ -116,7 +123,8 @@ def run_github(
         claimed = {
             key: t.spec for c in data.chains.values() for key, t in c.tickets.items() if t.spec
         }
-        found = GitHubTickets(repo, config).load(claimed)
+        issue_tickets = GitHubTickets(repo, config)
+        found = issue_tickets.load(claimed)
         chains = (
             select_chains(chains_to_run(data, found.chains), chain)
             if (data.chains or found.chains)
@@ -151,6 +159,11 @@ def run_github(
                 )
                 results.append(dispatcher.run_chain(chain_file))
                 planned[chain_file.name] = dispatcher.planned
+        if api.stats.writes:
+            # Leave the poll cache warm: the next run, if nothing changed, costs no rate limit.
+            api.get_json(repo.path)
+            store.load()
+            issue_tickets.poll()
         return GitHubRun(config, results, api.stats, found.problems, planned)
     finally:
         api.close()

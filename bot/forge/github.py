@@ -74,7 +74,7 @@ class Repo:
 
     @property
     def gh_repo(self) -> Any:
-        return self.api.gh.get_repo(self.full_name, lazy=True)
+        return self.api.gh.get_repo(self.full_name)
 
     def comment_with_marker(self, number: int, mark: str) -> tuple[int, str] | None:
         """Baton's own comment carrying `mark` on issue or PR `number`: (id, body)."""
@@ -133,9 +133,7 @@ class GitHubTickets:
         """Open issues with the trigger label. Claimed tickets keep the body as it was claimed;
         new ones must come from a trusted labeller and parse, or are answered once and left."""
         found = IssueTickets()
-        issues = self.repo.api.get_pages(
-            f"{self.repo.path}/issues", {"state": "open", "labels": self.config.labels.trigger}
-        )
+        issues = self.poll()
         for issue in sorted(issues, key=lambda i: int(i["number"])):
             if issue.get("pull_request"):
                 continue
@@ -146,6 +144,12 @@ class GitHubTickets:
             if ticket is not None:
                 found.chains.setdefault(str(ticket.chain), []).append(ticket)
         return found
+
+    def poll(self) -> list[dict[str, Any]]:
+        """The open issues carrying the trigger label (a conditional GET per page)."""
+        return self.repo.api.get_pages(
+            f"{self.repo.path}/issues", {"state": "open", "labels": self.config.labels.trigger}
+        )
 
     def _claim(self, issue: dict[str, Any], found: IssueTickets) -> Ticket | None:
         number = int(issue["number"])

@@ -56,6 +56,8 @@ class _Counter(logging.Handler):
         self._lock = threading.Lock()
 
     def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.INFO:  # PyGithub's own notices go on as usual
+            logging.getLogger("github").handle(record)
         args = record.args
         if not isinstance(args, tuple) or len(args) < 8 or "==>" not in str(record.msg):
             return
@@ -161,9 +163,11 @@ class GitHubApi:
             timeout=timeout,
         )
         self._counter = _Counter(self.stats)
+        # The request log is read for counting, and kept from the run's own log: it is verbose.
         requester_log = logging.getLogger("github.Requester")
         requester_log.addHandler(self._counter)
         requester_log.setLevel(logging.DEBUG)
+        requester_log.propagate = False
 
     def close(self) -> None:
         logging.getLogger("github.Requester").removeHandler(self._counter)
