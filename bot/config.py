@@ -12,7 +12,7 @@ from bot.errors import ConfigError, Problem
 from bot.yaml_source import read_yaml, validation_problems
 
 DEFAULT_PATH = Path(".github/baton.yml")
-AgentKind = Literal["claude", "codex", "cursor-cli", "gemini", "command"]
+AgentKind = Literal["claude", "codex", "cursor-cli", "gemini", "command", "cursor"]
 
 
 class _Strict(BaseModel):
@@ -26,8 +26,21 @@ def _relative_dir(value: str) -> str:
     return value
 
 
+class CursorConfig(_Strict):
+    """The Cursor Cloud Agents API (agent.kind `cursor`); the key comes from CURSOR_API_KEY."""
+
+    api_version: Literal["v1", "v0"] = "v1"
+    repository: str | None = Field(
+        default=None, description="Defaults to the GitHub URL of GITHUB_REPOSITORY."
+    )
+    auto_create_pr: bool = False
+    poll_max_seconds: float = Field(default=60, gt=0, le=600)
+    stream: bool = False  # follow the run's event stream instead of polling (v1)
+
+
 class AgentConfig(_Strict):
     kind: AgentKind = "claude"
+    cursor: CursorConfig = Field(default_factory=CursorConfig)
     # For kind `command`: templates with {prompt_file}, {session_id} and {workdir}.
     command: str | None = None
     resume_command: str | None = None
@@ -42,6 +55,31 @@ class ValidationConfig(_Strict):
     test_timeout_minutes: float = Field(default=15, gt=0, le=24 * 60)
     max_corrections: int = Field(default=2, ge=0, le=10)
     output_lines: int = Field(default=200, ge=10, le=5000)
+
+
+class LlmReviewerConfig(_Strict):
+    """The optional LLM reviewer of phase 2 (off by default); its key comes from the environment
+    (ANTHROPIC_API_KEY or OPENAI_API_KEY)."""
+
+    enabled: bool = False
+    provider: Literal["anthropic", "openai"] = "anthropic"
+    model: str | None = None
+    base_url: str | None = None
+    max_diff_chars: int = Field(default=60_000, ge=1_000, le=1_000_000)
+    max_output_tokens: int = Field(default=2_000, ge=100, le=32_000)
+    timeout_seconds: float = Field(default=120, gt=0, le=1_800)
+
+
+class ReviewConfig(_Strict):
+    conventions: str = "knowledge/CONVENTIONS.md"
+    llm: LlmReviewerConfig = Field(default_factory=LlmReviewerConfig)
+
+
+class LimitsConfig(_Strict):
+    """Per chain: when reached, the chain stops cleanly and reports what is left."""
+
+    max_agent_minutes: float | None = Field(default=None, gt=0)
+    max_agent_runs: int | None = Field(default=None, gt=0)
 
 
 class LabelsConfig(_Strict):
@@ -86,6 +124,8 @@ class Config(_Strict):
     _tickets_dir = field_validator("tickets_dir")(_relative_dir)
     agent: AgentConfig = Field(default_factory=AgentConfig)
     validation: ValidationConfig = Field(default_factory=ValidationConfig)
+    review: ReviewConfig = Field(default_factory=ReviewConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
     labels: LabelsConfig = Field(default_factory=LabelsConfig)
     branches: BranchesConfig = Field(default_factory=BranchesConfig)
     knowledge: KnowledgeConfig = Field(default_factory=KnowledgeConfig)

@@ -278,11 +278,14 @@ class Dispatcher:
             f"{kind} (attempt {attempt.number}, session {session.number})",
             ts.key,
         )
-        result = (
-            self.agent.resume(resume, prompt, self.root)
-            if resume
-            else self.agent.start(prompt, self.root)
-        )
+        if resume:
+            result = self.agent.resume(resume, prompt, self.root, state.branch)
+        else:
+            result = self.agent.start(prompt, self.root, state.branch)
+        if result.ok and result.branch:
+            # A cloud agent pushed its work: validate exactly that.
+            self.forge.fetch(self.git, result.branch)
+            self.git.run("reset", "-q", "--hard", "FETCH_HEAD")
 
         attempt.commit = self.git.commit_all(f"baton({ts.key}): attempt {attempt.number}, {kind}")
         self.forge.pushed(self.git, state)

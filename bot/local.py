@@ -17,6 +17,7 @@ from bot.chain_file import ChainFile, load_chain_dir
 from bot.config import Config, load_config
 from bot.dispatcher import Dispatcher, RunOptions
 from bot.errors import BatonError, ConfigError, StateError
+from bot.forge import LocalForge
 from bot.knowledge import report_path
 from bot.notify import Notifier
 from bot.state import ChainState, StoreData
@@ -95,10 +96,13 @@ def run_local(
     store = FileStore(git.root / STATE_DIR / "state.json")
     # A missing agent executable is a configuration error: say so before touching anything.
     agent = None if dry_run else make_agent(config)
+    # A cloud agent reaches the code through a remote: the chain's branch is pushed to `origin`.
+    remote = "origin" if config.agent.kind == "cursor" else None
     dispatcher = Dispatcher(
         git=git,
         config=config,
         store=store,
+        forge=LocalForge(config.knowledge.dir, remote),
         agent=lambda: agent or make_agent(config),
         notifier=notifier,
         options=options,

@@ -89,6 +89,10 @@ class Validation(_Data):
 class AgentResult(_Data):
     ok: bool
     session_id: str | None = None
+    # A cloud agent works on its own copy and pushes a branch: Baton validates that branch.
+    branch: str | None = None
+    pr_url: str | None = None
+    run_id: str | None = None
     summary: str = ""
     error: str | None = None
     cost_usd: float | None = None

@@ -11,10 +11,14 @@ from bot.state import AgentResult
 class Agent(Protocol):
     name: str
 
-    def start(self, prompt: str, workdir: Path) -> AgentResult:
-        """Open a new session with this prompt and wait for the agent's answer."""
+    def start(self, prompt: str, workdir: Path, branch: str | None = None) -> AgentResult:
+        """Open a new session with this prompt and wait for the agent's answer. A CLI agent works
+        in `workdir`; a cloud agent starts from `branch`, which Baton has pushed, and answers
+        with the branch it pushed its work to."""
         ...
 
-    def resume(self, session_id: str, prompt: str, workdir: Path) -> AgentResult:
+    def resume(
+        self, session_id: str, prompt: str, workdir: Path, branch: str | None = None
+    ) -> AgentResult:
         """Send a followup to the session and wait for the answer."""
         ...

@@ -265,10 +265,14 @@ class CliAgent:
             )
         return str(Path(found).absolute())
 
-    def start(self, prompt: str, workdir: Path) -> AgentResult:
+    def start(self, prompt: str, workdir: Path, branch: str | None = None) -> AgentResult:
+        del branch  # a CLI agent works in the working copy itself
         return self._call(None, prompt, workdir)
 
-    def resume(self, session_id: str, prompt: str, workdir: Path) -> AgentResult:
+    def resume(
+        self, session_id: str, prompt: str, workdir: Path, branch: str | None = None
+    ) -> AgentResult:
+        del branch
         return self._call(session_id, prompt, workdir)
 
     def _call(self, session: str | None, prompt: str, workdir: Path) -> AgentResult:

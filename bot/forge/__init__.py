@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from bot.errors import WorkspaceError
 from bot.knowledge import write_knowledge
 from bot.state import ChainState, StoreData
 from bot.workspace import Git
@@ -28,6 +29,10 @@ class Forge(Protocol):
         """Just before a save: note in `state.reports` what `report` is about to create."""
         ...
 
+    def fetch(self, git: Git, branch: str) -> None:
+        """Bring a branch a cloud agent pushed into the working copy's FETCH_HEAD."""
+        ...
+
     def report(self, state: ChainState) -> None:
         """Make the outside world reflect `state` (labels, comments, checks). Idempotent; may
         record what it wrote in `state.reports`, which the dispatcher saves with the next save."""
@@ -39,16 +44,29 @@ class Forge(Protocol):
 
 
 class LocalForge:
-    """Local mode: nothing to report; the knowledge base is committed on the chain's branch."""
+    """Local mode: nothing to report; the knowledge base is committed on the chain's branch.
 
-    def __init__(self, knowledge_dir: str) -> None:
+    With a `remote` (a cloud agent needs one to reach the code), the chain's branch is pushed
+    there after every move and the agent's branches are fetched from it."""
+
+    def __init__(self, knowledge_dir: str, remote: str | None = None) -> None:
         self.knowledge_dir = knowledge_dir
+        self.remote = remote
 
     def open_chain(self, _git: Git, _state: ChainState) -> None:
         return None
 
-    def pushed(self, _git: Git, _state: ChainState) -> None:
-        return None
+    def pushed(self, git: Git, state: ChainState) -> None:
+        if self.remote:
+            git.run("push", "-q", "--force", self.remote, f"HEAD:refs/heads/{state.branch}")
+
+    def fetch(self, git: Git, branch: str) -> None:
+        if not self.remote:
+            raise WorkspaceError(
+                f"the agent pushed `{branch}`, but this repository has no remote to fetch it from",
+                hint="add the remote the agent pushes to (`git remote add origin URL`)",
+            )
+        git.run("fetch", "-q", self.remote, branch)
 
     def stage(self, _state: ChainState) -> None:
         return None

@@ -372,6 +372,9 @@ class GitHubForge:
             return
         git.run_env(self._git_env(), "fetch", "-q", self.remote, f"{state.branch}:{state.branch}")
 
+    def fetch(self, git: Git, branch: str) -> None:
+        git.run_env(self._git_env(), "fetch", "-q", self.remote, branch)
+
     def pushed(self, git: Git, state: ChainState) -> None:
         git.run_env(
             self._git_env(), "push", "-q", "--force", self.remote, f"HEAD:refs/heads/{state.branch}"
