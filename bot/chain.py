@@ -27,6 +27,19 @@ MAX_TRIES = 3  # sends of one prompt when Baton itself keeps being interrupted
 @dataclass(frozen=True)
 class Policy:
     max_corrections: int = 2
+    # Per chain: once spent, no new prompt is sent; the chain stops and reports what is left.
+    max_agent_minutes: float | None = None
+    max_agent_runs: int | None = None
+
+    def spent(self, state: ChainState) -> str | None:
+        """Why the chain's agent budget is spent, or None while it is not."""
+        attempts = [a for t in state.tickets.values() for a in t.attempts]
+        if self.max_agent_runs is not None and len(attempts) >= self.max_agent_runs:
+            return f"the chain's budget of {self.max_agent_runs} agent runs is spent"
+        minutes = sum(a.agent.duration_s for a in attempts if a.agent) / 60
+        if self.max_agent_minutes is not None and minutes >= self.max_agent_minutes:
+            return f"the chain's budget of {self.max_agent_minutes:g} agent minutes is spent"
+        return None
 
 
 @dataclass(frozen=True)
@@ -105,29 +118,47 @@ def sync_tickets(state: ChainState, tickets: list[Ticket]) -> ChainState:
     return state.model_copy(update={"tickets": merged, "finished": False})
 
 
-def plan(state: ChainState, tickets: list[Ticket]) -> list[Action]:
+def plan(state: ChainState, tickets: list[Ticket], policy: Policy | None = None) -> list[Action]:
     """The next actions, most urgent first. `tickets` are in work order (dependencies first)."""
     if state.finished:
         return []
     if not state.prepared:
         return [Prepare()]
+    spent = (policy or Policy()).spent(state)
+    action = _in_flight(state, tickets, spent) or _next_queued(state, tickets, spent)
+    if action is not None:
+        return [action]
+    if all(state.tickets[_key(t)].status in TERMINAL for t in tickets):
+        return [Finish()]
+    return []
+
+
+def _in_flight(state: ChainState, tickets: list[Ticket], spent: str | None) -> Action | None:
+    """The one ticket being worked, if any: it goes on (one session, one ticket at a time)."""
     for ticket in tickets:
         current = state.tickets[_key(ticket)]
         if current.status in IN_FLIGHT:
-            return [_continue(current)]
+            action = _continue(current)
+            if spent and isinstance(action, SendPrompt) and not action.retry:
+                return Block(current.key, spent)
+            return action
+    return None
+
+
+def _next_queued(state: ChainState, tickets: list[Ticket], spent: str | None) -> Action | None:
     for ticket in tickets:
         current = state.tickets[_key(ticket)]
         if current.status != "queued":
             continue
+        if spent:
+            return Skip(current.key, spent)
         deps = [state.tickets[d] for d in ticket.depends_on if d in state.tickets]
         stopped = [d for d in deps if d.status in {"blocked", "skipped"}]
         if stopped:
-            return [Skip(current.key, f"depends on {stopped[0].key}, which is {stopped[0].status}")]
+            return Skip(current.key, f"depends on {stopped[0].key}, which is {stopped[0].status}")
         if all(d.status == "passed" for d in deps):
-            return [SendPrompt(current.key, "followup" if state.session else "launch")]
-    if all(state.tickets[_key(t)].status in TERMINAL for t in tickets):
-        return [Finish()]
-    return []
+            return SendPrompt(current.key, "followup" if state.session else "launch")
+    return None
 
 
 def _key(ticket: Ticket) -> str:

@@ -101,7 +101,11 @@ class Dispatcher:
         self.notifier = notifier
         self.forge: Forge = forge or LocalForge(config.knowledge.dir)
         self.options = options or RunOptions()
-        self.policy = Policy(max_corrections=config.validation.max_corrections)
+        self.policy = Policy(
+            max_corrections=config.validation.max_corrections,
+            max_agent_minutes=config.limits.max_agent_minutes,
+            max_agent_runs=config.limits.max_agent_runs,
+        )
         self.actions_done = 0
         self.planned: list[Action] = []  # with dry_run: what would be done now
         self._data = StoreData()
@@ -121,14 +125,14 @@ class Dispatcher:
         state = self._data.chains.get(chain_file.name) or self._new_state(chain_file.name)
         state = sync_tickets(state, tickets)
         if self.options.dry_run:
-            self.planned = plan(state, tickets)
+            self.planned = plan(state, tickets, self.policy)
             return state
         if state.prepared and not state.finished:
             self.forge.open_chain(self.git, state)
             self._switch_to(state.branch)
         self.forge.report(state)
         while True:
-            actions = plan(state, tickets)
+            actions = plan(state, tickets, self.policy)
             if not actions:
                 if state.reports != self._saved_reports(state):
                     self._save(state)  # what the last report wrote

@@ -3,6 +3,7 @@ its dependents are skipped, the exit is non-zero, and the state is all there."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 from tests.e2e.helpers import baton, make_repo, status
@@ -82,3 +83,25 @@ def test_second_run_after_a_block_has_nothing_left_to_do(tmp_path: Path) -> None
     assert again.returncode == 1, "a blocked chain stays reported as blocked"
     after = (repo / ".baton" / "state.json").read_text()
     assert before == after, "nothing was done twice"
+
+
+def test_a_spent_budget_stops_the_chain_and_reports_what_is_left(tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path / "repo",
+        agent_script="""\
+            import pathlib
+            name = "b.txt" if pathlib.Path("a.txt").exists() else "a.txt"
+            pathlib.Path(name).write_text("done")
+        """,
+        tickets=TICKETS,
+        test_command="true",
+    )
+    config = repo / ".github" / "baton.yml"
+    config.write_text(config.read_text()[:-1] + ', "limits": {"max_agent_runs": 1}}')
+    subprocess.run(["git", "-C", str(repo), "commit", "-qam", "limit"], check=True)
+    result = baton("run", "--local", "--repo", str(repo))
+    assert result.returncode == 1, result.stderr
+    tickets = status(repo)["chains"]["work"]["tickets"]
+    assert tickets["first"]["status"] == "passed"
+    assert tickets["second"]["status"] == "skipped"
+    assert "budget of 1 agent runs is spent" in tickets["second"]["reason"]
