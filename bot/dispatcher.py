@@ -31,6 +31,7 @@ from bot.chain_file import ChainFile
 from bot.config import Config
 from bot.errors import StateConflict, WorkspaceError
 from bot.forge import Forge, LocalForge
+from bot.learning import proposals
 from bot.notify import Event, EventKind, Notifier
 from bot.ordering import work_order
 from bot.prompts import (
@@ -385,6 +386,14 @@ class Dispatcher:
         final = state.model_copy(update={"finished": True})
         data = self._data.model_copy(update={"chains": {**self._data.chains, state.name: final}})
         state.knowledge_commit = self.forge.publish_knowledge(self.git, final, data)
+        found = [p for p in proposals(final) if p.id not in self._data.proposals]
+        if found:
+            added = self.forge.propose_conventions(
+                self.git, final, self.config.review.conventions, found
+            )
+            self._data = self._data.model_copy(
+                update={"proposals": [*self._data.proposals, *added]}
+            )
         state.finished = True
         self._save(state)
         self._event(

@@ -22,7 +22,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from bot.learning import context_with_history
 from bot.state import SCHEMA_VERSION, Attempt, ChainState, StoreData, TicketState
+from bot.timeline import timeline_svg
 
 CHANGELOG_HEAD = "# Changelog\n\nWritten by Baton after every run, newest first.\n"
 
@@ -158,6 +160,8 @@ def report_md(chain: ChainState) -> str:
         + (f". Agent cost: ${sum(costs):.4f}" if costs else "")
         + ".",
         "",
+        f"![Timeline: one bar per attempt]({timeline_path(chain).removeprefix('reports/')})",
+        "",
         "| ticket | status | attempts | corrections | checkpoint |",
         "| --- | --- | --- | --- | --- |",
     ]
@@ -176,6 +180,10 @@ def report_md(chain: ChainState) -> str:
 
 def report_path(chain: ChainState) -> str:
     return f"reports/{chain.started_at:%Y-%m-%d}-{chain.name}.md"
+
+
+def timeline_path(chain: ChainState) -> str:
+    return report_path(chain).removesuffix(".md") + ".svg"
 
 
 def changelog_with_entry(existing: str, chain: ChainState) -> str:
@@ -197,15 +205,18 @@ def changelog_with_entry(existing: str, chain: ChainState) -> str:
 
 
 def knowledge_files(
-    knowledge_dir: str, data: StoreData, chain: ChainState, changelog: str
+    knowledge_dir: str, data: StoreData, chain: ChainState, changelog: str, context: str = ""
 ) -> dict[str, str]:
     """Every knowledge file a finished chain writes, by repository path: status.json, STATUS.md,
-    the chain's report, and the changelog (`changelog` is its current text) with the new entry."""
+    the chain's report and its timeline, the changelog and the project context (`changelog` and
+    `context` are their current texts) with this chain's entries."""
     files = {
         "status.json": json.dumps(status_json(data), indent=2, ensure_ascii=False) + "\n",
         "STATUS.md": status_md(data),
         report_path(chain): report_md(chain),
+        timeline_path(chain): timeline_svg(chain),
         "CHANGELOG.md": changelog_with_entry(changelog, chain),
+        "CONTEXT.md": context_with_history(context, chain, _counts(chain)),
     }
     return {f"{knowledge_dir}/{name}": _normalise(text) for name, text in files.items()}
 
@@ -214,10 +225,16 @@ def write_knowledge(
     root: Path, knowledge_dir: str, data: StoreData, chain: ChainState
 ) -> list[Path]:
     """Write the knowledge files into a working copy; return their paths."""
-    changelog = root / knowledge_dir / "CHANGELOG.md"
-    existing = changelog.read_text(encoding="utf-8") if changelog.exists() else ""
+
+    def current(name: str) -> str:
+        path = root / knowledge_dir / name
+        return path.read_text(encoding="utf-8") if path.exists() else ""
+
+    files = knowledge_files(
+        knowledge_dir, data, chain, current("CHANGELOG.md"), current("CONTEXT.md")
+    )
     paths = []
-    for name, text in knowledge_files(knowledge_dir, data, chain, existing).items():
+    for name, text in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

@@ -203,3 +203,5 @@ class StoreData(_Data):
     schema_version: Literal[1] = SCHEMA_VERSION
     revision: int = 0
     chains: dict[str, ChainState] = Field(default_factory=dict)
+    # Conventions Baton has proposed, so that no chain proposes the same one twice.
+    proposals: list[str] = Field(default_factory=list)

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from bot.errors import WorkspaceError
 from bot.knowledge import write_knowledge
+from bot.learning import Proposal, conventions_with_proposals
 from bot.state import ChainState, StoreData
 from bot.workspace import Git
 
@@ -40,6 +41,13 @@ class Forge(Protocol):
 
     def publish_knowledge(self, git: Git, state: ChainState, data: StoreData) -> str | None:
         """Write the knowledge base for a finished chain; return the commit that holds it."""
+        ...
+
+    def propose_conventions(
+        self, git: Git, state: ChainState, path: str, found: list[Proposal]
+    ) -> list[str]:
+        """Offer new conventions for people to accept (a separate commit, or a pull request);
+        never rewrite theirs. Returns the ids of the proposals it added."""
         ...
 
 
@@ -77,3 +85,15 @@ class LocalForge:
     def publish_knowledge(self, git: Git, state: ChainState, data: StoreData) -> str | None:
         write_knowledge(Path(git.root), self.knowledge_dir, data, state)
         return git.commit_all(f"baton: knowledge of chain {state.name}")
+
+    def propose_conventions(
+        self, git: Git, state: ChainState, path: str, found: list[Proposal]
+    ) -> list[str]:
+        file = Path(git.root) / path
+        existing = file.read_text(encoding="utf-8") if file.exists() else ""
+        text, added = conventions_with_proposals(existing, found, state.name)
+        if added:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            file.write_text(text, encoding="utf-8")
+            git.commit_all(f"baton: propose conventions learned in chain {state.name}")
+        return added

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -26,6 +27,7 @@ from bot.errors import ForgeError, Problem, StateConflict, WorkspaceError
 from bot.forge.github_api import GitHubApi
 from bot.issue_form import parse_issue_body
 from bot.knowledge import knowledge_files
+from bot.learning import Proposal, conventions_with_proposals
 from bot.markers import has_marker, marker
 from bot.redact import Redactor
 from bot.reporting import (
@@ -44,6 +46,7 @@ log = logging.getLogger(__name__)
 STATE_BRANCH = "baton/state"
 STATE_FILE = "state.json"
 KNOWLEDGE_BRANCH = "baton/knowledge"
+CONVENTIONS_BRANCH = "baton/conventions"
 TRUSTED = {"admin", "maintain", "write"}
 _RUNNING = {"running", "validating", "correcting", "recovering"}
 
@@ -597,65 +600,109 @@ class GitHubForge:
         """All knowledge files of the run in one commit on the default branch (git data API);
         a protected branch gets a `baton/knowledge` pull request instead."""
         del git  # the knowledge goes to the default branch, not the chain's working copy
+        folder = self.config.knowledge.dir
+
+        def files(head: str) -> dict[str, str]:
+            changelog = self._read_file(f"{folder}/CHANGELOG.md", head)
+            context = self._read_file(f"{folder}/CONTEXT.md", head)
+            return knowledge_files(folder, data, state, changelog, context)
+
+        message = f"baton: knowledge of chain {state.name}"
         for _ in range(3):
             try:
-                return self._commit_knowledge(state, data, self.default_branch)
+                return self._commit_files(self.default_branch, files, message)
             except ForgeError as exc:
-                message = str(exc).lower()
-                if "protected" in message or "pull request" in message:
-                    return self._knowledge_pull_request(state, data)
+                text = str(exc).lower()
+                if "protected" in text or "pull request" in text:
+                    return self._via_pull_request(
+                        KNOWLEDGE_BRANCH,
+                        files,
+                        message,
+                        "Baton: knowledge base",
+                        "The default branch is protected, so Baton proposes its knowledge here.",
+                    )
                 if exc.status != 422:  # 422: not a fast forward; someone pushed, read again
                     raise
         raise ForgeError("the default branch kept moving while Baton committed its knowledge")
 
-    def _commit_knowledge(
-        self, state: ChainState, data: StoreData, branch: str, *, force: bool = False
+    def propose_conventions(
+        self, git: Git, state: ChainState, path: str, found: list[Proposal]
+    ) -> list[str]:
+        """Proposed conventions go to people as a pull request on `baton/conventions`."""
+        del git
+        added: list[str] = []
+
+        def files(head: str) -> dict[str, str]:
+            text, new = conventions_with_proposals(self._read_file(path, head), found, state.name)
+            added[:] = new
+            return {path: text} if new else {}
+
+        self._via_pull_request(
+            CONVENTIONS_BRANCH,
+            files,
+            f"baton: propose conventions learned in chain {state.name}",
+            "Baton: proposed conventions",
+            "What the last chains ran into, proposed as conventions with their evidence. "
+            "Merge to adopt; edit or close to decide otherwise.",
+        )
+        return added
+
+    def _commit_files(
+        self,
+        branch: str,
+        files: Callable[[str], dict[str, str]],
+        message: str,
+        *,
+        force: bool = False,
     ) -> str:
+        """One commit on `branch` with `files(head_sha)` written over its tree; no commit when
+        that changes nothing (a repeated run)."""
         repo = self.repo.gh_repo
         api = self.repo.api
         ref = api.call(lambda: repo.get_git_ref(f"heads/{branch}"))
         head = api.call(lambda: repo.get_git_commit(ref.object.sha))
-        changelog = self._read_file(f"{self.config.knowledge.dir}/CHANGELOG.md", head.sha)
-        files = knowledge_files(self.config.knowledge.dir, data, state, changelog)
-
         elements = [
             InputGitTreeElement(path, "100644", "blob", content=self.repo.redact(text))
-            for path, text in sorted(files.items())
+            for path, text in sorted(files(head.sha).items())
         ]
+        if not elements:
+            return str(head.sha)
         tree = api.call(lambda: repo.create_git_tree(elements, head.tree), write=True)
         if tree.sha == head.tree.sha:
-            return str(head.sha)  # already there (a repeated run): nothing to commit
-        commit = api.call(
-            lambda: repo.create_git_commit(f"baton: knowledge of chain {state.name}", tree, [head]),
-            write=True,
-        )
+            return str(head.sha)
+        commit = api.call(lambda: repo.create_git_commit(message, tree, [head]), write=True)
         api.call(lambda: ref.edit(commit.sha, force=force), write=True)
         return str(commit.sha)
 
-    def _knowledge_pull_request(self, state: ChainState, data: StoreData) -> str:
+    def _via_pull_request(
+        self,
+        branch: str,
+        files: Callable[[str], dict[str, str]],
+        message: str,
+        title: str,
+        body: str,
+    ) -> str:
+        """Commit on `branch` (made from the default branch when missing) and keep one open
+        pull request for it."""
         repo = self.repo.gh_repo
         api = self.repo.api
         base = api.call(lambda: repo.get_git_ref(f"heads/{self.default_branch}"))
         try:
             api.call(
-                lambda: repo.create_git_ref(f"refs/heads/{KNOWLEDGE_BRANCH}", base.object.sha),
-                write=True,
+                lambda: repo.create_git_ref(f"refs/heads/{branch}", base.object.sha), write=True
             )
         except ForgeError as exc:
-            if exc.status != 422:  # it exists: reuse it
+            if exc.status != 422:  # it exists: build on it
                 raise
-        sha = self._commit_knowledge(state, data, KNOWLEDGE_BRANCH, force=True)
+        sha = self._commit_files(branch, files, message, force=True)
         owner = self.repo.full_name.split("/")[0]
         open_prs = api.get_json(
-            f"{self.repo.path}/pulls", {"state": "open", "head": f"{owner}:{KNOWLEDGE_BRANCH}"}
+            f"{self.repo.path}/pulls", {"state": "open", "head": f"{owner}:{branch}"}
         )
-        if not open_prs:
+        if not open_prs and sha != base.object.sha:
             api.call(
                 lambda: repo.create_pull(
-                    base=self.default_branch,
-                    head=KNOWLEDGE_BRANCH,
-                    title="Baton: knowledge base",
-                    body="The default branch is protected, so Baton proposes its knowledge here.",
+                    base=self.default_branch, head=branch, title=title, body=body
                 ),
                 write=True,
             )

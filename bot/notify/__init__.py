@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Literal, Protocol
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from bot.state import ChainState
 
 EventKind = Literal[
     "chain_started",
@@ -22,10 +25,21 @@ EventKind = Literal[
 
 @dataclass(frozen=True)
 class Event:
+    """What happened, plus what a rich notifier (Slack) shows beside it; all but the first three
+    are optional, so a plain one-line event stays a one-liner."""
+
     kind: EventKind
     chain: str
     message: str
     ticket: str | None = None
+    title: str | None = None  # the ticket's title
+    attempts: int | None = None  # attempts made on the ticket so far
+    details: str | None = None  # e.g. the last validation's summary
+    url: str | None = None  # a pull request the agent opened, if it said so
+    report: str | None = None  # the chain's report, a path in the repository
+    # The chain as it is now: a notifier may read it, and may record in it what it needs to find
+    # its own messages again (it is saved with the next state save).
+    state: ChainState | None = field(default=None, compare=False, repr=False)
 
 
 class Notifier(Protocol):

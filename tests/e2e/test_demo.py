@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from xml.etree import ElementTree
 
 from click.testing import CliRunner
 
@@ -41,10 +42,29 @@ def test_demo_passes_every_ticket_and_records_the_correction(tmp_path: Path) -> 
     assert str(reports[0]) in result.output
     assert "chain `api-tests`, passed" in (repo / "knowledge" / "CHANGELOG.md").read_text()
 
+    # The timeline: a well-formed SVG with one bar per attempt, linked from the report.
+    svg = reports[0].with_suffix(".svg")
+    assert f"({svg.name})" in report
+    bars = (
+        ElementTree.parse(svg)
+        .getroot()
+        .findall("{http://www.w3.org/2000/svg}rect[@class='attempt']")
+    )
+    assert len(bars) == sum(len(t["attempts"]) for t in tickets.values())
+    # The sprint history, and the convention the correction taught, proposed in its own commit.
+    assert "chain `api-tests`, passed" in (repo / "knowledge" / "CONTEXT.md").read_text()
+    conventions = (repo / "knowledge" / "CONVENTIONS.md").read_text()
+    assert "## Proposed" in conventions
+    assert "make_client() from tests/helpers.py" in conventions.split("## Proposed")[1]
+
     git = Git(repo)
     assert git.branch() == "baton/api-tests"
+    subjects = git.run("log", "-2", "--format=%s").splitlines()
+    assert subjects == [
+        "baton: propose conventions learned in chain api-tests",
+        "baton: knowledge of chain api-tests",
+    ]
     assert not git.dirty_files(), "the chain leaves a clean working copy"
-    assert "baton: knowledge of chain api-tests" in git.run("log", "-1", "--format=%s")
     # The branch ends at a validated state: the out-of-scope mock file is gone.
     assert not (repo / "tests" / "mocks.py").exists()
 

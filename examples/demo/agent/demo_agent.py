@@ -208,6 +208,10 @@ def run(args: argparse.Namespace) -> Outcome:
         summary = f"Reworked {key} as the correction asked. {summary}"
     if deleted:
         summary += f" Removed {', '.join(deleted)}."
+    lesson = variant / "convention.txt"
+    if kind == "correction" and lesson.is_file():
+        # Like a real agent reporting what it learned: Baton proposes it as a convention.
+        summary += "\nConvention: " + " ".join(lesson.read_text(encoding="utf-8").split())
     session.turns.append(
         {
             "at": datetime.now(UTC).isoformat(timespec="seconds"),
