@@ -107,6 +107,12 @@ def config_check(path: Path) -> None:
     if loaded is None:
         sys.exit(1)
     click.echo(f"{path}: ok" if path.exists() else f"{path}: absent, every default applies")
+    import os
+
+    if loaded.agent.kind == "cursor" and os.environ.get("CURSOR_API_KEY"):
+        from bot.agents.cursor import check_cursor_key
+
+        click.echo(f"cursor: ok ({check_cursor_key(loaded.agent, os.environ)})")
 
 
 def _read_text(path: Path) -> str:
@@ -124,6 +130,21 @@ def _console_notifier() -> Any:
     from bot.notify.console import ConsoleNotifier
 
     return ConsoleNotifier()
+
+
+def _run_notifiers(repo: Path) -> Any:
+    """The console, and Slack when the environment holds its token or webhook URL."""
+    import os
+
+    from bot.config import Config, load_config
+    from bot.notify.factory import build_notifiers
+    from bot.workspace import Git
+
+    try:
+        config = load_config(Git.open(repo).root / ".github" / "baton.yml")
+    except BatonError:
+        config = Config()  # the run itself reports the problem, with its fix
+    return build_notifiers(config, os.environ, _console_notifier())
 
 
 def _print_outcome(run: Any) -> int:
@@ -169,6 +190,12 @@ def _print_outcome(run: Any) -> int:
 @click.option(
     "--stats", is_flag=True, help="Print the GitHub requests and rate-limit units the run cost."
 )
+@click.option(
+    "--event",
+    "from_event",
+    is_flag=True,
+    help="Do what the GitHub event asks (GITHUB_EVENT_NAME, GITHUB_EVENT_PATH).",
+)
 def run_command(
     local: bool,
     repo: Path,
@@ -176,6 +203,7 @@ def run_command(
     dry_run: bool,
     max_minutes: float | None,
     stats: bool,
+    from_event: bool,
 ) -> None:
     """Reconcile: work every chain's next steps until nothing is left to do now.
 
@@ -190,14 +218,29 @@ def run_command(
         "max_minutes": max_minutes,
         "crash_after": int(crash) if crash else None,
     }
-    if local or not os.environ.get("GITHUB_REPOSITORY"):
+    if from_event:
+        from bot.github_mode import run_event
+
+        event = run_event(
+            repo,
+            _run_notifiers(repo),
+            event_name=os.environ.get("GITHUB_EVENT_NAME", ""),
+            event_path=Path(os.environ.get("GITHUB_EVENT_PATH", "")),
+            max_minutes=max_minutes,
+        )
+        click.echo(f"event: {event.route.action}: {event.route.reason}")
+        if event.run is None:
+            return
+        result: Any = event.run
+        dry_run = event.route.dry_run
+    elif local or not os.environ.get("GITHUB_REPOSITORY"):
         from bot.local import run_local
 
-        result: Any = run_local(repo, _console_notifier(), **options)
+        result = run_local(repo, _run_notifiers(repo), **options)
     else:
         from bot.github_mode import run_github
 
-        result = run_github(repo, _console_notifier(), **options)
+        result = run_github(repo, _run_notifiers(repo), **options)
         _report(result.problems)
     if dry_run:
         for name, actions in result.planned.items():
@@ -246,3 +289,177 @@ def demo_command(directory: Path | None) -> None:
     from bot.demo import run_demo
 
     sys.exit(_print_outcome(run_demo(directory, _console_notifier())))
+
+
+def _review_commit(git: Any, ref: str, option: str) -> str:
+    if ref.startswith("-"):
+        raise BatonError(f"{option} {ref!r} is not a ref", hint="pass a branch, tag or commit")
+    sha: str = git.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
+    if not sha:
+        raise BatonError(
+            f"{option} {ref} is not a commit in {git.root}",
+            hint="fetch it first (e.g. `git fetch origin main`) or pass a commit sha",
+        )
+    return sha
+
+
+def _review_ticket(path: Path, key: str | None) -> Any:
+    """The ticket of a chain file (by --key; the only one when it holds one) or an issue body."""
+    from bot.chain_file import parse_chain_file
+    from bot.errors import TicketError
+    from bot.issue_form import parse_issue_body
+
+    if path.suffix in {".yml", ".yaml"}:
+        chain, problems = parse_chain_file(path)
+        if chain is None:
+            raise TicketError(problems)
+        keys = [t.key for t in chain.tickets]
+        if key is None and len(chain.tickets) == 1:
+            return chain.tickets[0]
+        found = [t for t in chain.tickets if key is not None and t.key == key]
+        if not found:
+            what = f"no ticket `{key}` in {path}" if key else f"{path} holds {len(keys)} tickets"
+            raise BatonError(what, hint=f"pass --key with one of: {', '.join(map(str, keys))}")
+        return found[0]
+    ticket, problems = parse_issue_body(_read_text(path), key=key, source=str(path))
+    if ticket is None:
+        raise TicketError(problems)
+    return ticket
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def _annotation_data(text: str) -> str:
+    """A workflow command's message: `%`, CR and LF escaped, so it can never end the line and
+    start a command of its own."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _annotation_property(text: str) -> str:
+    return _annotation_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _render_findings(findings: list[Any], output: str, header: dict[str, Any]) -> str:
+    """Findings as text (every line starts with Baton's own words, never with a path or message,
+    so a log reader such as GitHub Actions cannot take one for a command), JSON, or GitHub
+    workflow commands (`::error file=…,line=…,title=…::message`)."""
+    from bot.redact import redact
+
+    majors = sum(f.severity == "major" for f in findings)
+    summary = (
+        f"{majors} major, {len(findings) - majors} minor finding(s)"
+        if findings
+        else ("no findings")
+    )
+    if output == "json":
+        data = {
+            **header,
+            "findings": [f.model_dump(mode="json") for f in findings],
+            "major": majors,
+            "minor": len(findings) - majors,
+        }
+        return redact(json.dumps(data, indent=2, ensure_ascii=False))
+    lines = []
+    for f in findings:
+        if output == "github":
+            level = "error" if f.severity == "major" else "warning"
+            props = [f"file={_annotation_property(f.file)}"] if f.file else []
+            props += [f"line={f.line}"] if f.file and f.line else []
+            props.append(f"title={_annotation_property(f'{f.rule} ({f.severity})')}")
+            text = f.message + (f"\nFix: {f.hint}" if f.hint else "")
+            lines.append(f"::{level} {','.join(props)}::{_annotation_data(text)}")
+        else:
+            lines.append(f"{f.severity} {_one_line(f.where)} [{f.rule}] {_one_line(f.message)}")
+            if f.hint:
+                lines.append(f"    fix: {_one_line(f.hint)}")
+    lines.append(f"baton review: {summary}")
+    return redact("\n".join(lines))
+
+
+@cli.command("review")
+@click.option(
+    "--repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(),
+    show_default=True,
+    help="The repository's working copy.",
+)
+@click.option("--base", required=True, help="The commit (or ref) the change starts from.")
+@click.option("--head", default="HEAD", show_default=True, help="The commit (or ref) to review.")
+@click.option(
+    "--ticket",
+    "ticket_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The ticket whose scope applies: a chain file (*.yml, with --key) or an issue body.",
+)
+@click.option("--key", help="The ticket's key in the chain file.")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="github: workflow commands that GitHub Actions shows as annotations.",
+)
+@click.option(
+    "--conventions",
+    help="The conventions file's path in the repository, read at --base "
+    "(default: review.conventions of .github/baton.yml at --base).",
+)
+@click.option(
+    "--llm/--no-llm",
+    default=None,
+    help="Ask the LLM reviewer too, or not (default: review.llm.enabled).",
+)
+def review_command(
+    repo: Path,
+    base: str,
+    head: str,
+    ticket_path: Path | None,
+    key: str | None,
+    output: str,
+    conventions: str | None,
+    llm: bool | None,
+) -> None:
+    """Review the change BASE..HEAD against the conventions (phase 2) and print the findings.
+
+    The rules and the configuration are read at BASE, so the change cannot rewrite them. Without
+    --ticket, only the rules apply. Exit 1 when any finding is major, 2 when the rules in the
+    conventions are malformed."""
+    from bot.validation.llm import llm_reviewer
+    from bot.validation.review import config_at, load_conventions, review_change
+    from bot.workspace import Git
+
+    git = Git.open(repo)
+    base_sha = _review_commit(git, base, "--base")
+    head_sha = _review_commit(git, head, "--head")
+    ticket = _review_ticket(ticket_path, key) if ticket_path else None
+    config = config_at(git, base_sha)
+    loaded = load_conventions(git, base_sha, conventions or config.review.conventions)
+    if loaded.problems:
+        _report(loaded.problems)
+        click.echo(
+            f"error: {loaded.path} (at {base}) has malformed rules; fix the baton-rules blocks "
+            "named above",
+            err=True,
+        )
+        sys.exit(2)
+    if loaded.text is None:
+        click.echo(f"note: no {loaded.path} at {base}; no rules to check", err=True)
+    llm_config = config.review.llm
+    if llm is not None:
+        llm_config = llm_config.model_copy(update={"enabled": llm})
+    findings = review_change(
+        git,
+        base_sha,
+        head_sha,
+        ticket,
+        loaded.rules,
+        llm=llm_reviewer(llm_config),
+        conventions=loaded.prose,
+    )
+    header = {"base": base_sha, "head": head_sha, "conventions": loaded.path}
+    click.echo(_render_findings(findings, output, header))
+    sys.exit(1 if any(f.severity == "major" for f in findings) else 0)

@@ -31,6 +31,7 @@ from bot.chain_file import ChainFile
 from bot.config import Config
 from bot.errors import StateConflict, WorkspaceError
 from bot.forge import Forge, LocalForge
+from bot.knowledge import report_path
 from bot.learning import proposals
 from bot.notify import Event, EventKind, Notifier
 from bot.ordering import work_order
@@ -68,6 +69,7 @@ class RunOptions:
     deadline: float | None = None  # time.monotonic() after which no new action starts
     # Fault injection for crash-safety tests: die abruptly after this many saved actions.
     crash_after: int | None = None
+    max_tickets: int | None = None  # start at most this many new tickets in this run
 
 
 def _as_event(status: TicketStatus) -> EventKind:
@@ -108,6 +110,7 @@ class Dispatcher:
             max_agent_runs=config.limits.max_agent_runs,
         )
         self.actions_done = 0
+        self.tickets_started = 0
         self.planned: list[Action] = []  # with dry_run: what would be done now
         self._data = StoreData()
 
@@ -141,6 +144,9 @@ class Dispatcher:
             if self.options.deadline is not None and time.monotonic() >= self.options.deadline:
                 log.info("run.time_budget_spent", extra={"chain": state.name})
                 return state
+            if self._ticket_limit_reached(actions[0]):
+                log.info("run.ticket_limit_reached", extra={"chain": state.name})
+                return state
             try:
                 state = self._perform(actions[0], state)
             except StateConflict:
@@ -154,6 +160,19 @@ class Dispatcher:
                 and self.actions_done >= self.options.crash_after
             ):
                 os._exit(CRASH_EXIT)
+
+    def _ticket_limit_reached(self, action: Action) -> bool:
+        starts = (
+            isinstance(action, SendPrompt)
+            and action.prompt in {"launch", "followup"}
+            and not action.retry
+        )
+        if not starts or self.options.max_tickets is None:
+            return False
+        if self.tickets_started >= self.options.max_tickets:
+            return True
+        self.tickets_started += 1
+        return False
 
     def _new_state(self, name: str) -> ChainState:
         base = self.config.branches.base or self.git.branch()
@@ -189,7 +208,23 @@ class Dispatcher:
     def _event(
         self, kind: EventKind, state: ChainState, message: str, ticket: str | None = None
     ) -> None:
-        self.notifier.notify(Event(kind=kind, chain=state.name, ticket=ticket, message=message))
+        ts = state.tickets.get(ticket) if ticket else None
+        last = ts.last if ts else None
+        report = f"{self.config.knowledge.dir}/{report_path(state)}" if state.finished else None
+        self.notifier.notify(
+            Event(
+                kind=kind,
+                chain=state.name,
+                ticket=ticket,
+                message=message,
+                title=ts.title if ts else None,
+                attempts=len(ts.attempts) if ts else None,
+                details=last.validation.summary() if last and last.validation else None,
+                url=last.agent.pr_url if last and last.agent else None,
+                report=report,
+                state=state,
+            )
+        )
 
     def _perform(self, action: Action, state: ChainState) -> ChainState:
         log.debug("action.start", extra={"action": action.describe()})

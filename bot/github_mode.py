@@ -5,6 +5,7 @@ checkout); Baton pushes the chain's branch after every attempt."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import time
 from collections.abc import Mapping
@@ -16,6 +17,7 @@ from bot.chain_file import ChainFile
 from bot.config import Config, load_config
 from bot.dispatcher import Dispatcher, RunOptions
 from bot.errors import ConfigError, Problem
+from bot.events import ReviewRequest, Route, review_ticket, route
 from bot.forge.github import (
     GitHubForge,
     GitHubStore,
@@ -27,9 +29,10 @@ from bot.forge.github import (
 from bot.forge.github_api import Credentials, GitHubApi, RequestStats
 from bot.knowledge import report_path
 from bot.local import make_agent, run_lock, select_chains
+from bot.markers import marker
 from bot.notify import Notifier
 from bot.redact import Redactor
-from bot.state import ChainState, StoreData
+from bot.state import ChainState, ReviewRef, StoreData, TicketState
 from bot.tickets import Ticket
 from bot.workspace import STATE_DIR, Git
 
@@ -105,6 +108,7 @@ def run_github(
     dry_run: bool = False,
     max_minutes: float | None = None,
     crash_after: int | None = None,
+    max_tickets: int | None = None,
 ) -> GitHubRun:
     env = os.environ if environ is None else environ
     git = Git.open(repo_path)
@@ -134,6 +138,7 @@ def run_github(
             dry_run=dry_run,
             deadline=time.monotonic() + max_minutes * 60 if max_minutes else None,
             crash_after=crash_after,
+            max_tickets=max_tickets,
         )
         agent = None if dry_run or not chains else make_agent(config)
         results: list[ChainState] = []
@@ -167,3 +172,103 @@ def run_github(
         return GitHubRun(config, results, api.stats, found.problems, planned)
     finally:
         api.close()
+
+
+@dataclass
+class EventRun:
+    route: Route
+    run: GitHubRun | None = None
+
+
+def run_event(
+    repo_path: Path,
+    notifier: Notifier,
+    *,
+    event_name: str,
+    event_path: Path,
+    environ: Mapping[str, str] | None = None,
+    max_minutes: float | None = None,
+) -> EventRun:
+    """`baton run --event`: what the event asks, after checking who asked; then a reconcile."""
+    env = os.environ if environ is None else environ
+    try:
+        payload = json.loads(event_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(
+            f"cannot read the event payload {event_path}: {exc}",
+            hint="run inside GitHub Actions, or point GITHUB_EVENT_PATH at the event's JSON",
+        ) from exc
+    git = Git.open(repo_path)
+    config = load_config(git.root / ".github" / "baton.yml")
+    decided = route(
+        event_name,
+        payload if isinstance(payload, dict) else {},
+        trigger_label=config.labels.trigger,
+        bot_login=bot_login_from_env(dict(env)),
+    )
+    if decided.action == "ignore":
+        return EventRun(decided)
+    if decided.review is not None:
+        chain = _queue_review(git.root, env, config, decided.review)
+        if chain is None:
+            return EventRun(Route("ignore", f"{decided.reason}: nothing to do for Baton"))
+        decided = Route("reconcile", decided.reason, chain=chain)
+    run = run_github(
+        repo_path,
+        notifier,
+        environ=env,
+        chain=decided.chain,
+        dry_run=decided.dry_run,
+        max_minutes=max_minutes,
+        max_tickets=decided.max_tickets,
+    )
+    return EventRun(decided, run)
+
+
+def _queue_review(
+    root: Path, env: Mapping[str, str], config: Config, request: ReviewRequest
+) -> str | None:
+    """Add a trusted review comment to its chain as a followup ticket; the chain's name, or None
+    when the pull request is not a chain's or the commenter may not steer work."""
+    repo = open_repo(env, root / STATE_DIR)
+    try:
+        store = GitHubStore(repo)
+        data = store.load()
+        chain = next(
+            (
+                c
+                for c in data.chains.values()
+                if c.pr_number == request.pr or (request.head and c.branch == request.head)
+            ),
+            None,
+        )
+        if chain is None:
+            return None
+        refusal = GitHubTickets(repo, config).refusal(
+            request.author, request.author_is_bot, "the review comment is from"
+        )
+        if refusal:
+            mark = marker(f"review={request.comment_id}", "refused")
+            repo.ensure_comment(
+                request.pr,
+                mark,
+                f"{mark}\n👋 {refusal}. Baton takes review followups only from people with "
+                "write access to this repository.",
+                None,
+            )
+            return None
+        ticket = review_ticket(request, chain)
+        key = str(ticket.key)
+        if key not in chain.tickets:
+            chain.tickets[key] = TicketState(key=key, title=ticket.title, spec=ticket)
+            chain.reviews[key] = ReviewRef(
+                comment_id=request.comment_id,
+                kind=request.kind,
+                pr=request.pr,
+                author=request.author,
+            )
+            chain.finished = False
+            store.save(data.model_copy(update={"chains": {**data.chains, chain.name: chain}}))
+        return chain.name
+    finally:
+        repo.api.close()

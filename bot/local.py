@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,7 +37,11 @@ class LocalRun:
         return self.root / self.config.knowledge.dir / report_path(chain)
 
 
-def make_agent(config: Config) -> Agent:
+def make_agent(config: Config, workdir: Path | None = None) -> Agent:
+    if config.agent.kind == "cursor":
+        from bot.agents.cursor import CursorAgent  # noqa: PLC0415 (httpx only when it is used)
+
+        return CursorAgent.from_env(config.agent, os.environ, workdir)
     return CliAgent(config.agent)
 
 
@@ -95,7 +100,7 @@ def run_local(
     )
     store = FileStore(git.root / STATE_DIR / "state.json")
     # A missing agent executable is a configuration error: say so before touching anything.
-    agent = None if dry_run else make_agent(config)
+    agent = None if dry_run else make_agent(config, git.root)
     # A cloud agent reaches the code through a remote: the chain's branch is pushed to `origin`.
     remote = "origin" if config.agent.kind == "cursor" else None
     dispatcher = Dispatcher(
@@ -103,7 +108,7 @@ def run_local(
         config=config,
         store=store,
         forge=LocalForge(config.knowledge.dir, remote),
-        agent=lambda: agent or make_agent(config),
+        agent=lambda: agent or make_agent(config, git.root),
         notifier=notifier,
         options=options,
     )

@@ -159,6 +159,15 @@ class Report(_Data):
     digest: str
 
 
+class ReviewRef(_Data):
+    """Where a review followup came from, so Baton can answer in its thread."""
+
+    comment_id: int
+    kind: Literal["review_comment", "review", "comment"]
+    pr: int
+    author: str
+
+
 class ChainState(_Data):
     name: str
     branch: str
@@ -174,6 +183,10 @@ class ChainState(_Data):
     tickets: dict[str, TicketState] = Field(default_factory=dict)
     pr_number: int | None = None
     reports: dict[str, Report] = Field(default_factory=dict)
+    reviews: dict[str, ReviewRef] = Field(default_factory=dict)  # by ticket key
+    # The chain's Slack message (its channel id and ts), updated in place by every later run.
+    slack_channel: str | None = None
+    slack_ts: str | None = None
 
     @property
     def session(self) -> Session | None:

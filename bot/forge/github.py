@@ -25,6 +25,7 @@ from bot.chain_file import ChainFile
 from bot.config import Config
 from bot.errors import ForgeError, Problem, StateConflict, WorkspaceError
 from bot.forge.github_api import GitHubApi
+from bot.forge.names import chain_of_issue, issue_number
 from bot.issue_form import parse_issue_body
 from bot.knowledge import knowledge_files
 from bot.learning import Proposal, conventions_with_proposals
@@ -53,15 +54,6 @@ _RUNNING = {"running", "validating", "correcting", "recovering"}
 
 def digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def issue_number(key: str) -> int | None:
-    m = re.fullmatch(r"#(\d+)", key)
-    return int(m.group(1)) if m else None
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9._-]+", "-", text.lower()).strip("-.")[:60] or "chain"
 
 
 @dataclass
@@ -166,8 +158,7 @@ class GitHubTickets:
                 "with write access to this repository; one of them can re-apply the label.",
             )
             return None
-        milestone = issue.get("milestone") or {}
-        chain = slug(str(milestone["title"])) if milestone else f"issue-{number}"
+        chain = chain_of_issue(issue)
         ticket, problems = parse_issue_body(
             str(issue.get("body") or ""),
             title=str(issue.get("title") or ""),
@@ -209,16 +200,23 @@ class GitHubTickets:
             return "the trigger label's author could not be found"
         actor = labelled[-1].get("actor") or {}
         login = str(actor.get("login") or "")
-        if actor.get("type") == "Bot" or login.endswith("[bot]"):
+        is_bot = actor.get("type") == "Bot" or login.endswith("[bot]")
+        return self.refusal(login, is_bot, "the label was added by")
+
+    def refusal(self, login: str, is_bot: bool, what: str) -> str | None:
+        """Why `login` may not start or steer work (write, maintain or admin needed), or None."""
+        if is_bot:
             if login in self.config.trust.allowed_bots:
                 return None
-            return f"the label was added by the bot `{login}`, which is not in trust.allowed_bots"
+            return f"{what} the bot `{login}`, which is not in trust.allowed_bots"
         if login not in self._permissions:
             data = self.repo.api.get_json(f"{self.repo.path}/collaborators/{login}/permission")
-            role = str(data.get("role_name") or data.get("permission") or "none")
-            self._permissions[login] = role if role in TRUSTED else str(data.get("permission"))
+            # `role_name` is exact; the older `permission` says write for maintain, read for triage.
+            self._permissions[login] = str(
+                data.get("role_name") or data.get("permission") or "none"
+            )
         if self._permissions[login] not in TRUSTED:
-            return f"the label was added by @{login}, who has {self._permissions[login]} access"
+            return f"{what} @{login}, who has {self._permissions[login]} access"
         return None
 
     def _blocked_by(self, number: int) -> list[str]:
@@ -434,6 +432,33 @@ class GitHubForge:
             for attempt in t.attempts:
                 if attempt.validation is not None:
                     self._check(state, t, attempt.number)
+            if t.status == "passed" and t.key in state.reviews:
+                self._reply(state, t)
+
+    def _reply(self, state: ChainState, t: TicketState) -> None:
+        """Answer a review in its thread once its followup is validated."""
+        key = f"reply:{t.key}"
+        if key in state.reports and state.reports[key].digest:
+            return
+        ref = state.reviews[t.key]
+        last = t.last
+        said = (last.agent.summary if last and last.agent else "").strip().splitlines()
+        body = self.repo.redact(
+            f"{marker(f'reply={t.key}')}\n@{ref.author} done in `{(t.checkpoint or '')[:10]}`, "
+            f"validated by Baton." + (f"\n\n> {said[0][:500]}" if said else "")
+        )
+        pull = self.repo.gh_repo.get_pull(ref.pr)
+        try:
+            if ref.kind == "review_comment":
+                reply = self.repo.api.call(
+                    lambda: pull.create_review_comment_reply(ref.comment_id, body), write=True
+                )
+            else:
+                reply = self.repo.api.call(lambda: pull.create_issue_comment(body), write=True)
+        except ForgeError as exc:
+            log.warning("github.reply_failed", extra={"key": key, "error": str(exc)})
+            return
+        state.reports[key] = Report(id=int(reply.id), digest=digest(body))
 
     def _comment(self, state: ChainState, key: str, number: int, mark: str, body: str) -> None:
         """Create or update one of Baton's comments unless the record says it is already so."""

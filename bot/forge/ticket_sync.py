@@ -16,7 +16,8 @@ from typing import Any
 import yaml
 
 from bot.chain_file import ChainFile
-from bot.forge.github import Repo, slug
+from bot.forge.github import Repo
+from bot.forge.names import chain_of_issue
 from bot.issue_form import parse_issue_body, render_issue_body
 from bot.markers import marker, markers_in
 from bot.tickets import Ticket
@@ -129,8 +130,7 @@ def pull(repo: Repo, trigger_label: str, directory: Path) -> list[Path]:
     keys: dict[int, tuple[str, str]] = {}
     for issue in issues:
         number = int(issue["number"])
-        milestone = issue.get("milestone") or {}
-        chain = slug(str(milestone["title"])) if milestone else f"issue-{number}"
+        chain = chain_of_issue(issue)
         found = _issue_key(issue, repo.bot_login)
         keys[number] = (found[0], found[1]) if found else (chain, f"issue-{number}")
     chains: dict[str, list[dict[str, Any]]] = {}

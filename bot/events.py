@@ -1,0 +1,148 @@
+"""What a GitHub event asks of Baton (`baton run --event`). Pure: the payload in, a route out.
+
+Events are hints, not the truth: the concurrency group drops some, so every route ends in a
+reconcile of what the repository says now. The trust check of whoever caused the event happens
+where the API is at hand (`bot.github_mode`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from bot.forge.names import chain_of_issue
+from bot.security import clean_untrusted
+from bot.state import ChainState
+from bot.tickets import Ticket, TicketFiles
+
+
+@dataclass(frozen=True)
+class ReviewRequest:
+    """A review comment on a chain's pull request, to become a followup in the chain's session."""
+
+    comment_id: int
+    kind: Literal["review_comment", "review", "comment"]
+    pr: int
+    head: str | None
+    author: str
+    author_is_bot: bool
+    body: str
+    path: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    action: Literal["reconcile", "review", "ignore"]
+    reason: str
+    chain: str | None = None  # only this chain; None: every chain
+    dry_run: bool = False
+    max_tickets: int | None = None
+    review: ReviewRequest | None = None
+
+
+def _is_bot(user: dict[str, Any]) -> bool:
+    return user.get("type") == "Bot" or str(user.get("login", "")).endswith("[bot]")
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).strip().lower() in {"true", "1", "yes"}
+
+
+def _int_or_none(value: Any) -> int | None:
+    text = str(value).strip() if value is not None else ""
+    return int(text) if re.fullmatch(r"\d+", text) else None
+
+
+def route(event: str, payload: dict[str, Any], *, trigger_label: str, bot_login: str) -> Route:
+    if event in {"schedule", "workflow_dispatch", "issues"}:
+        return _reconcile(event, payload, trigger_label)
+    comment = payload.get("comment") or payload.get("review") or {}
+    user = comment.get("user") or {}
+    if str(user.get("login", "")).lower() == bot_login.lower():
+        return Route("ignore", "Baton's own comment")
+    return _review(event, payload, comment)
+
+
+def _reconcile(event: str, payload: dict[str, Any], trigger_label: str) -> Route:
+    if event == "schedule":
+        return Route("reconcile", "scheduled reconcile of every chain")
+    if event == "workflow_dispatch":
+        inputs = payload.get("inputs") or {}
+        chain = str(inputs.get("chain") or "").strip() or None
+        return Route(
+            "reconcile",
+            f"manual run of {f'chain {chain}' if chain else 'every chain'}",
+            chain=chain,
+            dry_run=_truthy(inputs.get("dry_run")),
+            max_tickets=_int_or_none(inputs.get("max_tickets")),
+        )
+    action = payload.get("action")
+    label = (payload.get("label") or {}).get("name")
+    if action != "labeled" or label != trigger_label:
+        return Route("ignore", f"issues.{action} with label {label!r} asks nothing")
+    issue = payload.get("issue") or {}
+    return Route(
+        "reconcile",
+        f"issue #{issue.get('number')} was labelled {trigger_label}",
+        chain=chain_of_issue(issue),
+    )
+
+
+def _review(event: str, payload: dict[str, Any], comment: dict[str, Any]) -> Route:
+    action = payload.get("action")
+    pull = payload.get("pull_request") or {}
+    kind: Literal["review_comment", "review", "comment"]
+    if event == "pull_request_review_comment" and action == "created":
+        kind = "review_comment"
+    elif event == "pull_request_review" and action == "submitted":
+        if (comment.get("state") or "").lower() != "changes_requested":
+            return Route("ignore", "a review without requested changes asks nothing")
+        kind = "review"
+    elif event == "issue_comment" and action == "created":
+        issue = payload.get("issue") or {}
+        if not issue.get("pull_request"):
+            return Route("ignore", "a comment on an issue, not on a pull request")
+        pull = {"number": issue.get("number")}
+        kind = "comment"
+    else:
+        return Route("ignore", f"{event}.{action} asks nothing of Baton")
+    body = str(comment.get("body") or "").strip()
+    if not body:
+        return Route("ignore", "an empty review asks nothing")
+    user = comment.get("user") or {}
+    request = ReviewRequest(
+        comment_id=int(comment["id"]),
+        kind=kind,
+        pr=int(pull["number"]),
+        head=(pull.get("head") or {}).get("ref"),
+        author=str(user.get("login", "")),
+        author_is_bot=_is_bot(user),
+        body=body,
+        path=comment.get("path"),
+        line=comment.get("line") or comment.get("original_line"),
+    )
+    return Route("review", f"{kind.replace('_', ' ')} by @{request.author}", review=request)
+
+
+def review_ticket(request: ReviewRequest, chain: ChainState) -> Ticket:
+    """The review comment as a ticket of its chain: worked in the chain's session, validated like
+    any other. Its scope is the commented file, or everything the chain's tickets may change."""
+    where = f" on {request.path}:{request.line}" if request.path else ""
+    scope = (
+        [request.path]
+        if request.path
+        else sorted({p for t in chain.tickets.values() if t.spec for p in t.spec.scope})
+    )
+    return Ticket(
+        key=f"review-{request.comment_id}",
+        title=f"Review by @{request.author}{where}",
+        goal="A reviewer asked for a change on the chain's pull request. Address this comment:"
+        f"\n\n{clean_untrusted(request.body)}",
+        context=f"The comment is on `{request.path}`, line {request.line}."
+        if request.path
+        else None,
+        files=TicketFiles(modify=scope),
+        chain=chain.name,
+    )

@@ -1,0 +1,66 @@
+"""Which notifiers a run has: the console one it is given, and Slack when the environment holds
+its secret (SLACK_BOT_TOKEN, or SLACK_WEBHOOK_URL). Without one, there is no Slack notifier, a
+debug line says so, and nothing fails."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from bot.config import Config, SlackConfig
+from bot.notify import Notifier, Notifiers
+from bot.notify.slack_blocks import Links
+from bot.redact import Redactor
+
+log = logging.getLogger(__name__)
+
+# Whatever of these the environment holds never appears in a Slack message.
+SECRET_VARIABLES = (
+    "GITHUB_TOKEN",
+    "BATON_GITHUB_APP_PRIVATE_KEY",
+    "CURSOR_API_KEY",
+    "SLACK_BOT_TOKEN",
+    "SLACK_WEBHOOK_URL",
+    "ANTHROPIC_API_KEY",
+    "OPENAI_API_KEY",
+)
+
+
+def build_notifiers(
+    config: Config, environ: Mapping[str, str], console: Notifier | None = None
+) -> Notifiers:
+    notifiers = [console] if console is not None else []
+    slack = slack_notifier(config.notify.slack, environ)
+    if slack is not None:
+        notifiers.append(slack)
+    return Notifiers(notifiers)
+
+
+def slack_notifier(config: SlackConfig, environ: Mapping[str, str]) -> Notifier | None:
+    """A bot token with a channel or user: the threaded notifier; else a webhook: one message per
+    event; else none. BATON_SLACK_API_URL replaces Slack's Web API address (proxies, tests)."""
+    token = environ.get("SLACK_BOT_TOKEN", "").strip()
+    webhook = environ.get("SLACK_WEBHOOK_URL", "").strip()
+    target = config.channel or config.user
+    if not token and not webhook:
+        log.debug("slack.off", extra={"reason": "neither SLACK_BOT_TOKEN nor SLACK_WEBHOOK_URL"})
+        return None
+    if token and not target and not webhook:
+        log.warning(
+            "slack.off",
+            extra={"reason": "SLACK_BOT_TOKEN is set but notify.slack has no channel or user"},
+        )
+        return None
+    # slack_sdk loads only when Slack is configured.
+    from bot.notify import slack  # noqa: PLC0415
+
+    redact = Redactor(environ[k] for k in SECRET_VARIABLES if environ.get(k))
+    links = Links.from_environment(environ)
+    if token and target:
+        client = slack.web_client(token, environ.get("BATON_SLACK_API_URL") or None)
+        log.debug("slack.on", extra={"mode": "bot", "target": target})
+        return slack.SlackNotifier(
+            client, channel=config.channel, user=config.user, links=links, redact=redact
+        )
+    log.debug("slack.on", extra={"mode": "webhook"})
+    return slack.SlackWebhookNotifier(slack.webhook_client(webhook), links=links, redact=redact)

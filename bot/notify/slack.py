@@ -1,0 +1,314 @@
+"""Slack, through slack-sdk (the only module that imports it).
+
+With a bot token, each chain has ONE message (in a channel, or a direct message to a user) that is
+updated in place with the chain's progress, and a reply in its thread per ticket event. Its channel
+and `ts` are kept in the chain's state, so the runs that follow (GitHub mode runs every few minutes,
+each a new process) keep updating the same message. With an incoming webhook, which can neither edit
+nor thread, each event is a message of its own.
+
+Slack is a report, never a gate: a 429 waits what `Retry-After` says (bounded) and tries again; any
+other failure is logged, redacted, and the chain goes on. slack-sdk logs through a logger of ours
+that redacts the token and the webhook URL from every line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
+from slack_sdk.http_retry import ConnectionErrorRetryHandler, RetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+from slack_sdk.web import SlackResponse
+from slack_sdk.webhook import WebhookClient
+
+from bot.notify import Event, EventKind
+from bot.notify.slack_blocks import Links, Message, chain_summary, event_reply, webhook_message
+from bot.redact import Redactor
+from bot.state import ChainState
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://slack.com/api/"
+TIMEOUT_SECONDS = 10
+MAX_RETRY_AFTER = 60.0  # a longer rate-limit wait is given up: the chain must not stall on Slack
+RATE_LIMIT_RETRIES = 2
+
+# A reply in the chain's thread; the chain's message is updated on these and on the progress ones.
+THREADED: frozenset[EventKind] = frozenset(
+    {"passed", "correcting", "recovering", "blocked", "skipped", "chain_finished"}
+)
+PROGRESS: frozenset[EventKind] = THREADED | {"chain_started", "prompt_sent"}
+# Through a webhook, one message per event worth a message.
+WEBHOOK: frozenset[EventKind] = THREADED | {"chain_started"}
+
+T = TypeVar("T")
+
+
+# -- what slack-sdk logs ------------------------------------------------------------------------
+
+
+class _RedactingFilter(logging.Filter):
+    """Redacts every record slack-sdk logs (it logs request URLs, bodies and errors at DEBUG)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._secrets: set[str] = set()
+        self._redact = Redactor()
+
+    def add(self, secrets: Iterable[str]) -> None:
+        self._secrets |= {s for s in secrets if s}
+        self._redact = Redactor(self._secrets)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = self._redact(record.getMessage()), None
+        return True
+
+
+sdk_log = logging.getLogger(f"{__name__}.sdk")  # slack-sdk logs here, never to its own loggers
+_sdk_filter = _RedactingFilter()
+sdk_log.addFilter(_sdk_filter)
+
+
+# -- 429 ------------------------------------------------------------------------------------------
+
+
+def _retry_after(response: HttpResponse) -> float:
+    for name, values in response.headers.items():
+        if name.lower() == "retry-after" and values:
+            try:
+                return max(0.0, float(values[0]))
+            except ValueError:
+                break
+    return 1.0
+
+
+class RetryAfterHandler(RetryHandler):
+    """On 429, wait what `Retry-After` says and try again, at most `max_retry_count` times and
+    never for longer than `max_wait` seconds (Slack did nothing with a rate-limited request, so
+    sending it again is safe). Other statuses are not retried: a 500 may have posted the message."""
+
+    def __init__(
+        self, max_retry_count: int = RATE_LIMIT_RETRIES, max_wait: float = MAX_RETRY_AFTER
+    ) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait = max_wait
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        del state, request, error  # the handler interface's; only the response matters here
+        return (
+            response is not None
+            and response.status_code == 429
+            and _retry_after(response) <= self.max_wait
+        )
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        del request, error
+        wait = _retry_after(response) if response is not None else 1.0
+        log.info("slack.rate_limited", extra={"retry_after": wait})
+        time.sleep(wait)
+        state.next_attempt_requested = True
+        state.increment_current_attempt()
+
+
+def _retry_handlers() -> list[RetryHandler]:
+    return [ConnectionErrorRetryHandler(), RetryAfterHandler()]
+
+
+# -- clients --------------------------------------------------------------------------------------
+
+
+def web_client(token: str, base_url: str | None = None) -> WebClient:
+    """A Web API client; `base_url` (BATON_SLACK_API_URL) points it at a proxy or a test server."""
+    _sdk_filter.add([token])
+    url = (base_url or DEFAULT_API_URL).rstrip("/") + "/"
+    return WebClient(
+        token=token,
+        base_url=url,
+        timeout=TIMEOUT_SECONDS,
+        logger=sdk_log,
+        retry_handlers=_retry_handlers(),
+    )
+
+
+def webhook_client(url: str) -> WebhookClient:
+    _sdk_filter.add([url, urlsplit(url).path])  # the URL, and its path (the secret part)
+    return WebhookClient(
+        url, timeout=TIMEOUT_SECONDS, logger=sdk_log, retry_handlers=_retry_handlers()
+    )
+
+
+def _redacted(value: T, redact: Redactor) -> T:
+    """Every string in a message (text and blocks), redacted."""
+    if isinstance(value, str):
+        return redact(value)  # type: ignore[return-value]
+    if isinstance(value, list):
+        return [_redacted(v, redact) for v in value]  # type: ignore[return-value]
+    if isinstance(value, dict):
+        return {k: _redacted(v, redact) for k, v in value.items()}  # type: ignore[return-value]
+    return value
+
+
+def _digest(message: Message) -> str:
+    return hashlib.sha256(json.dumps(message, sort_keys=True).encode()).hexdigest()
+
+
+# -- the notifiers --------------------------------------------------------------------------------
+
+
+class SlackNotifier:
+    """A bot token: the chain's message updated in place, a threaded reply per ticket event."""
+
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        channel: str | None = None,
+        user: str | None = None,
+        links: Links | None = None,
+        redact: Redactor | None = None,
+    ) -> None:
+        if not channel and not user:
+            raise ValueError("a Slack channel or user is needed")
+        self.client = client
+        self.channel = channel
+        self.user = user
+        self.links = links or Links()
+        self.redact = redact or Redactor()
+        self._dm: str | None = None
+        self._threads: dict[str, tuple[str, str]] = {}  # chain: (channel id, ts)
+        self._shown: dict[str, str] = {}  # chain: digest of what its message shows now
+
+    def notify(self, event: Event) -> None:
+        if event.kind not in PROGRESS:
+            return
+        state = event.state
+        if state is None:  # no chain state to thread under: the event stands on its own
+            channel = self._target() if event.kind in THREADED else None
+            if channel is not None:
+                self._post(event.chain, channel, webhook_message(event, self.links))
+            return
+        summary = chain_summary(state, self.links, event.report)
+        thread = self._thread(state, summary)
+        if thread is None:
+            return
+        channel, ts = thread
+        if self._shown.get(state.name) != _digest(summary):
+            body = _redacted(summary, self.redact)
+            updated = self._call(
+                state.name,
+                "chat.update",
+                lambda: self.client.chat_update(channel=channel, ts=ts, **body),
+            )
+            if updated is not None:
+                self._shown[state.name] = _digest(summary)
+        if event.kind in THREADED:
+            self._post(state.name, channel, event_reply(event, self.links), thread_ts=ts)
+
+    def _thread(self, state: ChainState, summary: Message) -> tuple[str, str] | None:
+        """The chain's message: known from the state (an earlier run) or this run, else posted."""
+        known = self._threads.get(state.name)
+        if state.slack_channel and state.slack_ts:
+            known = (state.slack_channel, state.slack_ts)
+        if known is None:
+            channel = self._target()
+            posted = self._post(state.name, channel, summary) if channel else None
+            if posted is None:
+                return None
+            known = (str(posted["channel"]), str(posted["ts"]))
+            self._shown[state.name] = _digest(summary)
+            log.info("slack.chain_message", extra={"chain": state.name, "channel": known[0]})
+        self._threads[state.name] = known
+        state.slack_channel, state.slack_ts = known  # saved with the chain's next save
+        return known
+
+    def _target(self) -> str | None:
+        """The configured channel, or the direct-message channel opened with the user."""
+        if self.channel:
+            return self.channel
+        if self._dm is None and self.user:
+            user = self.user
+            opened = self._call(
+                None, "conversations.open", lambda: self.client.conversations_open(users=user)
+            )
+            if opened is not None:
+                self._dm = str(opened["channel"]["id"])
+        return self._dm
+
+    def _post(
+        self, chain: str, channel: str, message: Message, thread_ts: str | None = None
+    ) -> SlackResponse | None:
+        body = _redacted(message, self.redact)
+        return self._call(
+            chain,
+            "chat.postMessage",
+            lambda: self.client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, unfurl_links=False, **body
+            ),
+        )
+
+    def _call(
+        self, chain: str | None, method: str, call: Callable[[], SlackResponse]
+    ) -> SlackResponse | None:
+        """One Web API call; a failure is logged (redacted) and answered with None."""
+        try:
+            response = call()
+        except (SlackClientError, OSError) as exc:
+            log.warning(
+                "slack.failed",
+                extra={"chain": chain, "method": method, "error": self.redact(str(exc))},
+            )
+            return None
+        log.debug("slack.sent", extra={"chain": chain, "method": method})
+        return response
+
+
+class SlackWebhookNotifier:
+    """An incoming webhook: one message per event (a webhook can neither thread nor edit)."""
+
+    def __init__(
+        self, client: WebhookClient, *, links: Links | None = None, redact: Redactor | None = None
+    ) -> None:
+        self.client = client
+        self.links = links or Links()
+        self.redact = redact or Redactor()
+
+    def notify(self, event: Event) -> None:
+        if event.kind not in WEBHOOK:
+            return
+        message = _redacted(webhook_message(event, self.links), self.redact)
+        try:
+            response = self.client.send(
+                text=message["text"], blocks=message["blocks"], unfurl_links=False
+            )
+        except (SlackClientError, OSError) as exc:
+            error = self.redact(str(exc))
+        else:
+            if response.status_code == 200:
+                return
+            error = self.redact(f"{response.status_code} {response.body}")
+        log.warning(
+            "slack.failed", extra={"chain": event.chain, "method": "webhook", "error": error}
+        )

@@ -1,0 +1,231 @@
+"""Slack messages as plain data: Block Kit dictionaries built from events and chain state.
+
+No I/O and no slack_sdk here (`bot.notify.slack` sends what this module builds), so every layout is
+checked by snapshot tests. All text from tickets and agents is escaped for Slack's mrkdwn, so a
+title cannot mention `@channel` or forge a link, and cut to Slack's limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, TypedDict
+
+from bot.notify import Event
+from bot.state import ChainState, TicketState
+
+# Slack's limits (Block Kit reference): a section's text, a field, a header, a context element.
+SECTION_MAX = 3000
+FIELD_MAX = 2000
+HEADER_MAX = 150
+CONTEXT_MAX = 2000
+
+Block = dict[str, Any]
+
+
+class Message(TypedDict):
+    text: str  # the notification's fallback text
+    blocks: list[Block]
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where a chain's pull request and report can be opened; nothing is linked without a web
+    address for the repository (local mode)."""
+
+    repository: str | None = None  # e.g. https://github.com/owner/name
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> Links:
+        name = environ.get("GITHUB_REPOSITORY", "")
+        if "/" not in name:
+            return cls()
+        server = (environ.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/")
+        return cls(f"{server}/{name}")
+
+    def pull_request(self, number: int | None) -> str | None:
+        if number is None or self.repository is None:
+            return None
+        return f"{self.repository}/pull/{number}"
+
+    def file(self, path: str) -> str | None:
+        """A file on the default branch (`HEAD` names it, whatever it is called)."""
+        return f"{self.repository}/blob/HEAD/{path}" if self.repository else None
+
+
+_STATUS_ICON = {
+    "queued": ":white_circle:",
+    "running": ":hourglass_flowing_sand:",
+    "validating": ":mag:",
+    "correcting": ":wrench:",
+    "recovering": ":recycle:",
+    "passed": ":white_check_mark:",
+    "blocked": ":no_entry:",
+    "skipped": ":fast_forward:",
+}
+_OUTCOME_ICON = {
+    "running": ":hourglass_flowing_sand:",
+    "passed": ":white_check_mark:",
+    "blocked": ":no_entry:",
+}
+_EVENT = {  # kind: (icon, what happened)
+    "chain_started": (":rocket:", "chain started"),
+    "passed": (":white_check_mark:", "passed"),
+    "correcting": (":wrench:", "correction sent"),
+    "recovering": (":recycle:", "recovering in a new session"),
+    "blocked": (":no_entry:", "blocked"),
+    "skipped": (":fast_forward:", "skipped"),
+    "chain_finished": (":checkered_flag:", "chain finished"),
+}
+
+
+def escape(text: str) -> str:
+    """Text as Slack's mrkdwn shows it literally: `&`, `<` and `>` are its control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _link(url: str | None, label: str) -> str:
+    if url is None:
+        return f"`{escape(label)}`"
+    return f"<{url.replace('|', '%7C').replace('>', '%3E')}|{escape(label)}>"
+
+
+def _mrkdwn(text: str, limit: int = SECTION_MAX) -> Block:
+    return {"type": "mrkdwn", "text": cut(text, limit)}
+
+
+def _ticket_name(key: str, title: str | None) -> str:
+    return f"*{escape(key)}* {escape(title)}" if title else f"*{escape(key)}*"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _links_context(pr: str | None, pr_label: str | None, report: str | None, links: Links) -> Block:
+    parts = []
+    if pr_label is not None:
+        parts.append(f"Pull request {_link(pr, pr_label)}")
+    if report is not None:
+        parts.append(f"Report {_link(links.file(report), report)}")
+    return {"type": "context", "elements": [_mrkdwn(" · ".join(parts), CONTEXT_MAX)]}
+
+
+def _pull_request(
+    agent_url: str | None, state: ChainState | None, links: Links
+) -> tuple[str | None, str | None]:
+    """The chain's pull request as (link, label), or (None, None) when there is none yet: the one
+    Baton opened, else one the agent opened and named."""
+    number = state.pr_number if state is not None else None
+    if number is not None:
+        return links.pull_request(number) or agent_url, f"#{number}"
+    if agent_url:
+        return agent_url, "#" + agent_url.rstrip("/").rsplit("/", 1)[-1]
+    return None, None
+
+
+# -- the chain's message, updated in place --------------------------------------------------------
+
+
+def _ticket_line(t: TicketState) -> str:
+    line = f"{_STATUS_ICON.get(t.status, '')} {_ticket_name(t.key, t.title)} — {t.status}"
+    if t.attempts:
+        line += f" · {_plural(len(t.attempts), 'attempt')}"
+    if t.corrections:
+        line += f" · {_plural(t.corrections, 'correction')}"
+    if t.recovered:
+        line += " · recovered"
+    if t.reason and t.status in {"blocked", "skipped"}:
+        line += f"\n>_{escape(cut(t.reason, 300))}_"
+    return line
+
+
+def _ticket_lines(tickets: list[TicketState]) -> str:
+    lines: list[str] = []
+    size = 0
+    for index, t in enumerate(tickets):
+        line = _ticket_line(t)
+        if size + len(line) + 1 > SECTION_MAX - 40:
+            lines.append(f"… and {len(tickets) - index} more")
+            break
+        lines.append(line)
+        size += len(line) + 1
+    return "\n".join(lines) or "no tickets"
+
+
+def chain_summary(state: ChainState, links: Links, report: str | None = None) -> Message:
+    """The chain's own message: its outcome so far, one line per ticket, the PR and the report."""
+    tickets = list(state.tickets.values())
+    passed = sum(t.status == "passed" for t in tickets)
+    outcome = state.outcome
+    progress = f"{passed} of {len(tickets)} passed"
+    where = f"branch `{escape(state.branch)}` from `{escape(state.base_branch)}`"
+    blocks: list[Block] = [
+        {
+            "type": "header",
+            "text": {
+                "type": "plain_text",
+                "text": cut(f"Baton · chain {state.name}", HEADER_MAX),
+                "emoji": True,
+            },
+        },
+        {
+            "type": "section",
+            "text": _mrkdwn(f"{_OUTCOME_ICON[outcome]} *{outcome}* · {progress} · {where}"),
+        },
+        {"type": "section", "text": _mrkdwn(_ticket_lines(tickets))},
+    ]
+    pr, pr_label = _pull_request(None, state, links)
+    if pr_label is not None or report is not None:
+        blocks.append(_links_context(pr, pr_label, report, links))
+    return {"text": f"Baton · chain {state.name}: {outcome}, {progress}", "blocks": blocks}
+
+
+# -- one event, a reply in the chain's thread (or a message of its own, through a webhook) ------
+
+
+def event_reply(event: Event, links: Links, *, standalone: bool = False) -> Message:
+    """A ticket event (or the chain's start and end) as a reply: what happened, the result, the
+    attempts so far, and links. `standalone` names the chain too, for a message outside a thread."""
+    icon, happened = _EVENT.get(event.kind, ("", event.kind.replace("_", " ")))
+    state = event.state
+    ticket = state.tickets.get(event.ticket) if state and event.ticket else None
+    if event.kind == "passed" and ticket is not None and ticket.recovered:
+        happened = "passed after recovery"
+    if event.ticket is not None:
+        subject = f"{_ticket_name(event.ticket, event.title)} — {happened}"
+    else:
+        subject = f"*{escape(happened[0].upper() + happened[1:])}*"
+    section: Block = {"type": "section", "text": _mrkdwn(f"{icon} {subject}")}
+    fields = []
+    if event.message:
+        fields.append(_mrkdwn(f"*Result*\n{escape(event.message)}", FIELD_MAX))
+    if event.attempts is not None:
+        fields.append(_mrkdwn(f"*Attempts*\n{event.attempts}", FIELD_MAX))
+    if event.details and event.details != event.message:
+        fields.append(_mrkdwn(f"*Validation*\n{escape(event.details)}", FIELD_MAX))
+    if fields:
+        section["fields"] = fields
+    blocks = [section]
+    pr, pr_label = _pull_request(event.url, state, links)
+    if pr_label is not None or event.report is not None:
+        blocks.append(_links_context(pr, pr_label, event.report, links))
+    if standalone:
+        blocks.append(
+            {"type": "context", "elements": [_mrkdwn(f"Baton · chain `{escape(event.chain)}`")]}
+        )
+    who = f"{event.ticket} " if event.ticket else ""
+    text = f"{event.chain}: {who}{happened}" + (f": {event.message}" if event.message else "")
+    return {"text": cut(text, SECTION_MAX), "blocks": blocks}
+
+
+def webhook_message(event: Event, links: Links) -> Message:
+    """One message per event for an incoming webhook, which cannot thread or edit: the chain's
+    summary at its start and end, a standalone reply for a ticket event."""
+    if event.kind in {"chain_started", "chain_finished"} and event.state is not None:
+        return chain_summary(event.state, links, event.report)
+    return event_reply(event, links, standalone=True)

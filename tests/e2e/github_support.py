@@ -1,0 +1,76 @@
+"""Shared by the GitHub-mode end-to-end tests: a repository on the fake GitHub whose config
+runs a small scripted agent, its checkout, and `baton run` with the right environment."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from bot.cli import cli
+from bot.issue_form import render_issue_body
+from bot.tickets import Ticket, TicketFiles
+from tests.fakes.github import FakeGitHub
+
+AGENT = """\
+import json, os, pathlib, re, sys
+prompt = pathlib.Path(sys.argv[1]).read_text()
+with open(os.environ["AGENT_LOG"], "a") as log:
+    log.write(prompt.splitlines()[0] + " · session " + sys.argv[2] + "\\n")
+kind, key = re.match(r"# Baton · (\\w+) · ticket (\\S+)", prompt).groups()
+found = re.search(r"### Files to (create|modify)\\n\\n- (\\S+)", prompt)
+path = pathlib.Path(found.group(2))
+path.parent.mkdir(parents=True, exist_ok=True)
+with path.open("a") as out:
+    out.write(f"done by the agent for {key}\\n")
+print(json.dumps({"session_id": sys.argv[2], "is_error": False, "result": f"wrote {path}"}))
+"""
+
+
+def config_text(agent: Path) -> str:
+    return textwrap.dedent(
+        f"""\
+        agent:
+          kind: command
+          command: "{sys.executable} {agent} {{prompt_file}} {{session_id}}"
+        validation:
+          test_command: "test -d work"
+        """
+    )
+
+
+def issue(fake: FakeGitHub, title: str, path: str, depends: list[str] | None = None) -> int:
+    ticket = Ticket(
+        goal=f"Create {path}.", files=TicketFiles(create=[path]), depends_on=depends or []
+    )
+    return fake.add_issue(
+        title, render_issue_body(ticket), labels=["ready-for-agent"], milestone="Sprint 1"
+    )
+
+
+def checkout(fake: FakeGitHub, tmp_path: Path) -> Path:
+    work = tmp_path / "checkout"
+    subprocess.run(["git", "clone", "-q", str(fake.git_dir), str(work)], check=True)
+    return work
+
+
+def run(fake: FakeGitHub, work: Path, *args: str, **extra: str) -> Result:
+    env = {
+        **extra,
+        "AGENT_LOG": str(work.parent / "agent.log"),
+        "GITHUB_REPOSITORY": fake.full_name,
+        "GITHUB_API_URL": fake.url,
+        "GITHUB_TOKEN": fake.app_token,
+        "BATON_BOT_LOGIN": fake.bot_login,
+        "BATON_GIT_REMOTE": str(fake.git_dir),
+        "BATON_GITHUB_WRITE_INTERVAL": "0",
+    }
+    return CliRunner().invoke(cli, ["run", "--repo", str(work), *args], env=env)
+
+
+def calls(work: Path) -> list[str]:
+    log = work.parent / "agent.log"
+    return log.read_text().splitlines() if log.exists() else []

@@ -1,0 +1,1 @@
+"""Local HTTP servers standing in for the services Baton talks to."""

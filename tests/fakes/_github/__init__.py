@@ -1,0 +1,1 @@
+"""The parts of the fake GitHub; tests use `tests.fakes.github`."""

@@ -1,0 +1,765 @@
+"""A fake Cursor Cloud Agents API for tests: a real HTTP server on 127.0.0.1 whose agents do real
+git work on a real remote.
+
+    with FakeCursor(remote=bare_repo, work=edit) as cursor:
+        cursor.script(RunScript(polls=2), RunScript(status="EXPIRED"))
+        agent = CursorAgent(config, api_key=cursor.key, base_url=cursor.url, repository=url)
+        ...
+        assert len(cursor.launches) == 1
+
+What it does as Cursor does (the v1 shapes of `shared/DESIGN.md`), so tests catch what Cursor would:
+
+- Basic auth with the key as user (Bearer also accepted); anything else is `401 unauthorized`.
+- `POST /v1/agents` (201 `{agent:{id,status,url,latestRunId}, run:{id,status}}`) with a client's
+  `agentId` or its own `bc-<uuid>`; the same `agentId` again is `409 agent_id_conflict`.
+  `POST /v1/agents/{id}/runs` (201 `{run:{id,status}}`) is `409 agent_busy` while a run is
+  CREATING or RUNNING. `GET …/runs/{runId}` has `status`, `result`, `durationMs` and
+  `git.branches[{repoUrl, branch, prUrl}]`; `POST …/cancel`; `GET …/stream` (server-sent events,
+  resumable with `Last-Event-ID`); `GET /v1/me`, `/v1/models`; lists `{"items", "nextCursor"?}`;
+  errors `{"error": {"code", "message"}}`; unknown agents and runs are 404.
+- v0: `POST /v0/agents`, `POST /v0/agents/{id}/followup`, `GET /v0/agents/{id}` (status, summary,
+  `target.branchName`, `target.prUrl`), `GET /v0/me`, and signed `statusChange` webhooks, each
+  delivered twice with the same `X-Webhook-ID` (deliveries may repeat).
+- Runs follow scripts (`RunScript`, taken in order of creation): how many status reads (or
+  seconds) they run, how they end, whether their stream drops or is gone. A run that FINISHES does
+  real work: `work(prompt, checkout)` runs in a fresh clone of the starting ref (of the agent's own
+  branch once it has one), and what it changed is committed and pushed to `cursor/<agent-id>`.
+- Faults (`fail`): any status and code for matching requests, `times` times, with `Retry-After`.
+- Every request is recorded (`requests`, `calls`, `launches`, `followups`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import fnmatch
+import hashlib
+import hmac
+import itertools
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+Work = Callable[[str, Path], str]  # (prompt, checkout) -> the run's result
+ACTIVE = frozenset({"CREATING", "RUNNING"})
+ENDINGS = frozenset({"FINISHED", "ERROR", "EXPIRED"})
+_AGENT_ID = re.compile(r"^bc-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_GIT_IDENTITY = ["-c", "user.name=Cursor Agent", "-c", "user.email=agent@cursor.invalid"]
+STREAM_TICK_S = 0.01
+
+
+@dataclass
+class RunScript:
+    """How one run goes. It ends on the status read after `polls` reads that found it active
+    (and no sooner than `seconds` after it began)."""
+
+    polls: int = 1
+    seconds: float = 0.0
+    status: str = "FINISHED"  # FINISHED, ERROR or EXPIRED
+    result: str | None = None  # default: what `work` returned (FINISHED) or a reason
+    work: Work | None = None  # this run's work instead of the fake's
+    duration_ms: int | None = None  # default: the time it really took
+    stream_drop_after: int | None = None  # the first stream connection drops after N events
+    stream_gone: bool = False  # the stream answers 410
+
+    def __post_init__(self) -> None:
+        if self.status not in ENDINGS:
+            raise ValueError(f"a run ends FINISHED, ERROR or EXPIRED, not {self.status}")
+
+
+@dataclass
+class Fault:
+    status: int
+    code: str
+    method: str | None = None
+    path: str | None = None  # a glob over the request path
+    times: int = 1
+    retry_after: str | None = None
+    message: str = "injected by the test"
+
+    def matches(self, method: str, path: str) -> bool:
+        return (
+            self.times > 0
+            and (self.method is None or self.method == method)
+            and (self.path is None or fnmatch.fnmatchcase(path, self.path))
+        )
+
+
+@dataclass(frozen=True)
+class Recorded:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+    status: int
+
+
+@dataclass
+class FakeRun:
+    id: str
+    agent_id: str
+    prompt: str
+    script: RunScript
+    started: float = field(default_factory=time.monotonic)
+    created_at: str = field(default_factory=lambda: _now())
+    status: str = "CREATING"
+    reads: int = 0
+    result: str | None = None
+    duration_ms: int | None = None
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    stream_connections: int = 0
+
+    def to_json(self, agent: FakeAgent) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "agentId": self.agent_id,
+            "status": self.status,
+            "createdAt": self.created_at,
+        }
+        if self.status not in ACTIVE:
+            if self.result is not None:
+                data["result"] = self.result
+            data["durationMs"] = self.duration_ms
+        if agent.pushed:
+            branch: dict[str, Any] = {"repoUrl": agent.repo_url, "branch": agent.branch}
+            if agent.pr_url:
+                branch["prUrl"] = agent.pr_url
+            data["git"] = {"branches": [branch]}
+        return data
+
+
+@dataclass
+class FakeAgent:
+    id: str
+    api: str  # v1 or v0
+    repo_url: str
+    starting_ref: str | None
+    auto_create_pr: bool = False
+    model: str | None = None
+    webhook: dict[str, str] | None = None
+    runs: list[FakeRun] = field(default_factory=list)
+    pushed: bool = False
+    pr_url: str | None = None
+    gone: bool = False  # expired: the API no longer knows it
+    created_at: str = field(default_factory=lambda: _now())
+
+    @property
+    def branch(self) -> str:
+        return f"cursor/{self.id}"
+
+    @property
+    def latest(self) -> FakeRun:
+        return self.runs[-1]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "status": self.latest.status,
+            "url": f"https://cursor.com/agents?id={self.id}",
+            "latestRunId": self.latest.id,
+            "createdAt": self.created_at,
+        }
+
+    def to_v0(self) -> dict[str, Any]:
+        target: dict[str, Any] = {
+            "url": f"https://cursor.com/agents?id={self.id}",
+            "autoCreatePr": self.auto_create_pr,
+        }
+        if self.pushed:
+            target["branchName"] = self.branch
+        if self.pr_url:
+            target["prUrl"] = self.pr_url
+        data: dict[str, Any] = {
+            "id": self.id,
+            "name": self.latest.prompt.splitlines()[0][:60] if self.latest.prompt else "",
+            "status": self.latest.status,
+            "source": {"repository": self.repo_url, "ref": self.starting_ref},
+            "target": target,
+            "createdAt": self.created_at,
+        }
+        if self.latest.status not in ACTIVE and self.latest.result is not None:
+            data["summary"] = self.latest.result
+        return data
+
+
+class _ApiError(Exception):
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.headers = headers or {}
+
+
+class _Stream:
+    """Marker: answer with the run's event stream."""
+
+    def __init__(self, agent: FakeAgent, run: FakeRun) -> None:
+        self.agent, self.run = agent, run
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _default_work(prompt: str, checkout: Path) -> str:
+    first = prompt.splitlines()[0] if prompt else "(empty prompt)"
+    notes = checkout / "AGENT_NOTES.md"
+    notes.write_text((notes.read_text() if notes.exists() else "") + f"- {first}\n")
+    return f"noted: {first}"
+
+
+class FakeCursor:
+    """One fake Cursor API. Use it as a context manager, or `start`/`stop`."""
+
+    def __init__(
+        self,
+        *,
+        remote: Path | None = None,
+        work: Work | None = None,
+        key: str = "key_cursor_for_tests",
+        default: RunScript | None = None,
+    ) -> None:
+        self.remote = remote
+        self.work = work or _default_work
+        self.key = key
+        self.default = default or RunScript()
+        self.me = {
+            "apiKeyName": "baton-tests",
+            "createdAt": "2025-01-01T00:00:00Z",
+            "userEmail": "dev@example.invalid",
+        }
+        self.agents: dict[str, FakeAgent] = {}
+        self.requests: list[Recorded] = []
+        self.deliveries: list[tuple[dict[str, str], bytes]] = []
+        self.faults: list[Fault] = []
+        self._scripts: list[RunScript] = []
+        self._runs: dict[str, FakeRun] = {}
+        self._lock = threading.RLock()
+        self._ids = itertools.count(1)
+        self._pulls = itertools.count(1)
+        self._scratch = Path(tempfile.mkdtemp(prefix="fake-cursor-"))
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._delivery_threads: list[threading.Thread] = []
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def start(self) -> FakeCursor:
+        fake = self
+
+        class Handler(_Handler):
+            owner = fake
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        for thread in self._delivery_threads:
+            thread.join(timeout=5)
+        shutil.rmtree(self._scratch, ignore_errors=True)
+
+    def __enter__(self) -> FakeCursor:
+        return self.start()
+
+    def __exit__(
+        self,
+        _type: type[BaseException] | None,
+        _value: BaseException | None,
+        _tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the fake Cursor API is not started")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    # -- what tests set up and read --------------------------------------------------------------
+
+    def script(self, *scripts: RunScript) -> None:
+        """How the next runs go, in order of creation; after them, `default`."""
+        with self._lock:
+            self._scripts.extend(scripts)
+
+    def fail(
+        self,
+        status: int,
+        code: str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        times: int = 1,
+        retry_after: str | None = None,
+    ) -> None:
+        with self._lock:
+            self.faults.append(Fault(status, code, method, path, times, retry_after))
+
+    def seed_agent(
+        self,
+        prompt: str = "# an earlier prompt",
+        *,
+        agent_id: str | None = None,
+        repo_url: str = "",
+        starting_ref: str | None = "main",
+        script: RunScript | None = None,
+    ) -> FakeAgent:
+        """An agent made outside the test's client (by an earlier, interrupted process), with
+        one run that goes as `script` says."""
+        with self._lock:
+            agent = self._new_agent(
+                agent_id or f"bc-{uuid.uuid4()}", "v1", repo_url, starting_ref, False, None
+            )
+            self._new_run(agent, prompt, script)
+            return agent
+
+    def run(self, run_id: str) -> FakeRun:
+        with self._lock:
+            return self._runs[run_id]
+
+    def calls(self, method: str, path: str) -> list[Recorded]:
+        """Recorded requests with this method whose path matches the glob."""
+        with self._lock:
+            return [
+                r
+                for r in self.requests
+                if r.method == method and fnmatch.fnmatchcase(r.path, path)
+            ]
+
+    @property
+    def launches(self) -> list[Recorded]:
+        """Launches that made an agent."""
+        made = self.calls("POST", "/v1/agents") + self.calls("POST", "/v0/agents")
+        return [r for r in made if r.status in {200, 201}]
+
+    @property
+    def followups(self) -> list[Recorded]:
+        """Followups that made a run."""
+        made = self.calls("POST", "/v1/agents/*/runs") + self.calls("POST", "/v0/agents/*/followup")
+        return [r for r in made if r.status in {200, 201}]
+
+    # -- the pipeline ----------------------------------------------------------------------------
+
+    def handle(self, method: str, raw_path: str, headers: dict[str, str], raw: bytes) -> Any:
+        """(status, headers, body) or a `_Stream`; records the request."""
+        split = urlsplit(raw_path)
+        path, query = split.path, parse_qs(split.query)
+        body: Any = None
+        with self._lock:
+            try:
+                if raw:
+                    try:
+                        body = json.loads(raw)
+                    except ValueError as exc:
+                        raise _ApiError(400, "invalid_request", "the body is not JSON") from exc
+                self._authenticate(headers)
+                self._fault(method, path)
+                answer = self._route(method, path, query, body)
+            except _ApiError as error:
+                answer = (
+                    error.status,
+                    error.headers,
+                    {"error": {"code": error.code, "message": error.message}},
+                )
+            status = 200 if isinstance(answer, _Stream) else answer[0]
+            self.requests.append(Recorded(method, path, headers, body, status))
+            return answer
+
+    def _authenticate(self, headers: dict[str, str]) -> None:
+        value = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        scheme, _, credentials = value.partition(" ")
+        key = None
+        if scheme.lower() == "bearer":
+            key = credentials.strip()
+        elif scheme.lower() == "basic":
+            try:
+                key = base64.b64decode(credentials).decode().partition(":")[0]
+            except (binascii.Error, UnicodeDecodeError):
+                key = None
+        if not key or not hmac.compare_digest(key, self.key):
+            raise _ApiError(401, "unauthorized", "Invalid API key")
+
+    def _fault(self, method: str, path: str) -> None:
+        fault = next((f for f in self.faults if f.matches(method, path)), None)
+        if fault is None:
+            return
+        fault.times -= 1
+        headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+        raise _ApiError(fault.status, fault.code, fault.message, headers)
+
+    def _route(
+        self, method: str, path: str, query: dict[str, list[str]], body: Any
+    ) -> tuple[int, dict[str, str], Any] | _Stream:
+        parts = path.strip("/").split("/")
+        version, rest = (parts[0], parts[1:]) if parts else ("", [])
+        if version == "v1":
+            return self._v1(method, rest, query, body)
+        if version == "v0":
+            return self._v0(method, rest, body)
+        raise _ApiError(404, "not_found", f"no route {path}")
+
+    def _v1(  # noqa: PLR0911, PLR0912 (one branch per route reads better than a table)
+        self, method: str, rest: list[str], query: dict[str, list[str]], body: Any
+    ) -> tuple[int, dict[str, str], Any] | _Stream:
+        if rest == ["me"] and method == "GET":
+            return 200, {}, self.me
+        if rest == ["models"] and method == "GET":
+            return 200, {}, {"items": [{"id": "composer-1"}, {"id": "claude-4.5-sonnet"}]}
+        if rest == ["agents"] and method == "POST":
+            return self._launch_v1(body)
+        if rest == ["agents"] and method == "GET":
+            agents = [a.to_json() for a in reversed(self.agents.values()) if not a.gone]
+            return 200, {}, _page(agents, query)
+        if len(rest) < 2 or rest[0] != "agents":
+            raise _ApiError(404, "not_found", "no such route")
+        agent = self._agent(rest[1])
+        tail = rest[2:]
+        if tail == [] and method == "GET":
+            return 200, {}, agent.to_json()
+        if tail == ["runs"] and method == "POST":
+            return self._followup(agent, body, "v1")
+        if tail == ["runs"] and method == "GET":
+            runs = [self._read(agent, r, tick=False) for r in reversed(agent.runs)]
+            return 200, {}, _page(runs, query)
+        if len(tail) >= 2 and tail[0] == "runs":
+            run = self._runs.get(tail[1])
+            if run is None or run.agent_id != agent.id:
+                raise _ApiError(404, "run_not_found", f"run {tail[1]} not found")
+            if tail[2:] == [] and method == "GET":
+                return 200, {}, self._read(agent, run, tick=True)
+            if tail[2:] == ["cancel"] and method == "POST":
+                if run.status in ACTIVE:
+                    self._end(agent, run, "CANCELLED", "cancelled by the client")
+                return 200, {}, {"id": run.id, "status": run.status}
+            if tail[2:] == ["stream"] and method == "GET":
+                if run.script.stream_gone:
+                    raise _ApiError(410, "stream_expired", "the run's stream is no longer kept")
+                return _Stream(agent, run)
+        raise _ApiError(404, "not_found", "no such route")
+
+    def _v0(self, method: str, rest: list[str], body: Any) -> tuple[int, dict[str, str], Any]:
+        if rest == ["me"] and method == "GET":
+            return 200, {}, self.me
+        if rest == ["agents"] and method == "POST":
+            return self._launch_v0(body)
+        if len(rest) >= 2 and rest[0] == "agents":
+            agent = self._agent(rest[1])
+            if rest[2:] == [] and method == "GET":
+                self._tick(agent, agent.latest)
+                return 200, {}, agent.to_v0()
+            if rest[2:] == ["followup"] and method == "POST":
+                status, headers, _ = self._followup(agent, body, "v0")
+                return status, headers, {"id": agent.id}
+        raise _ApiError(404, "not_found", "no such route")
+
+    # -- the endpoints ---------------------------------------------------------------------------
+
+    def _agent(self, agent_id: str) -> FakeAgent:
+        agent = self.agents.get(agent_id)
+        if agent is None or agent.gone:
+            raise _ApiError(404, "agent_not_found", f"agent {agent_id} not found")
+        return agent
+
+    def _launch_v1(self, body: Any) -> tuple[int, dict[str, str], Any]:
+        prompt = _prompt(body)
+        repos = body.get("repos")
+        if not isinstance(repos, list) or not repos or not isinstance(repos[0], dict):
+            raise _ApiError(400, "invalid_request", "repos must be a list of {url, startingRef}")
+        url = repos[0].get("url")
+        if not isinstance(url, str) or not url:
+            raise _ApiError(400, "invalid_request", "repos[0].url is required")
+        ref = repos[0].get("startingRef")
+        model = body.get("model")
+        if model is not None and not (isinstance(model, dict) and isinstance(model.get("id"), str)):
+            raise _ApiError(400, "invalid_request", "model must be {id}")
+        auto_pr = body.get("autoCreatePR", False)
+        if not isinstance(auto_pr, bool):
+            raise _ApiError(400, "invalid_request", "autoCreatePR must be a boolean")
+        agent_id = body.get("agentId")
+        if agent_id is None:
+            agent_id = f"bc-{uuid.uuid4()}"
+        elif not isinstance(agent_id, str) or not _AGENT_ID.match(agent_id):
+            raise _ApiError(400, "invalid_request", "agentId must be bc-<uuid>")
+        elif agent_id in self.agents:
+            raise _ApiError(409, "agent_id_conflict", f"agent {agent_id} already exists")
+        agent = self._new_agent(agent_id, "v1", url, ref, auto_pr, model and model["id"])
+        run = self._new_run(agent, prompt, None)
+        return (
+            201,
+            {},
+            {"agent": agent.to_json(), "run": {"id": run.id, "status": run.status}},
+        )
+
+    def _launch_v0(self, body: Any) -> tuple[int, dict[str, str], Any]:
+        prompt = _prompt(body)
+        source = body.get("source")
+        if not isinstance(source, dict) or not isinstance(source.get("repository"), str):
+            raise _ApiError(400, "invalid_request", "source.repository is required")
+        target = body.get("target") or {}
+        webhook = body.get("webhook")
+        if webhook is not None and not (
+            isinstance(webhook, dict) and webhook.get("url") and webhook.get("secret")
+        ):
+            raise _ApiError(400, "invalid_request", "webhook must be {url, secret}")
+        agent = self._new_agent(
+            f"bc-{uuid.uuid4()}",
+            "v0",
+            source["repository"],
+            source.get("ref"),
+            bool(target.get("autoCreatePr", False)),
+            body.get("model"),
+        )
+        agent.webhook = webhook
+        self._new_run(agent, prompt, None)
+        return 201, {}, agent.to_v0()
+
+    def _followup(self, agent: FakeAgent, body: Any, api: str) -> tuple[int, dict[str, str], Any]:
+        if agent.api != api:
+            raise _ApiError(400, "invalid_request", f"agent {agent.id} is a {agent.api} agent")
+        prompt = _prompt(body)
+        if agent.latest.status in ACTIVE:
+            raise _ApiError(409, "agent_busy", f"agent {agent.id} is busy with a run")
+        run = self._new_run(agent, prompt, None)
+        return 201, {}, {"run": {"id": run.id, "status": run.status}}
+
+    def _new_agent(
+        self,
+        agent_id: str,
+        api: str,
+        repo_url: str,
+        ref: str | None,
+        auto_pr: bool,
+        model: str | None,
+    ) -> FakeAgent:
+        agent = FakeAgent(agent_id, api, repo_url, ref, auto_pr, model)
+        self.agents[agent_id] = agent
+        return agent
+
+    def _new_run(self, agent: FakeAgent, prompt: str, script: RunScript | None) -> FakeRun:
+        if script is None:
+            script = self._scripts.pop(0) if self._scripts else self.default
+        run = FakeRun(f"run-{next(self._ids):04d}-{uuid.uuid4().hex[:8]}", agent.id, prompt, script)
+        run.events.append(("status", {"status": "CREATING"}))
+        agent.runs.append(run)
+        self._runs[run.id] = run
+        return run
+
+    def _read(self, agent: FakeAgent, run: FakeRun, *, tick: bool) -> dict[str, Any]:
+        if tick:
+            self._tick(agent, run)
+        return run.to_json(agent)
+
+    # -- runs going their way --------------------------------------------------------------------
+
+    def _tick(self, agent: FakeAgent, run: FakeRun) -> None:
+        """One status read of an active run: it moves on, and maybe ends."""
+        if run.status not in ACTIVE:
+            return
+        run.reads += 1
+        if run.status == "CREATING":
+            run.status = "RUNNING"
+            run.events.append(("status", {"status": "RUNNING"}))
+        run.events.append(("message", {"type": "assistant", "text": f"working ({run.reads})"}))
+        script = run.script
+        if run.reads > script.polls and time.monotonic() - run.started >= script.seconds:
+            self._complete(agent, run)
+
+    def _complete(self, agent: FakeAgent, run: FakeRun) -> None:
+        script = run.script
+        if script.status != "FINISHED":
+            reason = {"EXPIRED": "the agent expired", "ERROR": "the agent hit an error"}
+            self._end(agent, run, script.status, script.result or reason[script.status])
+            if script.status == "EXPIRED":
+                agent.gone = True
+            return
+        try:
+            summary = self._do_work(agent, run)
+        except (OSError, subprocess.CalledProcessError, ValueError) as exc:
+            self._end(agent, run, "ERROR", f"the agent's work failed: {exc}")
+            return
+        if agent.auto_create_pr and agent.pr_url is None:
+            agent.pr_url = f"https://github.com/example/project/pull/{next(self._pulls)}"
+        self._end(agent, run, "FINISHED", script.result or summary)
+
+    def _end(self, agent: FakeAgent, run: FakeRun, status: str, result: str) -> None:
+        run.status, run.result = status, result
+        run.duration_ms = (
+            run.script.duration_ms
+            if run.script.duration_ms is not None
+            else int((time.monotonic() - run.started) * 1000)
+        )
+        run.events.append(("status", {"status": status}))
+        run.events.append(("done", {"runId": run.id}))
+        if agent.webhook and status in {"FINISHED", "ERROR"}:
+            self._deliver(agent, status)
+
+    def _do_work(self, agent: FakeAgent, run: FakeRun) -> str:
+        remote = str(self.remote) if self.remote else agent.repo_url
+        checkout = self._scratch / run.id
+        ref = agent.branch if agent.pushed else agent.starting_ref
+        clone = ["git", "clone", "-q", *(["--branch", ref] if ref else []), remote, str(checkout)]
+        subprocess.run(clone, check=True, capture_output=True)
+        summary = (run.script.work or self.work)(run.prompt, checkout)
+
+        def git(*args: str) -> None:
+            subprocess.run(
+                ["git", *_GIT_IDENTITY, "-c", "commit.gpgsign=false", *args],
+                cwd=checkout,
+                check=True,
+                capture_output=True,
+            )
+
+        git("add", "-A")
+        git("commit", "-q", "--allow-empty", "--no-verify", "-m", f"cursor: run {run.id}")
+        git("push", "-q", "--force", "origin", f"HEAD:refs/heads/{agent.branch}")
+        agent.pushed = True
+        shutil.rmtree(checkout, ignore_errors=True)
+        return summary
+
+    def _deliver(self, agent: FakeAgent, status: str) -> None:
+        webhook = agent.webhook or {}
+        body = json.dumps(
+            {
+                "event": "statusChange",
+                "timestamp": _now(),
+                "id": agent.id,
+                "status": status,
+                "source": {"repository": agent.repo_url, "ref": agent.starting_ref},
+                "target": agent.to_v0()["target"],
+                "summary": agent.latest.result or "",
+            }
+        ).encode()
+        digest = hmac.new(webhook["secret"].encode(), body, hashlib.sha256).hexdigest()
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "Cursor-Agent-Webhook/1.0",
+            "X-Webhook-Event": "statusChange",
+            "X-Webhook-ID": f"msg_{uuid.uuid4().hex}",
+            "X-Webhook-Signature": f"sha256={digest}",
+        }
+        self.deliveries.append((headers, body))
+        url = webhook["url"]
+
+        def post_twice() -> None:
+            for _ in range(2):  # deliveries may repeat
+                request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+                try:
+                    with urllib.request.urlopen(request, timeout=5):  # noqa: S310 (the test's own URL)
+                        pass
+                except OSError:
+                    return
+
+        thread = threading.Thread(target=post_twice, daemon=True)
+        self._delivery_threads.append(thread)
+        thread.start()
+
+    # -- the event stream ------------------------------------------------------------------------
+
+    def stream(self, handler: BaseHTTPRequestHandler, target: _Stream) -> None:
+        agent, run = target.agent, target.run
+        last = handler.headers.get("Last-Event-ID")
+        index = int(last) if last and last.isdigit() else 0  # events are numbered from 1
+        with self._lock:
+            run.stream_connections += 1
+            first_connection = run.stream_connections == 1
+        drop_after = run.script.stream_drop_after if first_connection else None
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/event-stream")
+        handler.send_header("Cache-Control", "no-cache")
+        handler.send_header("Transfer-Encoding", "chunked")
+        handler.end_headers()
+        sent = 0
+        while True:
+            with self._lock:
+                pending = run.events[index:]
+                ended = run.status not in ACTIVE
+            for name, data in pending:
+                if drop_after is not None and sent >= drop_after:
+                    handler.close_connection = True  # mid-stream, without the last chunk
+                    return
+                index += 1
+                _chunk(handler, f"id: {index}\nevent: {name}\ndata: {json.dumps(data)}\n\n")
+                sent += 1
+            if ended:
+                with self._lock:
+                    if index >= len(run.events):
+                        handler.wfile.write(b"0\r\n\r\n")
+                        handler.close_connection = True
+                        return
+                continue
+            time.sleep(STREAM_TICK_S)
+            with self._lock:
+                self._tick(agent, run)
+
+
+def _chunk(handler: BaseHTTPRequestHandler, text: str) -> None:
+    data = text.encode()
+    handler.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+    handler.wfile.flush()
+
+
+def _prompt(body: Any) -> str:
+    prompt = body.get("prompt") if isinstance(body, dict) else None
+    text = prompt.get("text") if isinstance(prompt, dict) else None
+    if not isinstance(text, str) or not text:
+        raise _ApiError(400, "invalid_request", "prompt.text is required")
+    return text
+
+
+def _page(items: list[dict[str, Any]], query: dict[str, list[str]]) -> dict[str, Any]:
+    limit = int(query.get("limit", ["20"])[0])
+    start = int(query.get("cursor", ["0"])[0])
+    page: dict[str, Any] = {"items": items[start : start + limit]}
+    if start + limit < len(items):
+        page["nextCursor"] = str(start + limit)
+    return page
+
+
+class _Handler(BaseHTTPRequestHandler):
+    owner: FakeCursor
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the stdlib's name)
+        return None
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        answer = self.owner.handle(self.command, self.path, dict(self.headers.items()), raw)
+        if isinstance(answer, _Stream):
+            self.owner.stream(self, answer)
+            return
+        status, headers, body = answer
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_DELETE = _serve  # noqa: N815 (the stdlib's names)

@@ -1,0 +1,481 @@
+"""A fake GitHub REST API for tests: a real HTTP server on 127.0.0.1 over a real bare git repository.
+
+Clients (PyGithub, httpx) talk to it exactly as they talk to GitHub; only the base URL differs::
+
+    with FakeGitHub(tmp_path, files={"README.md": "# demo\\n"}) as github:
+        number = github.add_issue("Add a health check", labels=["ready-for-agent"])
+        client = Github(base_url=github.url, auth=Auth.Token(github.app_token), retry=None)
+        client.get_repo(github.full_name).get_issue(number).create_comment("on it")
+        assert [c.body for c in github.comments_on(number)] == ["on it"]
+
+What it does as GitHub does, so that tests catch what GitHub would catch:
+
+- One repository, `fake.full_name`, whose git data lives in a bare repository at `fake.git_dir`:
+  tests may `git clone` and `git push` it by path, and the API sees every push.
+- Tokens map to users (`Authorization: token X` or `Bearer X`); an unknown token is `401 Bad
+  credentials`. Tokens starting `ghs_` (`app_token_prefixes`) are app installation tokens; only
+  those may write check runs.
+  The app's JWT (three base64url parts with `iss`; the signature is not checked) buys new ones.
+- Every response carries GitHub's rate-limit headers and every GET a strong `ETag`; `If-None-Match`
+  answers `304` at no cost. `fake.requests`, `fake.units` and `fake.exchanges` keep the books.
+- Faults can be injected: rate limits (secondary, 429, primary), 500, 502, a 502 after the write
+  took effect, and a 409 on a contents write.
+- Bodies name `https://api.github.com` as GitHub does; the server rewrites it to `fake.url`,
+  and `Link` headers name pages by repository id (`/repositories/{id}/issues?page=2`) as GitHub's do.
+- A bug of the fake's own is answered as a 500 and fails the test when the fake stops.
+
+Shapes follow GitHub's OpenAPI description; tests/integration/test_fake_github_conformance.py checks
+every answer against it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+
+from tests.fakes._github import checks, gitdata, issues, pulls, repos
+from tests.fakes._github.gitrepo import BareRepo, Signature, TreeEntry
+from tests.fakes._github.model import (
+    ROLES,
+    App,
+    CheckRun,
+    Comment,
+    CommitStatus,
+    Event,
+    Issue,
+    Repo,
+    Review,
+    ReviewComment,
+    Token,
+    World,
+    utc_now,
+)
+from tests.fakes._github.protocol import Routes
+from tests.fakes._github.server import Api, Exchange, Fault, FaultKind, HttpServer, Served
+
+__all__ = [
+    "CheckRun",
+    "Comment",
+    "CommitStatus",
+    "Event",
+    "Exchange",
+    "FakeGitHub",
+    "FaultKind",
+    "Issue",
+    "Review",
+    "ReviewComment",
+    "Served",
+]
+
+
+def _all_routes() -> Routes:
+    table = Routes()
+    for module in (repos, issues, pulls, checks, gitdata):
+        table.extend(module.routes)
+    return table
+
+
+class FakeGitHub:
+    """One fake GitHub serving one repository. Use it as a context manager, or `start`/`stop`.
+
+    Out of the box it knows three accounts: the organization that owns the repository
+    (`owner`), a human admin (`admin_login`, personal token `admin_token`) and the app's bot
+    (`bot_login`, installation token `app_token`, role write).
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        owner: str = "octo-org",
+        repo: str = "widgets",
+        files: Mapping[str, str | bytes] | None = None,
+        default_branch: str = "main",
+        private: bool = False,
+        app_slug: str = "baton-bot",
+        app_id: int = 424242,
+        installation_id: int = 31337,
+        app_token_prefixes: tuple[str, ...] = ("ghs_",),
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._app_token_prefixes = app_token_prefixes
+        started = clock()
+        git = BareRepo.create(
+            root / "fake-github" / owner / f"{repo}.git",
+            files if files is not None else {"README.md": f"# {repo}\n"},
+            branch=default_branch,
+            message="Initial commit",
+            author=Signature("Octo Cat", "octocat@example.invalid", started),
+        )
+        self._world = World(
+            repo=Repo(owner, repo, 1_000_000, default_branch, started, private=private),
+            git=git,
+            app=App(app_id, app_slug, app_slug.replace("-", " ").title(), owner, installation_id),
+            clock=clock,
+        )
+        self._world.ensure_user(owner, type="Organization", role="admin")
+        self.admin_login = "octocat"
+        self.admin_token = "ghp_fakeAdminPersonalAccessToken0000000000"
+        self.add_user(self.admin_login, role="admin", token=self.admin_token)
+        self.bot_login = self._world.app.bot_login
+        self.app_token = "ghs_fakeInstallationToken00000000000000000"
+        self.add_user(self.bot_login, role="write", bot=True, token=self.app_token)
+        self._api = Api(self._world, _all_routes(), base_url=lambda: self.url)
+        self._server = HttpServer(self._api)
+
+    # ---- running --------------------------------------------------------------------------------------
+
+    def start(self) -> FakeGitHub:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def __enter__(self) -> FakeGitHub:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+        if exc is None and self._api.failures:
+            raise AssertionError(
+                "the fake GitHub itself failed while answering; fix the fake:\n"
+                + "\n".join(repr(error) for error in self._api.failures)
+            ) from self._api.failures[0]
+
+    @property
+    def url(self) -> str:
+        """The API's base URL, e.g. `http://127.0.0.1:54321` (give it to clients as `base_url`)."""
+        return self._server.url
+
+    @property
+    def git_dir(self) -> Path:
+        """The bare repository behind the API; `git clone` and `git push` it by path."""
+        return self._world.git_dir
+
+    @property
+    def owner(self) -> str:
+        return self._world.repo.owner
+
+    @property
+    def name(self) -> str:
+        return self._world.repo.name
+
+    @property
+    def full_name(self) -> str:
+        return self._world.repo.full_name
+
+    @property
+    def default_branch(self) -> str:
+        return self._world.repo.default_branch
+
+    @property
+    def app_id(self) -> int:
+        return self._world.app.id
+
+    @property
+    def installation_id(self) -> int:
+        return self._world.app.installation_id
+
+    # ---- people and tokens ----------------------------------------------------------------------------
+
+    def add_user(
+        self, login: str, *, role: str = "none", bot: bool = False, token: str | None = None
+    ) -> str:
+        """A GitHub account with a role on the repository (admin, maintain, write, triage, read,
+        none); with `token`, that token authenticates as the account. Returns the login."""
+        with self._world.lock:
+            self._world.ensure_user(login, type="Bot" if bot else "User", role=role)
+            if token is not None:
+                self.add_token(token, login)
+        return login
+
+    def add_token(self, token: str, login: str) -> None:
+        """`token` authenticates as `login`; it is an app token if it has an app token's prefix."""
+        with self._world.lock:
+            self._world.ensure_user(login)
+            app = token.startswith(self._app_token_prefixes)
+            self._world.tokens[token] = Token(token, login, app=app)
+
+    def set_permission(self, login: str, role: str) -> None:
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        with self._world.lock:
+            self._world.ensure_user(login, role=role)
+
+    # ---- seeding --------------------------------------------------------------------------------------
+
+    def add_label(
+        self, name: str, *, color: str = "ededed", description: str | None = None
+    ) -> None:
+        with self._world.lock:
+            self._world.ensure_label(name, color=color, description=description)
+
+    def add_milestone(
+        self,
+        title: str,
+        *,
+        description: str | None = None,
+        state: str = "open",
+        due_on: datetime | None = None,
+    ) -> int:
+        """A milestone; returns its number."""
+        with self._world.lock:
+            return self._world.add_milestone(
+                title, creator=self.admin_login, description=description, state=state, due_on=due_on
+            ).number
+
+    def add_issue(
+        self,
+        title: str,
+        body: str | None = "",
+        *,
+        labels: Iterable[str] = (),
+        milestone: int | str | None = None,
+        author: str | None = None,
+        assignees: Iterable[str] = (),
+        state: str = "open",
+        blocked_by: Iterable[int] = (),
+    ) -> int:
+        """An issue as its author files it (labels are added by the author, with events).
+
+        `milestone` is a number or a title (made if it does not exist). Returns the number."""
+        with self._world.lock:
+            world = self._world
+            author = author or self.admin_login
+            number = None
+            if isinstance(milestone, str):
+                found = [m for m in world.milestones.values() if m.title == milestone]
+                number = found[0].number if found else self.add_milestone(milestone)
+            elif milestone is not None:
+                number = milestone
+            issue = world.new_issue(
+                title,
+                author=author,
+                body=body,
+                labels=labels,
+                milestone=number,
+                assignees=assignees,
+            )
+            issue.blocked_by = list(blocked_by)
+            if state != "open":
+                world.set_state(issue, state, actor=author)
+            return issue.number
+
+    def label_issue(self, number: int, label: str, *, actor: str | None = None) -> None:
+        """`actor` labels the issue (a `labeled` event, as when a maintainer applies a label)."""
+        with self._world.lock:
+            self._world.add_labels(self.issue(number), [label], actor=actor or self.admin_login)
+
+    def unlabel_issue(self, number: int, label: str, *, actor: str | None = None) -> None:
+        with self._world.lock:
+            self._world.remove_label(self.issue(number), label, actor=actor or self.admin_login)
+
+    def add_comment(self, number: int, body: str, *, author: str | None = None) -> int:
+        """A comment on an issue or pull request; returns the comment's id."""
+        with self._world.lock:
+            issue = self.issue(number)
+            return self._world.add_comment(issue, body, author=author or self.admin_login).id
+
+    def block(self, number: int, *, by: int) -> None:
+        """Issue `number` is blocked by issue `by` (GitHub's issue dependencies)."""
+        with self._world.lock:
+            self.issue(number).blocked_by.append(by)
+
+    def create_branch(self, branch: str, at: str | None = None) -> str:
+        """A branch at `at` (a branch name or SHA; default: the default branch). Returns its SHA."""
+        with self._world.lock:
+            git = self._world.git
+            sha = git.resolve(at or self.default_branch)
+            if sha is None:
+                raise ValueError(f"no branch or commit named {at!r}")
+            git.update_ref(f"refs/heads/{branch}", sha, None)
+            return sha
+
+    def commit(
+        self,
+        branch: str,
+        files: Mapping[str, str | bytes | None],
+        message: str = "Change files",
+        *,
+        base: str | None = None,
+        author: str | None = None,
+    ) -> str:
+        """A commit on `branch` (made from `base`, default the default branch, if it does not
+        exist) setting each path to its text, or deleting it for None — as a push would.
+        Returns the commit's SHA."""
+        with self._world.lock:
+            git = self._world.git
+            ref = f"refs/heads/{branch}"
+            parent = git.ref(ref)
+            start = parent or git.resolve(base or self.default_branch)
+            if start is None:
+                raise ValueError(f"no branch or commit named {base!r}")
+            edits: dict[str, TreeEntry | None] = {}
+            for path, content in files.items():
+                if content is None:
+                    edits[path] = None
+                else:
+                    data = content.encode() if isinstance(content, str) else content
+                    edits[path] = TreeEntry("100644", "blob", git.write_blob(data), path)
+            tree = git.edit_tree(git.read_commit(start).tree, edits)
+            who = self._world.signature(author or self.admin_login)
+            sha = git.commit_tree(tree, [start], message, author=who, committer=who)
+            git.update_ref(ref, sha, parent)
+            return sha
+
+    def protect_branch(
+        self,
+        branch: str,
+        *,
+        required_checks: Iterable[str] = (),
+        required_reviews: int | None = 1,
+        enforce_admins: bool = False,
+    ) -> None:
+        """Classic branch protection, as `PUT .../branches/{branch}/protection` would set it."""
+        checks_ = list(required_checks)
+        with self._world.lock:
+            self._world.protections[branch] = {
+                "required_status_checks": {"strict": False, "contexts": checks_}
+                if checks_
+                else None,
+                "enforce_admins": enforce_admins,
+                "required_pull_request_reviews": (
+                    {"required_approving_review_count": required_reviews}
+                    if required_reviews is not None
+                    else None
+                ),
+                "restrictions": None,
+            }
+
+    # ---- faults and limits ----------------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        kind: FaultKind | str,
+        *,
+        times: int = 1,
+        method: str | None = None,
+        path: str | None = None,
+        retry_after: int = 1,
+    ) -> None:
+        """The next `times` requests matching `method` and `path` (a glob over the URL path, e.g.
+        `/repos/*/issues/*/comments`) fail as `kind` says. `retry_after` is the `retry-after`
+        header of rate-limit faults, and the seconds to the reset of a primary limit."""
+        with self._world.lock:
+            self._api.faults.append(Fault(FaultKind(kind), times, method, path, retry_after))
+
+    def conflict_next_contents_put(self) -> None:
+        """The next contents PUT answers 409 (the file moved on under it) and writes nothing."""
+        self.fail_next(FaultKind.CONFLICT, method="PUT", path="/repos/*/contents/*")
+
+    def set_rate_limit(
+        self, login: str, *, limit: int | None = None, used: int | None = None
+    ) -> None:
+        """The primary rate limit of `login`'s requests (app installations share the bot's)."""
+        with self._world.lock:
+            bucket = self._api.bucket(login)
+            if limit is not None:
+                bucket.limit = limit
+            if used is not None:
+                bucket.used = used
+
+    # ---- the books ------------------------------------------------------------------------------------
+
+    @property
+    def exchanges(self) -> list[Exchange]:
+        """Every request and answer, whole, oldest first."""
+        with self._world.lock:
+            return list(self._api.exchanges)
+
+    @property
+    def requests(self) -> list[Served]:
+        """`(method, path, status)` of every request served, oldest first."""
+        return [Served(e.method, e.path, e.status) for e in self.exchanges]
+
+    @property
+    def units(self) -> int:
+        """Primary rate-limit units spent; a 304 and `GET /rate_limit` cost nothing."""
+        with self._world.lock:
+            return self._api.units
+
+    @property
+    def endpoints(self) -> list[tuple[str, str]]:
+        """`(method, path template)` of every endpoint the fake serves, as GitHub's description
+        names them."""
+        return [(route.method, route.template) for route in self._api.routes.routes]
+
+    def reset_counters(self) -> None:
+        with self._world.lock:
+            self._api.exchanges.clear()
+            self._api.units = 0
+
+    # ---- state, read back -----------------------------------------------------------------------------
+    # The records returned are the fake's own: read them, do not change them.
+
+    def issue(self, number: int) -> Issue:
+        """An issue or pull request (`issue.pull` is set for a pull request)."""
+        with self._world.lock:
+            issue = self._world.issues.get(number)
+            if issue is None:
+                raise KeyError(f"no issue #{number}")
+            return issue
+
+    def labels_of(self, number: int) -> list[str]:
+        return list(self.issue(number).labels)
+
+    def events_of(self, number: int) -> list[Event]:
+        return list(self.issue(number).events)
+
+    def comments_on(self, number: int) -> list[Comment]:
+        with self._world.lock:
+            return self._world.comments_on(number)
+
+    def pulls(self) -> list[Issue]:
+        with self._world.lock:
+            return self._world.pulls()
+
+    def reviews_on(self, number: int) -> list[Review]:
+        with self._world.lock:
+            return [r for r in self._world.reviews.values() if r.pull_number == number]
+
+    def review_comments_on(self, number: int) -> list[ReviewComment]:
+        with self._world.lock:
+            return [c for c in self._world.review_comments.values() if c.pull_number == number]
+
+    def check_runs(self, sha: str | None = None) -> list[CheckRun]:
+        with self._world.lock:
+            runs = list(self._world.check_runs.values())
+            return [r for r in runs if sha is None or r.head_sha == sha]
+
+    def statuses(self, sha: str | None = None) -> list[CommitStatus]:
+        with self._world.lock:
+            return [s for s in self._world.statuses if sha is None or s.sha == sha]
+
+    def branch_sha(self, branch: str) -> str | None:
+        return self._world.git.ref(f"refs/heads/{branch}")
+
+    def read_file(self, path: str, ref: str | None = None) -> str | None:
+        """The text of `path` at `ref` (default: the default branch) in the bare repository."""
+        git = self._world.git
+        commit = git.resolve(ref or self.default_branch)
+        entry = git.entry_at(commit, path) if commit else None
+        if entry is None or entry.type != "blob":
+            return None
+        return git.read_blob(entry.sha).decode()
+
+    def commit_messages(self, ref: str | None = None) -> list[str]:
+        """Messages of the commits reachable from `ref`, newest first."""
+        out = self._world.git.git("log", "--format=%B%x00", ref or self.default_branch)
+        return [m.strip() for m in out.decode().split("\0") if m.strip()]
+
+    def state(self) -> World:
+        """The whole state (`World`), for the rare test that needs more than the helpers above."""
+        return self._world

@@ -1,0 +1,383 @@
+"""A fake Slack for tests: the Web API methods Baton calls and an incoming webhook, as a real HTTP
+server on 127.0.0.1, so slack-sdk talks to it exactly as it talks to Slack::
+
+    with FakeSlack() as slack:
+        client = WebClient(token=slack.token, base_url=slack.api_url)
+        client.chat_postMessage(channel="#baton", text="hello")
+        assert [m.text for m in slack.top_level(slack.channel_id("baton"))] == ["hello"]
+
+What it does as Slack does:
+
+- `POST /api/<method>` with a form- or JSON-encoded body; answers are JSON, `{"ok": true, ...}` or
+  `{"ok": false, "error": "..."}` with HTTP 200, as Slack answers. `Authorization: Bearer <token>`
+  is required (`not_authed`, `invalid_auth`).
+- `chat.postMessage` takes a channel id, `#name`, a name or a user id (its direct message), answers
+  the channel's id and a string `ts` ("1712345678.000100"); `thread_ts` must name a message of that
+  channel. `chat.update` needs the channel's id and an existing `ts`. `conversations.open` opens a
+  direct message with a known user. Blocks are checked against Block Kit's main limits
+  (`invalid_blocks`).
+- The incoming webhook at `fake.webhook_url` takes JSON and answers the text `ok`.
+- Faults are scripted, one shot each: a 429 with `Retry-After`, or a 500 (an HTML page, as a load
+  balancer sends it), for a method or for the webhook.
+- `messages`, `webhook_messages` and `calls` keep the books.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs
+
+TOKEN = "xoxb-1111111111-2222222222-FaKeSlAcKtOkEnFoRtEsTs"
+WEBHOOK_PATH = "/services/T0FAKE0001/B0FAKE0001/FaKeWeBhOoKsEcReT0000001"
+BLOCK_TYPES = {"section", "header", "context", "divider", "actions", "image", "rich_text"}
+
+
+@dataclass
+class Message:
+    channel: str
+    ts: str
+    text: str | None
+    blocks: list[dict[str, Any]]
+    thread_ts: str | None = None
+    edits: list[dict[str, Any]] = field(default_factory=list)  # what each chat.update replaced
+
+
+@dataclass(frozen=True)
+class Call:
+    """One answered request: `method` is the Web API method, or `webhook`."""
+
+    method: str
+    status: int
+    error: str | None = None
+
+
+@dataclass
+class _Fault:
+    method: str
+    status: int
+    retry_after: int
+
+
+class FakeSlack:
+    def __init__(
+        self,
+        *,
+        token: str = TOKEN,
+        channels: dict[str, str] | None = None,
+        users: tuple[str, ...] = ("U0ALICE001",),
+    ) -> None:
+        self.token = token
+        self.channels = channels or {"baton": "C0BATON001"}  # name: id
+        self.users = set(users)
+        self.messages: list[Message] = []
+        self.webhook_messages: list[dict[str, Any]] = []
+        self.calls: list[Call] = []
+        self._faults: list[_Fault] = []
+        self._ts = itertools.count(100)
+        self._epoch = int(time.time())
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    def start(self) -> FakeSlack:
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    @property
+    def webhook_url(self) -> str:
+        return f"{self.url}{WEBHOOK_PATH}"
+
+    # -- scripting and assertions ------------------------------------------------------------------
+
+    def fail_next(self, method: str, status: int = 429, *, retry_after: int = 1) -> None:
+        """The next request for `method` (or `webhook`) answers `status` (429 or 500) instead."""
+        with self._lock:
+            self._faults.append(_Fault(method, status, retry_after))
+
+    def channel_id(self, name: str) -> str:
+        return self.channels[name.lstrip("#")]
+
+    def dm_id(self, user: str) -> str:
+        return "D" + user[1:]
+
+    def top_level(self, channel: str) -> list[Message]:
+        return [m for m in self.messages if m.channel == channel and m.thread_ts is None]
+
+    def replies(self, channel: str, ts: str) -> list[Message]:
+        return [m for m in self.messages if m.channel == channel and m.thread_ts == ts]
+
+    def statuses(self, method: str) -> list[int]:
+        return [c.status for c in self.calls if c.method == method]
+
+    # -- the Web API -------------------------------------------------------------------------------
+
+    def _fault(self, method: str) -> _Fault | None:
+        for fault in self._faults:
+            if fault.method == method:
+                self._faults.remove(fault)
+                return fault
+        return None
+
+    def _next_ts(self) -> str:
+        return f"{self._epoch}.{next(self._ts):06d}"
+
+    def _is_id(self, channel: str) -> bool:
+        return channel in self.channels.values() or any(
+            self.dm_id(u) == channel for u in self.users
+        )
+
+    def _resolve(self, channel: str) -> str | None:
+        """A channel id from what chat.postMessage accepts: an id, `#name`, a name, a user id."""
+        if self._is_id(channel):
+            return channel
+        if channel in self.users:
+            return self.dm_id(channel)
+        return self.channels.get(channel.lstrip("#"))
+
+    def _find(self, channel: str, ts: str) -> Message | None:
+        return next((m for m in self.messages if m.channel == channel and m.ts == ts), None)
+
+    def api(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        """One Web API call, authenticated already; the answer's body."""
+        if method == "auth.test":
+            return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "baton"}
+        if method == "conversations.open":
+            users = str(args.get("users", "")).split(",")
+            if len(users) != 1 or users[0] not in self.users:
+                return {"ok": False, "error": "user_not_found"}
+            return {"ok": True, "channel": {"id": self.dm_id(users[0])}}
+        if method in {"chat.postMessage", "chat.update"}:
+            return self._chat(method, args)
+        return {"ok": False, "error": "unknown_method"}
+
+    def _chat(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        blocks = args.get("blocks")
+        if isinstance(blocks, str):  # form-encoded: blocks travel as a JSON string
+            try:
+                blocks = json.loads(blocks)
+            except json.JSONDecodeError:
+                return {"ok": False, "error": "invalid_blocks_format"}
+        text = args.get("text")
+        if not text and not blocks:
+            return {"ok": False, "error": "no_text"}
+        if blocks is not None and (problem := check_blocks(blocks)):
+            return {"ok": False, "error": "invalid_blocks", "errors": [problem]}
+        if method == "chat.update":
+            return self._update(str(args.get("channel", "")), str(args.get("ts", "")), text, blocks)
+        return self._post(str(args.get("channel", "")), args.get("thread_ts") or None, text, blocks)
+
+    def _update(self, channel: str, ts: str, text: str | None, blocks: Any) -> dict[str, Any]:
+        if not self._is_id(channel):  # chat.update takes no names
+            return {"ok": False, "error": "channel_not_found"}
+        message = self._find(channel, ts)
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        message.edits.append({"text": message.text, "blocks": message.blocks})
+        message.text, message.blocks = text, blocks or []
+        return {"ok": True, "channel": channel, "ts": message.ts, "text": text}
+
+    def _post(
+        self, channel: str, thread_ts: str | None, text: str | None, blocks: Any
+    ) -> dict[str, Any]:
+        resolved = self._resolve(channel)
+        if resolved is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if thread_ts is not None and self._find(resolved, str(thread_ts)) is None:
+            return {"ok": False, "error": "thread_not_found"}
+        message = Message(resolved, self._next_ts(), text, blocks or [], thread_ts)
+        self.messages.append(message)
+        shown = {"type": "message", "text": text, "ts": message.ts, "bot_id": "B0BATON001"}
+        if thread_ts:
+            shown["thread_ts"] = thread_ts
+        return {"ok": True, "channel": resolved, "ts": message.ts, "message": shown}
+
+
+def _text_problem(obj: Any, limit: int, where: str, kinds: tuple[str, ...]) -> str | None:
+    if not isinstance(obj, dict) or obj.get("type") not in kinds:
+        return f"{where} must be a text object of type {'/'.join(kinds)}"
+    text = obj.get("text")
+    if not isinstance(text, str) or not 1 <= len(text) <= limit:
+        return f"{where} must be 1 to {limit} characters"
+    return None
+
+
+def check_blocks(blocks: Any) -> str | None:  # noqa: PLR0911 -- one check after another
+    """Block Kit's main rules, as Slack enforces them (`invalid_blocks` with the first problem)."""
+    if not isinstance(blocks, list) or len(blocks) > 50:
+        return "blocks must be a list of at most 50 blocks"
+    for index, block in enumerate(blocks):
+        where = f"blocks[{index}]"
+        kind = block.get("type") if isinstance(block, dict) else None
+        if kind not in BLOCK_TYPES:
+            return f"{where}: unknown block type {kind!r}"
+        if kind == "header":
+            problem = _text_problem(block.get("text"), 150, f"{where}.text", ("plain_text",))
+            if problem:
+                return problem
+        elif kind == "section":
+            if "text" not in block and "fields" not in block:
+                return f"{where} needs text or fields"
+            if "text" in block and (
+                problem := _text_problem(
+                    block["text"], 3000, f"{where}.text", ("mrkdwn", "plain_text")
+                )
+            ):
+                return problem
+            fields = block.get("fields", [])
+            if len(fields) > 10:
+                return f"{where}.fields: at most 10"
+            for i, item in enumerate(fields):
+                if problem := _text_problem(
+                    item, 2000, f"{where}.fields[{i}]", ("mrkdwn", "plain_text")
+                ):
+                    return problem
+        elif kind == "context":
+            elements = block.get("elements", [])
+            if not 1 <= len(elements) <= 10:
+                return f"{where}.elements: 1 to 10"
+            for i, item in enumerate(elements):
+                if problem := _text_problem(
+                    item, 3000, f"{where}.elements[{i}]", ("mrkdwn", "plain_text")
+                ):
+                    return problem
+    return None
+
+
+JSON = "application/json; charset=utf-8"
+HTML = "text/html"
+
+
+def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet: the fake records every call instead."""
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length)
+            with fake._lock:
+                if self.path == WEBHOOK_PATH:
+                    self._webhook(raw)
+                elif self.path.startswith("/api/"):
+                    self._api(self.path.removeprefix("/api/").split("?")[0], raw)
+                else:
+                    self._send(404, b"no_service", HTML, Call("webhook", 404, "no_service"))
+
+        def _send(
+            self,
+            status: int,
+            body: bytes,
+            kind: str,
+            call: Call,
+            headers: dict[str, str] | None = None,
+        ) -> None:
+            fake.calls.append(call)
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _injected(self, method: str) -> bool:
+            fault = fake._fault(method)
+            if fault is None:
+                return False
+            if fault.status == 429:
+                # The Web API says why in JSON; a webhook in plain text.
+                body = (
+                    b"rate_limited"
+                    if method == "webhook"
+                    else b'{"ok":false,"error":"ratelimited"}'
+                )
+                call = Call(method, 429, "ratelimited")
+                retry = {"Retry-After": str(fault.retry_after)}
+                self._send(429, body, HTML if method == "webhook" else JSON, call, retry)
+            else:
+                page = b"<html><body><h1>500 Internal Server Error</h1></body></html>"
+                self._send(fault.status, page, HTML, Call(method, fault.status, "server_error"))
+            return True
+
+        def _json(self, method: str, answer: dict[str, Any]) -> None:
+            error = None if answer.get("ok") else str(answer.get("error"))
+            self._send(200, json.dumps(answer).encode(), JSON, Call(method, 200, error))
+
+        def _api(self, method: str, raw: bytes) -> None:
+            if self._injected(method):
+                return
+            auth = self.headers.get("Authorization", "")
+            if not auth.startswith("Bearer "):
+                self._json(method, {"ok": False, "error": "not_authed"})
+                return
+            if auth.removeprefix("Bearer ") != fake.token:
+                self._json(method, {"ok": False, "error": "invalid_auth"})
+                return
+            try:
+                if self.headers.get("Content-Type", "").startswith("application/json"):
+                    args = json.loads(raw or b"{}")
+                else:
+                    args = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                self._json(method, {"ok": False, "error": "invalid_json"})
+                return
+            self._json(method, fake.api(method, args))
+
+        def _webhook(self, raw: bytes) -> None:
+            if self._injected("webhook"):
+                return
+            try:
+                payload = json.loads(raw)
+            except json.JSONDecodeError:
+                payload = None
+            if not isinstance(payload, dict):
+                error = "invalid_payload"
+            elif not payload.get("text") and not payload.get("blocks"):
+                error = "no_text"
+            elif "blocks" in payload and check_blocks(payload["blocks"]):
+                error = "invalid_blocks"
+            else:
+                fake.webhook_messages.append(payload)
+                self._send(200, b"ok", HTML, Call("webhook", 200))
+                return
+            self._send(400, error.encode(), HTML, Call("webhook", 400, error))
+
+    return Handler

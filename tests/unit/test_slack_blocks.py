@@ -1,0 +1,182 @@
+"""What people read in Slack: the chain's message and the replies in its thread, as Block Kit.
+Changes here are deliberate. Every layout also keeps to Block Kit's limits, as Slack checks them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from syrupy.assertion import SnapshotAssertion
+
+from bot.notify import Event, EventKind
+from bot.notify.slack_blocks import (
+    Links,
+    Message,
+    chain_summary,
+    escape,
+    event_reply,
+    webhook_message,
+)
+from bot.state import AgentResult, Attempt, ChainState, CommandResult, TicketState, Validation
+from tests.fakes.slack import check_blocks
+
+LINKS = Links("https://github.com/octo/widgets")
+REPORT = "knowledge/reports/2025-03-14-sprint-1.md"
+
+
+def _attempt(number: int, kind: str, *, ok: bool) -> Attempt:
+    command = CommandResult(command="pytest -q", exit_code=0 if ok else 1, duration_s=1.5)
+    return Attempt.model_validate(
+        {
+            "number": number,
+            "kind": kind,
+            "session": 2 if kind == "recovery" else 1,
+            "started_at": datetime(2025, 3, 14, 9, number, tzinfo=UTC),
+            "agent": AgentResult(ok=True, session_id="s-1", duration_s=30.0),
+            "validation": Validation(commit=f"{number}" * 40, command=command),
+        }
+    )
+
+
+def _chain(*, finished: bool = False) -> ChainState:
+    tickets = [
+        TicketState(
+            key="#1",
+            title="Scaffold the API",
+            status="passed",
+            attempts=[_attempt(1, "launch", ok=True)],
+        ),
+        TicketState(
+            key="#2",
+            title="Serve <books> & authors",  # text from an issue: escaped, never markup
+            status="passed" if finished else "correcting",
+            attempts=[_attempt(1, "followup", ok=False)]
+            + ([_attempt(2, "correction", ok=True)] if finished else []),
+        ),
+        TicketState(
+            key="#3",
+            title="Paginate the list",
+            status="passed" if finished else "running",
+            recovered=finished,
+            attempts=[
+                _attempt(1, "followup", ok=False),
+                _attempt(2, "correction", ok=False),
+                _attempt(3, "correction", ok=False),
+            ]
+            + ([_attempt(4, "recovery", ok=True)] if finished else []),
+        ),
+        TicketState(
+            key="#4",
+            title="Rate limits",
+            status="blocked" if finished else "queued",
+            reason="corrections exhausted: tests failed (exit 1, 1.5s)" if finished else None,
+            attempts=[_attempt(1, "followup", ok=False)] if finished else [],
+        ),
+        TicketState(
+            key="#5",
+            title="Document the limits",
+            status="skipped" if finished else "queued",
+            reason="depends on #4, which is blocked" if finished else None,
+        ),
+    ]
+    return ChainState(
+        name="sprint-1",
+        branch="baton/sprint-1",
+        base_branch="main",
+        started_at=datetime(2025, 3, 14, 9, 0, tzinfo=UTC),
+        finished=finished,
+        pr_number=7,
+        tickets={t.key: t for t in tickets},
+    )
+
+
+def _event(kind: EventKind, ticket: str | None, message: str, state: ChainState) -> Event:
+    t = state.tickets.get(ticket) if ticket else None
+    last = t.last if t else None
+    return Event(
+        kind=kind,
+        chain=state.name,
+        message=message,
+        ticket=ticket,
+        title=t.title if t else None,
+        attempts=len(t.attempts) if t else None,
+        details=last.validation.summary() if last and last.validation else None,
+        report=REPORT if state.finished else None,
+        state=state,
+    )
+
+
+def _valid(message: Message) -> Message:
+    assert message["text"]
+    assert check_blocks(message["blocks"]) is None, check_blocks(message["blocks"])
+    return message
+
+
+@pytest.mark.parametrize(
+    ("kind", "ticket", "message", "finished"),
+    [
+        pytest.param("passed", "#1", "checkpoint 1111111111", False, id="passed"),
+        pytest.param("correcting", "#2", "sending a correction", False, id="correction"),
+        pytest.param("recovering", "#3", "corrections exhausted", False, id="recovering"),
+        pytest.param("passed", "#3", "checkpoint 4444444444", True, id="recovered"),
+        pytest.param("blocked", "#4", "corrections exhausted: tests failed", True, id="blocked"),
+        pytest.param("skipped", "#5", "depends on #4, which is blocked", True, id="skipped"),
+        pytest.param("chain_finished", None, "blocked; knowledge in knowledge/", True, id="end"),
+    ],
+)
+def test_thread_reply(
+    snapshot: SnapshotAssertion, kind: EventKind, ticket: str | None, message: str, finished: bool
+) -> None:
+    event = _event(kind, ticket, message, _chain(finished=finished))
+    assert _valid(event_reply(event, LINKS)) == snapshot
+
+
+def test_chain_summary_while_running(snapshot: SnapshotAssertion) -> None:
+    assert _valid(chain_summary(_chain(), LINKS)) == snapshot
+
+
+def test_chain_summary_when_finished(snapshot: SnapshotAssertion) -> None:
+    assert _valid(chain_summary(_chain(finished=True), LINKS, REPORT)) == snapshot
+
+
+def test_chain_summary_in_local_mode_names_the_report_without_a_link(
+    snapshot: SnapshotAssertion,
+) -> None:
+    state = _chain(finished=True).model_copy(update={"pr_number": None})
+    message = _valid(chain_summary(state, Links(), REPORT))
+    assert message == snapshot
+    assert "http" not in str(message["blocks"])
+
+
+def test_webhook_messages_stand_alone(snapshot: SnapshotAssertion) -> None:
+    state = _chain(finished=True)
+    reply = _valid(webhook_message(_event("blocked", "#4", "no luck", state), LINKS))
+    summary = _valid(webhook_message(_event("chain_finished", None, "blocked", state), LINKS))
+    assert reply == snapshot(name="ticket")
+    assert summary == snapshot(name="chain")
+    assert "sprint-1" in str(reply["blocks"][-1])
+
+
+def test_a_cloud_agents_pull_request_is_linked_before_baton_opens_one() -> None:
+    state = _chain().model_copy(update={"pr_number": None})
+    url = "https://github.com/octo/widgets/pull/12"
+    event = Event("passed", "sprint-1", "checkpoint", ticket="#1", url=url, state=state)
+    assert f"<{url}|#12>" in str(event_reply(event, LINKS)["blocks"])
+
+
+def test_ticket_text_cannot_ping_or_forge_links() -> None:
+    title = "<!channel> see <https://evil.example|docs> & more"
+    event = Event("passed", "c", "ok", ticket="#9", title=title)
+    text = str(event_reply(event, Links())["blocks"])
+    assert "<!channel>" not in text
+    assert "<https://evil.example" not in text
+    assert escape(title) in text
+
+
+def test_a_long_chain_is_cut_to_slacks_limits() -> None:
+    state = _chain()
+    for n in range(200):
+        key = f"#{100 + n}"
+        state.tickets[key] = TicketState(key=key, title="A rather long ticket title " * 3)
+    message = _valid(chain_summary(state, LINKS))
+    assert "more" in message["blocks"][2]["text"]["text"].splitlines()[-1]
