@@ -463,3 +463,101 @@ def review_command(
     header = {"base": base_sha, "head": head_sha, "conventions": loaded.path}
     click.echo(_render_findings(findings, output, header))
     sys.exit(1 if any(f.severity == "major" for f in findings) else 0)
+
+
+@cli.command("chains")
+@click.option(
+    "--repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(),
+    show_default=True,
+    help="The repository's working copy.",
+)
+@click.option(
+    "--local",
+    is_flag=True,
+    help="The chain files of tickets/ (the default outside GitHub Actions).",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="A JSON list, for a workflow's strategy.matrix.chain."
+)
+@click.option("--include-finished", is_flag=True, help="Finished chains too.")
+@click.option(
+    "--chain", help="Only this chain, if it has work (an error if no chain has the name)."
+)
+def chains_command(
+    repo: Path, local: bool, as_json: bool, include_finished: bool, chain: str | None
+) -> None:
+    """Print the chains that have work now, one a line (or as JSON).
+
+    With GITHUB_REPOSITORY set and no --local, the chains are those of the issues labelled for
+    Baton and of the state on GitHub (read-only: it needs contents: read and issues: read);
+    otherwise those of the repository's tickets/*.yml and .baton/state.json."""
+    import os
+
+    from bot.github_mode import pending_chains
+
+    if local or not os.environ.get("GITHUB_REPOSITORY"):
+        from bot.chain_file import load_chain_dir
+        from bot.config import load_config
+        from bot.local import load_state
+        from bot.workspace import Git
+
+        root = Git.open(repo).root
+        tickets_dir = root / load_config(root / ".github" / "baton.yml").tickets_dir
+        files = load_chain_dir(tickets_dir) if tickets_dir.is_dir() else []
+        found = {c.name: [str(t.key) for t in c.tickets] for c in files}
+        data = load_state(root)
+    else:
+        from bot.github_mode import issue_chains
+
+        data, found = issue_chains(repo, os.environ)
+    names = pending_chains(data, found, include_finished=include_finished)
+    if chain is not None:
+        every = pending_chains(data, found, include_finished=True)
+        if chain not in every:
+            raise BatonError(
+                f"no chain named `{chain}`",
+                hint=f"the chains here are: {', '.join(every) or 'none'}",
+            )
+        names = [chain] if chain in names else []
+    if as_json:
+        click.echo(json.dumps(names))
+    else:
+        for name in names:
+            click.echo(name)
+
+
+@cli.command("init")
+@click.option(
+    "--repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(),
+    show_default=True,
+    help="The repository to set up.",
+)
+@click.option("--force", is_flag=True, help="Overwrite files that exist (default: keep them).")
+@click.option(
+    "--agent",
+    "agent",
+    default="claude",
+    show_default=True,
+    help="The agent kind: claude, codex, gemini, cursor-cli, cursor or command.",
+)
+@click.option(
+    "--action-ref",
+    help="The Baton action for the workflow, pinned: owner/baton@<full commit SHA> "
+    "(default: a placeholder to set, BATON_ACTION_REF).",
+)
+def init_command(repo: Path, force: bool, agent: str, action_ref: str | None) -> None:
+    """Set up a repository for Baton in GitHub Actions: the workflow, the ticket issue form, a
+    starter .github/baton.yml and knowledge/CONVENTIONS.md. Existing files are kept."""
+    from bot.init import init_repository
+
+    result = init_repository(repo, agent=agent, force=force, action_ref=action_ref)
+    width = max(len(f.path) for f in result.files)
+    for written in result.files:
+        click.echo(f"{written.outcome:<11} {written.path:<{width}}  {written.purpose}")
+    click.echo("\nNext:")
+    for number, step in enumerate(result.next_steps(), start=1):
+        click.echo(f"{number}. {step}")

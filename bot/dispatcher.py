@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -56,7 +57,8 @@ from bot.state import (
 from bot.store import Store
 from bot.tickets import Ticket
 from bot.validation.command import run_test_command
-from bot.validation.scope import scope_findings
+from bot.validation.llm import llm_reviewer
+from bot.validation.review import load_conventions, review_change
 from bot.workspace import Git
 
 log = logging.getLogger(__name__)
@@ -111,6 +113,7 @@ class Dispatcher:
         )
         self.actions_done = 0
         self.tickets_started = 0
+        self._llm = llm_reviewer(config.review.llm)
         self.planned: list[Action] = []  # with dry_run: what would be done now
         self._data = StoreData()
 
@@ -326,6 +329,10 @@ class Dispatcher:
             # A cloud agent pushed its work: validate exactly that.
             self.forge.fetch(self.git, result.branch)
             self.git.run("reset", "-q", "--hard", "FETCH_HEAD")
+        if result.pr_url and state.pr_number is None:
+            # The agent opened a pull request itself: the chain reports on that one.
+            found = re.search(r"/pull/(\d+)", result.pr_url)
+            state.pr_number = int(found.group(1)) if found else None
 
         attempt.commit = self.git.commit_all(f"baton({ts.key}): attempt {attempt.number}, {kind}")
         self.forge.pushed(self.git, state)
@@ -386,7 +393,28 @@ class Dispatcher:
             result = run_test_command(
                 command, self.root, cfg.test_timeout_minutes * 60, cfg.output_lines
             )
-        findings = scope_findings(ticket, changed, exists=lambda p: (self.root / p).exists())
+        # Phase 2: the ticket's scope and the rules of CONVENTIONS.md as the chain's base has them.
+        conventions = load_conventions(
+            self.git, str(state.base_commit), self.config.review.conventions
+        )
+        findings = review_change(
+            self.git,
+            str(ts.base_commit),
+            head,
+            ticket,
+            conventions.rules,
+            llm=self._llm,
+            conventions=conventions.prose,
+        )
+        findings += [
+            Finding(
+                rule="rules.malformed",
+                severity="minor",
+                message=p.render(),
+                hint="fix the rules block",
+            )
+            for p in conventions.problems
+        ]
         if not command:
             findings.append(
                 Finding(

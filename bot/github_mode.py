@@ -272,3 +272,50 @@ def _queue_review(
         return chain.name
     finally:
         repo.api.close()
+
+
+# -- the chains with work, for a workflow's matrix ----------------------------------------------
+
+
+def pending_chains(
+    data: StoreData, found: Mapping[str, list[str]], *, include_finished: bool = False
+) -> list[str]:
+    """The chains a run has work in, sorted: every unfinished chain of the state, and every chain
+    with a ticket the state has not seen (`found`: chain name -> the keys of its tickets now).
+    With `include_finished`, every chain that has tickets."""
+    names = {
+        name
+        for name, chain in data.chains.items()
+        if chain.tickets and (include_finished or not chain.finished)
+    }
+    for name, keys in found.items():
+        known = data.chains[name].tickets if name in data.chains else {}
+        if keys and (include_finished or any(key not in known for key in keys)):
+            names.add(name)
+    return sorted(names)
+
+
+def issue_chains(
+    repo_path: Path, environ: Mapping[str, str]
+) -> tuple[StoreData, dict[str, list[str]]]:
+    """The state, and the open issues carrying the trigger label by chain (a claimed ticket stays
+    in the chain that claimed it). Read-only: nothing is claimed, answered or labelled, so it
+    needs only read access to contents and issues."""
+    from bot.forge.names import chain_of_issue  # noqa: PLC0415 - only the listing needs it
+
+    git = Git.open(repo_path)
+    config = load_config(git.root / ".github" / "baton.yml")
+    repo = open_repo(environ, git.root / STATE_DIR)
+    try:
+        data = GitHubStore(repo).load()
+        issues = GitHubTickets(repo, config).poll()
+    finally:
+        repo.api.close()
+    claimed = {key: name for name, chain in data.chains.items() for key in chain.tickets}
+    found: dict[str, list[str]] = {}
+    for issue in sorted(issues, key=lambda i: int(i["number"])):
+        if issue.get("pull_request"):
+            continue
+        key = f"#{issue['number']}"
+        found.setdefault(claimed.get(key) or chain_of_issue(issue), []).append(key)
+    return data, found

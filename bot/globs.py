@@ -27,7 +27,7 @@ def _compile(pattern: str) -> re.Pattern[str]:
         else:
             out.append(re.escape(pattern[i]))
             i += 1
-    return re.compile("".join(out))
+    return re.compile("".join(out), re.DOTALL)  # a file name may hold a newline
 
 
 def is_glob(pattern: str) -> bool:

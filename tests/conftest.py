@@ -33,6 +33,30 @@ def _git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         monkeypatch.setenv(key, value)
 
 
+# Nothing of a developer's or a runner's environment may reach a real service from a test.
+_OUTSIDE = (
+    "GITHUB_REPOSITORY",
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "GITHUB_API_URL",
+    "GITHUB_EVENT_NAME",
+    "GITHUB_EVENT_PATH",
+    "GITHUB_STEP_SUMMARY",
+    "CURSOR_API_KEY",
+    "SLACK_BOT_TOKEN",
+    "SLACK_WEBHOOK_URL",
+    "ANTHROPIC_API_KEY",
+    "OPENAI_API_KEY",
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_outside_services(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in list(os.environ):
+        if key in _OUTSIDE or key.startswith("BATON_"):
+            monkeypatch.delenv(key)
+
+
 @pytest.fixture
 def shared_dir() -> Path:
     """`../shared` beside the repository: skip without it, but never in CI."""

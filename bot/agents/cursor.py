@@ -684,11 +684,13 @@ class CursorAgent:
         )
 
     def _guarded(self, where: _Where, call: Callable[[], AgentResult]) -> AgentResult:
-        """Run a call; a dead session is an answer (ok=False), any other API error is raised
-        naming the agent and the run."""
+        """Run a call; a dead session is an answer (ok=False), any other error is raised naming
+        the agent and the run."""
         began = time.monotonic()
         try:
             return call()
+        except ConfigError as exc:
+            raise ConfigError(f"{exc.message} (for {where})", hint=exc.hint) from exc
         except CursorApiError as exc:
             if exc.dead:
                 return self._failure(where, f"{where}: the session is gone ({exc.message})", began)

@@ -359,9 +359,13 @@ class GitHubForge:
 
     def _git_env(self) -> dict[str, str]:
         """Push credentials through the environment only: never in git config, a URL or a log."""
-        if not self.push_token or not self.remote.startswith("http"):
+        if not self.remote.startswith("http"):
             return {}
-        basic = base64.b64encode(f"x-access-token:{self.push_token}".encode()).decode()
+        # Without a token of its own (a GitHub App), git pushes with the installation's token.
+        token = self.push_token or self.repo.api.git_token()
+        if not token:
+            return {}
+        basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
         return {
             "GIT_CONFIG_COUNT": "1",
             "GIT_CONFIG_KEY_0": "http.extraHeader",

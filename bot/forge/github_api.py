@@ -62,17 +62,21 @@ class _Counter(logging.Handler):
         if not isinstance(args, tuple) or len(args) < 8 or "==>" not in str(record.msg):
             return
         verb, url, status, headers = args[0], str(args[3]), args[6], args[7]
+        headers = headers if isinstance(headers, dict) else {}
+        # A refusal for the primary limit (403/429 with nothing remaining) spends no unit, as a
+        # 304 does not; every other answer, errors included, spends one.
+        refused = status in (403, 429) and str(headers.get("x-ratelimit-remaining")) == "0"
         with self._lock:
             self.stats.requests += 1
             if status == 304:
                 self.stats.not_modified += 1
-            else:
+            elif not refused:
                 self.stats.units += 1
             if verb != "GET":
                 self.stats.writes += 1
             route = f"{verb} {url.split('?', maxsplit=1)[0]}"
             self.stats.by_route[route] = self.stats.by_route.get(route, 0) + 1
-            if isinstance(headers, dict) and "x-ratelimit-remaining" in headers:
+            if "x-ratelimit-remaining" in headers:
                 self.stats.remaining = int(headers["x-ratelimit-remaining"])
 
 
@@ -173,6 +177,14 @@ class GitHubApi:
         logging.getLogger("github.Requester").removeHandler(self._counter)
         self.cache.save()
         self.gh.close()
+
+    def git_token(self) -> str | None:
+        """The token git pushes with: the token itself, or the GitHub App installation's current
+        token (PyGithub mints it, and renews it before its hour runs out)."""
+        auth = self.gh.requester.auth
+        if isinstance(auth, Auth.Token | Auth.AppInstallationAuth):
+            return self.call(lambda: auth.token)
+        return None
 
     def call(self, fn: Callable[[], T], *, write: bool = False) -> T:
         try:

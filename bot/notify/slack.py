@@ -18,11 +18,11 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackClientError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
@@ -49,15 +49,16 @@ THREADED: frozenset[EventKind] = frozenset(
 PROGRESS: frozenset[EventKind] = THREADED | {"chain_started", "prompt_sent"}
 # Through a webhook, one message per event worth a message.
 WEBHOOK: frozenset[EventKind] = THREADED | {"chain_started"}
-
-T = TypeVar("T")
+# What chat.update answers when the chain's message is no longer there to update.
+GONE = frozenset({"message_not_found", "channel_not_found", "is_archived", "cant_update_message"})
 
 
 # -- what slack-sdk logs ------------------------------------------------------------------------
 
 
 class _RedactingFilter(logging.Filter):
-    """Redacts every record slack-sdk logs (it logs request URLs, bodies and errors at DEBUG)."""
+    """Redacts every record slack-sdk logs (it logs request URLs, bodies and errors), and keeps
+    them at DEBUG: Baton's own `slack.failed` warning is the one line a failure is worth."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -70,6 +71,7 @@ class _RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg, record.args = self._redact(record.getMessage()), None
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
         return True
 
 
@@ -160,15 +162,19 @@ def webhook_client(url: str) -> WebhookClient:
     )
 
 
-def _redacted(value: T, redact: Redactor) -> T:
-    """Every string in a message (text and blocks), redacted."""
+def _redacted_json(value: Any, redact: Redactor) -> Any:
     if isinstance(value, str):
-        return redact(value)  # type: ignore[return-value]
+        return redact(value)
     if isinstance(value, list):
-        return [_redacted(v, redact) for v in value]  # type: ignore[return-value]
+        return [_redacted_json(v, redact) for v in value]
     if isinstance(value, dict):
-        return {k: _redacted(v, redact) for k, v in value.items()}  # type: ignore[return-value]
+        return {k: _redacted_json(v, redact) for k, v in value.items()}
     return value
+
+
+def _redacted(message: Message, redact: Redactor) -> Message:
+    """The message with every string in it (text and blocks) redacted."""
+    return {"text": redact(message["text"]), "blocks": _redacted_json(message["blocks"], redact)}
 
 
 def _digest(message: Message) -> str:
@@ -214,16 +220,13 @@ class SlackNotifier:
         thread = self._thread(state, summary)
         if thread is None:
             return
+        if not self._update(state, thread, summary):  # the message is gone: a new one
+            self._threads.pop(state.name, None)
+            state.slack_channel = state.slack_ts = None
+            thread = self._thread(state, summary)
+            if thread is None:
+                return
         channel, ts = thread
-        if self._shown.get(state.name) != _digest(summary):
-            body = _redacted(summary, self.redact)
-            updated = self._call(
-                state.name,
-                "chat.update",
-                lambda: self.client.chat_update(channel=channel, ts=ts, **body),
-            )
-            if updated is not None:
-                self._shown[state.name] = _digest(summary)
         if event.kind in THREADED:
             self._post(state.name, channel, event_reply(event, self.links), thread_ts=ts)
 
@@ -243,6 +246,26 @@ class SlackNotifier:
         self._threads[state.name] = known
         state.slack_channel, state.slack_ts = known  # saved with the chain's next save
         return known
+
+    def _update(self, state: ChainState, thread: tuple[str, str], summary: Message) -> bool:
+        """Show the chain as it is now in its message; False when Slack no longer has that
+        message (deleted, or its channel archived), so that the caller posts a new one."""
+        if self._shown.get(state.name) == _digest(summary):
+            return True
+        channel, ts = thread
+        body = _redacted(summary, self.redact)
+        try:
+            self.client.chat_update(channel=channel, ts=ts, **body)
+        except SlackApiError as exc:
+            if exc.response.get("error") in GONE:
+                log.info("slack.chain_message_gone", extra={"chain": state.name})
+                return False
+            self._failed(state.name, "chat.update", exc)
+        except (SlackClientError, OSError) as exc:
+            self._failed(state.name, "chat.update", exc)
+        else:
+            self._shown[state.name] = _digest(summary)
+        return True
 
     def _target(self) -> str | None:
         """The configured channel, or the direct-message channel opened with the user."""
@@ -276,13 +299,14 @@ class SlackNotifier:
         try:
             response = call()
         except (SlackClientError, OSError) as exc:
-            log.warning(
-                "slack.failed",
-                extra={"chain": chain, "method": method, "error": self.redact(str(exc))},
-            )
+            self._failed(chain, method, exc)
             return None
         log.debug("slack.sent", extra={"chain": chain, "method": method})
         return response
+
+    def _failed(self, chain: str | None, method: str, exc: Exception) -> None:
+        error = self.redact(str(exc))
+        log.warning("slack.failed", extra={"chain": chain, "method": method, "error": error})
 
 
 class SlackWebhookNotifier:

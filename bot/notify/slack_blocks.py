@@ -196,16 +196,18 @@ def event_reply(event: Event, links: Links, *, standalone: bool = False) -> Mess
     ticket = state.tickets.get(event.ticket) if state and event.ticket else None
     if event.kind == "passed" and ticket is not None and ticket.recovered:
         happened = "passed after recovery"
+    title = event.title or (ticket.title if ticket else None)
+    attempts = event.attempts if event.attempts is not None or not ticket else len(ticket.attempts)
     if event.ticket is not None:
-        subject = f"{_ticket_name(event.ticket, event.title)} — {happened}"
+        subject = f"{_ticket_name(event.ticket, title)} — {happened}"
     else:
         subject = f"*{escape(happened[0].upper() + happened[1:])}*"
     section: Block = {"type": "section", "text": _mrkdwn(f"{icon} {subject}")}
     fields = []
     if event.message:
         fields.append(_mrkdwn(f"*Result*\n{escape(event.message)}", FIELD_MAX))
-    if event.attempts is not None:
-        fields.append(_mrkdwn(f"*Attempts*\n{event.attempts}", FIELD_MAX))
+    if attempts is not None:
+        fields.append(_mrkdwn(f"*Attempts*\n{attempts}", FIELD_MAX))
     if event.details and event.details != event.message:
         fields.append(_mrkdwn(f"*Validation*\n{escape(event.details)}", FIELD_MAX))
     if fields:

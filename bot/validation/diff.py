@@ -144,8 +144,8 @@ def _side(text: str, prefix: str) -> str | None:
     """The path of a `---`/`+++` line, without its `a/`/`b/` prefix; None for /dev/null."""
     if text == "/dev/null":
         return None
-    if not text.startswith('"') and text.endswith("\t"):
-        text = text[:-1]  # git ends the name with a tab when it holds a space
+    if text.endswith("\t"):
+        text = text[:-1]  # git ends a name holding a space with a tab (a tab in a name is quoted)
     path = _unquote(text)
     return path.removeprefix(prefix)
 

@@ -153,8 +153,10 @@ class LlmReviewer:
                 raise _Unavailable(f"{self.key_name} is not set")
             prompt = build_prompt(conventions, change, self.config.max_diff_chars)
             answer = self._ask(prompt)
-        except _Unavailable as exc:
-            reason = redact(str(exc))
+        except Exception as exc:  # an optional reviewer never sinks the review (log.exception)
+            if not isinstance(exc, _Unavailable):
+                log.exception("llm_review.failed")
+            reason = redact(str(exc) if isinstance(exc, _Unavailable) else type(exc).__name__)
             log.warning("llm_review.unavailable", extra={"reason": reason})
             return [
                 Finding(

@@ -35,10 +35,8 @@ from bot.validation.rules import (
     PatternsRule,
     Rule,
     SizeRule,
-    compile_pattern,
     conventions_prose,
     parse_rules,
-    pattern_text,
 )
 from bot.validation.scope import scope_findings
 from bot.workspace import Git
@@ -220,8 +218,8 @@ def _path(rule: PathRule, change: Change) -> list[Finding]:
 
 def _patterns(rule: PatternsRule, change: Change, read: Reader) -> list[Finding]:
     findings: list[Finding] = []
-    forbid = [(pattern_text(p), compile_pattern(p)) for p in rule.forbid]
-    require = [(pattern_text(p), compile_pattern(p)) for p in rule.require]
+    forbid = [(p.shown, p.compile()) for p in rule.forbid]
+    require = [(p.shown, p.compile()) for p in rule.require]
     for f in change.files:
         if (
             f.status == "deleted"

@@ -17,7 +17,7 @@ and a fix `hint`. The kinds:
   module prefix (`unittest.mock`, `lodash`) or a path prefix (`tests/helpers/`).
 - `patterns`: in ADDED lines of files matching `applies_to`, a `forbid` entry is a finding;
   a `require` entry must appear in every file the change adds (and must not be removed from a
-  file that had it). An entry is a literal string, or `{regex: "..."}`.
+  file that had it). An entry is a literal string (or `{literal: "..."}`), or `{regex: "..."}`.
 - `size`: at most `max_changed_lines` (added + removed) and `max_changed_files` per change,
   counting files matching `applies_to` (default: all).
 
@@ -80,21 +80,34 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
-class Regex(_Strict):
-    """A pattern entry written as `{regex: "..."}` (a plain string is a literal)."""
+class Pattern(_Strict):
+    """A `forbid` or `require` entry: a literal string (written bare, or as `{literal: ...}`) or a
+    regular expression (`{regex: ...}`)."""
 
-    regex: Annotated[str, AfterValidator(_not_blank), AfterValidator(_compiles)]
+    literal: str | None = None
+    regex: Annotated[str, AfterValidator(_compiles)] | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Pattern:
+        if (self.literal is None) == (self.regex is None):
+            raise ValueError("write a string, `{literal: ...}` or `{regex: ...}`")
+        if not (self.literal or self.regex or "").strip():
+            raise ValueError("is empty")
+        return self
+
+    @property
+    def shown(self) -> str:
+        return self.regex if self.regex is not None else str(self.literal)
+
+    def compile(self) -> re.Pattern[str]:
+        return re.compile(self.regex if self.regex is not None else re.escape(str(self.literal)))
 
 
-Pattern = Text | Regex
-
-
-def pattern_text(pattern: Pattern) -> str:
-    return pattern.regex if isinstance(pattern, Regex) else pattern
-
-
-def compile_pattern(pattern: Pattern) -> re.Pattern[str]:
-    return re.compile(pattern.regex if isinstance(pattern, Regex) else re.escape(pattern))
+def _patterns(value: Any) -> Any:
+    value = _one_or_many(value)
+    if isinstance(value, list):
+        return [{"literal": v} if isinstance(v, str) else v for v in value]
+    return value
 
 
 class _Rule(_Strict):
@@ -156,7 +169,7 @@ class PatternsRule(_Scoped):
     forbid: list[Pattern] = Field(default_factory=list)
     require: list[Pattern] = Field(default_factory=list)
 
-    _patterns = field_validator("forbid", "require", mode="before")(_one_or_many)
+    _patterns = field_validator("forbid", "require", mode="before")(_patterns)
 
     @model_validator(mode="after")
     def _something_to_check(self) -> PatternsRule:

@@ -21,8 +21,10 @@ prompt = pathlib.Path(sys.argv[1]).read_text()
 with open(os.environ["AGENT_LOG"], "a") as log:
     log.write(prompt.splitlines()[0] + " · session " + sys.argv[2] + "\\n")
 kind, key = re.match(r"# Baton · (\\w+) · ticket (\\S+)", prompt).groups()
-found = re.search(r"### Files to (create|modify)\\n\\n- (\\S+)", prompt)
-path = pathlib.Path(found.group(2))
+found = re.search(r"### Files to (?:create|modify)\\n\\n- (\\S+)", prompt) or re.search(
+    r"Only these files may change: `([^`]+)`", prompt
+)
+path = pathlib.Path(found.group(1))
 path.parent.mkdir(parents=True, exist_ok=True)
 with path.open("a") as out:
     out.write(f"done by the agent for {key}\\n")

@@ -57,6 +57,14 @@ def test_demo_passes_every_ticket_and_records_the_correction(tmp_path: Path) -> 
     assert "## Proposed" in conventions
     assert "make_client() from tests/helpers.py" in conventions.split("## Proposed")[1]
 
+    # The correction was caused by a convention rule, and its prompt named the file and line.
+    assert any(f["rule"] == "shared-test-client" for f in first["findings"])
+    (session,) = (repo / ".git" / "baton-demo-agent").glob("*.json")
+    turns = json.loads(session.read_text())["turns"]
+    correction = next(t for t in turns if t["kind"] == "correction")
+    assert "`tests/test_books.py:5` (shared-test-client)" in correction["prompt"]
+    assert "Fix: import make_client from tests.helpers" in correction["prompt"]
+
     git = Git(repo)
     assert git.branch() == "baton/api-tests"
     subjects = git.run("log", "-2", "--format=%s").splitlines()

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import fnmatch
 import hashlib
 import hmac
 import itertools
@@ -62,6 +61,16 @@ _GIT_IDENTITY = ["-c", "user.name=Cursor Agent", "-c", "user.email=agent@cursor.
 STREAM_TICK_S = 0.01
 
 
+def path_matches(path: str, pattern: str) -> bool:
+    """A glob over a request path where `*` stands for one segment (it never crosses a `/`)."""
+    parts = (re.escape(part) for part in pattern.split("*"))
+    return re.fullmatch("[^/]*".join(parts), path) is not None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
 @dataclass
 class RunScript:
     """How one run goes. It ends on the status read after `polls` reads that found it active
@@ -86,7 +95,7 @@ class Fault:
     status: int
     code: str
     method: str | None = None
-    path: str | None = None  # a glob over the request path
+    path: str | None = None  # a glob over the request path (see `path_matches`)
     times: int = 1
     retry_after: str | None = None
     message: str = "injected by the test"
@@ -95,7 +104,7 @@ class Fault:
         return (
             self.times > 0
             and (self.method is None or self.method == method)
-            and (self.path is None or fnmatch.fnmatchcase(path, self.path))
+            and (self.path is None or path_matches(path, self.path))
         )
 
 
@@ -115,7 +124,7 @@ class FakeRun:
     prompt: str
     script: RunScript
     started: float = field(default_factory=time.monotonic)
-    created_at: str = field(default_factory=lambda: _now())
+    created_at: str = field(default_factory=_now)
     status: str = "CREATING"
     reads: int = 0
     result: str | None = None
@@ -155,7 +164,7 @@ class FakeAgent:
     pushed: bool = False
     pr_url: str | None = None
     gone: bool = False  # expired: the API no longer knows it
-    created_at: str = field(default_factory=lambda: _now())
+    created_at: str = field(default_factory=_now)
 
     @property
     def branch(self) -> str:
@@ -212,10 +221,6 @@ class _Stream:
         self.agent, self.run = agent, run
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
-
-
 def _default_work(prompt: str, checkout: Path) -> str:
     first = prompt.splitlines()[0] if prompt else "(empty prompt)"
     notes = checkout / "AGENT_NOTES.md"
@@ -267,7 +272,9 @@ class FakeCursor:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -331,7 +338,12 @@ class FakeCursor:
         one run that goes as `script` says."""
         with self._lock:
             agent = self._new_agent(
-                agent_id or f"bc-{uuid.uuid4()}", "v1", repo_url, starting_ref, False, None
+                agent_id or f"bc-{uuid.uuid4()}",
+                api="v1",
+                repo_url=repo_url,
+                ref=starting_ref,
+                auto_pr=False,
+                model=None,
             )
             self._new_run(agent, prompt, script)
             return agent
@@ -341,13 +353,9 @@ class FakeCursor:
             return self._runs[run_id]
 
     def calls(self, method: str, path: str) -> list[Recorded]:
-        """Recorded requests with this method whose path matches the glob."""
+        """Recorded requests with this method whose path matches the glob (`path_matches`)."""
         with self._lock:
-            return [
-                r
-                for r in self.requests
-                if r.method == method and fnmatch.fnmatchcase(r.path, path)
-            ]
+            return [r for r in self.requests if r.method == method and path_matches(r.path, path)]
 
     @property
     def launches(self) -> list[Recorded]:
@@ -421,7 +429,7 @@ class FakeCursor:
             return self._v0(method, rest, body)
         raise _ApiError(404, "not_found", f"no route {path}")
 
-    def _v1(  # noqa: PLR0911, PLR0912 (one branch per route reads better than a table)
+    def _v1(  # noqa: PLR0911 (one answer per route reads better than a table)
         self, method: str, rest: list[str], query: dict[str, list[str]], body: Any
     ) -> tuple[int, dict[str, str], Any] | _Stream:
         if rest == ["me"] and method == "GET":
@@ -505,7 +513,9 @@ class FakeCursor:
             raise _ApiError(400, "invalid_request", "agentId must be bc-<uuid>")
         elif agent_id in self.agents:
             raise _ApiError(409, "agent_id_conflict", f"agent {agent_id} already exists")
-        agent = self._new_agent(agent_id, "v1", url, ref, auto_pr, model and model["id"])
+        agent = self._new_agent(
+            agent_id, api="v1", repo_url=url, ref=ref, auto_pr=auto_pr, model=model and model["id"]
+        )
         run = self._new_run(agent, prompt, None)
         return (
             201,
@@ -526,11 +536,11 @@ class FakeCursor:
             raise _ApiError(400, "invalid_request", "webhook must be {url, secret}")
         agent = self._new_agent(
             f"bc-{uuid.uuid4()}",
-            "v0",
-            source["repository"],
-            source.get("ref"),
-            bool(target.get("autoCreatePr", False)),
-            body.get("model"),
+            api="v0",
+            repo_url=source["repository"],
+            ref=source.get("ref"),
+            auto_pr=bool(target.get("autoCreatePr", False)),
+            model=body.get("model"),
         )
         agent.webhook = webhook
         self._new_run(agent, prompt, None)
@@ -548,6 +558,7 @@ class FakeCursor:
     def _new_agent(
         self,
         agent_id: str,
+        *,
         api: str,
         repo_url: str,
         ref: str | None,
@@ -665,9 +676,10 @@ class FakeCursor:
 
         def post_twice() -> None:
             for _ in range(2):  # deliveries may repeat
-                request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+                # The URL is the test's own receiver, on 127.0.0.1.
+                request = urllib.request.Request(url, body, headers, method="POST")  # noqa: S310
                 try:
-                    with urllib.request.urlopen(request, timeout=5):  # noqa: S310 (the test's own URL)
+                    with urllib.request.urlopen(request, timeout=5):  # noqa: S310
                         pass
                 except OSError:
                     return
@@ -742,8 +754,8 @@ class _Handler(BaseHTTPRequestHandler):
     owner: FakeCursor
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the stdlib's name)
-        return None
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the fake records every request instead."""
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -762,4 +774,4 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-    do_GET = do_POST = do_DELETE = _serve  # noqa: N815 (the stdlib's names)
+    do_GET = do_POST = do_DELETE = _serve

@@ -101,7 +101,9 @@ class FakeLlm:
         self._stop = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -123,7 +125,9 @@ class FakeLlm:
         self._server.server_close()
         self._thread.join(timeout=5)
 
-    def _respond(self, path: str, headers: dict[str, str], body: dict[str, Any]) -> tuple[int, bytes]:
+    def _respond(
+        self, path: str, headers: dict[str, str], body: dict[str, Any]
+    ) -> tuple[int, bytes]:
         if path == "/v1/messages":
             if headers.get("x-api-key") != self.api_key:
                 return 401, json.dumps(_error(path, 401, "invalid x-api-key")).encode()

@@ -89,7 +89,9 @@ class FakeSlack:
     # -- lifecycle ---------------------------------------------------------------------------------
 
     def start(self) -> FakeSlack:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -129,6 +131,11 @@ class FakeSlack:
         """The next request for `method` (or `webhook`) answers `status` (429 or 500) instead."""
         with self._lock:
             self._faults.append(_Fault(method, status, retry_after))
+
+    def delete(self, channel: str, ts: str) -> None:
+        """A person deletes a message (its thread's replies stay, as in Slack)."""
+        with self._lock:
+            self.messages = [m for m in self.messages if (m.channel, m.ts) != (channel, ts)]
 
     def channel_id(self, name: str) -> str:
         return self.channels[name.lstrip("#")]

@@ -220,6 +220,8 @@ def run(args: argparse.Namespace) -> Outcome:
             "attempt": "first-attempt" if variant.name == "first-attempt" else "prepared",
             "written": written,
             "deleted": deleted,
+            # The whole prompt, as a real agent keeps its transcript.
+            "prompt": args.prompt_file.read_text(encoding="utf-8"),
         }
     )
     store.save(session)

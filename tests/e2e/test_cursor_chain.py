@@ -1,0 +1,229 @@
+"""A whole chain in local mode with the Cursor backend, against the fake Cursor API: `baton run
+--local` launches one agent, sends every later ticket (and every correction) as a run on it,
+fetches the branch the agent pushed to `origin` and validates it; an agent that expires is
+replaced by a new one."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import stamina
+from click.testing import CliRunner, Result
+
+from bot.cli import cli
+from tests.fakes.cursor import FakeCursor, RunScript
+
+TICKETS = """\
+tickets:
+  - key: first
+    title: Start the notes
+    goal: Create a.txt.
+    files: {create: [a.txt]}
+  - key: second
+    title: Go on
+    goal: Create b.txt.
+    files: {create: [b.txt]}
+    depends_on: [first]
+  - key: third
+    title: Finish
+    goal: Create c.txt.
+    files: {create: [c.txt]}
+    depends_on: [second]
+"""
+FILES = {"first": "a.txt", "second": "b.txt", "third": "c.txt"}
+HEADER = re.compile(r"^# Baton · (\w+) · ticket (\S+)$")
+
+
+@pytest.fixture(autouse=True)
+def _fast_retries() -> Iterator[None]:
+    with stamina.set_testing(True, attempts=3):
+        yield
+
+
+def _git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+@pytest.fixture
+def origin(tmp_path: Path) -> Path:
+    bare = tmp_path / "origin.git"
+    _git(tmp_path, "init", "-q", "--bare", str(bare))
+    return bare
+
+
+@pytest.fixture
+def repo(tmp_path: Path, origin: Path) -> Path:
+    """A project whose `origin` is the bare repository the fake agent clones and pushes to."""
+    path = tmp_path / "project"
+    (path / "tickets").mkdir(parents=True)
+    (path / "tickets" / "work.yml").write_text(TICKETS)
+    (path / ".github").mkdir()
+    (path / ".github" / "baton.yml").write_text(
+        textwrap.dedent(
+            """\
+            agent:
+              kind: cursor
+              timeout_minutes: 1
+              cursor: {poll_max_seconds: 0.02}
+            validation:
+              test_command: "true"
+              max_corrections: 1
+            """
+        )
+    )
+    (path / "README.md").write_text("# project\n")
+    _git(path, "init", "-q", "-b", "main")
+    _git(path, "add", "-A")
+    _git(path, "commit", "-qm", "initial")
+    _git(path, "remote", "add", "origin", str(origin))
+    _git(path, "push", "-q", "origin", "main")
+    return path
+
+
+def agent_work(prompt: str, checkout: Path) -> str:
+    """What the fake agent does: the ticket's file; on `second`'s first try also a stray file
+    outside the ticket's scope, which the correction removes."""
+    match = HEADER.match(prompt.splitlines()[0])
+    assert match, prompt[:200]
+    kind, key = match.groups()
+    (checkout / FILES[key]).write_text(f"{key}: {kind}\n")
+    stray = checkout / "stray.txt"
+    if kind == "correction":
+        stray.unlink(missing_ok=True)
+        return f"removed stray.txt for {key}"
+    return f"{kind} of {key}: wrote {FILES[key]}"
+
+
+def sloppy_work(prompt: str, checkout: Path) -> str:
+    summary = agent_work(prompt, checkout)
+    if prompt.startswith("# Baton · followup · ticket second"):
+        (checkout / "stray.txt").write_text("not in the ticket\n")
+    return summary
+
+
+def run(repo: Path, cursor: FakeCursor) -> Result:
+    env = {
+        "CURSOR_API_KEY": cursor.key,
+        "BATON_CURSOR_API_URL": cursor.url,
+        "GITHUB_REPOSITORY": None,  # the repository is `origin`
+    }
+    return CliRunner().invoke(cli, ["run", "--local", "--repo", str(repo)], env=env)
+
+
+def state(repo: Path) -> Any:
+    return json.loads((repo / ".baton" / "state.json").read_text())["chains"]["work"]
+
+
+def kinds(chain: Any, key: str) -> list[str]:
+    return [a["kind"] for a in chain["tickets"][key]["attempts"]]
+
+
+def test_a_chain_is_one_launch_and_a_followup_per_later_ticket(repo: Path, origin: Path) -> None:
+    with FakeCursor(remote=origin, work=agent_work) as cursor:
+        result = run(repo, cursor)
+        assert result.exit_code == 0, result.output
+
+        (launch,) = cursor.launches
+        assert launch.body["repos"] == [{"url": str(origin), "startingRef": "baton/work"}]
+        assert launch.body["prompt"]["text"].startswith("# Baton · launch · ticket first")
+        (agent_id,) = cursor.agents
+        followups = cursor.followups
+        assert [f.path for f in followups] == [f"/v1/agents/{agent_id}/runs"] * 2
+        assert [f.body["prompt"]["text"].splitlines()[0] for f in followups] == [
+            "# Baton · followup · ticket second",
+            "# Baton · followup · ticket third",
+        ]
+        run_ids = [r.id for r in cursor.agents[agent_id].runs]
+
+    chain = state(repo)
+    assert chain["finished"] is True
+    assert {k: t["status"] for k, t in chain["tickets"].items()} == dict.fromkeys(FILES, "passed")
+    assert [(s["number"], s["id"], s["backend"]) for s in chain["sessions"]] == [
+        (1, agent_id, "cursor")
+    ]
+    assert [kinds(chain, key) for key in FILES] == [["launch"], ["followup"], ["followup"]]
+    attempts = [chain["tickets"][key]["attempts"][0] for key in FILES]
+    assert [a["agent"]["run_id"] for a in attempts] == run_ids
+    assert {a["agent"]["branch"] for a in attempts} == {f"cursor/{agent_id}"}
+    # Baton validated exactly what the agent pushed, and the chain's branch holds all of it.
+    assert attempts[-1]["commit"] == chain["checkpoint"]
+    assert chain["checkpoint"] == _git(origin, "rev-parse", f"cursor/{agent_id}")
+    assert [_git(repo, "show", f"baton/work:{name}") for name in FILES.values()] == [
+        "first: launch",
+        "second: followup",
+        "third: followup",
+    ]
+
+
+def test_a_change_outside_the_scope_gets_a_correction_in_the_same_session(
+    repo: Path, origin: Path
+) -> None:
+    with FakeCursor(remote=origin, work=sloppy_work) as cursor:
+        result = run(repo, cursor)
+        assert result.exit_code == 0, result.output
+        assert len(cursor.launches) == 1
+        (agent_id,) = cursor.agents
+        prompts = [f.body["prompt"]["text"] for f in cursor.followups]
+
+    assert [p.splitlines()[0] for p in prompts] == [
+        "# Baton · followup · ticket second",
+        "# Baton · correction · ticket second",
+        "# Baton · followup · ticket third",
+    ]
+    assert "stray.txt" in prompts[1], "the correction names what to fix"
+    chain = state(repo)
+    assert {t["status"] for t in chain["tickets"].values()} == {"passed"}
+    assert len(chain["sessions"]) == 1
+    assert chain["sessions"][0]["id"] == agent_id
+    assert kinds(chain, "second") == ["followup", "correction"]
+    failed, fixed = chain["tickets"]["second"]["attempts"]
+    assert [(f["rule"], f["file"]) for f in failed["validation"]["findings"]] == [
+        ("scope.outside", "stray.txt")
+    ]
+    assert fixed["validation"]["changed_files"] == ["b.txt"]
+    assert fixed["agent"]["session_id"] == agent_id
+    assert _git(repo, "ls-tree", "--name-only", "baton/work", "stray.txt") == ""
+
+
+def test_an_expired_agent_is_replaced_by_a_new_one_and_the_chain_passes(
+    repo: Path, origin: Path
+) -> None:
+    with FakeCursor(remote=origin, work=agent_work) as cursor:
+        cursor.script(RunScript(), RunScript(polls=2, status="EXPIRED"), RunScript())
+        result = run(repo, cursor)
+        assert result.exit_code == 0, result.output
+
+        first_launch, recovery = cursor.launches
+        assert recovery.body["prompt"]["text"].startswith("# Baton · recovery · ticket second")
+        assert recovery.body["repos"][0]["startingRef"] == "baton/work"
+        assert recovery.body["agentId"] != first_launch.body["agentId"]
+        expired_id, new_id = first_launch.body["agentId"], recovery.body["agentId"]
+        assert cursor.agents[expired_id].runs[-1].status == "EXPIRED"
+        followups = cursor.followups
+        assert [f.path for f in followups] == [
+            f"/v1/agents/{expired_id}/runs",  # second: the run that expired
+            f"/v1/agents/{new_id}/runs",  # third: the new session goes on
+        ]
+
+    chain = state(repo)
+    assert {t["status"] for t in chain["tickets"].values()} == {"passed"}
+    assert [(s["id"], s["reason"]) for s in chain["sessions"]] == [
+        (expired_id, "start"),
+        (new_id, "recovery"),
+    ]
+    assert kinds(chain, "second") == ["followup", "recovery"]
+    dead = chain["tickets"]["second"]["attempts"][0]["agent"]
+    assert dead["ok"] is False
+    assert f"cursor agent {expired_id}, run" in dead["error"]
+    assert "ended EXPIRED" in dead["error"]
+    assert chain["tickets"]["second"]["recovered"] is True
+    assert _git(repo, "show", "baton/work:b.txt") == "second: recovery"

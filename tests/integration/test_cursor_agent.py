@@ -1,0 +1,592 @@
+"""CursorAgent against the fake Cursor API (tests/fakes/cursor.py): real HTTP on 127.0.0.1, real
+git pushes to a bare remote. Every error the API can answer has a test showing what Baton decides."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import stamina
+from click.testing import CliRunner
+
+from bot.agents.cursor import (
+    CursorAgent,
+    CursorApiError,
+    derive_agent_id,
+    parse_sse,
+    repository_url,
+    retry_wait,
+)
+from bot.agents.cursor_webhook import (
+    WebhookDeduper,
+    accept_delivery,
+    sign,
+    verify_webhook,
+)
+from bot.cli import cli
+from bot.config import AgentConfig
+from bot.errors import AgentError, ConfigError
+from tests.fakes.cursor import FakeCursor, RunScript
+
+RUNS = "/v1/agents/*/runs/*"
+
+
+@pytest.fixture(autouse=True)
+def _fast_retries() -> Iterator[None]:
+    """Retries happen, but without waiting (stamina's test mode: three tries, no backoff)."""
+    with stamina.set_testing(True, attempts=3):
+        yield
+
+
+def _git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> Path:
+    """A bare repository with `main` holding a README: what the cloud agent clones and pushes to."""
+    seed, bare = tmp_path / "seed", tmp_path / "remote.git"
+    seed.mkdir()
+    _git(seed, "init", "-q", "-b", "main")
+    (seed / "README.md").write_text("# project\n")
+    _git(seed, "add", "-A")
+    _git(seed, "commit", "-qm", "initial")
+    _git(tmp_path, "init", "-q", "--bare", str(bare))
+    _git(seed, "push", "-q", str(bare), "main")
+    return bare
+
+
+def edit(prompt: str, checkout: Path) -> str:
+    """The fake agent's work: one line per prompt in WORK.md; answers what it saw there before."""
+    work = checkout / "WORK.md"
+    before = work.read_text() if work.exists() else ""
+    work.write_text(before + prompt.splitlines()[0] + "\n")
+    return f"added a line to {len(before.splitlines())} earlier one(s)"
+
+
+@pytest.fixture
+def cursor(remote: Path) -> Iterator[FakeCursor]:
+    with FakeCursor(remote=remote, work=edit) as fake:
+        yield fake
+
+
+def make_agent(
+    fake: FakeCursor,
+    remote: Path,
+    *,
+    key: str | None = None,
+    cursor: dict[str, Any] | None = None,
+    **settings: Any,
+) -> CursorAgent:
+    """A CursorAgent on the fake, polling every few milliseconds; `cursor` is agent.cursor."""
+    config = AgentConfig.model_validate(
+        {
+            "kind": "cursor",
+            "timeout_minutes": 1,
+            **settings,
+            "cursor": {"poll_max_seconds": 0.02, **(cursor or {})},
+        }
+    )
+    return CursorAgent(
+        config,
+        api_key=key or fake.key,
+        base_url=fake.url,
+        repository=str(remote),
+        poll_min_seconds=0.002,
+    )
+
+
+def remote_file(remote: Path, branch: str, path: str) -> str:
+    return _git(remote, "show", f"{branch}:{path}")
+
+
+# -- launch, followup, result ------------------------------------------------------------------
+
+
+def test_launch_waits_for_the_run_and_reads_its_result(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    cursor.script(RunScript(polls=3, duration_ms=4200))
+    agent = make_agent(cursor, remote, model="composer-1")
+    result = agent.start("# first prompt\nDo the thing.", tmp_path, "main")
+
+    assert result.ok, result.error
+    assert result.session_id is not None
+    assert result.session_id.startswith("bc-")
+    assert result.summary == "added a line to 0 earlier one(s)"
+    assert result.duration_s == 4.2
+    assert result.branch == f"cursor/{result.session_id}"
+    assert result.pr_url is None
+    assert remote_file(remote, result.branch, "WORK.md") == "# first prompt"
+
+    (launch,) = cursor.launches
+    assert launch.status == 201
+    assert launch.body == {
+        "agentId": result.session_id,
+        "prompt": {"text": "# first prompt\nDo the thing."},
+        "repos": [{"url": str(remote), "startingRef": "main"}],
+        "autoCreatePR": False,
+        "model": {"id": "composer-1"},
+    }
+    assert launch.headers["Authorization"].startswith("Basic ")
+    reads = cursor.calls("GET", RUNS)
+    assert len(reads) == 4, "three reads found it running, the fourth found it finished"
+    assert {r.path for r in reads} == {f"/v1/agents/{result.session_id}/runs/{result.run_id}"}
+
+
+def test_a_followup_is_a_new_run_on_the_same_agent_and_branch(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    agent = make_agent(cursor, remote, cursor={"auto_create_pr": True})
+    first = agent.start("# launch", tmp_path, "main")
+    assert first.session_id is not None
+    second = agent.resume(first.session_id, "# followup", tmp_path, "main")
+
+    assert second.ok, second.error
+    assert second.session_id == first.session_id
+    assert second.run_id != first.run_id
+    assert second.summary == "added a line to 1 earlier one(s)", "it went on from its own branch"
+    assert second.branch == first.branch
+    assert second.pr_url == "https://github.com/example/project/pull/1"
+    assert remote_file(remote, str(second.branch), "WORK.md") == "# launch\n# followup"
+    assert len(cursor.launches) == 1
+    (followup,) = cursor.followups
+    assert followup.path == f"/v1/agents/{first.session_id}/runs"
+    assert followup.body == {"prompt": {"text": "# followup"}}
+
+
+def test_the_key_check_names_the_user(cursor: FakeCursor, remote: Path) -> None:
+    assert make_agent(cursor, remote).me() == "dev@example.invalid"
+    assert cursor.calls("GET", "/v1/me")
+
+
+# -- waiting: busy agents, adoption, time limits -----------------------------------------------
+
+
+def test_a_busy_agent_is_waited_for_then_the_followup_is_sent(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    busy = cursor.seed_agent(repo_url=str(remote), script=RunScript(polls=3))
+    result = make_agent(cursor, remote).resume(busy.id, "# next", tmp_path)
+
+    assert result.ok, result.error
+    posts = cursor.calls("POST", f"/v1/agents/{busy.id}/runs")
+    assert [p.status for p in posts] == [409, 201]
+    assert busy.runs[0].status == "FINISHED", "the running run was waited for, not cancelled"
+    assert result.run_id == busy.runs[1].id
+
+
+def test_a_launch_sent_again_adopts_the_agent_it_already_made(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    agent = make_agent(cursor, remote)
+    first = agent.start("# launch ticket one", tmp_path, "main")
+    # Baton was killed after the launch and sends the very same prompt again.
+    again = agent.start("# launch ticket one", tmp_path, "main")
+
+    assert again.ok, again.error
+    assert (again.session_id, again.run_id) == (first.session_id, first.run_id)
+    assert len(cursor.agents) == 1, "no second agent"
+    assert [c.status for c in cursor.calls("POST", "/v1/agents")] == [201, 409]
+    assert cursor.calls("POST", "/v1/agents")[1].body["agentId"] == first.session_id
+
+
+def test_an_interrupted_launch_still_running_is_adopted_and_waited_for(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    prompt = "# launch ticket one"
+    made = cursor.seed_agent(
+        prompt,
+        agent_id=derive_agent_id(str(remote), "main", prompt),
+        repo_url=str(remote),
+        script=RunScript(polls=2),
+    )
+    result = make_agent(cursor, remote).start(prompt, tmp_path, "main")
+
+    assert result.ok, result.error
+    assert (result.session_id, result.run_id) == (made.id, made.runs[0].id)
+    assert cursor.launches == [], "the agent was adopted, not made again"
+    assert cursor.calls("GET", f"/v1/agents/{made.id}")
+
+
+def test_agent_ids_differ_by_prompt_and_branch() -> None:
+    one = derive_agent_id("https://github.com/o/r", "baton/a", "# launch")
+    assert one == derive_agent_id("https://github.com/o/r", "baton/a", "# launch")
+    assert one != derive_agent_id("https://github.com/o/r", "baton/b", "# launch")
+    assert one != derive_agent_id("https://github.com/o/r", "baton/a", "# recovery")
+    assert uuid.UUID(one.removeprefix("bc-"))
+
+
+def test_a_run_past_the_timeout_is_cancelled(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    cursor.script(RunScript(seconds=60))
+    started = time.monotonic()
+    result = make_agent(cursor, remote, timeout_minutes=0.01).start("# slow", tmp_path, "main")
+
+    assert time.monotonic() - started < 5
+    assert not result.ok
+    assert result.run_id is not None
+    assert f"cursor agent {result.session_id}, run {result.run_id}" in str(result.error)
+    assert "no answer within 0.01 min; Baton cancelled the run" in str(result.error)
+    (cancel,) = cursor.calls("POST", f"{RUNS}/cancel")
+    assert cancel.path == f"/v1/agents/{result.session_id}/runs/{result.run_id}/cancel"
+    assert cursor.run(result.run_id).status == "CANCELLED"
+
+
+# -- errors mapped to decisions ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", ["EXPIRED", "ERROR"])
+def test_a_run_that_ends_expired_or_in_error_is_a_dead_session(
+    cursor: FakeCursor, remote: Path, tmp_path: Path, status: str
+) -> None:
+    cursor.script(RunScript(status=status))
+    result = make_agent(cursor, remote).start("# launch", tmp_path, "main")
+
+    assert not result.ok, "ok=False: the dispatcher recovers with a new agent"
+    assert result.session_id is not None
+    assert result.run_id is not None
+    assert f"cursor agent {result.session_id}, run {result.run_id} ended {status}" in str(
+        result.error
+    )
+    assert result.branch is None
+
+
+def test_a_followup_to_an_unknown_agent_is_a_dead_session(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    gone = f"bc-{uuid.uuid4()}"
+    result = make_agent(cursor, remote).resume(gone, "# followup", tmp_path)
+
+    assert not result.ok
+    assert result.session_id == gone
+    assert f"cursor agent {gone}: the session is gone" in str(result.error)
+    assert "404 agent_not_found" in str(result.error)
+
+
+def test_a_followup_to_an_expired_agent_is_a_dead_session(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    cursor.script(RunScript(status="EXPIRED"))
+    agent = make_agent(cursor, remote)
+    first = agent.start("# launch", tmp_path, "main")
+    assert first.session_id is not None
+    again = agent.resume(first.session_id, "# followup", tmp_path)
+    assert not again.ok
+    assert "the session is gone" in str(again.error)
+
+
+def test_a_rejected_key_is_a_configuration_error(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    agent = make_agent(cursor, remote, key="key_wrong")
+    with pytest.raises(ConfigError) as raised:
+        agent.start("# launch", tmp_path, "main")
+    assert "CURSOR_API_KEY was rejected (401 unauthorized)" in str(raised.value)
+    assert "(for cursor agent bc-" in str(raised.value)
+    assert "Integrations → API keys" in str(raised.value.hint)
+    assert len(cursor.calls("POST", "/v1/agents")) == 1, "a 401 is not retried"
+
+
+def test_a_forbidden_request_names_the_permission(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    cursor.fail(403, "forbidden", method="POST", path="/v1/agents")
+    with pytest.raises(ConfigError) as raised:
+        make_agent(cursor, remote).start("# launch", tmp_path, "main")
+    assert "CURSOR_API_KEY may not POST /v1/agents (403 forbidden" in str(raised.value)
+    assert "Cloud Agents" in str(raised.value.hint)
+
+
+def test_rate_limits_wait_as_long_as_retry_after_says(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    cursor.fail(429, "rate_limit_exceeded", method="POST", path="/v1/agents", retry_after="1")
+    with stamina.set_testing(False):  # this test is about the real wait
+        started = time.monotonic()
+        result = make_agent(cursor, remote).start("# launch", tmp_path, "main")
+        waited = time.monotonic() - started
+    assert result.ok, result.error
+    assert waited >= 1.0
+    assert [c.status for c in cursor.calls("POST", "/v1/agents")] == [429, 201]
+
+
+def test_the_retry_hook_honours_retry_after_and_skips_what_is_not_transient() -> None:
+    def error(status: int | None, code: str | None = None, after: float | None = None) -> Any:
+        return CursorApiError("x", status=status, code=code, retry_after=after)
+
+    assert retry_wait(error(429, "rate_limit_exceeded", 7.0)) == 7.0
+    assert retry_wait(error(429, "rate_limit_exceeded")) is True
+    assert retry_wait(error(503)) is True
+    assert retry_wait(error(None)) is True, "no answer at all: a timeout or a dropped connection"
+    assert retry_wait(error(429, "usage_limit_exceeded")) is False
+    assert retry_wait(error(409, "agent_busy")) is False
+    assert retry_wait(error(404, "agent_not_found")) is False
+    assert retry_wait(ValueError("not ours")) is False
+
+
+def test_a_spent_usage_limit_stops_without_retrying(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    cursor.fail(429, "usage_limit_exceeded", method="POST", path="/v1/agents")
+    with pytest.raises(AgentError) as raised:
+        make_agent(cursor, remote).start("# launch", tmp_path, "main")
+    assert "usage limit is reached" in str(raised.value)
+    assert len(cursor.calls("POST", "/v1/agents")) == 1
+
+
+def test_server_errors_are_retried_then_the_run_is_read(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    cursor.fail(503, "unavailable", method="GET", path=RUNS, times=2)
+    result = make_agent(cursor, remote).start("# launch", tmp_path, "main")
+    assert result.ok, result.error
+    assert [c.status for c in cursor.calls("GET", RUNS)][:3] == [503, 503, 200]
+
+
+def test_server_errors_past_the_retries_name_the_agent_and_the_run(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    cursor.fail(502, "bad_gateway", method="GET", path=RUNS, times=100)
+    with pytest.raises(AgentError) as raised:
+        make_agent(cursor, remote).start("# launch", tmp_path, "main")
+    (agent_id,) = cursor.agents
+    run_id = cursor.agents[agent_id].runs[0].id
+    assert f"cursor agent {agent_id}, run {run_id}:" in str(raised.value)
+    assert "502 bad_gateway" in str(raised.value)
+    assert "run baton again" in str(raised.value)
+    assert len(cursor.calls("GET", RUNS)) == 3, "bounded: stamina's three tries in tests"
+
+
+def test_an_unreachable_api_is_retried_then_named(remote: Path, tmp_path: Path) -> None:
+    with FakeCursor(remote=remote) as fake:
+        agent = make_agent(fake, remote)
+    # The fake is stopped: nothing listens on its port any more.
+    with pytest.raises(AgentError) as raised:
+        agent.start("# launch", tmp_path, "main")
+    assert "cursor agent bc-" in str(raised.value)
+    assert "got no answer" in str(raised.value)
+
+
+# -- the event stream --------------------------------------------------------------------------
+
+
+def test_the_stream_is_resumed_with_last_event_id_after_a_drop(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    cursor.script(RunScript(polls=4, stream_drop_after=2))
+    result = make_agent(cursor, remote, cursor={"stream": True}).start("# go", tmp_path, "main")
+
+    assert result.ok, result.error
+    streams = cursor.calls("GET", f"{RUNS}/stream")
+    assert len(streams) == 2
+    assert "Last-Event-ID" not in streams[0].headers
+    assert streams[1].headers["Last-Event-ID"] == "2", "it went on after the last event it saw"
+    assert streams[0].headers["Accept"] == "text/event-stream"
+    assert len(cursor.calls("GET", RUNS)) == 1, "the stream said when; one read for the result"
+
+
+def test_a_stream_that_is_gone_falls_back_to_polling(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    cursor.script(RunScript(polls=2, stream_gone=True))
+    result = make_agent(cursor, remote, cursor={"stream": True}).start("# go", tmp_path, "main")
+
+    assert result.ok, result.error
+    assert [c.status for c in cursor.calls("GET", f"{RUNS}/stream")] == [410]
+    assert len(cursor.calls("GET", RUNS)) == 3
+
+
+def test_server_sent_events_parse_like_the_spec() -> None:
+    lines = [
+        ": a comment",
+        "id: 1",
+        "event: status",
+        'data: {"status":',
+        'data: "RUNNING"}',
+        "",
+        "data: plain",
+        "",
+        "id: 7",
+        "event: done",
+        "",
+    ]
+    events = list(parse_sse(lines))
+    assert [(e.event, e.data, e.id) for e in events] == [
+        ("status", '{"status":\n"RUNNING"}', "1"),
+        ("message", "plain", "1"),
+        ("done", "", "7"),
+    ]
+    assert events[0].json() == {"status": "RUNNING"}
+
+
+# -- v0 and its webhooks -----------------------------------------------------------------------
+
+
+class _Receiver:
+    """A webhook endpoint: keeps every delivery (headers, raw body)."""
+
+    def __init__(self) -> None:
+        self.deliveries: list[tuple[dict[str, str], bytes]] = []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                owner.deliveries.append((dict(self.headers.items()), body))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Quiet."""
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/cursor"
+
+    def wait_for(self, count: int) -> None:
+        deadline = time.monotonic() + 5
+        while len(self.deliveries) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_v0_launches_follows_up_and_reads_the_agent(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    receiver = _Receiver()
+    try:
+        config = AgentConfig.model_validate(
+            {"kind": "cursor", "cursor": {"api_version": "v0", "poll_max_seconds": 0.02}}
+        )
+        agent = CursorAgent(
+            config,
+            api_key=cursor.key,
+            base_url=cursor.url,
+            repository=str(remote),
+            poll_min_seconds=0.002,
+            webhook_url=receiver.url,
+            webhook_secret="whsec_test",
+        )
+        first = agent.start("# v0 launch", tmp_path, "main")
+        assert first.ok, first.error
+        assert first.session_id is not None
+        second = agent.resume(first.session_id, "# v0 followup", tmp_path)
+        receiver.wait_for(4)
+    finally:
+        receiver.close()
+
+    assert second.ok, second.error
+    assert first.branch == second.branch == f"cursor/{first.session_id}"
+    assert second.summary == "added a line to 1 earlier one(s)"
+    assert first.run_id is None, "v0 has no runs"
+    (launch,) = cursor.launches
+    assert launch.path == "/v0/agents"
+    assert launch.body == {
+        "prompt": {"text": "# v0 launch"},
+        "source": {"repository": str(remote), "ref": "main"},
+        "target": {"autoCreatePr": False},
+        "webhook": {"url": receiver.url, "secret": "whsec_test"},
+    }
+    assert [f.path for f in cursor.followups] == [f"/v0/agents/{first.session_id}/followup"]
+    assert cursor.calls("GET", f"/v0/agents/{first.session_id}")
+    assert not cursor.calls("GET", "/v1/*")
+
+    # Two status changes, each delivered twice: the repeats are dropped, the rest verified.
+    deduper = WebhookDeduper()
+    changes = [accept_delivery("whsec_test", deduper, h, b) for h, b in receiver.deliveries]
+    accepted = [c for c in changes if c is not None]
+    assert len(receiver.deliveries) == 4
+    assert [(c.agent_id, c.status) for c in accepted] == [(first.session_id, "FINISHED")] * 2
+    assert len({c.delivery_id for c in accepted}) == 2
+    agent.notify(accepted[0])  # wakes a waiting poll; harmless when nothing waits
+
+
+def test_webhook_signatures_good_bad_and_replayed() -> None:
+    body = b'{"event":"statusChange","id":"bc-1","status":"FINISHED"}'
+    good = sign("s3cret", body)
+    assert good.startswith("sha256=")
+    assert verify_webhook("s3cret", body, good)
+    assert not verify_webhook("s3cret", body + b" ", good), "the raw body is what is signed"
+    assert not verify_webhook("other", body, good)
+    assert not verify_webhook("s3cret", body, good.removeprefix("sha256="))
+    assert not verify_webhook("s3cret", body, None)
+    assert not verify_webhook("", body, sign("", body)), "no secret, nothing is trusted"
+
+    deduper = WebhookDeduper(capacity=2)
+    headers = {"x-webhook-signature": good, "X-Webhook-ID": "msg_1"}
+    change = accept_delivery("s3cret", deduper, headers, body)
+    assert change is not None
+    assert (change.agent_id, change.status) == ("bc-1", "FINISHED")
+    assert accept_delivery("s3cret", deduper, headers, body) is None, "a replay is dropped"
+    forged = {"X-Webhook-Signature": sign("guess", body), "X-Webhook-ID": "msg_2"}
+    assert accept_delivery("s3cret", deduper, forged, body) is None
+    assert accept_delivery("s3cret", deduper, {**headers, "X-Webhook-ID": "msg_2"}, body)
+    assert deduper.first_time("msg_3")
+    assert len(deduper) == 2, "memory is bounded"
+    assert deduper.first_time("msg_1"), "the oldest id was forgotten"
+
+
+# -- configuration -----------------------------------------------------------------------------
+
+
+def test_from_env_needs_a_key_and_finds_the_repository(tmp_path: Path) -> None:
+    config = AgentConfig(kind="cursor")
+    with pytest.raises(ConfigError, match="CURSOR_API_KEY is not set"):
+        CursorAgent.from_env(config, {}, tmp_path)
+    env = {"CURSOR_API_KEY": "key_x", "GITHUB_REPOSITORY": "octo/app"}
+    agent = CursorAgent.from_env(config, env, tmp_path)
+    assert agent.repository == "https://github.com/octo/app"
+    agent.close()
+
+    work = tmp_path / "work"
+    work.mkdir()
+    _git(work, "init", "-q")
+    with pytest.raises(ConfigError, match="needs the repository's URL"):
+        repository_url(config, {}, work)
+    _git(work, "remote", "add", "origin", "git@github.com:octo/app.git")
+    assert repository_url(config, {}, work) == "https://github.com/octo/app"
+    named = AgentConfig.model_validate(
+        {"kind": "cursor", "cursor": {"repository": "https://github.com/o/x"}}
+    )
+    assert repository_url(named, {"GITHUB_REPOSITORY": "octo/app"}, work) == (
+        "https://github.com/o/x"
+    )
+
+
+def _config_file(tmp_path: Path) -> Path:
+    path = tmp_path / "baton.yml"
+    path.write_text("agent:\n  kind: cursor\n")
+    return path
+
+
+def test_config_check_reports_a_bad_key_in_one_line(cursor: FakeCursor, tmp_path: Path) -> None:
+    env = {"CURSOR_API_KEY": "key_wrong", "BATON_CURSOR_API_URL": cursor.url}
+    result = CliRunner().invoke(cli, ["config", "check", str(_config_file(tmp_path))], env=env)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1
+    assert "CURSOR_API_KEY was rejected (401 unauthorized)" in errors[0]
+
+
+def test_config_check_names_the_keys_owner(cursor: FakeCursor, tmp_path: Path) -> None:
+    env = {"CURSOR_API_KEY": cursor.key, "BATON_CURSOR_API_URL": cursor.url}
+    result = CliRunner().invoke(cli, ["config", "check", str(_config_file(tmp_path))], env=env)
+    assert result.exit_code == 0, result.output
+    assert "cursor: ok (dev@example.invalid)" in result.output
