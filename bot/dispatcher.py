@@ -72,6 +72,7 @@ class RunOptions:
     # Fault injection for crash-safety tests: die abruptly after this many saved actions.
     crash_after: int | None = None
     max_tickets: int | None = None  # start at most this many new tickets in this run
+    cloud_agent: bool = False  # the agent works on its own copy and pushes a branch
 
 
 def _as_event(status: TicketStatus) -> EventKind:
@@ -358,7 +359,7 @@ class Dispatcher:
             test_command=self._test_command(ticket),
         )
         if kind == "followup":
-            return followup_prompt(ticket, view)
+            return followup_prompt(ticket, view, self._cloud_revert(state))
         if kind == "correction":
             corrected = state.tickets[key].attempts[-2].validation  # the attempt being corrected
             return correction_prompt(
@@ -368,6 +369,16 @@ class Dispatcher:
         if kind == "recovery":
             return recovery_prompt(ticket, view, knowledge, state.tickets[key])
         return launch_prompt(ticket, view, knowledge)
+
+    def _cloud_revert(self, state: ChainState) -> str | None:
+        """A cloud agent keeps its own branch: when the work last sent there was not accepted,
+        the next prompt asks it to return to the checkpoint (Baton cannot reset its copy)."""
+        if not self.options.cloud_agent:
+            return None
+        commits = [a.commit for t in state.tickets.values() for a in t.attempts if a.commit]
+        # The ticket being sent already has its (empty) attempt: look at the ones before it.
+        previous = commits[-2] if len(commits) >= 2 else None
+        return state.checkpoint if previous and previous != state.checkpoint else None
 
     def _knowledge(self, state: ChainState) -> Knowledge:
         """Context and conventions as the base commit has them: the agent cannot rewrite its rules."""

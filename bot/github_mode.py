@@ -139,8 +139,9 @@ def run_github(
             deadline=time.monotonic() + max_minutes * 60 if max_minutes else None,
             crash_after=crash_after,
             max_tickets=max_tickets,
+            cloud_agent=config.agent.kind == "cursor",
         )
-        agent = None if dry_run or not chains else make_agent(config)
+        agent = None if dry_run or not chains else make_agent(config, git.root)
         results: list[ChainState] = []
         planned: dict[str, list[Action]] = {}
         with contextlib.nullcontext() if dry_run else run_lock(git.root):
@@ -157,7 +158,7 @@ def run_github(
                     git=git,
                     config=config,
                     store=store,
-                    agent=lambda: agent or make_agent(config),
+                    agent=lambda: agent or make_agent(config, git.root),
                     notifier=notifier,
                     forge=forge,
                     options=options,

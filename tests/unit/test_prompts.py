@@ -114,3 +114,23 @@ def test_recovery_says_what_is_done_and_what_failed() -> None:
     )
     assert "- attempt 2 (correction): exit 3" in prompt
     assert "## Conventions" in prompt
+
+
+def test_the_newest_sprints_come_first_so_the_cap_cuts_the_oldest() -> None:
+    context = (
+        "# Context\n\nA JSON API.\n\n## Sprint history\n\n"
+        "<!-- baton:history=old:1 -->\n### old sprint\n\n"
+        "<!-- baton:history=new:2 -->\n### new sprint\n"
+    )
+    prompt = launch_prompt(HELPER, CHAIN, Knowledge(context=context))
+    assert (
+        prompt.index("A JSON API.")
+        < prompt.index("### new sprint")
+        < prompt.index("### old sprint")
+    )
+
+
+def test_a_cloud_agent_is_asked_to_return_to_the_checkpoint_after_a_block() -> None:
+    prompt = followup_prompt(BOOKS, CHAIN, revert_to="c0ffee")
+    assert "run `git reset --hard c0ffee` on your branch" in prompt
+    assert "git reset" not in followup_prompt(BOOKS, CHAIN)
