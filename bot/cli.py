@@ -190,6 +190,14 @@ def _print_outcome(run: Any) -> int:
 @click.option(
     "--stats", is_flag=True, help="Print the GitHub requests and rate-limit units the run cost."
 )
+@click.option("--watch", is_flag=True, help="Reconcile forever, a pass every --interval seconds.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=900.0,
+    show_default=True,
+    help="Seconds between passes with --watch.",
+)
 @click.option(
     "--event",
     "from_event",
@@ -203,12 +211,48 @@ def run_command(
     dry_run: bool,
     max_minutes: float | None,
     stats: bool,
+    watch: bool,
+    interval: float,
     from_event: bool,
 ) -> None:
     """Reconcile: work every chain's next steps until nothing is left to do now.
 
     With GITHUB_REPOSITORY set (as in GitHub Actions) and no --local, tickets are the issues
     labelled for Baton; otherwise they are the repository's tickets/*.yml."""
+
+    def once() -> int:
+        return _run_once(local, repo, chain, dry_run, max_minutes, stats, from_event)
+
+    if not watch:
+        sys.exit(once())
+    from bot.watch import Stop
+    from bot.watch import watch as watch_forever
+
+    stop = Stop()
+    stop.install()
+    code = watch_forever(lambda: _survive(once), interval, stop)
+    click.echo("stopped: the last pass finished and the state is saved")
+    sys.exit(code)
+
+
+def _survive(once: Any) -> int:
+    """One pass inside --watch: an error is reported, and the next pass comes anyway."""
+    try:
+        return int(once())
+    except BatonError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return 1
+
+
+def _run_once(
+    local: bool,
+    repo: Path,
+    chain: str | None,
+    dry_run: bool,
+    max_minutes: float | None,
+    stats: bool,
+    from_event: bool,
+) -> int:
     import os
 
     crash = os.environ.get("BATON_CRASH_AFTER_ACTIONS")  # fault injection for crash tests
@@ -230,7 +274,7 @@ def run_command(
         )
         click.echo(f"event: {event.route.action}: {event.route.reason}")
         if event.run is None:
-            return
+            return 0
         result: Any = event.run
         dry_run = event.route.dry_run
     elif local or not os.environ.get("GITHUB_REPOSITORY"):
@@ -248,7 +292,7 @@ def run_command(
     code = 0 if dry_run else _print_outcome(result)
     if stats and hasattr(result, "stats"):
         click.echo(result.stats.line())
-    sys.exit(code)
+    return code
 
 
 @cli.command("status")
