@@ -67,12 +67,24 @@ def github_units(tickets: int, corrections: int) -> dict[str, Any]:
         agent.write_text(AGENT)
         budget = root / "fails"
         budget.write_text(str(corrections))
-        test = f"{sys.executable} -c \"import pathlib,sys; p=pathlib.Path({str(budget)!r}); n=int(p.read_text()); p.write_text(str(max(n-1,0))); sys.exit(1 if n>0 else 0)\""
-        files = {"README.md": "# bench\n", ".github/baton.yml": config_text(agent).replace("test -d work", test.replace('"', '\\"'))}
+        test = f'{sys.executable} -c "import pathlib,sys; p=pathlib.Path({str(budget)!r}); n=int(p.read_text()); p.write_text(str(max(n-1,0))); sys.exit(1 if n>0 else 0)"'
+        files = {
+            "README.md": "# bench\n",
+            ".github/baton.yml": config_text(agent).replace(
+                "test -d work", test.replace('"', '\\"')
+            ),
+        }
         with FakeGitHub(root, files=files) as fake:
             for i in range(tickets):
-                ticket = Ticket(goal=f"Create work/{i}.txt.", files=TicketFiles(create=[f"work/{i}.txt"]))
-                fake.add_issue(f"Ticket {i}", render_issue_body(ticket), labels=["ready-for-agent"], milestone="Bench")
+                ticket = Ticket(
+                    goal=f"Create work/{i}.txt.", files=TicketFiles(create=[f"work/{i}.txt"])
+                )
+                fake.add_issue(
+                    f"Ticket {i}",
+                    render_issue_body(ticket),
+                    labels=["ready-for-agent"],
+                    milestone="Bench",
+                )
             work = root / "checkout"
             subprocess.run(["git", "clone", "-q", str(fake.git_dir), str(work)], check=True)
             env = _github_env(fake, work)
@@ -103,12 +115,22 @@ def planning_pass(chains: int = 50, per_chain: int = 20) -> dict[str, Any]:
     work = []
     for c in range(chains):
         tickets = [
-            Ticket(key=f"t{i}", goal=f"goal {i}", files=TicketFiles(create=[f"f{i}.py"]),
-                   depends_on=[f"t{i - 1}"] if i else [], chain=f"c{c}")
+            Ticket(
+                key=f"t{i}",
+                goal=f"goal {i}",
+                files=TicketFiles(create=[f"f{i}.py"]),
+                depends_on=[f"t{i - 1}"] if i else [],
+                chain=f"c{c}",
+            )
             for i in range(per_chain)
         ]
-        state = ChainState(name=f"c{c}", branch=f"baton/c{c}", base_branch="main", prepared=True,
-                           tickets={str(t.key): TicketState(key=str(t.key), spec=t) for t in tickets})
+        state = ChainState(
+            name=f"c{c}",
+            branch=f"baton/c{c}",
+            base_branch="main",
+            prepared=True,
+            tickets={str(t.key): TicketState(key=str(t.key), spec=t) for t in tickets},
+        )
         work.append((state, tickets))
     tracemalloc.start()
     started = time.process_time()
@@ -117,7 +139,12 @@ def planning_pass(chains: int = 50, per_chain: int = 20) -> dict[str, Any]:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert all(a for a in actions)
-    return {"tickets": chains * per_chain, "chains": chains, "cpu_seconds": round(cpu, 4), "peak_mb": round(peak / 2**20, 2)}
+    return {
+        "tickets": chains * per_chain,
+        "chains": chains,
+        "cpu_seconds": round(cpu, 4),
+        "peak_mb": round(peak / 2**20, 2),
+    }
 
 
 def _median_wall(argv: list[str], repeat: int, cwd: Path | None = None) -> float:
@@ -135,7 +162,9 @@ def startup(repeat: int) -> dict[str, Any]:
         repo = create_demo_repo(Path(tmp) / "demo")
         return {
             "help_seconds": _median_wall([baton, "--help"], repeat),
-            "dry_run_seconds": _median_wall([baton, "run", "--local", "--dry-run"], repeat, cwd=repo),
+            "dry_run_seconds": _median_wall(
+                [baton, "run", "--local", "--dry-run"], repeat, cwd=repo
+            ),
             "repeat": repeat,
         }
 
@@ -152,9 +181,7 @@ def demo_chain_overhead() -> dict[str, Any]:
             "time.sleep(1.0)\n"
             "sys.exit(subprocess.call([sys.executable, *sys.argv[1:]]))\n"
         )
-        text = config.read_text().replace(
-            f"{sys.executable} ", f"{sys.executable} {sleeper} ", 2
-        )
+        text = config.read_text().replace(f"{sys.executable} ", f"{sys.executable} {sleeper} ", 2)
         config.write_text(text)
         subprocess.run(["git", "-C", str(repo), "commit", "-qam", "slow agent"], check=True)
         started = time.perf_counter()
@@ -163,7 +190,9 @@ def demo_chain_overhead() -> dict[str, Any]:
         if result.exit_code != 0:
             raise RuntimeError(result.output)
         state = json.loads((repo / ".baton" / "state.json").read_text())
-        attempts = [a for t in state["chains"]["api-tests"]["tickets"].values() for a in t["attempts"]]
+        attempts = [
+            a for t in state["chains"]["api-tests"]["tickets"].values() for a in t["attempts"]
+        ]
         agent = sum(a["agent"]["duration_s"] for a in attempts)
         tests = sum(a["validation"]["command"]["duration_s"] for a in attempts)
         validations = [a["validation"]["command"]["duration_s"] for a in attempts]
@@ -201,23 +230,37 @@ def main() -> int:
         "targets": TARGETS,
     }
     checks = {
-        "units_per_ticket_happy": results["units_happy"]["units_per_ticket"] <= TARGETS["units_per_ticket_happy"],
+        "units_per_ticket_happy": results["units_happy"]["units_per_ticket"]
+        <= TARGETS["units_per_ticket_happy"],
         "client_and_fake_agree": all(
-            results[k]["units_client"] == results[k]["units_fake"] for k in ("units_happy", "units_corrections")
+            results[k]["units_client"] == results[k]["units_fake"]
+            for k in ("units_happy", "units_corrections")
         ),
         "idle_units": results["units_happy"]["idle_units_fake"] == TARGETS["idle_units"],
     }
     results["checks"] = checks
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     rows = [
-        ("units per ticket, happy path", results["units_happy"]["units_per_ticket"], f"≤ {TARGETS['units_per_ticket_happy']}"),
-        ("units per ticket, two corrections", results["units_corrections"]["units_per_ticket"], "-"),
+        (
+            "units per ticket, happy path",
+            results["units_happy"]["units_per_ticket"],
+            f"≤ {TARGETS['units_per_ticket_happy']}",
+        ),
+        (
+            "units per ticket, two corrections",
+            results["units_corrections"]["units_per_ticket"],
+            "-",
+        ),
         ("units, idle reconcile", results["units_happy"]["idle_units_fake"], "0"),
         ("planning pass, 1,000 tickets: CPU s", results["planning"]["cpu_seconds"], "< 2"),
         ("planning pass: peak MB", results["planning"]["peak_mb"], "< 200"),
         ("baton --help: s", results["startup"]["help_seconds"], "< 0.3"),
         ("baton run --dry-run: s", results["startup"]["dry_run_seconds"], "-"),
-        ("validation set-up: first / second s", f"{results['overhead']['first_validation_seconds']} / {results['overhead']['second_validation_seconds']}", "-"),
+        (
+            "validation set-up: first / second s",
+            f"{results['overhead']['first_validation_seconds']} / {results['overhead']['second_validation_seconds']}",
+            "-",
+        ),
         ("dispatcher share of chain time", results["overhead"]["share_dispatcher_only"], "< 0.02"),
     ]
     print(f"{'figure':40} {'measured':>12}  target")

@@ -91,6 +91,55 @@ def tickets_lint(paths: tuple[Path, ...]) -> None:
         sys.exit(1)
 
 
+@tickets.command("push")
+@click.option(
+    "--repo", type=click.Path(file_okay=False, path_type=Path), default=Path(), show_default=True
+)
+@click.option("--ready", is_flag=True, help="Also add the trigger label, so Baton starts on them.")
+def tickets_push(repo: Path, ready: bool) -> None:
+    """Create or update one GitHub issue per ticket of tickets/*.yml (GITHUB_REPOSITORY)."""
+    import os
+
+    from bot.chain_file import load_chain_dir
+    from bot.config import load_config
+    from bot.forge.ticket_sync import push
+    from bot.github_mode import open_repo
+
+    config = load_config(repo / ".github" / "baton.yml")
+    chains = load_chain_dir(repo / config.tickets_dir)
+    forge = open_repo(os.environ, None)
+    try:
+        result = push(forge, chains, label=config.labels.trigger if ready else None)
+    finally:
+        forge.api.close()
+    click.echo(
+        f"{len(result.created)} created, {len(result.updated)} updated, "
+        f"{len(result.unchanged)} unchanged"
+    )
+
+
+@tickets.command("pull")
+@click.option(
+    "--repo", type=click.Path(file_okay=False, path_type=Path), default=Path(), show_default=True
+)
+def tickets_pull(repo: Path) -> None:
+    """Write the open issues Baton pushed, or that carry the trigger label, to tickets/*.yml."""
+    import os
+
+    from bot.config import load_config
+    from bot.forge.ticket_sync import pull
+    from bot.github_mode import open_repo
+
+    config = load_config(repo / ".github" / "baton.yml")
+    forge = open_repo(os.environ, None)
+    try:
+        written = pull(forge, config.labels.trigger, repo / config.tickets_dir)
+    finally:
+        forge.api.close()
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
 @cli.group(cls=_Group)
 def config() -> None:
     """Inspect the configuration."""
@@ -190,6 +239,11 @@ def _print_outcome(run: Any) -> int:
 @click.option(
     "--stats", is_flag=True, help="Print the GitHub requests and rate-limit units the run cost."
 )
+@click.option(
+    "--max-tickets",
+    type=click.IntRange(min=1),
+    help="Start at most this many new tickets in this run.",
+)
 @click.option("--watch", is_flag=True, help="Reconcile forever, a pass every --interval seconds.")
 @click.option(
     "--interval",
@@ -211,6 +265,7 @@ def run_command(
     dry_run: bool,
     max_minutes: float | None,
     stats: bool,
+    max_tickets: int | None,
     watch: bool,
     interval: float,
     from_event: bool,
@@ -221,7 +276,7 @@ def run_command(
     labelled for Baton; otherwise they are the repository's tickets/*.yml."""
 
     def once() -> int:
-        return _run_once(local, repo, chain, dry_run, max_minutes, stats, from_event)
+        return _run_once(local, repo, chain, dry_run, max_minutes, stats, from_event, max_tickets)
 
     if not watch:
         sys.exit(once())
@@ -252,6 +307,7 @@ def _run_once(
     max_minutes: float | None,
     stats: bool,
     from_event: bool,
+    max_tickets: int | None = None,
 ) -> int:
     import os
 
@@ -261,6 +317,7 @@ def _run_once(
         "dry_run": dry_run,
         "max_minutes": max_minutes,
         "crash_after": int(crash) if crash else None,
+        "max_tickets": max_tickets,
     }
     if from_event:
         from bot.github_mode import run_event

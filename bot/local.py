@@ -81,6 +81,7 @@ def run_local(
     dry_run: bool = False,
     max_minutes: float | None = None,
     crash_after: int | None = None,
+    max_tickets: int | None = None,
 ) -> LocalRun:
     git = Git.open(repo)
     if not git.has_commits():
@@ -97,6 +98,7 @@ def run_local(
         dry_run=dry_run,
         deadline=time.monotonic() + max_minutes * 60 if max_minutes else None,
         crash_after=crash_after,
+        max_tickets=max_tickets,
         cloud_agent=config.agent.kind == "cursor",
     )
     store = FileStore(git.root / STATE_DIR / "state.json")

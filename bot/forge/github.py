@@ -56,6 +56,15 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+_OWN_MARKER = re.compile(r"\s*<!-- baton:[A-Za-z0-9_.:=#/-]+ -->\s*$")
+
+
+def ticket_body(body: str) -> str:
+    """An issue's body as a ticket: without the hidden key `tickets push` ends it with, which
+    the form's last field would otherwise read as its value."""
+    return _OWN_MARKER.sub("", body)
+
+
 @dataclass
 class Repo:
     api: GitHubApi
@@ -160,7 +169,7 @@ class GitHubTickets:
             return None
         chain = chain_of_issue(issue)
         ticket, problems = parse_issue_body(
-            str(issue.get("body") or ""),
+            ticket_body(str(issue.get("body") or "")),
             title=str(issue.get("title") or ""),
             key=f"#{number}",
             chain=chain,

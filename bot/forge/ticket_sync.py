@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from bot.chain_file import ChainFile
-from bot.forge.github import Repo
+from bot.forge.github import Repo, ticket_body
 from bot.forge.names import chain_of_issue
 from bot.issue_form import parse_issue_body, render_issue_body
 from bot.markers import marker, markers_in
@@ -76,7 +76,7 @@ def push(repo: Repo, chains: list[ChainFile], *, label: str | None = None) -> Pu
             ident = (chain.name, str(ticket.key))
             if ident in numbers:
                 continue
-            body = _body(chain.name, ticket, {})
+            body = repo.redact(_body(chain.name, ticket, {}))
             labels = [label] if label else []
             issue = api.call(
                 partial(
@@ -90,7 +90,12 @@ def push(repo: Repo, chains: list[ChainFile], *, label: str | None = None) -> Pu
             )
             numbers[ident] = int(issue.number)
             result.created.append(int(issue.number))
-            by_key[ident] = {"number": issue.number, "title": ticket.title, "body": body}
+            by_key[ident] = {
+                "number": issue.number,
+                "title": ticket.title,
+                "body": body,
+                "labels": [{"name": name} for name in labels],
+            }
     # Pass 2: every body with its dependencies as issue numbers; write only what changed.
     for chain in chains:
         deps = {key: f"#{n}" for (c, key), n in numbers.items() if c == chain.name}
@@ -99,14 +104,18 @@ def push(repo: Repo, chains: list[ChainFile], *, label: str | None = None) -> Pu
             number = numbers[ident]
             body = repo.redact(_body(chain.name, ticket, deps))
             current = by_key[ident]
-            if current.get("body") == body and current.get("title") == ticket.title:
-                if number not in result.created:
-                    result.unchanged.append(number)
-                continue
             issue_obj = gh.get_issue(number)
-            api.call(partial(issue_obj.edit, title=ticket.title, body=body), write=True)
-            if number not in result.created:
-                result.updated.append(number)
+            changed = False
+            if label and label not in {lb["name"] for lb in current.get("labels") or []}:
+                # `--ready` on an issue pushed before: it becomes ready now.
+                api.call(partial(issue_obj.add_to_labels, label), write=True)
+                changed = True
+            if current.get("body") != body or current.get("title") != ticket.title:
+                api.call(partial(issue_obj.edit, title=ticket.title, body=body), write=True)
+                changed = True
+            if number in result.created:
+                continue
+            (result.updated if changed else result.unchanged).append(number)
     return result
 
 
@@ -137,7 +146,9 @@ def pull(repo: Repo, trigger_label: str, directory: Path) -> list[Path]:
     for issue in sorted(issues, key=lambda i: int(i["number"])):
         number = int(issue["number"])
         chain, key = keys[number]
-        ticket, _ = parse_issue_body(str(issue.get("body") or ""), title=str(issue.get("title")))
+        ticket, _ = parse_issue_body(
+            ticket_body(str(issue.get("body") or "")), title=str(issue.get("title"))
+        )
         if ticket is None:
             continue
         entry: dict[str, Any] = {"key": key, "title": ticket.title, "goal": ticket.goal}

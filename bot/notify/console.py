@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from bot.notify import Event
@@ -32,7 +33,9 @@ class ConsoleNotifier:
         who = f"{event.chain}/{event.ticket}" if event.ticket else event.chain
         label = event.kind.replace("_", " ")
         self.console.print(
-            f"[dim]{when}[/] {who:<28} [{style or 'default'}]{label:<15}[/] {event.message}",
+            # Ticket keys and messages are untrusted text: printed as text, never as markup.
+            f"[dim]{when}[/] {escape(f'{who:<28}')} [{style or 'default'}]{label:<15}[/] "
+            f"{escape(event.message)}",
             markup=True,
             soft_wrap=True,
         )
@@ -52,11 +55,11 @@ def chain_table(chain: ChainState) -> Table:
         result = t.reason or (last.validation.summary() if last and last.validation else "")
         style = _STYLE.get(t.status, "")
         table.add_row(
-            t.key,
+            escape(t.key),
             f"[{style}]{t.status}[/]" if style else t.status,
             str(len(t.attempts)),
             str(t.corrections),
             f"{seconds:.1f}s",
-            result,
+            escape(result),
         )
     return table

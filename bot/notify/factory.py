@@ -33,6 +33,12 @@ def build_notifiers(
     slack = slack_notifier(config.notify.slack, environ)
     if slack is not None:
         notifiers.append(slack)
+    # Inside Actions: annotations for blocked tickets and the chain's table in the job summary.
+    from bot.notify.actions import ActionsNotifier  # noqa: PLC0415 - it imports this module
+
+    actions = ActionsNotifier.from_environment(environ)
+    if actions is not None:
+        notifiers.append(actions)
     return Notifiers(notifiers)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import http.server
 import json
+import os
 import re
 import subprocess
 import sys
@@ -100,10 +101,9 @@ def test_a_personal_token_reports_with_commit_statuses(github: FakeGitHub, tmp_p
     assert {s.state for s in statuses} == {"success"}
     state = json.loads(github.read_file("state.json", "baton/state") or "{}")
     tickets = state["chains"]["sprint-1"]["tickets"]
-    for number, status in ((first, None), (second, None)):
-        del status
-        checkpoint = tickets[f"#{number}"]["attempts"][-1]["validation"]["commit"]
-        assert [s.context for s in github.statuses(checkpoint)] == [f"baton/#{number}"]
+    for number in (first, second):
+        validated = tickets[f"#{number}"]["attempts"][-1]["validation"]["commit"]
+        assert [s.context for s in github.statuses(validated)] == [f"baton/#{number}"]
 
     again = _run(github, work, **who)
     assert again.exit_code == 0, again.output
@@ -181,7 +181,8 @@ def test_a_protected_default_branch_gets_the_knowledge_as_a_pull_request(
     by_head = {p.pull.head_ref if p.pull else None: p for p in github.pulls()}
     assert set(by_head) == {"baton/sprint-1", "baton/knowledge"}, by_head
     knowledge = by_head["baton/knowledge"]
-    assert knowledge.pull is not None and knowledge.pull.base_ref == "main"
+    assert knowledge.pull is not None
+    assert knowledge.pull.base_ref == "main"
     status = json.loads(github.read_file("knowledge/status.json", "baton/knowledge") or "{}")
     assert status["chains"]["sprint-1"]["tickets"][0]["status"] == "passed"
     assert github.read_file("knowledge/status.json", "main") is None
@@ -303,6 +304,9 @@ def test_more_than_fifty_findings_reach_the_check_run_in_batches(
     ]
     assert writes, "check runs were written"
     assert all(e.status in (200, 201) for e in writes), [(e.method, e.status) for e in writes]
+    sizes = [len(json.loads(e.request_body)["output"]["annotations"]) for e in writes]
+    assert max(sizes) <= 50, sizes
+    assert sum(sizes) == sum(len(r.annotations) for r in github.check_runs())
     runs = github.check_runs()
     assert runs
     for run in runs:
@@ -385,13 +389,13 @@ class _GitServer(http.server.ThreadingHTTPServer):
 class _GitHandler(http.server.BaseHTTPRequestHandler):
     server: _GitServer
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
+    def log_message(self, format: str, *args: Any) -> None:
         del format, args
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         self._serve()
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         self._serve()
 
     def _body(self) -> bytes:
@@ -417,7 +421,7 @@ class _GitHandler(http.server.BaseHTTPRequestHandler):
             return
         path, _, query = self.path.partition("?")
         env = {
-            "PATH": "/usr/bin:/bin:/usr/local/bin",
+            "PATH": os.environ.get("PATH", ""),
             "GIT_CONFIG_NOSYSTEM": "1",
             "GIT_PROJECT_ROOT": str(self.server.fake.git_dir.parent),
             "GIT_HTTP_EXPORT_ALL": "1",
@@ -609,7 +613,7 @@ def test_shell_and_workflow_commands_in_a_ticket_stay_text(
     assert "baton:blocked" in github.labels_of(other)
     assert "agent failed: exit 3" in result.stderr, "the agent's failure is reported"
 
-    planted = [p for p in tmp_path.rglob("pwned*")] + [
+    planted = list(tmp_path.rglob("pwned*")) + [
         p for p in (Path.cwd() / "pwned", Path.cwd() / "pwned2") if p.exists()
     ]
     assert planted == [], planted
@@ -628,10 +632,37 @@ def test_shell_and_workflow_commands_in_a_ticket_stay_text(
 
 def _base_env() -> dict[str, str]:
     """The test process's environment without anything GitHub- or Baton-specific."""
-    import os
-
     return {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("GITHUB_", "BATON_", "SLACK_", "CURSOR_")) and k != "CI"
     }
+
+
+def test_text_that_looks_like_console_markup_is_printed_as_text(
+    github: FakeGitHub, tmp_path: Path
+) -> None:
+    _use_agent(
+        github,
+        tmp_path,
+        """\
+        import sys
+        print("[bold]quota[/] exhausted [/]", file=sys.stderr)
+        sys.exit(3)
+        """,
+    )
+    issue(github, "Scaffold", "work/scaffold.txt")
+    work = checkout(github, tmp_path)
+    env = {k: v for k, v in _env(github, work).items() if v is not None}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run", "--repo", str(work)],
+        cwd=tmp_path,
+        env={**_base_env(), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == 1
+    assert "[bold]quota[/] exhausted [/]" in result.stderr

@@ -17,6 +17,8 @@ from click.testing import CliRunner
 from bot.cli import cli
 from bot.config import check_config
 from bot.init import ACTION_PLACEHOLDER, AGENT_KINDS, render, template
+from bot.issue_form import render_issue_body
+from bot.tickets import Ticket, TicketFiles
 from bot.validation.rules import parse_rules
 from tests.e2e.github_support import checkout, issue, run
 from tests.e2e.helpers import ROOT, baton
@@ -207,9 +209,9 @@ def _chains(fake: FakeGitHub, work: Path, *args: str) -> list[str]:
 
 
 def test_chains_on_github_are_read_only(github: FakeGitHub, tmp_path: Path) -> None:
-    issue(github, "Scaffold", "work/scaffold.txt")
-    alone = issue(github, "Alone", "work/alone.txt")
-    github.issue(alone).milestone = None
+    issue(github, "Scaffold", "work/scaffold.txt")  # in the milestone Sprint 1
+    ticket = Ticket(goal="Create work/alone.txt.", files=TicketFiles(create=["work/alone.txt"]))
+    alone = github.add_issue("Alone", render_issue_body(ticket), labels=["ready-for-agent"])
     github.add_issue("Not a ticket", "no label")
     work = checkout(github, tmp_path)
 
