@@ -395,8 +395,10 @@ class Dispatcher:
     def _validate(self, action: Validate, state: ChainState) -> ChainState:
         ticket, ts = self._tickets[action.ticket], state.tickets[action.ticket]
         attempt = ts.attempts[-1]
+        started = time.monotonic()
         head = self.git.head()
         changed = self.git.changed_files(str(ts.base_commit), head)
+        setup = time.monotonic() - started
         command = self._test_command(ticket)
         result = None
         if command:
@@ -405,6 +407,7 @@ class Dispatcher:
                 command, self.root, cfg.test_timeout_minutes * 60, cfg.output_lines
             )
         # Phase 2: the ticket's scope and the rules of CONVENTIONS.md as the chain's base has them.
+        reviewing = time.monotonic()
         conventions = load_conventions(
             self.git, str(state.base_commit), self.config.review.conventions
         )
@@ -436,7 +439,12 @@ class Dispatcher:
                 )
             )
         validation = Validation(
-            commit=head, changed_files=changed, command=result, findings=findings
+            commit=head,
+            changed_files=changed,
+            command=result,
+            findings=findings,
+            setup_s=round(setup, 4),
+            review_s=round(time.monotonic() - reviewing, 4),
         )
         attempt.validation = validation
         attempt.finished_at = now()
@@ -454,8 +462,11 @@ class Dispatcher:
 
     def _finish(self, state: ChainState) -> ChainState:
         if state.finished_at is None:
-            state.finished_at = now()  # fixed first, so a re-run writes the very same files
-            self._save(state)
+            # When the last attempt ended: the same on a re-run, so it writes the very same files.
+            ends = [
+                a.finished_at for t in state.tickets.values() for a in t.attempts if a.finished_at
+            ]
+            state.finished_at = max(ends, default=state.started_at)
         self._ensure_at(state, state.checkpoint)
         final = state.model_copy(update={"finished": True})
         data = self._data.model_copy(update={"chains": {**self._data.chains, state.name: final}})

@@ -117,13 +117,15 @@ def run_github(
     api = repo.api
     full_name = repo.full_name
     try:
-        default_branch = str(api.get_json(repo.path)["default_branch"])
+        store = GitHubStore(repo)
+        data = store.load()
+        # The default branch, as the chains recorded it: asked of GitHub only the first time.
+        known = next((c.base_branch for c in data.chains.values()), None)
+        default_branch = known or str(api.get_json(repo.path)["default_branch"])
         if config.branches.base is None:
             config = config.model_copy(
                 update={"branches": config.branches.model_copy(update={"base": default_branch})}
             )
-        store = GitHubStore(repo)
-        data = store.load()
         claimed = {
             key: t.spec for c in data.chains.values() for key, t in c.tickets.items() if t.spec
         }
@@ -167,7 +169,6 @@ def run_github(
                 planned[chain_file.name] = dispatcher.planned
         if api.stats.writes:
             # Leave the poll cache warm: the next run, if nothing changed, costs no rate limit.
-            api.get_json(repo.path)
             store.load()
             issue_tickets.poll()
         return GitHubRun(config, results, api.stats, found.problems, planned)

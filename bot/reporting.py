@@ -45,22 +45,26 @@ def _attempt_row(a: Attempt) -> str:
     return f"| {a.number} | {a.kind} | {agent.replace('|', '/')} | {verdict.replace('|', '/')} |"
 
 
-def status_comment(chain: ChainState, ticket: TicketState, pr_number: int | None) -> str:
-    icon = _ICON.get(ticket.status, "🔧")
+def status_comment(chain: ChainState, ticket: TicketState) -> str:
+    """The ticket's comment: where it stands and every attempt that ended. It changes only when
+    an attempt ends or the ticket does (the labels say the moment-to-moment state), so keeping it
+    current costs one write per attempt."""
+    ended = ticket.status in {"passed", "blocked", "skipped"}
+    shown = ticket.status if ended else "in progress"
+    icon = _ICON.get(ticket.status, "🔧") if ended else "🔧"
     lines = [
         status_marker(ticket.key),
-        f"{icon} **Baton** · chain `{chain.name}` · this ticket is **{ticket.status}**",
+        f"{icon} **Baton** · chain `{chain.name}` · this ticket is **{shown}**",
         "",
     ]
-    if ticket.reason:
+    if ticket.reason and ended:
         lines += [f"Reason: {ticket.reason}", ""]
-    if ticket.attempts:
+    done = [a for a in ticket.attempts if a.validation or (a.agent and not a.agent.ok)]
+    if done:
         lines += ["| attempt | kind | agent | validation |", "| --- | --- | --- | --- |"]
-        lines += [_attempt_row(a) for a in ticket.attempts]
+        lines += [_attempt_row(a) for a in done]
         lines.append("")
     where = [f"branch `{chain.branch}`"]
-    if pr_number:
-        where.append(f"pull request #{pr_number}")
     if ticket.checkpoint:
         where.append(f"checkpoint `{ticket.checkpoint[:10]}`")
     lines.append(" · ".join(where))
@@ -174,7 +178,9 @@ def pr_body(chain: ChainState, numbers: dict[str, int]) -> str:
     for t in chain.tickets.values():
         tick = "x" if t.status == "passed" else " "
         ref = f"#{numbers[t.key]}" if t.key in numbers else f"`{t.key}`"
-        lines.append(f"- [{tick}] {ref} {t.title or ''}".rstrip() + f": {t.status}")
+        # Only ticks and endings: the body changes when a ticket ends, not at every step.
+        ending = f" ({t.status})" if t.status in {"blocked", "skipped"} else ""
+        lines.append(f"- [{tick}] {ref} {t.title or ''}".rstrip() + ending)
     closes = [f"Closes #{numbers[t.key]}" for t in chain.tickets.values() if t.key in numbers]
     if closes:
         lines += ["", *closes]

@@ -65,6 +65,9 @@ class Validation(_Data):
     command: CommandResult | None = None
     findings: list[Finding] = Field(default_factory=list)
     finished_at: datetime = Field(default_factory=now)
+    # Where validation time went: preparing the working copy, and the convention review.
+    setup_s: float = 0.0
+    review_s: float = 0.0
 
     @property
     def major(self) -> list[Finding]:

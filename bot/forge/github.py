@@ -38,7 +38,7 @@ from bot.reporting import (
     status_comment,
     validation_comment,
 )
-from bot.state import ChainState, Report, StoreData, TicketState
+from bot.state import TERMINAL, ChainState, Report, StoreData, TicketState
 from bot.tickets import Ticket
 from bot.workspace import Git
 
@@ -193,7 +193,9 @@ class GitHubTickets:
         if invalid in found.labels[number]:
             issue_obj = self.repo.gh_repo.get_issue(number)
             self.repo.api.call(lambda: issue_obj.remove_from_labels(invalid), write=True)
-        deps = list(ticket.depends_on) + self._blocked_by(number)
+        summary = issue.get("issue_dependencies_summary") or {}
+        blocked = self._blocked_by(number) if summary.get("blocked_by", 1) else []
+        deps = list(ticket.depends_on) + blocked
         return ticket.model_copy(update={"depends_on": self._local_refs(deps)})
 
     def _untrusted(self, number: int) -> str | None:
@@ -407,7 +409,8 @@ class GitHubForge:
     def _wanted(self, state: ChainState) -> list[str]:
         keys = []
         for t in state.tickets.values():
-            if issue_number(t.key) is not None:
+            validated = any(a.validation for a in t.attempts)
+            if issue_number(t.key) is not None and (t.status in TERMINAL or validated):
                 keys.append(f"status:{t.key}")
             if state.pr_number and t.last and t.last.validation:
                 keys.append(f"validation:{t.key}")
@@ -434,7 +437,10 @@ class GitHubForge:
             number = numbers.get(t.key)
             if number is not None:
                 self._labels(state, t, number)
-                body = status_comment(state, t, state.pr_number)
+            if number is not None and (
+                t.status in TERMINAL or any(a.validation for a in t.attempts)
+            ):
+                body = status_comment(state, t)
                 self._comment(
                     state, f"status:{t.key}", number, marker(f"ticket={t.key}", "status"), body
                 )
@@ -474,10 +480,12 @@ class GitHubForge:
         state.reports[key] = Report(id=int(reply.id), digest=digest(body))
 
     def _comment(self, state: ChainState, key: str, number: int, mark: str, body: str) -> None:
-        """Create or update one of Baton's comments unless the record says it is already so."""
+        """Create or update one of Baton's comments unless the record says it is already so.
+        Nothing is created before its intent was saved (`stage`): a crash can then never leave
+        a comment that the next run does not know to look for."""
         record = state.reports.get(key)
         wanted = digest(body)
-        if record is not None and record.digest == wanted:
+        if record is None or record.digest == wanted:
             return
         try:
             new_id = self.repo.ensure_comment(
@@ -635,29 +643,30 @@ class GitHubForge:
     # Knowledge ----------------------------------------------------------------------------
 
     def publish_knowledge(self, git: Git, state: ChainState, data: StoreData) -> str | None:
-        """All knowledge files of the run in one commit on the default branch (git data API);
-        a protected branch gets a `baton/knowledge` pull request instead."""
-        del git  # the knowledge goes to the default branch, not the chain's working copy
+        """All knowledge files of the run in one commit on the default branch (git data API; what
+        is there now is read through git, which costs no rate limit); a protected branch gets a
+        `baton/knowledge` pull request instead."""
         folder = self.config.knowledge.dir
 
-        def files(head: str) -> dict[str, str]:
-            changelog = self._read_file(f"{folder}/CHANGELOG.md", head)
-            context = self._read_file(f"{folder}/CONTEXT.md", head)
+        def files(read: Callable[[str], str]) -> dict[str, str]:
+            changelog = read(f"{folder}/CHANGELOG.md")
+            context = read(f"{folder}/CONTEXT.md")
             return knowledge_files(folder, data, state, changelog, context)
 
         message = f"baton: knowledge of chain {state.name}"
         for _ in range(3):
             try:
-                return self._commit_files(self.default_branch, files, message)
+                return self._commit_files(git, self.default_branch, files, message)
             except ForgeError as exc:
                 text = str(exc).lower()
                 if "protected" in text or "pull request" in text:
                     return self._via_pull_request(
+                        git,
                         KNOWLEDGE_BRANCH,
                         files,
-                        message,
-                        "Baton: knowledge base",
-                        "The default branch is protected, so Baton proposes its knowledge here.",
+                        message=message,
+                        title="Baton: knowledge base",
+                        body="The default branch is protected, so Baton proposes its knowledge here.",
                     )
                 if exc.status != 422:  # 422: not a fast forward; someone pushed, read again
                     raise
@@ -667,55 +676,75 @@ class GitHubForge:
         self, git: Git, state: ChainState, path: str, found: list[Proposal]
     ) -> list[str]:
         """Proposed conventions go to people as a pull request on `baton/conventions`."""
-        del git
         added: list[str] = []
 
-        def files(head: str) -> dict[str, str]:
-            text, new = conventions_with_proposals(self._read_file(path, head), found, state.name)
+        def files(read: Callable[[str], str]) -> dict[str, str]:
+            text, new = conventions_with_proposals(read(path), found, state.name)
             added[:] = new
             return {path: text} if new else {}
 
         self._via_pull_request(
+            git,
             CONVENTIONS_BRANCH,
             files,
-            f"baton: propose conventions learned in chain {state.name}",
-            "Baton: proposed conventions",
-            "What the last chains ran into, proposed as conventions with their evidence. "
+            message=f"baton: propose conventions learned in chain {state.name}",
+            title="Baton: proposed conventions",
+            body="What the last chains ran into, proposed as conventions with their evidence. "
             "Merge to adopt; edit or close to decide otherwise.",
         )
         return added
 
+    def _remote_head(self, git: Git, branch: str) -> str:
+        """The branch's head on the remote, fetched (git costs no rate limit)."""
+        local = f"refs/baton/remote/{branch}"
+        git.run_env(
+            self._git_env(),
+            "fetch",
+            "-q",
+            "--no-tags",
+            self.remote,
+            f"+refs/heads/{branch}:{local}",
+        )
+        return git.run("rev-parse", local)
+
     def _commit_files(
         self,
+        git: Git,
         branch: str,
-        files: Callable[[str], dict[str, str]],
+        files: Callable[[Callable[[str], str]], dict[str, str]],
         message: str,
         *,
         force: bool = False,
     ) -> str:
-        """One commit on `branch` with `files(head_sha)` written over its tree; no commit when
-        that changes nothing (a repeated run)."""
-        repo = self.repo.gh_repo
-        api = self.repo.api
-        ref = api.call(lambda: repo.get_git_ref(f"heads/{branch}"))
-        head = api.call(lambda: repo.get_git_commit(ref.object.sha))
-        elements = [
-            InputGitTreeElement(path, "100644", "blob", content=self.repo.redact(text))
-            for path, text in sorted(files(head.sha).items())
+        """One commit on `branch` with `files(read)` written over its tree (`read` gives a file's
+        text there now); no commit when that changes nothing (a repeated run)."""
+        head = self._remote_head(git, branch)
+        tree = git.run("rev-parse", f"{head}^{{tree}}")
+        wanted = files(lambda path: git.run("show", f"{head}:{path}", check=False, strip=False))
+        if not wanted:
+            return head
+        entries = [
+            {"path": path, "mode": "100644", "type": "blob", "content": self.repo.redact(text)}
+            for path, text in sorted(wanted.items())
         ]
-        if not elements:
-            return str(head.sha)
-        tree = api.call(lambda: repo.create_git_tree(elements, head.tree), write=True)
-        if tree.sha == head.tree.sha:
-            return str(head.sha)
-        commit = api.call(lambda: repo.create_git_commit(message, tree, [head]), write=True)
-        api.call(lambda: ref.edit(commit.sha, force=force), write=True)
-        return str(commit.sha)
+        api, base = self.repo.api, self.repo.path
+        new_tree = api.send("POST", f"{base}/git/trees", {"base_tree": tree, "tree": entries})[
+            "sha"
+        ]
+        if new_tree == tree:
+            return head
+        commit = api.send(
+            "POST", f"{base}/git/commits", {"message": message, "tree": new_tree, "parents": [head]}
+        )["sha"]
+        api.send("PATCH", f"{base}/git/refs/heads/{branch}", {"sha": commit, "force": force})
+        return str(commit)
 
     def _via_pull_request(
         self,
+        git: Git,
         branch: str,
-        files: Callable[[str], dict[str, str]],
+        files: Callable[[Callable[[str], str]], dict[str, str]],
+        *,
         message: str,
         title: str,
         body: str,
@@ -724,20 +753,20 @@ class GitHubForge:
         pull request for it."""
         repo = self.repo.gh_repo
         api = self.repo.api
-        base = api.call(lambda: repo.get_git_ref(f"heads/{self.default_branch}"))
+        base = self._remote_head(git, self.default_branch)
         try:
-            api.call(
-                lambda: repo.create_git_ref(f"refs/heads/{branch}", base.object.sha), write=True
+            api.send(
+                "POST", f"{self.repo.path}/git/refs", {"ref": f"refs/heads/{branch}", "sha": base}
             )
         except ForgeError as exc:
             if exc.status != 422:  # it exists: build on it
                 raise
-        sha = self._commit_files(branch, files, message, force=True)
+        sha = self._commit_files(git, branch, files, message, force=True)
         owner = self.repo.full_name.split("/")[0]
         open_prs = api.get_json(
             f"{self.repo.path}/pulls", {"state": "open", "head": f"{owner}:{branch}"}
         )
-        if not open_prs and sha != base.object.sha:
+        if not open_prs and sha != base:
             api.call(
                 lambda: repo.create_pull(
                     base=self.default_branch, head=branch, title=title, body=body

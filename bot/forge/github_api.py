@@ -192,6 +192,14 @@ class GitHubApi:
         except GithubException as exc:
             raise _as_forge_error(exc) from exc
 
+    def send(self, verb: str, path: str, body: dict[str, Any]) -> Any:
+        """A write (POST, PATCH, PUT) of a JSON body to `path`; its JSON answer."""
+
+        def request() -> tuple[dict[str, Any], Any]:
+            return self.gh.requester.requestJsonAndCheck(verb, self.api_url + path, input=body)
+
+        return self.call(request, write=True)[1]
+
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
         """A conditional GET of `path` (relative to the API): the cached body when unchanged."""
         key = path + (
