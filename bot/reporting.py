@@ -185,3 +185,35 @@ def pr_body(chain: ChainState, numbers: dict[str, int]) -> str:
     if closes:
         lines += ["", *closes]
     return _cap("\n".join(lines))
+
+
+def review_marker(key: str, attempt: int) -> str:
+    return marker(f"ticket={key}", f"review={attempt}")
+
+
+def line_review(ticket: TicketState, attempt: Attempt) -> tuple[str, list[dict[str, Any]]] | None:
+    """A pull-request review for one validated attempt: its findings that point at a line, as
+    comments on those lines. None when no finding has a line."""
+    v = attempt.validation
+    if v is None:
+        return None
+    on_lines = [f for f in v.findings if f.file and f.line]
+    if not on_lines:
+        return None
+    comments = [
+        {
+            "path": f.file,
+            "line": f.line,
+            "side": "RIGHT",
+            "body": f"**{f.severity}** ({f.rule}): {f.message}."
+            + (f"\n\nFix: {f.hint}" if f.hint else ""),
+        }
+        for f in on_lines
+    ]
+    majors = sum(f.severity == "major" for f in on_lines)
+    body = (
+        f"{review_marker(ticket.key, attempt.number)}\nBaton's review of `{ticket.key}`, attempt "
+        f"{attempt.number}: {majors} major, {len(on_lines) - majors} minor finding(s) on lines of "
+        "this change." + (" A correction was sent to the agent." if majors else "")
+    )
+    return _cap(body), comments

@@ -34,7 +34,9 @@ from bot.redact import Redactor
 from bot.reporting import (
     check_run,
     commit_status,
+    line_review,
     pr_body,
+    review_marker,
     status_comment,
     validation_comment,
 )
@@ -417,6 +419,8 @@ class GitHubForge:
             for a in t.attempts:
                 if a.validation is not None:
                     keys.append(f"check:{t.key}:{a.number}")
+                if state.pr_number and line_review(t, a) is not None:
+                    keys.append(f"review:{t.key}:{a.number}")
         if self._has_work(state):
             keys.append("pr")
         return keys
@@ -451,8 +455,58 @@ class GitHubForge:
             for attempt in t.attempts:
                 if attempt.validation is not None:
                     self._check(state, t, attempt.number)
+                if state.pr_number:
+                    self._line_review(state, t, attempt.number)
             if t.status == "passed" and t.key in state.reviews:
                 self._reply(state, t)
+
+    def _line_review(self, state: ChainState, t: TicketState, number: int) -> None:
+        """Findings on lines become one pull-request review per attempt, written once (a
+        repeated run finds it by its marker)."""
+        key = f"review:{t.key}:{number}"
+        record = state.reports.get(key)
+        attempt = t.attempts[number - 1]
+        review = line_review(t, attempt)
+        if record is None or record.digest or review is None or state.pr_number is None:
+            return
+        body, comments = review
+        pr = state.pr_number
+        path = f"{self.repo.path}/pulls/{pr}/reviews"
+        try:
+            existing = None
+            if key not in self._new:
+                mark = review_marker(t.key, number)
+                existing = next(
+                    (
+                        r["id"]
+                        for r in self.repo.api.get_pages(path)
+                        if has_marker(
+                            r.get("body"),
+                            (r.get("user") or {}).get("login"),
+                            self.repo.bot_login,
+                            mark,
+                        )
+                    ),
+                    None,
+                )
+            if existing is None:
+                answer = self.repo.api.send(
+                    "POST",
+                    path,
+                    {
+                        "commit_id": attempt.validation.commit if attempt.validation else None,
+                        "body": self.repo.redact(body),
+                        "event": "COMMENT",
+                        "comments": [
+                            {**c, "body": self.repo.redact(str(c["body"]))} for c in comments
+                        ],
+                    },
+                )
+                existing = answer["id"]
+        except ForgeError as exc:
+            log.warning("github.review_failed", extra={"key": key, "error": str(exc)})
+            return
+        state.reports[key] = Report(id=int(existing), digest=digest(body))
 
     def _reply(self, state: ChainState, t: TicketState) -> None:
         """Answer a review in its thread once its followup is validated."""
