@@ -74,6 +74,18 @@ class Validate:
 
 
 @dataclass(frozen=True)
+class Wait:
+    """The ticket's validation runs elsewhere (a job without secrets): nothing to do until its
+    result arrives; no other ticket starts meanwhile (one session, one ticket at a time)."""
+
+    ticket: str
+    kind: Literal["wait"] = "wait"
+
+    def describe(self) -> str:
+        return f"wait for the validation job of {self.ticket}"
+
+
+@dataclass(frozen=True)
 class Block:
     ticket: str
     reason: str
@@ -103,7 +115,7 @@ class Finish:
         return "write the knowledge base and finish the chain"
 
 
-Action = Prepare | SendPrompt | Validate | Block | Skip | Finish
+Action = Prepare | SendPrompt | Validate | Wait | Block | Skip | Finish
 
 
 def sync_tickets(state: ChainState, tickets: list[Ticket]) -> ChainState:
@@ -177,6 +189,8 @@ def _continue(ticket: TicketState) -> Action:
             return Block(ticket.key, f"the {last.kind} prompt was interrupted {last.tries} times")
         return SendPrompt(ticket.key, last.kind, retry=True)
     if ticket.status == "validating":
+        if last is not None and last.validation_requested and last.validation is None:
+            return Wait(ticket.key)
         return Validate(ticket.key)
     if ticket.status == "correcting":
         return SendPrompt(ticket.key, "correction")

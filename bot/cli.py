@@ -140,6 +140,24 @@ def tickets_pull(repo: Path) -> None:
         click.echo(f"wrote {path}")
 
 
+@cli.command("validate")
+@click.option(
+    "--repo", type=click.Path(file_okay=False, path_type=Path), default=Path(), show_default=True
+)
+@click.option("--chain", required=True, help="The chain of the attempt.")
+@click.option("--ticket", required=True, help="The ticket's key, e.g. #12.")
+@click.option("--attempt", type=click.IntRange(min=1), required=True)
+def validate_command(repo: Path, chain: str, ticket: str, attempt: int) -> None:
+    """The validation job: test and review one attempt, without secrets, and report it as a check
+    run for the next reconcile. --repo is a checkout of the default branch."""
+    import os
+
+    from bot.validate_job import validate_attempt
+
+    found = validate_attempt(repo, chain=chain, key=ticket, attempt=attempt, environ=os.environ)
+    click.echo(f"{chain}/{ticket} attempt {attempt}: {found.summary()}")
+
+
 @cli.group(cls=_Group)
 def config() -> None:
     """Inspect the configuration."""
@@ -584,10 +602,20 @@ def review_command(
 )
 @click.option("--include-finished", is_flag=True, help="Finished chains too.")
 @click.option(
+    "--awaiting",
+    is_flag=True,
+    help="Instead: the attempts waiting for a validation job, as JSON (the validate job's matrix).",
+)
+@click.option(
     "--chain", help="Only this chain, if it has work (an error if no chain has the name)."
 )
 def chains_command(
-    repo: Path, local: bool, as_json: bool, include_finished: bool, chain: str | None
+    repo: Path,
+    local: bool,
+    as_json: bool,
+    include_finished: bool,
+    awaiting: bool,
+    chain: str | None,
 ) -> None:
     """Print the chains that have work now, one a line (or as JSON).
 
@@ -613,6 +641,11 @@ def chains_command(
         from bot.github_mode import issue_chains
 
         data, found = issue_chains(repo, os.environ)
+    if awaiting:
+        from bot.github_mode import awaiting_validation
+
+        click.echo(json.dumps(awaiting_validation(list(data.chains.values()))))
+        return
     names = pending_chains(data, found, include_finished=include_finished)
     if chain is not None:
         every = pending_chains(data, found, include_finished=True)

@@ -52,6 +52,10 @@ class AgentConfig(_Strict):
 
 class ValidationConfig(_Strict):
     test_command: str | None = None
+    # Where the agent's code is tested. `job`: in a job of its own, with no secrets and a read-only
+    # token (`baton validate`), whose result the next reconcile reads; `inline`: in Baton's own
+    # process. `auto`: a job inside GitHub Actions, inline elsewhere.
+    where: Literal["auto", "inline", "job"] = "auto"
     test_timeout_minutes: float = Field(default=15, gt=0, le=24 * 60)
     max_corrections: int = Field(default=2, ge=0, le=10)
     output_lines: int = Field(default=200, ge=10, le=5000)

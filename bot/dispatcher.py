@@ -23,6 +23,7 @@ from bot.chain import (
     SendPrompt,
     Skip,
     Validate,
+    Wait,
     after_agent,
     after_validation,
     plan,
@@ -47,7 +48,6 @@ from bot.prompts import (
 from bot.state import (
     Attempt,
     ChainState,
-    Finding,
     Session,
     StoreData,
     TicketStatus,
@@ -56,9 +56,8 @@ from bot.state import (
 )
 from bot.store import Store
 from bot.tickets import Ticket
-from bot.validation.command import run_test_command
 from bot.validation.llm import llm_reviewer
-from bot.validation.review import load_conventions, review_change
+from bot.validation.run import validate_here
 from bot.workspace import Git
 
 log = logging.getLogger(__name__)
@@ -73,6 +72,7 @@ class RunOptions:
     crash_after: int | None = None
     max_tickets: int | None = None  # start at most this many new tickets in this run
     cloud_agent: bool = False  # the agent works on its own copy and pushes a branch
+    validate_in_job: bool = False  # the agent's code is tested in a job without secrets
 
 
 def _as_event(status: TicketStatus) -> EventKind:
@@ -140,7 +140,10 @@ class Dispatcher:
             self._switch_to(state.branch)
         self.forge.report(state)
         while True:
+            state = self._collect_validations(state)
             actions = plan(state, tickets, self.policy)
+            if actions and isinstance(actions[0], Wait):
+                return state  # the validation job's result comes with a later run
             if not actions:
                 if state.reports != self._saved_reports(state):
                     self._save(state)  # what the last report wrote
@@ -395,65 +398,47 @@ class Dispatcher:
     def _validate(self, action: Validate, state: ChainState) -> ChainState:
         ticket, ts = self._tickets[action.ticket], state.tickets[action.ticket]
         attempt = ts.attempts[-1]
-        started = time.monotonic()
-        head = self.git.head()
-        changed = self.git.changed_files(str(ts.base_commit), head)
-        setup = time.monotonic() - started
-        command = self._test_command(ticket)
-        result = None
-        if command:
-            cfg = self.config.validation
-            result = run_test_command(
-                command, self.root, cfg.test_timeout_minutes * 60, cfg.output_lines
-            )
-        # Phase 2: the ticket's scope and the rules of CONVENTIONS.md as the chain's base has them.
-        reviewing = time.monotonic()
-        conventions = load_conventions(
-            self.git, str(state.base_commit), self.config.review.conventions
-        )
-        findings = review_change(
+        if self.options.validate_in_job:
+            # The agent's code runs where no secret is: a job of its own (`baton validate`).
+            attempt.validation_requested = self.git.head()
+            self._save(state)
+            self._event("validated", state, "waiting for the validation job", ts.key)
+            return state
+        validation = validate_here(
             self.git,
-            str(ts.base_commit),
-            head,
+            self.config,
             ticket,
-            conventions.rules,
+            base=str(ts.base_commit),
+            rules_at=str(state.base_commit),
             llm=self._llm,
-            conventions=conventions.prose,
         )
-        findings += [
-            Finding(
-                rule="rules.malformed",
-                severity="minor",
-                message=p.render(),
-                hint="fix the rules block",
-            )
-            for p in conventions.problems
-        ]
-        if not command:
-            findings.append(
-                Finding(
-                    rule="tests.none",
-                    severity="minor",
-                    message="no test command is configured, so only the scope was checked",
-                    hint="set validation.test_command in .github/baton.yml",
-                )
-            )
-        validation = Validation(
-            commit=head,
-            changed_files=changed,
-            command=result,
-            findings=findings,
-            setup_s=round(setup, 4),
-            review_s=round(time.monotonic() - reviewing, 4),
-        )
+        return self._apply_validation(state, ts.key, validation)
+
+    def _collect_validations(self, state: ChainState) -> ChainState:
+        """Observe: results of validation jobs that finished since the last run."""
+        for ts in state.tickets.values():
+            last = ts.last
+            if ts.status != "validating" or last is None or last.validation is not None:
+                continue
+            if not last.validation_requested:
+                continue
+            found = self.forge.validation_result(state, ts.key, last.number)
+            if found is not None and found.commit == last.validation_requested:
+                state = self._apply_validation(state, ts.key, found)
+        return state
+
+    def _apply_validation(self, state: ChainState, key: str, validation: Validation) -> ChainState:
+        ts = state.tickets[key]
+        attempt = ts.attempts[-1]
         attempt.validation = validation
         attempt.finished_at = now()
         ts.status, ts.reason = after_validation(ts, validation, self.policy)
-        if ts.status == "passed":
-            ts.checkpoint = state.checkpoint = head
+        if ts.status == "passed" and validation.commit:
+            ts.checkpoint = state.checkpoint = validation.commit
         self._save(state)
         self._event("validated", state, validation.summary(), ts.key)
         if ts.status != "validating":
+            head = validation.commit or ""
             message = {"passed": f"checkpoint {head[:10]}", "correcting": "sending a correction"}
             self._event(
                 _as_event(ts.status), state, ts.reason or message.get(ts.status, ""), ts.key

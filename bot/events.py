@@ -1,14 +1,15 @@
 """What a GitHub event asks of Baton (`baton run --event`). Pure: the payload in, a route out.
 
 Events are hints, not the truth: the concurrency group drops some, so every route ends in a
-reconcile of what the repository says now. The trust check of whoever caused the event happens
-where the API is at hand (`bot.github_mode`).
+reconcile of what the repository says now. A payload only points at things: who wrote a comment, what
+it says and where it is are read back from the API (`as_recorded`), and the trust check of that
+author happens where the API is at hand (`bot.github_mode`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from bot.forge.names import chain_of_issue
@@ -19,7 +20,8 @@ from bot.tickets import Ticket, TicketFiles
 
 @dataclass(frozen=True)
 class ReviewRequest:
-    """A review comment on a chain's pull request, to become a followup in the chain's session."""
+    """A review comment on a chain's pull request, to become a followup in the chain's session.
+    As the payload tells it, it is a hint (`head` stays one); `as_recorded` makes it the truth."""
 
     comment_id: int
     kind: Literal["review_comment", "review", "comment"]
@@ -124,6 +126,39 @@ def _review(event: str, payload: dict[str, Any], comment: dict[str, Any]) -> Rou
         line=comment.get("line") or comment.get("original_line"),
     )
     return Route("review", f"{kind.replace('_', ' ')} by @{request.author}", review=request)
+
+
+def record_path(request: ReviewRequest) -> str:
+    """Where the API keeps the comment the event names, below the repository's path."""
+    if request.kind == "review_comment":
+        return f"/pulls/comments/{request.comment_id}"
+    if request.kind == "review":
+        return f"/pulls/{request.pr}/reviews/{request.comment_id}"
+    return f"/issues/comments/{request.comment_id}"
+
+
+def as_recorded(request: ReviewRequest, record: dict[str, Any]) -> ReviewRequest | None:
+    """The request as GitHub's own record of the comment says it: its author, its text and its
+    pull request come from the API, never from the payload, so a payload that names someone else
+    or another pull request steers nothing. None when the record asks nothing of that pull request."""
+    where = str(record.get("pull_request_url") or record.get("issue_url") or "")
+    if not re.search(rf"/(?:pulls|issues)/{request.pr}/?$", where):
+        return None
+    if request.kind == "review" and str(record.get("state") or "").upper() != "CHANGES_REQUESTED":
+        return None
+    body = str(record.get("body") or "").strip()
+    if not body:
+        return None
+    user = record.get("user") or {}
+    on_file = request.kind == "review_comment"
+    return replace(
+        request,
+        author=str(user.get("login", "")),
+        author_is_bot=_is_bot(user),
+        body=body,
+        path=record.get("path") if on_file else None,
+        line=(record.get("line") or record.get("original_line")) if on_file else None,
+    )
 
 
 def review_ticket(request: ReviewRequest, chain: ChainState) -> Ticket:

@@ -16,8 +16,15 @@ from bot.chain import Action
 from bot.chain_file import ChainFile
 from bot.config import Config, load_config
 from bot.dispatcher import Dispatcher, RunOptions
-from bot.errors import ConfigError, Problem
-from bot.events import ReviewRequest, Route, review_ticket, route
+from bot.errors import ConfigError, ForgeError, Problem
+from bot.events import (
+    ReviewRequest,
+    Route,
+    as_recorded,
+    record_path,
+    review_ticket,
+    route,
+)
 from bot.forge.github import (
     GitHubForge,
     GitHubStore,
@@ -55,6 +62,36 @@ class GitHubRun:
 
     def report(self, chain: ChainState) -> str:
         return f"{self.config.knowledge.dir}/{report_path(chain)} on the default branch"
+
+
+def validate_in_job(config: Config, env: Mapping[str, str]) -> bool:
+    """In Actions the agent's code is tested in a job of its own, without secrets; inline only
+    when the configuration asks for it."""
+    where = config.validation.where
+    return where == "job" or (where == "auto" and env.get("GITHUB_ACTIONS") == "true")
+
+
+def awaiting_validation(chains: list[ChainState]) -> list[dict[str, object]]:
+    """The attempts waiting for a validation job: the matrix of the workflow's validate job."""
+    out: list[dict[str, object]] = []
+    for chain in chains:
+        for t in chain.tickets.values():
+            last = t.last
+            if (
+                t.status == "validating"
+                and last
+                and last.validation_requested
+                and not last.validation
+            ):
+                out.append({"chain": chain.name, "ticket": t.key, "attempt": last.number})
+    return out
+
+
+def _write_awaiting(chains: list[ChainState], env: Mapping[str, str]) -> None:
+    output = env.get("GITHUB_OUTPUT")
+    if output:
+        with Path(output).open("a", encoding="utf-8") as handle:
+            handle.write(f"awaiting={json.dumps(awaiting_validation(chains))}\n")
 
 
 def credentials(env: Mapping[str, str]) -> Credentials:
@@ -142,6 +179,7 @@ def run_github(
             crash_after=crash_after,
             max_tickets=max_tickets,
             cloud_agent=config.agent.kind == "cursor",
+            validate_in_job=validate_in_job(config, env),
         )
         agent = None if dry_run or not chains else make_agent(config, git.root)
         results: list[ChainState] = []
@@ -167,6 +205,7 @@ def run_github(
                 )
                 results.append(dispatcher.run_chain(chain_file))
                 planned[chain_file.name] = dispatcher.planned
+        _write_awaiting(results, env)
         if api.stats.writes:
             # Leave the poll cache warm: the next run, if nothing changed, costs no rate limit.
             store.load()
@@ -228,23 +267,23 @@ def run_event(
 
 
 def _queue_review(
-    root: Path, env: Mapping[str, str], config: Config, request: ReviewRequest
+    root: Path, env: Mapping[str, str], config: Config, hint: ReviewRequest
 ) -> str | None:
     """Add a trusted review comment to its chain as a followup ticket; the chain's name, or None
-    when the pull request is not a chain's or the commenter may not steer work."""
+    when the pull request is not a chain's or the commenter may not steer work. The payload is
+    only a hint: the comment's author, text and pull request are read back from the API."""
     repo = open_repo(env, root / STATE_DIR)
     try:
         store = GitHubStore(repo)
         data = store.load()
-        chain = next(
-            (
-                c
-                for c in data.chains.values()
-                if c.pr_number == request.pr or (request.head and c.branch == request.head)
-            ),
-            None,
-        )
-        if chain is None:
+        if not any(
+            c.pr_number == hint.pr or (hint.head and c.branch == hint.head)
+            for c in data.chains.values()
+        ):
+            return None  # not a chain's pull request, even by the payload's word
+        request = _as_recorded(repo, hint)
+        chain = _chain_of_pull(repo, data, request.pr) if request else None
+        if request is None or chain is None:
             return None
         refusal = GitHubTickets(repo, config).refusal(
             request.author, request.author_is_bot, "the review comment is from"
@@ -274,6 +313,35 @@ def _queue_review(
         return chain.name
     finally:
         repo.api.close()
+
+
+def _as_recorded(repo: Repo, hint: ReviewRequest) -> ReviewRequest | None:
+    """The review request as the API's record of its comment says it; None when GitHub has no
+    such comment (any more)."""
+    try:
+        record = repo.api.get_json(f"{repo.path}{record_path(hint)}")
+    except ForgeError as exc:
+        if exc.status == 404:
+            return None
+        raise
+    return as_recorded(hint, record) if isinstance(record, dict) else None
+
+
+def _chain_of_pull(repo: Repo, data: StoreData, pr: int) -> ChainState | None:
+    """The chain whose pull request `pr` is: by the number the state recorded, or, for a chain
+    that has not recorded one yet, by the pull request's head branch as the API says it."""
+    chain = next((c for c in data.chains.values() if c.pr_number == pr), None)
+    unnumbered = [c for c in data.chains.values() if c.pr_number is None]
+    if chain is not None or not unnumbered:
+        return chain
+    try:
+        pull = repo.api.get_json(f"{repo.path}/pulls/{pr}")
+    except ForgeError as exc:
+        if exc.status == 404:
+            return None
+        raise
+    head = ((pull or {}).get("head") or {}).get("ref")
+    return next((c for c in unnumbered if head and c.branch == head), None)
 
 
 # -- the chains with work, for a workflow's matrix ----------------------------------------------

@@ -111,6 +111,8 @@ class Attempt(_Data):
     agent: AgentResult | None = None
     commit: str | None = None  # HEAD after the agent's work
     validation: Validation | None = None
+    # Validation asked of a job of its own (no secrets there): the commit it validates.
+    validation_requested: str | None = None
     finished_at: datetime | None = None
 
 

@@ -13,7 +13,7 @@ from typing import Protocol
 from bot.errors import WorkspaceError
 from bot.knowledge import write_knowledge
 from bot.learning import Proposal, conventions_with_proposals
-from bot.state import ChainState, StoreData
+from bot.state import ChainState, StoreData, Validation
 from bot.workspace import Git
 
 
@@ -32,6 +32,10 @@ class Forge(Protocol):
 
     def fetch(self, git: Git, branch: str) -> None:
         """Bring a branch a cloud agent pushed into the working copy's FETCH_HEAD."""
+        ...
+
+    def validation_result(self, state: ChainState, key: str, attempt: int) -> Validation | None:
+        """The result a validation job reported for this attempt, if it has arrived."""
         ...
 
     def report(self, state: ChainState) -> None:
@@ -78,6 +82,9 @@ class LocalForge:
 
     def stage(self, _state: ChainState) -> None:
         return None
+
+    def validation_result(self, _state: ChainState, _key: str, _attempt: int) -> Validation | None:
+        return None  # local mode validates inline
 
     def report(self, _state: ChainState) -> None:
         return None

@@ -40,11 +40,34 @@ from bot.reporting import (
     status_comment,
     validation_comment,
 )
-from bot.state import TERMINAL, ChainState, Report, StoreData, TicketState
+from bot.state import TERMINAL, ChainState, Report, StoreData, TicketState, Validation
 from bot.tickets import Ticket
 from bot.workspace import Git
 
 log = logging.getLogger(__name__)
+
+VALIDATION_CHECK = "baton-validation"
+RESULT_FENCE = "\n```json baton-validation\n"
+
+
+def validation_id(chain: str, key: str, attempt: int) -> str:
+    return f"validation:{chain}:{key}:{attempt}"
+
+
+def validation_text(validation: Validation) -> str:
+    """A check run's text carrying the validation as data for the next reconcile."""
+    return f"The result, for Baton to read:{RESULT_FENCE}{validation.model_dump_json()}\n```"
+
+
+def parse_validation_text(text: str) -> Validation | None:
+    _, sep, rest = text.partition(RESULT_FENCE)
+    if not sep:
+        return None
+    try:
+        return Validation.model_validate_json(rest.split("\n```")[0])
+    except ValueError:
+        return None
+
 
 STATE_BRANCH = "baton/state"
 STATE_FILE = "state.json"
@@ -692,6 +715,27 @@ class GitHubForge:
         for run in (data or {}).get("check_runs", []):
             if run.get("external_id") == key:
                 return int(run["id"])
+        return None
+
+    # Validation in a job of its own ----------------------------------------------------------
+
+    def validation_result(self, state: ChainState, key: str, attempt: int) -> Validation | None:
+        """The result `baton validate` left as a check run on the attempt's commit."""
+        ts = state.tickets[key]
+        sha = ts.attempts[attempt - 1].validation_requested
+        if not sha:
+            return None
+        data = self.repo.api.get_json(
+            f"{self.repo.path}/commits/{sha}/check-runs", {"check_name": VALIDATION_CHECK}
+        )
+        wanted = validation_id(state.name, key, attempt)
+        for run in (data or {}).get("check_runs", []):
+            if run.get("external_id") != wanted or run.get("status") != "completed":
+                continue
+            found = parse_validation_text((run.get("output") or {}).get("text") or "")
+            if found is not None:
+                return found
+            log.warning("github.validation_unreadable", extra={"key": key, "run": run.get("id")})
         return None
 
     # Knowledge ----------------------------------------------------------------------------

@@ -1,0 +1,66 @@
+"""One validation of an agent's change, wherever it runs: inline in Baton's process, or in a job
+of its own with no secrets (`baton validate`). Phase 1 runs the test command from the base
+configuration; phase 2 reviews the change against the rules as the chain's base has them."""
+
+from __future__ import annotations
+
+import time
+
+from bot.config import Config
+from bot.state import Finding, Validation
+from bot.tickets import Ticket
+from bot.validation.command import run_test_command
+from bot.validation.review import ChangeReviewer, load_conventions, review_change
+from bot.workspace import Git
+
+
+def validate_here(
+    git: Git,
+    config: Config,
+    ticket: Ticket,
+    *,
+    base: str,
+    rules_at: str,
+    head: str | None = None,
+    llm: ChangeReviewer | None = None,
+) -> Validation:
+    """Validate `base..head` (HEAD of `git` by default) in the working copy of `git`."""
+    started = time.monotonic()
+    head = head or git.head()
+    changed = git.changed_files(base, head)
+    setup = time.monotonic() - started
+    command = ticket.test_command or config.validation.test_command
+    result = None
+    if command:
+        cfg = config.validation
+        result = run_test_command(
+            command, git.root, cfg.test_timeout_minutes * 60, cfg.output_lines
+        )
+    reviewing = time.monotonic()
+    conventions = load_conventions(git, rules_at, config.review.conventions)
+    findings = review_change(
+        git, base, head, ticket, conventions.rules, llm=llm, conventions=conventions.prose
+    )
+    findings += [
+        Finding(
+            rule="rules.malformed", severity="minor", message=p.render(), hint="fix the rules block"
+        )
+        for p in conventions.problems
+    ]
+    if not command:
+        findings.append(
+            Finding(
+                rule="tests.none",
+                severity="minor",
+                message="no test command is configured, so only the scope was checked",
+                hint="set validation.test_command in .github/baton.yml",
+            )
+        )
+    return Validation(
+        commit=head,
+        changed_files=changed,
+        command=result,
+        findings=findings,
+        setup_s=round(setup, 4),
+        review_s=round(time.monotonic() - reviewing, 4),
+    )
