@@ -83,3 +83,25 @@ def test_demo_refuses_a_directory_that_is_not_empty(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "is not empty" in result.output
     assert (tmp_path / "something").read_text() == "keep me"
+
+
+def test_a_second_identical_chain_does_not_propose_the_convention_again(tmp_path: Path) -> None:
+    repo = tmp_path / "demo"
+    assert CliRunner().invoke(cli, ["demo", "--dir", str(repo)]).exit_code == 0
+    git = Git(repo)
+    git.run("checkout", "-q", "main")
+    chain = (repo / "tickets" / "api-tests.yml").read_text()
+    (repo / "tickets" / "api-tests.yml").unlink()
+    (repo / "tickets" / "again.yml").write_text(chain.replace("chain: api-tests", "chain: again"))
+    git.commit_all("the same chain again")
+    result = CliRunner().invoke(cli, ["run", "--local", "--repo", str(repo)])
+    assert result.exit_code == 0, result.output
+    state = json.loads((repo / ".baton" / "state.json").read_text())
+    again = state["chains"]["again"]["tickets"]["books-tests"]["attempts"]
+    assert [a["kind"] for a in again] == ["followup", "correction"], (
+        "the same lesson, learned again"
+    )
+    subjects = git.run("log", "--format=%s", "main..baton/again").splitlines()
+    assert "baton: knowledge of chain again" in subjects
+    assert not any(s.startswith("baton: propose conventions") for s in subjects)
+    assert len(state["proposals"]) == 1
