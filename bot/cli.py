@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from bot import __version__
 from bot.errors import BatonError, Problem
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _Group(click.Group):
@@ -25,6 +28,17 @@ class _Group(click.Group):
         except BatonError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+
+
+def repo_option(help: str = "The repository's working copy.") -> Callable[[F], F]:
+    """`--repo PATH`, the same on every command that works on a repository."""
+    return click.option(
+        "--repo",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path(),
+        show_default=True,
+        help=help,
+    )
 
 
 def _report(problems: list[Problem]) -> None:
@@ -92,9 +106,7 @@ def tickets_lint(paths: tuple[Path, ...]) -> None:
 
 
 @tickets.command("push")
-@click.option(
-    "--repo", type=click.Path(file_okay=False, path_type=Path), default=Path(), show_default=True
-)
+@repo_option()
 @click.option("--ready", is_flag=True, help="Also add the trigger label, so Baton starts on them.")
 def tickets_push(repo: Path, ready: bool) -> None:
     """Create or update one GitHub issue per ticket of tickets/*.yml (GITHUB_REPOSITORY)."""
@@ -119,9 +131,7 @@ def tickets_push(repo: Path, ready: bool) -> None:
 
 
 @tickets.command("pull")
-@click.option(
-    "--repo", type=click.Path(file_okay=False, path_type=Path), default=Path(), show_default=True
-)
+@repo_option()
 def tickets_pull(repo: Path) -> None:
     """Write the open issues Baton pushed, or that carry the trigger label, to tickets/*.yml."""
     import os
@@ -141,9 +151,7 @@ def tickets_pull(repo: Path) -> None:
 
 
 @cli.command("validate")
-@click.option(
-    "--repo", type=click.Path(file_okay=False, path_type=Path), default=Path(), show_default=True
-)
+@repo_option()
 @click.option("--chain", required=True, help="The chain of the attempt.")
 @click.option("--ticket", required=True, help="The ticket's key, e.g. #12.")
 @click.option("--attempt", type=click.IntRange(min=1), required=True)
@@ -240,13 +248,7 @@ def _print_outcome(run: Any) -> int:
     is_flag=True,
     help="Run on a local git repository (the default outside GitHub Actions).",
 )
-@click.option(
-    "--repo",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path(),
-    show_default=True,
-    help="The repository's working copy.",
-)
+@repo_option()
 @click.option("--chain", help="Run only this chain.")
 @click.option("--dry-run", is_flag=True, help="Print what would be done now, change nothing.")
 @click.option(
@@ -371,9 +373,7 @@ def _run_once(
 
 
 @cli.command("status")
-@click.option(
-    "--repo", type=click.Path(file_okay=False, path_type=Path), default=Path(), show_default=True
-)
+@repo_option()
 @click.option("--json", "as_json", is_flag=True, help="The state as JSON (the status.json schema).")
 def status_command(repo: Path, as_json: bool) -> None:
     """Print every chain's state from the store."""
@@ -498,13 +498,7 @@ def _render_findings(findings: list[Any], output: str, header: dict[str, Any]) -
 
 
 @cli.command("review")
-@click.option(
-    "--repo",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path(),
-    show_default=True,
-    help="The repository's working copy.",
-)
+@repo_option()
 @click.option("--base", required=True, help="The commit (or ref) the change starts from.")
 @click.option("--head", default="HEAD", show_default=True, help="The commit (or ref) to review.")
 @click.option(
@@ -585,13 +579,7 @@ def review_command(
 
 
 @cli.command("chains")
-@click.option(
-    "--repo",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path(),
-    show_default=True,
-    help="The repository's working copy.",
-)
+@repo_option()
 @click.option(
     "--local",
     is_flag=True,
@@ -663,13 +651,7 @@ def chains_command(
 
 
 @cli.command("init")
-@click.option(
-    "--repo",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path(),
-    show_default=True,
-    help="The repository to set up.",
-)
+@repo_option("The repository to set up.")
 @click.option("--force", is_flag=True, help="Overwrite files that exist (default: keep them).")
 @click.option(
     "--agent",
