@@ -201,10 +201,20 @@ def main() -> None:
     cli(prog_name="baton")
 
 
+def _redactor() -> Any:
+    """Known token shapes, and the values of the secrets in this environment."""
+    import os
+
+    from bot.notify.factory import SECRET_VARIABLES
+    from bot.redact import Redactor
+
+    return Redactor(os.environ[k] for k in SECRET_VARIABLES if os.environ.get(k))
+
+
 def _console_notifier() -> Any:
     from bot.notify.console import ConsoleNotifier
 
-    return ConsoleNotifier()
+    return ConsoleNotifier(redact=_redactor())
 
 
 def _run_notifiers(repo: Path) -> Any:
@@ -231,7 +241,7 @@ def _print_outcome(run: Any) -> int:
     console = Console(highlight=False)
     code = 0
     for state in run.chains:
-        console.print(chain_table(state))
+        console.print(chain_table(state, _redactor()))
         if state.finished:
             click.echo(f"report: {run.report(state)}")
         if state.outcome == "blocked":
@@ -393,7 +403,7 @@ def status_command(repo: Path, as_json: bool) -> None:
         return
     console = Console(highlight=False)
     for state in data.chains.values():
-        console.print(chain_table(state))
+        console.print(chain_table(state, _redactor()))
 
 
 @cli.command("demo")

@@ -16,7 +16,8 @@ AgentKind = Literal["claude", "codex", "cursor-cli", "gemini", "command", "curso
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # No NaN or infinity: `.nan` would pass no bound check and say so only as a bound's error.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 def _relative_dir(value: str) -> str:
@@ -56,6 +57,9 @@ class ValidationConfig(_Strict):
     # token (`baton validate`), whose result the next reconcile reads; `inline`: in Baton's own
     # process. `auto`: a job inside GitHub Actions, inline elsewhere.
     where: Literal["auto", "inline", "job"] = "auto"
+    # A ticket from an issue may set its own test command only when this is on: issue text is
+    # not the base branch's configuration. (Chain files are the repository's: always allowed.)
+    issue_test_commands: bool = False
     test_timeout_minutes: float = Field(default=15, gt=0, le=24 * 60)
     max_corrections: int = Field(default=2, ge=0, le=10)
     output_lines: int = Field(default=200, ge=10, le=5000)

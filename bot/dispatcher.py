@@ -73,6 +73,7 @@ class RunOptions:
     max_tickets: int | None = None  # start at most this many new tickets in this run
     cloud_agent: bool = False  # the agent works on its own copy and pushes a branch
     validate_in_job: bool = False  # the agent's code is tested in a job without secrets
+    ticket_commands: bool = True  # a ticket may set its own test command (see issue_test_commands)
 
 
 def _as_event(status: TicketStatus) -> EventKind:
@@ -393,7 +394,8 @@ class Dispatcher:
         return Knowledge(context=read("CONTEXT.md"), conventions=read("CONVENTIONS.md"))
 
     def _test_command(self, ticket: Ticket) -> str | None:
-        return ticket.test_command or self.config.validation.test_command
+        own = ticket.test_command if self.options.ticket_commands else None
+        return own or self.config.validation.test_command
 
     def _validate(self, action: Validate, state: ChainState) -> ChainState:
         ticket, ts = self._tickets[action.ticket], state.tickets[action.ticket]
@@ -411,6 +413,7 @@ class Dispatcher:
             base=str(ts.base_commit),
             rules_at=str(state.base_commit),
             llm=self._llm,
+            ticket_command=self.options.ticket_commands,
         )
         return self._apply_validation(state, ts.key, validation)
 

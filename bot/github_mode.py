@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -180,6 +181,7 @@ def run_github(
             max_tickets=max_tickets,
             cloud_agent=config.agent.kind == "cursor",
             validate_in_job=validate_in_job(config, env),
+            ticket_commands=config.validation.issue_test_commands,
         )
         agent = None if dry_run or not chains else make_agent(config, git.root)
         results: list[ChainState] = []
@@ -289,7 +291,9 @@ def _queue_review(
             request.author, request.author_is_bot, "the review comment is from"
         )
         if refusal:
-            mark = marker(f"review={request.comment_id}", "refused")
+            # One answer per person and pull request: a flood of comments costs one write.
+            who = re.sub(r"[^A-Za-z0-9_.-]", "-", request.author)  # markers take no brackets
+            mark = marker(f"pr={request.pr}", f"refused={who}")
             repo.ensure_comment(
                 request.pr,
                 mark,

@@ -62,6 +62,7 @@ def validate_attempt(
                     base=str(ticket_state.base_commit),
                     rules_at=str(state.base_commit),
                     head=sha,
+                    ticket_command=config.validation.issue_test_commands,
                 )
             finally:
                 git.run("worktree", "remove", "--force", str(work), check=False)

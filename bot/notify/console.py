@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from rich.console import Console
@@ -9,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from bot.notify import Event
+from bot.redact import Redactor
 from bot.state import ChainState
 
 _STYLE = {
@@ -22,8 +24,12 @@ _STYLE = {
 
 
 class ConsoleNotifier:
-    def __init__(self, console: Console | None = None) -> None:
+    def __init__(
+        self, console: Console | None = None, redact: Callable[[str], str] | None = None
+    ) -> None:
         self.console = console or Console(stderr=True, highlight=False)
+        # The console is a log too (in Actions, a public one): secrets never reach it.
+        self.redact = redact or Redactor()
 
     def notify(self, event: Event) -> None:
         style = _STYLE.get(
@@ -35,13 +41,14 @@ class ConsoleNotifier:
         self.console.print(
             # Ticket keys and messages are untrusted text: printed as text, never as markup.
             f"[dim]{when}[/] {escape(f'{who:<28}')} [{style or 'default'}]{label:<15}[/] "
-            f"{escape(event.message)}",
+            f"{escape(self.redact(event.message))}",
             markup=True,
             soft_wrap=True,
         )
 
 
-def chain_table(chain: ChainState) -> Table:
+def chain_table(chain: ChainState, redact: Callable[[str], str] | None = None) -> Table:
+    clean = redact or Redactor()
     table = Table(title=f"chain {chain.name} on {chain.branch}", title_justify="left")
     for column in ("ticket", "status", "attempts", "corrections", "time", "result"):
         table.add_column(column, no_wrap=column != "result")
@@ -60,6 +67,6 @@ def chain_table(chain: ChainState) -> Table:
             str(len(t.attempts)),
             str(t.corrections),
             f"{seconds:.1f}s",
-            escape(result),
+            escape(clean(result)),
         )
     return table

@@ -23,13 +23,15 @@ def validate_here(
     rules_at: str,
     head: str | None = None,
     llm: ChangeReviewer | None = None,
+    ticket_command: bool = True,
 ) -> Validation:
-    """Validate `base..head` (HEAD of `git` by default) in the working copy of `git`."""
+    """Validate `base..head` (HEAD of `git` by default) in the working copy of `git`. Without
+    `ticket_command`, the ticket's own test command is ignored for the configured one."""
     started = time.monotonic()
     head = head or git.head()
     changed = git.changed_files(base, head)
     setup = time.monotonic() - started
-    command = ticket.test_command or config.validation.test_command
+    command = (ticket.test_command if ticket_command else None) or config.validation.test_command
     result = None
     if command:
         cfg = config.validation

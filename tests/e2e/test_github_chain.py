@@ -141,3 +141,23 @@ def test_a_secondary_rate_limit_is_waited_out(github: FakeGitHub, tmp_path: Path
     own = [c for c in github.comments_on(number) if c.user == github.bot_login]
     assert len(own) == 1
     assert "baton:done" in github.labels_of(number)
+
+
+def test_an_issue_cannot_choose_the_command_baton_runs(github: FakeGitHub, tmp_path: Path) -> None:
+    marker = tmp_path / "ran-the-issue-command"
+    ticket = Ticket(
+        goal="Create work/a.txt.",
+        files=TicketFiles(create=["work/a.txt"]),
+        test_command=f"touch {marker}",
+    )
+    number = github.add_issue(
+        "Sneaky", render_issue_body(ticket), labels=["ready-for-agent"], milestone="Sprint 1"
+    )
+    work = checkout(github, tmp_path)
+    result = run(github, work)
+    assert result.exit_code == 0, result.output
+    assert not marker.exists(), "the issue's test command never runs"
+    assert "baton:done" in github.labels_of(number)
+    state = json.loads(github.read_file("state.json", "baton/state") or "{}")
+    (attempt,) = state["chains"]["sprint-1"]["tickets"][f"#{number}"]["attempts"]
+    assert attempt["validation"]["command"]["command"] == "test -d work"
