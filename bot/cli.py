@@ -155,14 +155,20 @@ def tickets_pull(repo: Path) -> None:
 @click.option("--chain", required=True, help="The chain of the attempt.")
 @click.option("--ticket", required=True, help="The ticket's key, e.g. #12.")
 @click.option("--attempt", type=click.IntRange(min=1), required=True)
-def validate_command(repo: Path, chain: str, ticket: str, attempt: int) -> None:
+@click.option(
+    "--run-as",
+    help="Run the test command as this user (e.g. nobody), who cannot read Baton's environment.",
+)
+def validate_command(repo: Path, chain: str, ticket: str, attempt: int, run_as: str | None) -> None:
     """The validation job: test and review one attempt, without secrets, and report it as a check
     run for the next reconcile. --repo is a checkout of the default branch."""
     import os
 
     from bot.validate_job import validate_attempt
 
-    found = validate_attempt(repo, chain=chain, key=ticket, attempt=attempt, environ=os.environ)
+    found = validate_attempt(
+        repo, chain=chain, key=ticket, attempt=attempt, environ=os.environ, run_as=run_as
+    )
     click.echo(f"{chain}/{ticket} attempt {attempt}: {found.summary()}")
 
 

@@ -60,6 +60,8 @@ class ValidationConfig(_Strict):
     # A ticket from an issue may set its own test command only when this is on: issue text is
     # not the base branch's configuration. (Chain files are the repository's: always allowed.)
     issue_test_commands: bool = False
+    # Run the test command as this user (e.g. `nobody`): it cannot read Baton's environment.
+    run_as: str | None = None
     test_timeout_minutes: float = Field(default=15, gt=0, le=24 * 60)
     max_corrections: int = Field(default=2, ge=0, le=10)
     output_lines: int = Field(default=200, ge=10, le=5000)

@@ -1,6 +1,7 @@
 """The knowledge base in the target repository's `knowledge/`: rendered from chain state alone,
 so writing it again after a crash gives the same files (the changelog entry carries a marker and
-is never added twice).
+is never added twice). The files are committed, so every one is redacted: ticket text, the agent's
+words and the tests' output may quote a secret.
 
 status.json schema (version 1):
   schema_version: 1
@@ -19,10 +20,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bot.learning import context_with_history
+from bot.redact import from_environment
 from bot.state import SCHEMA_VERSION, Attempt, ChainState, StoreData, TicketState
 from bot.timeline import timeline_svg
 
@@ -205,11 +208,19 @@ def changelog_with_entry(existing: str, chain: ChainState) -> str:
 
 
 def knowledge_files(
-    knowledge_dir: str, data: StoreData, chain: ChainState, changelog: str, context: str = ""
+    knowledge_dir: str,
+    data: StoreData,
+    chain: ChainState,
+    changelog: str,
+    context: str = "",
+    *,
+    redact: Callable[[str], str] | None = None,
 ) -> dict[str, str]:
     """Every knowledge file a finished chain writes, by repository path: status.json, STATUS.md,
     the chain's report and its timeline, the changelog and the project context (`changelog` and
-    `context` are their current texts) with this chain's entries."""
+    `context` are their current texts) with this chain's entries. Redacted by `redact` (default:
+    the token shapes and the secrets of the environment)."""
+    redact = redact or from_environment()
     files = {
         "status.json": json.dumps(status_json(data), indent=2, ensure_ascii=False) + "\n",
         "STATUS.md": status_md(data),
@@ -218,11 +229,16 @@ def knowledge_files(
         "CHANGELOG.md": changelog_with_entry(changelog, chain),
         "CONTEXT.md": context_with_history(context, chain, _counts(chain)),
     }
-    return {f"{knowledge_dir}/{name}": _normalise(text) for name, text in files.items()}
+    return {f"{knowledge_dir}/{name}": redact(_normalise(text)) for name, text in files.items()}
 
 
 def write_knowledge(
-    root: Path, knowledge_dir: str, data: StoreData, chain: ChainState
+    root: Path,
+    knowledge_dir: str,
+    data: StoreData,
+    chain: ChainState,
+    *,
+    redact: Callable[[str], str] | None = None,
 ) -> list[Path]:
     """Write the knowledge files into a working copy; return their paths."""
 
@@ -231,7 +247,7 @@ def write_knowledge(
         return path.read_text(encoding="utf-8") if path.exists() else ""
 
     files = knowledge_files(
-        knowledge_dir, data, chain, current("CHANGELOG.md"), current("CONTEXT.md")
+        knowledge_dir, data, chain, current("CHANGELOG.md"), current("CONTEXT.md"), redact=redact
     )
     paths = []
     for name, text in files.items():

@@ -1,25 +1,72 @@
 """Secrets never leave: every text Baton sends out (comments, check runs, Slack, committed files,
-logs) goes through `redact` first."""
+logs, prompts) goes through `redact` first.
+
+Two kinds of secret are found: known token shapes (GitHub, Slack, OpenAI and Anthropic, AWS, JWTs,
+private keys), and the values of configured secrets, also base64-encoded at any alignment (inside
+a longer base64 text, such as a file sent through the contents API, a secret's encoding depends on
+where it starts). Every match is found in the text as given, overlapping ones too, and the union
+of their spans is replaced: two secrets written back to back are both hidden, and redacting twice
+changes nothing more.
+"""
 
 from __future__ import annotations
 
 import base64
+import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 REDACTED = "[redacted]"
+MIN_SECRET = 8  # a shorter configured value would mangle ordinary text: it is not redacted
 
+# Environment variables whose values are Baton's configured secrets.
+SECRET_VARIABLES = (
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "BATON_GITHUB_APP_PRIVATE_KEY",
+    "CURSOR_API_KEY",
+    "SLACK_BOT_TOKEN",
+    "SLACK_WEBHOOK_URL",
+    "BATON_CURSOR_WEBHOOK_SECRET",
+    "ANTHROPIC_API_KEY",
+    "OPENAI_API_KEY",
+)
+
+# No word boundary before the distinctive prefixes: a token glued to other text (or to another
+# token) is still one. Greedy character classes end a match without needing one after it, and
+# every repetition is bounded, so that scanning hostile text stays linear.
 _PATTERNS = [
-    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,255}\b"),  # GitHub tokens: ghp_ gho_ ghu_ ghs_ ghr_
-    re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,255}\b"),
-    re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b"),  # Slack tokens
-    re.compile(r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]+"),
-    re.compile(r"\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,}\b"),  # OpenAI and Anthropic keys
-    re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"),  # AWS access key ids
-    re.compile(r"(?i)(aws_secret_access_key\s*[=:]\s*)[A-Za-z0-9/+=]{40}"),
-    re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b"),  # JWTs
-    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
+    re.compile(r"gh[pousr]_[A-Za-z0-9]{20,255}"),  # GitHub tokens: ghp_ gho_ ghu_ ghs_ ghr_
+    re.compile(r"github_pat_[A-Za-z0-9_]{20,255}"),
+    re.compile(r"xox[abposr]-[A-Za-z0-9-]{10,250}"),  # Slack tokens
+    re.compile(r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{1,250}"),
+    re.compile(r"\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,250}"),  # OpenAI and Anthropic keys
+    re.compile(r"(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])"),  # AWS access key ids
+    # An AWS secret access key is known by its label only (`KEY=…`, `"key": "…"`).
+    re.compile(
+        r"(?i)(aws_secret_access_key[\"']?[ \t]{0,9}[=:][ \t]{0,9}[\"']?)[A-Za-z0-9/+=]{40}"
+    ),
+    re.compile(
+        r"eyJ[A-Za-z0-9_-]{8,2048}\.eyJ[A-Za-z0-9_-]{8,16384}\.[A-Za-z0-9_-]{8,2048}"
+    ),  # JWT
+    re.compile(
+        r"-----BEGIN [A-Z ]{0,30}PRIVATE KEY-----.{0,16384}?-----END [A-Z ]{0,30}PRIVATE KEY-----",
+        re.S,
+    ),
 ]
+
+
+def _base64_forms(secret: bytes) -> set[str]:
+    """The base64 text a secret becomes wherever it starts in a longer input: for each of the
+    three alignments, the characters that depend on the secret's bytes alone."""
+    forms = set()
+    for offset in range(3):
+        data = b"\0" * offset + secret
+        first = -(-4 * offset // 3)  # the first character made of the secret's bits only
+        last = 8 * len(data) // 6  # after the last one
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            forms.add(encode(data).decode()[first:last])
+    return forms
 
 
 class Redactor:
@@ -27,20 +74,54 @@ class Redactor:
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         values: set[str] = set()
-        for secret in secrets:
-            if len(secret) < 8:  # too short to redact without mangling ordinary text
+        for given in secrets:
+            secret = given.strip()
+            if len(secret) < MIN_SECRET or secret in REDACTED:
                 continue
             values.add(secret)
-            values.add(base64.b64encode(secret.encode()).decode().rstrip("="))
-            values.add(base64.urlsafe_b64encode(secret.encode()).decode().rstrip("="))
-        self._values = sorted(values, key=len, reverse=True)
+            # A multi-line secret (a private key) may show a line at a time.
+            values.update(line.strip() for line in secret.splitlines() if len(line.strip()) >= 16)
+            values.update(_base64_forms(secret.encode()))
+        self._values = sorted((v for v in values if len(v) >= MIN_SECRET), key=len, reverse=True)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the secrets in `text` are, merged: sorted, disjoint (start, end) pairs."""
+        found: list[tuple[int, int]] = []
+        for value in self._values:
+            start = text.find(value)
+            while start != -1:
+                found.append((start, start + len(value)))
+                start = text.find(value, start + 1)
+        for pattern in _PATTERNS:
+            match = pattern.search(text)
+            while match:
+                begin = match.end(1) if pattern.groups else match.start()
+                found.append((begin, match.end()))
+                match = pattern.search(text, match.start() + 1)  # overlapping ones too
+        merged: list[tuple[int, int]] = []
+        for start, end in sorted(found):
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        return merged
 
     def __call__(self, text: str) -> str:
-        for value in self._values:
-            text = text.replace(value, REDACTED)
-        for pattern in _PATTERNS:
-            text = pattern.sub(lambda m: (m.group(1) if m.re.groups else "") + REDACTED, text)
-        return text
+        spans = self.spans(text)
+        if not spans:
+            return text
+        out, last = [], 0
+        for start, end in spans:
+            out += [text[last:start], REDACTED]
+            last = end
+        out.append(text[last:])
+        return "".join(out)
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> Redactor:
+    """A redactor for the token shapes and the secrets the environment gives Baton."""
+    env = os.environ if environ is None else environ
+    return Redactor(env[name] for name in SECRET_VARIABLES if env.get(name))
 
 
 redact = Redactor()

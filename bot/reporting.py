@@ -1,6 +1,9 @@
 """What Baton writes on GitHub, rendered from state: the status comment on an issue, the
 validation comment and check run on the pull request, the pull request's body. Pure functions:
-the forge only sends what these return, so the same findings read the same everywhere."""
+the forge only sends what these return, so the same findings read the same everywhere.
+
+The check run and the commit status are redacted here, every field of them: a forge sends them as
+they are (a ticket's title names the check run; a finding's message may quote the change)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.markers import marker
+from bot.redact import from_environment
 from bot.state import Attempt, ChainState, Finding, TicketState, Validation
 
 MAX_TEXT = 65_000  # GitHub allows 65,535 characters in a comment or a check run's text
@@ -138,23 +142,24 @@ def check_run(ticket: TicketState, title: str | None) -> CheckRunOutput | None:
     if attempt is None or attempt.validation is None:
         return None
     v = attempt.validation
+    redact = from_environment()
     annotations = [
         {
             "path": f.file,
             "start_line": f.line or 1,
             "end_line": f.line or 1,
             "annotation_level": "failure" if f.severity == "major" else "warning",
-            "title": f.rule,
-            "message": f.message + (f"\nFix: {f.hint}" if f.hint else ""),
+            "title": redact(f.rule),
+            "message": redact(f.message + (f"\nFix: {f.hint}" if f.hint else "")),
         }
         for f in v.findings
         if f.file
     ]
     return CheckRunOutput(
-        name=check_run_name(ticket.key, title),
+        name=check_run_name(ticket.key, redact(title) if title else None),
         conclusion="success" if v.passed else "failure",
-        title=f"attempt {attempt.number}: {v.summary()}"[:255],
-        summary=_cap(validation_body(attempt, v)),
+        title=redact(f"attempt {attempt.number}: {v.summary()}")[:255],
+        summary=_cap(redact(validation_body(attempt, v))),
         annotations=annotations,
     )
 
@@ -165,7 +170,8 @@ def commit_status(ticket: TicketState) -> tuple[str, str, str] | None:
     if attempt is None or attempt.validation is None:
         return None
     v = attempt.validation
-    return (f"baton/{ticket.key}", "success" if v.passed else "failure", v.summary()[:140])
+    description = from_environment()(v.summary())[:140]
+    return (f"baton/{ticket.key}", "success" if v.passed else "failure", description)
 
 
 def pr_body(chain: ChainState, numbers: dict[str, int]) -> str:

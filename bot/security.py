@@ -1,7 +1,8 @@
 """Keeping untrusted text and untrusted code in their place.
 
 Ticket text is data: it is cleaned of what hides instructions from people (HTML comments,
-zero-width, bidi and control characters) before it reaches a prompt, and fenced as data there.
+zero-width, bidi, tag and control characters) before it reaches a prompt, and fenced as data there;
+secrets in it are redacted on the way, since a prompt leaves Baton for the agent's provider.
 Agent code runs without Baton's secrets: child processes get a scrubbed environment.
 """
 
@@ -11,11 +12,17 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 
+from bot.redact import from_environment
+
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
-# Zero-width and bidi controls, BOM, and C0/C1 controls except tab and newline.
-_INVISIBLE = re.compile(
-    "[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\x00-\x08\x0b-\x1f\x7f-\x9f]"
+# Zero-width and bidi controls (also the Arabic letter mark), BOM, and Unicode tag characters
+# (which spell hidden ASCII that models read): invisible, and able to change what text means.
+_FORMAT = (
+    "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u061c\u180e\ufeff\U000e0000-\U000e007f"
 )
+_HIDDEN = re.compile(f"[{_FORMAT}]")
+# Those, and C0/C1 controls except tab and newline.
+_INVISIBLE = re.compile(f"[{_FORMAT}\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 # Variables that hold Baton's own credentials; never handed to agents or test commands.
 BATON_SECRETS = (
@@ -32,14 +39,28 @@ BATON_SECRETS = (
 _SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE_KEY|API_KEY|CREDENTIAL)", re.I)
 
 
-def clean_untrusted(text: str) -> str:
-    """Remove what a person reading the issue would not see but a model would."""
+def has_invisible(text: str) -> bool:
+    """True when `text` holds a zero-width, bidi or tag character: invisible to a person, and
+    able to make a name read as another (a path, a key)."""
+    return _HIDDEN.search(text) is not None
+
+
+def visible_text(text: str) -> str:
+    """`text` without what a person reading the issue would not see but a model would."""
     text = _HTML_COMMENT.sub("", text)
     return _INVISIBLE.sub("", text.replace("\r\n", "\n"))
 
 
+def clean_untrusted(text: str) -> str:
+    """The visible text, with its secrets redacted (a token split by a zero-width character is
+    whole again once that is gone)."""
+    return from_environment()(visible_text(text))
+
+
 def fence(text: str, info: str = "text") -> str:
-    """Fence `text` so nothing inside can close the fence: one backtick more than its longest run."""
+    """Fence untrusted `text` as data: secrets redacted, and nothing inside can close the fence
+    (one backtick more than its longest run)."""
+    text = from_environment()(text)
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     ticks = "`" * max(3, longest + 1)
     return f"{ticks}{info}\n{text}\n{ticks}"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.globs import matches_any
+from bot.security import has_invisible, visible_text
 
 KEY_PATTERN = r"[A-Za-z0-9#][A-Za-z0-9._#/-]{0,99}"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -31,11 +32,28 @@ def normalize_text(value: str) -> str:
     return value.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
+def well_formed(value: Any) -> Any:
+    """`value` with every lone surrogate in its strings replaced by U+FFFD. JSON can carry one
+    (`"\\ud800"` in an issue body), and no UTF-8 file or request can: such a ticket could never
+    be saved."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [well_formed(v) for v in value]
+    if isinstance(value, dict):
+        return {k: well_formed(v) for k, v in value.items()}
+    return value
+
+
 def _check_path(value: str) -> str:
     if value != value.strip() or not value:
         raise ValueError(f"path {value!r} has leading or trailing blanks")
     if _CONTROL.search(value) or "\n" in value:
         raise ValueError(f"path {value!r} has a control character")
+    if has_invisible(value):
+        raise ValueError(
+            f"path {value!r} has an invisible character (zero-width or bidi); type the path again"
+        )
     if value.startswith(("- ", "* ", "`")):
         raise ValueError(f"path {value!r} starts with list or code markup; write the bare path")
     path = PurePosixPath(value)
@@ -59,6 +77,8 @@ class TicketFiles(BaseModel):
     modify: list[RepoPath] = Field(default_factory=list)
     read: list[RepoPath] = Field(default_factory=list)
 
+    _well_formed = model_validator(mode="before")(well_formed)
+
 
 class Ticket(BaseModel):
     """A ticket as Baton works it. Text is normalised (LF line ends, no surrounding blanks)."""
@@ -75,12 +95,19 @@ class Ticket(BaseModel):
     depends_on: list[str] = Field(default_factory=list)
     chain: str | None = None
 
+    _well_formed = model_validator(mode="before")(well_formed)
+
     @field_validator("goal")
     @classmethod
     def _goal(cls, value: str) -> str:
         value = normalize_text(value)
         if not value:
             raise ValueError("the goal is empty; say what the ticket must achieve")
+        if not visible_text(value).strip():
+            raise ValueError(
+                "the goal holds only hidden text (an HTML comment or invisible characters), "
+                "so people see it empty; say what the ticket must achieve"
+            )
         return value
 
     @field_validator("title", "context", "test_command")

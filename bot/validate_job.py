@@ -21,6 +21,7 @@ from bot.forge.github import (
 from bot.github_mode import open_repo
 from bot.reporting import _cap
 from bot.state import Validation
+from bot.validation.command import share_with
 from bot.validation.run import validate_here
 from bot.workspace import Git
 
@@ -32,6 +33,7 @@ def validate_attempt(
     key: str,
     attempt: int,
     environ: Mapping[str, str],
+    run_as: str | None = None,
 ) -> Validation:
     git = Git.open(repo_root)  # the default branch: Baton's configuration, not the agent's
     config = load_config(git.root / ".github" / "baton.yml")
@@ -54,6 +56,7 @@ def validate_attempt(
         with tempfile.TemporaryDirectory(prefix="baton-validate-") as tmp:
             work = Path(tmp) / "attempt"
             git.run("worktree", "add", "-q", "--detach", str(work), sha)
+            share_with(run_as or config.validation.run_as, Path(tmp))
             try:
                 validation = validate_here(
                     Git(work),
@@ -63,6 +66,7 @@ def validate_attempt(
                     rules_at=str(state.base_commit),
                     head=sha,
                     ticket_command=config.validation.issue_test_commands,
+                    run_as=run_as,
                 )
             finally:
                 git.run("worktree", "remove", "--force", str(work), check=False)

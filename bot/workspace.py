@@ -17,6 +17,9 @@ from bot.errors import WorkspaceError
 from bot.state import CommandResult
 
 STATE_DIR = ".baton"
+# What a command's tail keeps: a line of megabytes would otherwise fill the state on every save.
+TAIL_LINE_CHARS = 2_000
+TAIL_CHARS = 32_000
 _IDENTITY = {
     "GIT_AUTHOR_NAME": "Baton",
     "GIT_AUTHOR_EMAIL": "baton@users.noreply.localhost",
@@ -72,9 +75,22 @@ def run_command(
         exit_code=code,
         duration_s=round(duration, 3),
         timed_out=timed_out,
-        tail="\n".join(lines),
+        tail=_bounded_tail(lines),
     )
     return result, stdout
+
+
+def _bounded_tail(lines: deque[str]) -> str:
+    """The last lines, each cut to TAIL_LINE_CHARS and all together to TAIL_CHARS (from the end:
+    the end of the output is what tells why a command failed)."""
+    kept = [
+        line
+        if len(line) <= TAIL_LINE_CHARS
+        else f"{line[:TAIL_LINE_CHARS]} [… {len(line) - TAIL_LINE_CHARS} more characters]"
+        for line in lines
+    ]
+    tail = "\n".join(kept)
+    return tail if len(tail) <= TAIL_CHARS else "[… earlier output cut]\n" + tail[-TAIL_CHARS:]
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
@@ -159,7 +175,9 @@ class Git:
 
     def commit_all(self, message: str) -> str:
         """Commit everything in the working copy (but Baton's state); returns HEAD either way."""
-        self.run("add", "-A")  # `.baton/` is in info/exclude (see exclude_state_dir)
+        # `.baton/` is left out by name too: a fresh checkout of a chain prepared by an earlier
+        # run has no info/exclude entry for it (see exclude_state_dir).
+        self.run("add", "-A", "--", ".", f":(exclude){STATE_DIR}")
         if self.run("diff", "--cached", "--name-only"):
             self.run("commit", "-q", "--no-verify", "-m", message)
         return self.head()

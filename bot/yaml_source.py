@@ -35,32 +35,53 @@ class YamlDoc:
         return self.lines.get((), None)
 
 
-def _index(
-    node: yaml.Node, loc: Loc, lines: dict[Loc, int], twice: list[tuple[Loc, int, int]]
-) -> None:
+MAX_DEPTH = 50  # Baton's files are a few levels deep; far deeper is an accident or an attack
+
+
+def _index(node: yaml.Node, lines: dict[Loc, int], twice: list[tuple[Loc, int, int]]) -> int:
     """Record the line of every key and item; a key written twice in one mapping goes to `twice`
-    (YAML loaders keep the last one silently, so the first would be lost without a word)."""
-    lines[loc] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[str, int] = {}
-        for key, value in node.value:
-            name = key.value if isinstance(key, yaml.ScalarNode) else str(key.start_mark.line)
-            line = key.start_mark.line + 1
-            if name in seen and key.tag != "tag:yaml.org,2002:merge":
-                twice.append(((*loc, name), seen[name], line))
-            seen.setdefault(name, line)
-            _index(value, (*loc, name), lines, twice)
-            lines[(*loc, name)] = line
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _index(item, (*loc, i), lines, twice)
+    (YAML loaders keep the last one silently, so the first would be lost without a word).
+
+    Iterative, and each node is walked once: an alias is not walked again (a "billion laughs"
+    file names one node billions of times). Returns the deepest nesting seen."""
+    seen_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, Loc]] = [(node, ())]
+    deepest = 0
+    while stack:
+        current, loc = stack.pop()
+        lines.setdefault(loc, current.start_mark.line + 1)
+        if id(current) in seen_nodes:
+            continue
+        seen_nodes.add(id(current))
+        deepest = max(deepest, len(loc))
+        if len(loc) > MAX_DEPTH:
+            break
+        if isinstance(current, yaml.MappingNode):
+            keys: dict[str, int] = {}
+            for key, value in current.value:
+                name = key.value if isinstance(key, yaml.ScalarNode) else str(key.start_mark.line)
+                line = key.start_mark.line + 1
+                if name in keys and key.tag != "tag:yaml.org,2002:merge":
+                    twice.append(((*loc, name), keys[name], line))
+                keys.setdefault(name, line)
+                lines[(*loc, name)] = line
+                stack.append((value, (*loc, name)))
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend((item, (*loc, i)) for i, item in enumerate(current.value))
+    return deepest
 
 
 def parse_yaml(text: str, source: str) -> tuple[YamlDoc | None, list[Problem]]:
     """Parse one YAML document. Invalid YAML is a problem with its line, never an exception."""
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a safe loader
         node = yaml.compose(text, Loader=_Loader)
+        lines: dict[Loc, int] = {}
+        twice: list[tuple[Loc, int, int]] = []
+        if node is not None and _index(node, lines, twice) > MAX_DEPTH:
+            return None, [
+                Problem("error", "yaml", f"is nested more than {MAX_DEPTH} levels deep", source, 1)
+            ]
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a safe loader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -68,10 +89,8 @@ def parse_yaml(text: str, source: str) -> tuple[YamlDoc | None, list[Problem]]:
         return None, [Problem("error", "yaml", f"invalid YAML: {what}", source, line)]
     except yaml.YAMLError as exc:
         return None, [Problem("error", "yaml", f"invalid YAML: {exc}", source)]
-    lines: dict[Loc, int] = {}
-    twice: list[tuple[Loc, int, int]] = []
-    if node is not None:
-        _index(node, (), lines, twice)
+    except RecursionError:
+        return None, [Problem("error", "yaml", "is nested too deeply to read", source, 1)]
     if twice:
         return None, [
             Problem(
@@ -81,7 +100,7 @@ def parse_yaml(text: str, source: str) -> tuple[YamlDoc | None, list[Problem]]:
                 source,
                 second,
             )
-            for loc, first, second in twice
+            for loc, first, second in sorted(twice, key=lambda t: t[2])
         ]
     return YamlDoc(data, source, lines), []
 

@@ -3,11 +3,16 @@
 Each preset knows how to start a session, how to resume one, and where its output says the
 session id and whether the call failed (Claude can say `subtype: success` with `is_error: true`).
 Every call has a timeout; the process group is killed when it runs out.
+
+An agent's output is untrusted: whatever it prints (garbage, JSON nested a thousand deep, fields of
+the wrong type) becomes a reply or a reason for failing, never an exception; what it says is
+redacted before Baton keeps it, and a failure's reason is one line of visible text.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 import shlex
 import shutil
@@ -20,7 +25,8 @@ from typing import Any
 
 from bot.config import AgentConfig
 from bot.errors import ConfigError
-from bot.security import agent_env
+from bot.redact import from_environment
+from bot.security import agent_env, visible_text
 from bot.state import AgentResult
 from bot.workspace import run_command
 
@@ -49,7 +55,7 @@ def _json_objects(stdout: str, *, embedded: bool = True) -> list[dict[str, Any]]
     text = stdout.strip()
     try:
         whole = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply to be a reply
         whole = None
     if isinstance(whole, dict):
         return [whole]
@@ -57,7 +63,7 @@ def _json_objects(stdout: str, *, embedded: bool = True) -> list[dict[str, Any]]
     for line in text.splitlines():
         try:
             item = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if isinstance(item, dict):
             objects.append(item)
@@ -73,13 +79,32 @@ def _embedded_json_objects(text: str) -> list[dict[str, Any]]:
     while index != -1:
         try:
             item, end = decoder.raw_decode(text, index)
-        except ValueError:
+        except (ValueError, RecursionError):
             index = text.find("{", index + 1)
             continue
         if isinstance(item, dict):
             objects.append(item)
         index = text.find("{", end)
     return objects
+
+
+def _session(value: Any) -> str | None:
+    """A session id is text (or a number); anything else in its place is no id at all."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    return str(value) or None
+
+
+def _cost(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) and value >= 0 else None
+
+
+def one_line(text: str) -> str:
+    """Visible text on one line: a reason is shown in tables and logs, where a second line could
+    pass for a line of Baton's own (or for a CI system's command, such as `::error::`)."""
+    return " ".join(visible_text(text).split())
 
 
 def _error_message(error: Any) -> str | None:
@@ -125,13 +150,11 @@ def _reply_from_result_json(stdout: str, *, embedded: bool = True) -> Reply:
             or "; ".join(details)
             or (f"the agent stopped: {data['subtype']}" if data.get("subtype") else "")
         )
-    cost = data.get("total_cost_usd")
-    session = data.get("session_id") or data.get("sessionId")
     return Reply(
-        session_id=str(session) if session else None,
+        session_id=_session(data.get("session_id") or data.get("sessionId")),
         is_error=is_error,
         summary=str(summary),
-        cost_usd=float(cost) if isinstance(cost, int | float) else None,
+        cost_usd=_cost(data.get("total_cost_usd")),
     )
 
 
@@ -144,8 +167,10 @@ def _reply_from_codex_events(stdout: str) -> Reply:
     summary = ""
     for event in _json_objects(stdout):
         kind = event.get("type")
+        if not isinstance(kind, str):
+            continue
         if kind == "thread.started":
-            session = event.get("thread_id")
+            session = _session(event.get("thread_id"))
         elif kind == "turn.completed":
             completed, failure = True, None
         elif kind in {"turn.failed", "error"}:
@@ -153,7 +178,9 @@ def _reply_from_codex_events(stdout: str) -> Reply:
             failure = str(err.get("message", err)) if isinstance(err, dict) else str(err)
             completed = False
         elif kind == "item.completed":
-            item = event.get("item") or {}
+            item = event.get("item")
+            if not isinstance(item, dict):
+                continue
             if item.get("type") in {"agent_message", "assistant_message"} and item.get("text"):
                 summary = str(item["text"])
     if session is None and failure is None:
@@ -296,17 +323,17 @@ class CliAgent:
             return AgentResult(
                 ok=False,
                 session_id=session,
-                error=f"could not start `{argv[0]}`: {result.tail.strip()[:300]}",
+                error=f"could not start `{argv[0]}`: {one_line(result.tail)[:300]}",
                 duration_s=result.duration_s,
             )
         try:
             reply = parse(stdout)
         except ValueError as exc:
+            detail = one_line(_failure_detail(result.tail)) or "no output"
             return AgentResult(
                 ok=False,
                 session_id=session,
-                error=f"{exc} (exit {result.exit_code}): "
-                + (_failure_detail(result.tail) or "no output"),
+                error=from_environment()(f"{exc} (exit {result.exit_code}): {detail}"),
                 duration_s=result.duration_s,
             )
         failed = reply.is_error or result.exit_code != 0
@@ -314,8 +341,9 @@ class CliAgent:
         if failed:
             # The agent's own account of its failure; else what its output says (stderr, for
             # an agent that only exited non-zero), else its summary.
-            own = reply.summary if reply.is_error else ""
-            error = (own or _failure_detail(result.tail) or reply.summary)[:500] or "no output"
+            own = one_line(reply.summary) if reply.is_error else ""
+            detail = own or one_line(_failure_detail(result.tail)) or one_line(reply.summary)
+            error = detail[:500] or "no output"
             if result.exit_code != 0:
                 error = f"exit {result.exit_code}: {error}"
         elif not (reply.session_id or session):
@@ -324,11 +352,12 @@ class CliAgent:
                 f"the agent's reply names no session, so Baton cannot continue it "
                 f"(is `{argv[0]}` too old to report its session id?)"
             )
+        redact = from_environment()  # what the agent says may quote a credential
         return AgentResult(
             ok=not failed,
             session_id=reply.session_id or session,
-            summary=reply.summary[:_SUMMARY],
-            error=error,
+            summary=redact(reply.summary[:_SUMMARY]),
+            error=redact(error) if error else None,
             cost_usd=reply.cost_usd,
             duration_s=result.duration_s,
         )

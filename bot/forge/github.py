@@ -326,26 +326,51 @@ class GitHubStore:
             )
         saved = data.model_copy(update={"revision": data.revision + 1})
         text = saved.model_dump_json(indent=1) + "\n"
-        message = f"baton: state revision {saved.revision}"
+        try:
+            result = self._write(text, f"baton: state revision {saved.revision}")
+        except ForgeError as exc:
+            if not _unanswered(exc):
+                raise
+            # The write may have happened: what the branch holds now says whether it did.
+            landed = self._peek()
+            if landed is not None and landed[1] == text:
+                result = landed[0]
+            elif (landed[0] if landed else None) == self._sha:
+                result = self._write(text, f"baton: state revision {saved.revision}")
+            else:
+                raise _conflict() from exc
+        self._sha, self._revision = str(result), saved.revision
+        return saved
+
+    def _write(self, text: str, message: str) -> str:
+        """state.json written over the sha loaded (compare-and-swap); the new blob's sha."""
         repo = self.repo.gh_repo
         try:
             if self._sha is None:
-                result = self._create_branch(text, message)
-            else:
-                sha = self._sha
-                result = self.repo.api.call(
+                return self._create_branch(text, message)
+            sha = self._sha
+            return str(
+                self.repo.api.call(
                     lambda: repo.update_file(STATE_FILE, message, text, sha, branch=STATE_BRANCH),
                     write=True,
                 )["content"].sha
+            )
         except ForgeError as exc:
             if exc.status in (409, 422):
-                raise StateConflict(
-                    "the state on GitHub changed since it was read (another run saved it)",
-                    hint="re-read the state and plan again",
-                ) from exc
+                raise _conflict() from exc
             raise
-        self._sha, self._revision = str(result), saved.revision
-        return saved
+
+    def _peek(self) -> tuple[str, str] | None:
+        """state.json as the branch has it now: (blob sha, text), or None when there is none."""
+        try:
+            data = self.repo.api.get_json(
+                f"{self.repo.path}/contents/{STATE_FILE}", {"ref": STATE_BRANCH}
+            )
+        except ForgeError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return str(data["sha"]), base64.b64decode(data["content"]).decode("utf-8")
 
     def _create_branch(self, text: str, message: str) -> str:
         """The first save: an orphan branch holding only state.json."""
@@ -359,6 +384,18 @@ class GitHubStore:
         commit = api.call(lambda: repo.create_git_commit(message, tree, []), write=True)
         api.call(lambda: repo.create_git_ref(f"refs/heads/{STATE_BRANCH}", commit.sha), write=True)
         return str(blob.sha)
+
+
+def _conflict() -> StateConflict:
+    return StateConflict(
+        "the state on GitHub changed since it was read (another run saved it)",
+        hint="re-read the state and plan again",
+    )
+
+
+def _unanswered(exc: ForgeError) -> bool:
+    """A write that failed without a clear answer (a 5xx, a lost connection) may have happened."""
+    return exc.status is None or exc.status >= 500
 
 
 def _tree_element(path: str, sha: str) -> Any:
@@ -409,6 +446,7 @@ class GitHubForge:
         }
 
     def open_chain(self, git: Git, state: ChainState) -> None:
+        git.exclude_state_dir()  # a new checkout (the next Action run) has Baton's files too
         if git.run("rev-parse", "--verify", "-q", f"refs/heads/{state.branch}", check=False):
             return
         git.run_env(self._git_env(), "fetch", "-q", self.remote, f"{state.branch}:{state.branch}")
@@ -430,6 +468,11 @@ class GitHubForge:
             if key not in state.reports:
                 state.reports[key] = Report(id=None, digest="")
                 self._new.add(key)
+
+    def _unsure(self, key: str) -> None:
+        """A write for `key` failed, perhaps after it happened (a 5xx or a lost answer): the
+        next try looks for it first instead of writing it again."""
+        self._new.discard(key)
 
     def _wanted(self, state: ChainState) -> list[str]:
         keys = []
@@ -528,6 +571,7 @@ class GitHubForge:
                 existing = answer["id"]
         except ForgeError as exc:
             log.warning("github.review_failed", extra={"key": key, "error": str(exc)})
+            self._unsure(key)
             return
         state.reports[key] = Report(id=int(existing), digest=digest(body))
 
@@ -575,6 +619,7 @@ class GitHubForge:
             )
         except ForgeError as exc:
             log.warning("github.report_failed", extra={"key": key, "error": str(exc)})
+            self._unsure(key)
             return
         state.reports[key] = Report(id=new_id, digest=wanted)
 
@@ -641,6 +686,7 @@ class GitHubForge:
                 self.repo.api.call(lambda: pull.edit(body=body), write=True)
         except ForgeError as exc:
             log.warning("github.pr_failed", extra={"chain": state.name, "error": str(exc)})
+            self._unsure("pr")
             return
         state.pr_number = number
         state.reports["pr"] = Report(id=number, digest=digest(body))
@@ -707,6 +753,7 @@ class GitHubForge:
                 state.reports[key] = Report(id=None, digest=digest(description))
         except ForgeError as exc:
             log.warning("github.check_failed", extra={"key": key, "error": str(exc)})
+            self._unsure(key)
 
     def _find_check(self, sha: str, name: str, key: str) -> int | None:
         data = self.repo.api.get_json(
@@ -752,6 +799,7 @@ class GitHubForge:
             return knowledge_files(folder, data, state, changelog, context)
 
         message = f"baton: knowledge of chain {state.name}"
+        last: ForgeError | None = None
         for _ in range(3):
             try:
                 return self._commit_files(git, self.default_branch, files, message)
@@ -766,9 +814,16 @@ class GitHubForge:
                         title="Baton: knowledge base",
                         body="The default branch is protected, so Baton proposes its knowledge here.",
                     )
-                if exc.status != 422:  # 422: not a fast forward; someone pushed, read again
+                # 422: not a fast forward, someone pushed; no answer: it may have happened.
+                # Either way, read the branch again: a commit already there is not made twice.
+                if exc.status not in (409, 422) and not _unanswered(exc):
                     raise
-        raise ForgeError("the default branch kept moving while Baton committed its knowledge")
+                last = exc
+        if last is not None and _unanswered(last):
+            raise last
+        raise ForgeError(
+            "the default branch kept moving while Baton committed its knowledge"
+        ) from last
 
     def propose_conventions(
         self, git: Git, state: ChainState, path: str, found: list[Proposal]

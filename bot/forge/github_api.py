@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import github
+import requests
 import stamina
 from github import Auth, Github, GithubException
+from urllib3.exceptions import NewConnectionError
 
 from bot.errors import BatonError, ConfigError, ForgeError
 
@@ -98,13 +100,26 @@ def _wait_for(exc: Exception) -> float | bool:
     return exc.status >= 500
 
 
+def _never_sent(exc: Exception) -> bool:
+    """A transport error that came before the request left (no connection was made): sending
+    it again cannot repeat it. A reset or a timeout after sending may come after it happened."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout | ConnectionRefusedError):
+        return True
+    if isinstance(exc, requests.exceptions.ConnectionError) and exc.args:
+        return isinstance(getattr(exc.args[0], "reason", None), NewConnectionError)
+    return False
+
+
 def retrying(fn: Callable[[], T], *, write: bool = False, attempts: int = 5) -> T:
-    """Call `fn`, retrying rate limits always and 5xx or connection errors only for reads: a
-    write that failed after it happened must be found, not repeated (the callers look first)."""
+    """Call `fn`, retrying rate limits always, and 5xx or connection errors only for reads: a
+    write that failed after it happened must be found, not repeated (the callers look first).
+    A write is sent again after a connection error only when it never left."""
 
     def hook(exc: Exception) -> float | bool:
         wait = _wait_for(exc)
         if write and isinstance(exc, GithubException) and exc.status >= 500:
+            return False
+        if write and not isinstance(exc, GithubException) and not _never_sent(exc):
             return False
         return wait
 
@@ -191,6 +206,14 @@ class GitHubApi:
             return retrying(fn, write=write)
         except GithubException as exc:
             raise _as_forge_error(exc) from exc
+        except (requests.exceptions.RequestException, ConnectionError, TimeoutError) as exc:
+            # No answer (a refused or dropped connection, a timeout): a ForgeError without a
+            # status, which callers treat as "may have happened" for a write.
+            raise ForgeError(
+                f"GitHub did not answer at {self.api_url} ({type(exc).__name__})",
+                hint="check the network and GITHUB_API_URL; run baton again: it continues "
+                "where it stopped",
+            ) from exc
 
     def send(self, verb: str, path: str, body: dict[str, Any]) -> Any:
         """A write (POST, PATCH, PUT) of a JSON body to `path`; its JSON answer."""
@@ -254,7 +277,14 @@ def _as_forge_error(exc: GithubException) -> BatonError:
             "GitHub rejected the token (401 Bad credentials)",
             hint="check GITHUB_TOKEN or the GitHub App's credentials",
         )
-    return ForgeError(f"GitHub answered {exc.status}: {message or exc.data}", status=exc.status)
+    hint = (
+        "GitHub failed on its side; run baton again later: it continues where it stopped"
+        if exc.status >= 500
+        else None
+    )
+    return ForgeError(
+        f"GitHub answered {exc.status}: {message or exc.data}", status=exc.status, hint=hint
+    )
 
 
 __all__ = ["Credentials", "GitHubApi", "RequestStats", "github", "retrying"]

@@ -1,16 +1,59 @@
-"""Phase 1, the command check: the test command must pass, within its time, without secrets."""
+"""Phase 1, the command check: the test command must pass, within its time, without secrets.
+
+Clearing the environment is no boundary on its own: a process can read its parent's initial
+environment (`/proc/<pid>/environ`) when it runs as the same user. With `run_as`, the command
+runs as another user (runuser as root, `sudo -n` otherwise), who can read none of Baton's.
+"""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
+from bot.errors import ConfigError
 from bot.security import command_env
 from bot.state import CommandResult
 from bot.workspace import run_command
 
 
 def run_test_command(
-    command: str, workdir: Path, timeout_s: float, tail_lines: int
+    command: str, workdir: Path, timeout_s: float, tail_lines: int, run_as: str | None = None
 ) -> CommandResult:
-    result, _ = run_command(command, workdir, timeout_s, env=command_env(), tail_lines=tail_lines)
-    return result
+    env = command_env()
+    if run_as is None:
+        result, _ = run_command(command, workdir, timeout_s, env=env, tail_lines=tail_lines)
+        return result
+    env = {k: v for k, v in env.items() if k not in {"HOME", "USER", "LOGNAME"}}
+    env.update(HOME=str(workdir), USER=run_as, LOGNAME=run_as)
+    argv = [*_as_user(run_as), "env", "-i", *(f"{k}={v}" for k, v in env.items())]
+    result, _ = run_command(
+        [*argv, "/bin/sh", "-c", command], workdir, timeout_s, env=env, tail_lines=tail_lines
+    )
+    return result.model_copy(update={"command": command})
+
+
+def _as_user(user: str) -> list[str]:
+    if os.geteuid() == 0:
+        return ["runuser", "-u", user, "--"]
+    check = subprocess.run(["sudo", "-n", "true"], capture_output=True, check=False)
+    if check.returncode != 0:
+        raise ConfigError(
+            f"cannot run the test command as `{user}`: sudo asks for a password here",
+            hint="allow passwordless sudo for the runner, or drop validation.run_as",
+        )
+    return ["sudo", "-n", "-u", user, "--"]
+
+
+def share_with(user: str | None, path: Path) -> None:
+    """Let `user` write in the working copy it tests (a temporary copy, never the user's own)."""
+    if user is None:
+        return
+    for root, dirs, files in os.walk(path):
+        for name in [*dirs, *files]:
+            full = Path(root) / name
+            if not full.is_symlink():
+                full.chmod(
+                    full.stat().st_mode | 0o777 if full.is_dir() else full.stat().st_mode | 0o666
+                )
+    path.chmod(path.stat().st_mode | 0o777)

@@ -340,10 +340,13 @@ def _parse_rule(item: Any, index: int, doc: Any) -> tuple[Rule | None, list[Prob
     known = ", ".join(KINDS)
     if kind is None:
         return None, problem("kind", f"is required (one of: {known})")
-    if not isinstance(kind, str) or kind not in KINDS:
-        near = difflib.get_close_matches(str(kind), list(KINDS), n=1)
+    if not isinstance(kind, str):
+        # Named by its type only: its text could be a billion items long (YAML aliases).
+        return None, problem("kind", f"is a {type(kind).__name__}, not a name; one of: {known}")
+    if kind not in KINDS:
+        near = difflib.get_close_matches(kind, list(KINDS), n=1)
         advice = f"did you mean `{near[0]}`?" if near else f"known: {known}"
-        return None, problem("kind", f"unknown kind `{kind}`; {advice}")
+        return None, problem("kind", f"unknown kind `{kind[:80]}`; {advice}")
     model = KINDS[kind]
     try:
         return model.model_validate(item), []

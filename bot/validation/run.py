@@ -24,6 +24,7 @@ def validate_here(
     head: str | None = None,
     llm: ChangeReviewer | None = None,
     ticket_command: bool = True,
+    run_as: str | None = None,
 ) -> Validation:
     """Validate `base..head` (HEAD of `git` by default) in the working copy of `git`. Without
     `ticket_command`, the ticket's own test command is ignored for the configured one."""
@@ -36,7 +37,11 @@ def validate_here(
     if command:
         cfg = config.validation
         result = run_test_command(
-            command, git.root, cfg.test_timeout_minutes * 60, cfg.output_lines
+            command,
+            git.root,
+            cfg.test_timeout_minutes * 60,
+            cfg.output_lines,
+            run_as=run_as or cfg.run_as,
         )
     reviewing = time.monotonic()
     conventions = load_conventions(git, rules_at, config.review.conventions)

@@ -5,7 +5,9 @@ next reconcile reads it and goes on. The agent's code never runs in the process 
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +17,7 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from tests.e2e.github_support import AGENT, calls, checkout, issue, run
+from tests.e2e.helpers import baton
 from tests.fakes.github import FakeGitHub
 
 PROBE = (
@@ -97,3 +100,80 @@ def test_a_chain_validated_by_a_job_without_secrets(github: FakeGitHub, tmp_path
     assert all("baton-validate-" in p["cwd"] for p in probes)
     assert not any(p["token"] for p in probes), "the agent's code never sees a token"
     assert len({line.split(" · session ")[1] for line in calls(work)}) == 1
+
+
+# The test command: look for Baton's token in the environment of every ancestor process.
+SNOOP = r"""pid=$$
+seen=no
+while [ "$pid" -gt 1 ]; do
+  if tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -q '^GITHUB_TOKEN='; then seen=yes; fi
+  pid=$(awk '/^PPid:/{print $2}' "/proc/$pid/status")
+done
+echo "$(id -un) $seen" >> "$PROBE"
+test -d work
+"""
+
+
+def _snooping_chain(github: FakeGitHub, tmp_path: Path) -> tuple[Path, dict[str, str], Path]:
+    """A chain whose test command looks for Baton's token in every ancestor's environment."""
+    shared = Path(tempfile.mkdtemp(prefix="baton-probe-"))
+    shared.chmod(0o777)
+    probe = shared / "probe.txt"
+    probe.touch()
+    probe.chmod(0o666)
+    issue(github, "Scaffold", "work/scaffold.txt")
+    work = checkout(github, tmp_path)
+    env = {
+        "GITHUB_REPOSITORY": github.full_name,
+        "GITHUB_API_URL": github.url,
+        "GITHUB_TOKEN": github.app_token,
+        "BATON_BOT_LOGIN": github.bot_login,
+        "BATON_GIT_REMOTE": str(github.git_dir),
+        "BATON_GITHUB_WRITE_INTERVAL": "0",
+        "PROBE": str(probe),
+    }
+    assert run(github, work, PROBE=str(probe)).exit_code == 0
+    return work, env, probe
+
+
+@pytest.fixture
+def snooping(tmp_path: Path) -> Iterator[FakeGitHub]:
+    agent = tmp_path / "agent.py"
+    agent.write_text(AGENT)
+    config = textwrap.dedent(
+        f"""\
+        agent:
+          kind: command
+          command: "{sys.executable} {agent} {{prompt_file}} {{session_id}}"
+        validation:
+          where: job
+          test_command: "sh snoop.sh"
+        """
+    )
+    files = {"README.md": "# w\n", ".github/baton.yml": config, "snoop.sh": SNOOP}
+    with FakeGitHub(tmp_path, files=files) as fake:
+        yield fake
+
+
+@pytest.mark.parametrize("run_as", [None, "nobody"])
+def test_the_test_command_cannot_read_the_token_as_another_user(
+    snooping: FakeGitHub, tmp_path: Path, run_as: str | None
+) -> None:
+    work, env, probe = _snooping_chain(snooping, tmp_path)
+    job = checkout(snooping, tmp_path / "job")
+    args = ["validate", "--repo", str(job), "--chain", "sprint-1", "--ticket", "#1"]
+    args += ["--attempt", "1", *(["--run-as", run_as] if run_as else [])]
+    # A process of its own: its initial environment holds the token, as in a real job.
+    result = baton(*args, env=env)
+    if run_as and os.geteuid() != 0 and result.returncode != 0:
+        assert "sudo asks for a password" in result.stderr  # no way to switch users here
+        return
+    assert result.returncode == 0, result.stderr
+    (line,) = probe.read_text().splitlines()
+    user, seen = line.split()
+    if run_as is None:
+        assert seen == "yes", "as the same user, a cleared environment is no boundary"
+    else:
+        assert (user, seen) == ("nobody", "no"), "as another user, Baton's token is out of reach"
+        assert run(snooping, work, PROBE=str(probe)).exit_code == 0
+        assert "baton:done" in snooping.labels_of(1)
