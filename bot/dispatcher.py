@@ -35,6 +35,7 @@ from bot.errors import StateConflict, WorkspaceError
 from bot.forge import Forge, LocalForge
 from bot.knowledge import report_path
 from bot.learning import proposals
+from bot.lease import held_by_another, holder, take
 from bot.notify import Event, EventKind, Notifier
 from bot.ordering import work_order
 from bot.prompts import (
@@ -115,6 +116,11 @@ class Dispatcher:
         )
         self.actions_done = 0
         self.tickets_started = 0
+        self.lease_owner = holder()
+        # Longer than the longest action: an agent call and a test run, with room to spare.
+        self.lease_seconds = 60 * (
+            config.agent.timeout_minutes + config.validation.test_timeout_minutes + 10
+        )
         self._llm = llm_reviewer(config.review.llm)
         self.planned: list[Action] = []  # with dry_run: what would be done now
         self._data = StoreData()
@@ -136,10 +142,18 @@ class Dispatcher:
         if self.options.dry_run:
             self.planned = plan(state, tickets, self.policy)
             return state
+        if self._leased_elsewhere(state):
+            return state
         if state.prepared and not state.finished:
             self.forge.open_chain(self.git, state)
             self._switch_to(state.branch)
         self.forge.report(state)
+        try:
+            return self._work(state, tickets)
+        finally:
+            self._release(state)
+
+    def _work(self, state: ChainState, tickets: list[Ticket]) -> ChainState:
         while True:
             state = self._collect_validations(state)
             actions = plan(state, tickets, self.policy)
@@ -161,6 +175,8 @@ class Dispatcher:
                 log.info("state.conflict_replan", extra={"chain": state.name})
                 self._data = self.store.load()
                 state = sync_tickets(self._data.chains.get(state.name) or state, tickets)
+                if self._leased_elsewhere(state):
+                    return state
                 continue
             self.actions_done += 1
             if (
@@ -193,8 +209,32 @@ class Dispatcher:
             name=name, branch=f"{self.config.branches.prefix}{name}", base_branch=base
         )
 
-    def _save(self, state: ChainState) -> ChainState:
-        """Persist, then let the forge report what changed (its records go with the next save)."""
+    def _leased_elsewhere(self, state: ChainState) -> bool:
+        other = held_by_another(state, self.lease_owner)
+        if other is not None:
+            self._event(
+                "chain_started",
+                state,
+                f"another baton run is working this chain (until {other.until:%H:%M:%S} UTC); "
+                "leaving it alone",
+            )
+        return other is not None
+
+    def _release(self, state: ChainState) -> None:
+        """Give the chain back when this run holds it, so the next run need not wait."""
+        if state.lease is None or state.lease.owner != self.lease_owner:
+            return
+        state.lease = None
+        try:
+            self._save(state, renew=False)
+        except StateConflict:
+            log.info("lease.release_lost", extra={"chain": state.name})
+
+    def _save(self, state: ChainState, *, renew: bool = True) -> ChainState:
+        """Persist, then let the forge report what changed (its records go with the next save).
+        Every save renews this run's lease on the chain."""
+        if renew:
+            take(state, self.lease_owner, self.lease_seconds)
         self.forge.stage(state)
         data = self._data.model_copy(update={"chains": {**self._data.chains, state.name: state}})
         try:

@@ -164,6 +164,13 @@ class Report(_Data):
     digest: str
 
 
+class Lease(_Data):
+    """The run working a chain now, until when (see `bot.lease`)."""
+
+    owner: str
+    until: datetime
+
+
 class ReviewRef(_Data):
     """Where a review followup came from, so Baton can answer in its thread."""
 
@@ -189,6 +196,7 @@ class ChainState(_Data):
     pr_number: int | None = None
     reports: dict[str, Report] = Field(default_factory=dict)
     reviews: dict[str, ReviewRef] = Field(default_factory=dict)  # by ticket key
+    lease: Lease | None = None
     # The chain's Slack message (its channel id and ts), updated in place by every later run.
     slack_channel: str | None = None
     slack_ts: str | None = None

@@ -177,7 +177,8 @@ class Git:
         """Commit everything in the working copy (but Baton's state); returns HEAD either way."""
         # `.baton/` is left out by name too: a fresh checkout of a chain prepared by an earlier
         # run has no info/exclude entry for it (see exclude_state_dir).
-        self.run("add", "-A", "--", ".", f":(exclude){STATE_DIR}")
+        self.run("add", "-A")
+        self.run("rm", "-r", "-q", "--cached", "--ignore-unmatch", "--", STATE_DIR)
         if self.run("diff", "--cached", "--name-only"):
             self.run("commit", "-q", "--no-verify", "-m", message)
         return self.head()

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import stamina
@@ -44,6 +44,7 @@ from bot.state import AgentResult
 from bot.workspace import Git
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DEFAULT_BASE_URL = "https://api.cursor.com"
 ACTIVE = frozenset({"CREATING", "RUNNING"})
@@ -105,6 +106,19 @@ def retry_wait(exc: Exception) -> bool | float:
     return True
 
 
+def _retried(call: Callable[[], T]) -> T:
+    """`call`, again after a transient error (bounded, with backoff; `Retry-After` honoured)."""
+    retry = stamina.retry(
+        on=retry_wait,
+        attempts=_RETRY_ATTEMPTS,
+        timeout=_RETRY_TIMEOUT_S,
+        wait_initial=1.0,
+        wait_max=30.0,
+        wait_jitter=1.0,
+    )
+    return retry(call)()
+
+
 def _retry_after(value: str | None) -> float | None:
     """`Retry-After` in seconds: a number, or an HTTP date."""
     if not value:
@@ -135,15 +149,12 @@ class _Api:
     def close(self) -> None:
         self._client.close()
 
-    @stamina.retry(
-        on=retry_wait,
-        attempts=_RETRY_ATTEMPTS,
-        timeout=_RETRY_TIMEOUT_S,
-        wait_initial=1.0,
-        wait_max=30.0,
-        wait_jitter=1.0,
-    )
     def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """One request, retried while the error is transient."""
+        return _retried(lambda: self.send(method, path, body))
+
+    def send(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """One request, once."""
         try:
             response = self._client.request(method, path, json=body)
         except httpx.TransportError as exc:
@@ -532,15 +543,37 @@ class CursorAgent:
                 "POST", f"/v0/agents/{agent_id}/followup", {"prompt": {"text": prompt}}
             )
             return Run(agent_id, None, "RUNNING")
-        data = self._api.request(
-            "POST", f"/v1/agents/{agent_id}/runs", {"prompt": {"text": prompt}}
-        )
+        data = self._post_run(agent_id, prompt)
+        if isinstance(data, Run):
+            where.run_id = data.run_id
+            log.info("cursor.followup_adopted", extra={"agent": agent_id, "run": data.run_id})
+            return data
         run = _obj(data, "run")
         if not run.get("id"):
             raise CursorApiError("the followup answer names no run", status=None, code="bad_answer")
         where.run_id = str(run["id"])
         log.info("cursor.followup", extra={"agent": agent_id, "run": where.run_id})
         return Run(agent_id, where.run_id, str(run.get("status") or "CREATING"))
+
+    def _post_run(self, agent_id: str, prompt: str) -> dict[str, Any] | Run:
+        """POST a followup's run, retried like every request, with one care: when a try got no
+        answer (a lost connection, a timeout, a 5xx) and the next finds the agent busy, that busy
+        run is the one the lost try made. It is adopted, not sent a second time."""
+        unanswered = False
+
+        def post() -> dict[str, Any] | Run:
+            nonlocal unanswered
+            try:
+                return self._api.send(
+                    "POST", f"/v1/agents/{agent_id}/runs", {"prompt": {"text": prompt}}
+                )
+            except CursorApiError as exc:
+                if unanswered and exc.is_conflict("agent_busy"):
+                    return self._current(agent_id)
+                unanswered = unanswered or exc.status is None or exc.status >= 500
+                raise
+
+        return _retried(post)
 
     def _current(self, agent_id: str) -> Run:
         """The agent's latest run (v0: the agent itself)."""

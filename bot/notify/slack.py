@@ -16,9 +16,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import socket
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.error import URLError
 from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
@@ -135,8 +137,33 @@ class RetryAfterHandler(RetryHandler):
         state.increment_current_attempt()
 
 
+# Web API methods that change nothing when sent twice.
+IDEMPOTENT = frozenset({"chat.update", "conversations.open", "auth.test"})
+
+
+class ConnectionRetryHandler(ConnectionErrorRetryHandler):
+    """A dropped connection is tried again only when sending again is harmless: the connection
+    was refused (nothing reached Slack), or the method changes nothing the second time. A post
+    whose answer was lost may have been posted: sent again, it would be posted twice."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        reason = error.reason if isinstance(error, URLError) else error
+        if isinstance(reason, ConnectionRefusedError | socket.gaierror):
+            return True
+        return urlsplit(request.url).path.rstrip("/").rsplit("/", 1)[-1] in IDEMPOTENT
+
+
 def _retry_handlers() -> list[RetryHandler]:
-    return [ConnectionErrorRetryHandler(), RetryAfterHandler()]
+    return [ConnectionRetryHandler(), RetryAfterHandler()]
 
 
 # -- clients --------------------------------------------------------------------------------------

@@ -29,11 +29,17 @@ BRANCH = f"baton/{CHAIN}"
 # The agent: one line per prompt in $AGENT_LOG ("kind key session"), then the ticket's file.
 # Its first try at `Build` leaves a TODO, which the test command refuses: one correction.
 AGENT = """\
-import json, os, pathlib, re, sys
+import json, os, pathlib, re, sys, time
 prompt = pathlib.Path(sys.argv[1]).read_text()
 kind, key = re.match(r"# Baton · (\\w+) · ticket (\\S+)", prompt).groups()
+first = not os.path.exists(os.environ["AGENT_LOG"])
 with open(os.environ["AGENT_LOG"], "a") as log:
     log.write(f"{kind} {key} {sys.argv[2]}\\n")
+gate = os.environ.get("AGENT_FIRST_GATE")
+if first and gate:  # the first prompt takes until the test opens the gate (a file appears)
+    deadline = time.monotonic() + 60
+    while not os.path.exists(gate) and time.monotonic() < deadline:
+        time.sleep(0.02)
 found = re.search(r"### Files to (?:create|modify)\\n\\n- (\\S+)", prompt) or re.search(
     r"Only these files may change: `([^`]+)`", prompt
 )
@@ -47,7 +53,9 @@ TEST_COMMAND = "test -d work && ! grep -rq TODO work"
 TITLES = {"Scaffold": "work/scaffold.txt", "Build": "work/build.txt", "Finish": "work/finish.txt"}
 
 
-def config_text(agent: Path, *, extra: str = "", test_command: str = TEST_COMMAND) -> str:
+def config_text(
+    agent: Path, *, extra: str = "", test_command: str = TEST_COMMAND, test_minutes: float = 1
+) -> str:
     return (
         textwrap.dedent(
             f"""\
@@ -56,24 +64,24 @@ def config_text(agent: Path, *, extra: str = "", test_command: str = TEST_COMMAN
               command: "{sys.executable} {agent} {{prompt_file}} {{session_id}}"
               timeout_minutes: 1
             validation:
-              test_command: "{test_command}"
-              test_timeout_minutes: 1
+              test_command: '{test_command}'
+              test_timeout_minutes: {test_minutes}
             """
         )
         + extra
     )
 
 
-def new_github(root: Path, *, extra: str = "", test_command: str = TEST_COMMAND) -> FakeGitHub:
-    """A started fake GitHub whose repository runs the logging agent (stop it when done)."""
+def new_github(
+    root: Path, *, extra: str = "", test_command: str = TEST_COMMAND, test_minutes: float = 1
+) -> FakeGitHub:
+    """A fake GitHub (start it, or use it as a context manager) whose repository runs the
+    logging agent; `extra` is more of .github/baton.yml."""
     root.mkdir(parents=True, exist_ok=True)
     agent = root / "agent.py"
     agent.write_text(AGENT)
-    files = {
-        "README.md": "# widgets\n",
-        ".github/baton.yml": config_text(agent, extra=extra, test_command=test_command),
-    }
-    return FakeGitHub(root, files=files).start()
+    config = config_text(agent, extra=extra, test_command=test_command, test_minutes=test_minutes)
+    return FakeGitHub(root, files={"README.md": "# widgets\n", ".github/baton.yml": config})
 
 
 def add_chain(fake: FakeGitHub, titles: dict[str, str] | None = None) -> list[int]:
@@ -110,10 +118,10 @@ def environment(fake: FakeGitHub, work: Path, log: Path | None = None) -> dict[s
     }
 
 
-def run_inline(fake: FakeGitHub, work: Path, **extra: str) -> Result:
+def run_inline(fake: FakeGitHub, work: Path, *args: str, **extra: str) -> Result:
     """`baton run` in this process (quick; for runs that are not killed)."""
     env: dict[str, str | None] = {**environment(fake, work), **extra}
-    return CliRunner().invoke(cli, ["run", "--repo", str(work)], env=env)
+    return CliRunner().invoke(cli, ["run", "--repo", str(work), *args], env=env)
 
 
 def command(work: Path, env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
@@ -132,11 +140,6 @@ def run_process(
 
 def agent_calls(log: Path) -> list[str]:
     return log.read_text().splitlines() if log.exists() else []
-
-
-def error_lines(stderr: str) -> list[str]:
-    """What a failed run said on stderr, without the warnings of its log."""
-    return [line for line in stderr.splitlines() if line.strip()]
 
 
 @dataclass(frozen=True)
@@ -200,15 +203,13 @@ def books(fake: FakeGitHub) -> Books:
             if mark.startswith("ticket=") and mark.endswith(":validation"):
                 validation[mark] += 1
     checks = Counter(run.external_id for run in fake.check_runs())
-    knowledge = sum(
-        m.startswith("baton: knowledge of chain") for m in fake.commit_messages("main")
-    )
+    knowledge = sum(m.startswith("baton: knowledge of chain") for m in fake.commit_messages("main"))
     return Books(
         state=state,
         status_comments=status,
         validation_comments=validation,
         check_runs=checks,
-        pulls=len(fake.pulls()),
+        pulls=sum(p.pull is not None and p.pull.head_ref == BRANCH for p in fake.pulls()),
         knowledge_commits=knowledge,
         chain_head=fake.branch_sha(BRANCH),
     )
