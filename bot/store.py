@@ -47,11 +47,14 @@ class FileStore:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return StoreData()
-        except OSError as exc:
-            raise StateError(f"cannot read {self.path}: {exc}") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StateError(
+                f"cannot read {self.path}: {exc}",
+                hint="restore it from a backup, or move it aside to start the chains afresh",
+            ) from exc
         try:
             return StoreData.model_validate(json.loads(text))
-        except (ValueError, ValidationError) as exc:
+        except (ValueError, RecursionError, ValidationError) as exc:
             raise StateError(
                 f"{self.path} is not valid Baton state ({str(exc).splitlines()[0]})",
                 hint="restore it from a backup, or move it aside to start the chains afresh",

@@ -765,9 +765,14 @@ def _run_v1(agent_id: str, data: dict[str, Any], repository: str) -> Run:
         status=str(data.get("status") or "").upper(),
         summary=_text(data.get("result")),
         duration_s=duration / 1000 if isinstance(duration, int | float) else None,
-        branch=chosen.get("branch") or None,
-        pr_url=chosen.get("prUrl") or None,
+        branch=_name(chosen.get("branch")),
+        pr_url=_name(chosen.get("prUrl")),
     )
+
+
+def _name(value: Any) -> str | None:
+    """A branch name or URL from an answer: text, or nothing (never a number or an object)."""
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def _run_v0(agent_id: str, data: dict[str, Any]) -> Run:
@@ -777,6 +782,6 @@ def _run_v0(agent_id: str, data: dict[str, Any]) -> Run:
         run_id=None,
         status=str(data.get("status") or "").upper(),
         summary=_text(data.get("summary")),
-        branch=(target or {}).get("branchName") or None,
-        pr_url=(target or {}).get("prUrl") or None,
+        branch=_name((target or {}).get("branchName")),
+        pr_url=_name((target or {}).get("prUrl")),
     )

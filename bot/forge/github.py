@@ -325,7 +325,8 @@ class GitHubStore:
                 hint="re-read the state and plan again",
             )
         saved = data.model_copy(update={"revision": data.revision + 1})
-        text = saved.model_dump_json(indent=1) + "\n"
+        # The state is committed to the repository: no secret may ride in it (test output, ...).
+        text = self.repo.redact(saved.model_dump_json(indent=1)) + "\n"
         try:
             result = self._write(text, f"baton: state revision {saved.revision}")
         except ForgeError as exc:
