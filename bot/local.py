@@ -87,6 +87,14 @@ def run_local(
     if not git.has_commits():
         raise BatonError(f"{git.root} has no commits yet", hint="commit the project first")
     config = load_config(git.root / ".github" / "baton.yml")
+    if config.branches.base is None:
+        # Once per run, before any chain switches branches: every chain starts from the same base.
+        known = [c.base_branch for c in load_state(git.root).chains.values()]
+        base = known[0] if known else git.branch()
+        if base is not None:
+            config = config.model_copy(
+                update={"branches": config.branches.model_copy(update={"base": base})}
+            )
     tickets_dir = git.root / config.tickets_dir
     if not tickets_dir.is_dir():
         raise ConfigError(

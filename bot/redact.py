@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 
 REDACTED = "[redacted]"
 MIN_SECRET = 8  # a shorter configured value would mangle ordinary text: it is not redacted
+_PASSES = 4
 
 # Environment variables whose values are Baton's configured secrets.
 SECRET_VARIABLES = (
@@ -40,15 +41,15 @@ _PATTERNS = [
     re.compile(r"github_pat_[A-Za-z0-9_]{20,255}"),
     re.compile(r"xox[abposr]-[A-Za-z0-9-]{10,250}"),  # Slack tokens
     re.compile(r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{1,250}"),
-    re.compile(r"\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,250}"),  # OpenAI and Anthropic keys
-    re.compile(r"(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])"),  # AWS access key ids
+    # OpenAI and Anthropic keys; a bare `sk-` only at a word's start ("risk-…" is no key).
+    re.compile(r"(?:sk-(?:ant|proj|svcacct|admin)-|\bsk-)[A-Za-z0-9_-]{20,250}"),
+    re.compile(r"(?:AKIA|ASIA)[A-Z0-9]{16}"),  # AWS access key ids
     # An AWS secret access key is known by its label only (`KEY=…`, `"key": "…"`).
     re.compile(
         r"(?i)(aws_secret_access_key[\"']?[ \t]{0,9}[=:][ \t]{0,9}[\"']?)[A-Za-z0-9/+=]{40}"
     ),
-    re.compile(
-        r"eyJ[A-Za-z0-9_-]{8,2048}\.eyJ[A-Za-z0-9_-]{8,16384}\.[A-Za-z0-9_-]{8,2048}"
-    ),  # JWT
+    # JSON Web Tokens: a header and a payload (both JSON objects, so `eyJ`), and a signature.
+    re.compile(r"eyJ[A-Za-z0-9_-]{8,2048}\.eyJ[A-Za-z0-9_-]{8,16384}\.[A-Za-z0-9_-]{8,2048}"),
     re.compile(
         r"-----BEGIN [A-Z ]{0,30}PRIVATE KEY-----.{0,16384}?-----END [A-Z ]{0,30}PRIVATE KEY-----",
         re.S,
@@ -58,8 +59,12 @@ _PATTERNS = [
 
 def _base64_forms(secret: bytes) -> set[str]:
     """The base64 text a secret becomes wherever it starts in a longer input: for each of the
-    three alignments, the characters that depend on the secret's bytes alone."""
+    three alignments, the characters that depend on the secret's bytes alone; and, whole, the
+    encodings of the secret alone and with a newline (`echo "$SECRET" | base64`)."""
     forms = set()
+    for whole in (secret, secret + b"\n"):
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            forms.add(encode(whole).decode())
     for offset in range(3):
         data = b"\0" * offset + secret
         first = -(-4 * offset // 3)  # the first character made of the secret's bits only
@@ -107,15 +112,19 @@ class Redactor:
         return merged
 
     def __call__(self, text: str) -> str:
-        spans = self.spans(text)
-        if not spans:
-            return text
-        out, last = [], 0
-        for start, end in spans:
-            out += [text[last:start], REDACTED]
-            last = end
-        out.append(text[last:])
-        return "".join(out)
+        # Once a secret is gone, the text around it can make a word boundary that shows the next
+        # one (`AKIA…sk-…`): redact again until nothing changes.
+        for _ in range(_PASSES):
+            spans = self.spans(text)
+            if not spans:
+                break
+            out, last = [], 0
+            for start, end in spans:
+                out += [text[last:start], REDACTED]
+                last = end
+            out.append(text[last:])
+            text = "".join(out)
+        return text
 
 
 def from_environment(environ: Mapping[str, str] | None = None) -> Redactor:

@@ -44,16 +44,13 @@ class FileStore:
 
     def _read(self) -> StoreData:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            raw = self.path.read_bytes()
         except FileNotFoundError:
             return StoreData()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise StateError(
-                f"cannot read {self.path}: {exc}",
-                hint="restore it from a backup, or move it aside to start the chains afresh",
-            ) from exc
+        except OSError as exc:
+            raise StateError(f"cannot read {self.path}: {exc}") from exc
         try:
-            return StoreData.model_validate(json.loads(text))
+            return StoreData.model_validate(json.loads(raw.decode("utf-8")))
         except (ValueError, RecursionError, ValidationError) as exc:
             raise StateError(
                 f"{self.path} is not valid Baton state ({str(exc).splitlines()[0]})",

@@ -101,7 +101,7 @@ def _cost(value: Any) -> float | None:
     return float(value) if math.isfinite(value) and value >= 0 else None
 
 
-def one_line(text: str) -> str:
+def _one_line(text: str) -> str:
     """Visible text on one line: a reason is shown in tables and logs, where a second line could
     pass for a line of Baton's own (or for a CI system's command, such as `::error::`)."""
     return " ".join(visible_text(text).split())
@@ -323,13 +323,13 @@ class CliAgent:
             return AgentResult(
                 ok=False,
                 session_id=session,
-                error=f"could not start `{argv[0]}`: {one_line(result.tail)[:300]}",
+                error=f"could not start `{argv[0]}`: {_one_line(result.tail)[:300]}",
                 duration_s=result.duration_s,
             )
         try:
             reply = parse(stdout)
         except ValueError as exc:
-            detail = one_line(_failure_detail(result.tail)) or "no output"
+            detail = _one_line(_failure_detail(result.tail)) or "no output"
             return AgentResult(
                 ok=False,
                 session_id=session,
@@ -341,8 +341,8 @@ class CliAgent:
         if failed:
             # The agent's own account of its failure; else what its output says (stderr, for
             # an agent that only exited non-zero), else its summary.
-            own = one_line(reply.summary) if reply.is_error else ""
-            detail = own or one_line(_failure_detail(result.tail)) or one_line(reply.summary)
+            own = _one_line(reply.summary) if reply.is_error else ""
+            detail = own or _one_line(_failure_detail(result.tail)) or _one_line(reply.summary)
             error = detail[:500] or "no output"
             if result.exit_code != 0:
                 error = f"exit {result.exit_code}: {error}"

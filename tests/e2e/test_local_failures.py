@@ -105,3 +105,28 @@ def test_a_spent_budget_stops_the_chain_and_reports_what_is_left(tmp_path: Path)
     assert tickets["first"]["status"] == "passed"
     assert tickets["second"]["status"] == "skipped"
     assert "budget of 1 agent runs is spent" in tickets["second"]["reason"]
+
+
+def test_every_chain_of_a_run_starts_from_the_same_base(tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path / "repo",
+        agent_script="""\
+            import pathlib, re, sys
+            prompt = pathlib.Path(sys.argv[1]).read_text()
+            name = re.search(r"Only these files may change: `([^`]+)`", prompt).group(1)
+            pathlib.Path(name).write_text("done")
+        """,
+        tickets=TICKETS,
+        test_command="true",
+    )
+    (repo / "tickets" / "other.yml").write_text(
+        "tickets:\n  - key: alone\n    title: Alone\n    goal: Create c.txt.\n"
+        "    files: {create: [c.txt]}\n"
+    )
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(repo), "commit", "-qm", "another chain"], check=True)
+    result = baton("run", "--local", "--repo", str(repo))
+    assert result.returncode == 0, result.stderr
+    chains = status(repo)["chains"]
+    assert {c["base_branch"] for c in chains.values()} == {"main"}
+    assert len({c["base_commit"] for c in chains.values()}) == 1
