@@ -31,7 +31,7 @@ from bot.chain import (
 )
 from bot.chain_file import ChainFile
 from bot.config import Config
-from bot.errors import StateConflict, WorkspaceError
+from bot.errors import BatonError, StateConflict, WorkspaceError
 from bot.forge import Forge, LocalForge
 from bot.knowledge import report_path
 from bot.learning import proposals
@@ -227,8 +227,8 @@ class Dispatcher:
         state.lease = None
         try:
             self._save(state, renew=False)
-        except StateConflict:
-            log.info("lease.release_lost", extra={"chain": state.name})
+        except BatonError as exc:  # the lease lapses at its expiry; the run's own error matters
+            log.info("lease.release_lost", extra={"chain": state.name, "error": str(exc)})
 
     def _save(self, state: ChainState, *, renew: bool = True) -> ChainState:
         """Persist, then let the forge report what changed (its records go with the next save).

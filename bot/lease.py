@@ -25,6 +25,8 @@ def _alive_here(owner: str) -> bool | None:
     pid = rest.partition(":")[0]
     if host != socket.gethostname() or not pid.isdigit():
         return None
+    if int(pid) == os.getpid():
+        return False  # an earlier run in this very process: runs here follow one another
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:

@@ -15,11 +15,24 @@ def _chain() -> ChainState:
     return ChainState(name="c", branch="baton/c", base_branch="main")
 
 
-def test_a_live_holder_keeps_the_chain() -> None:
+def test_a_live_holder_on_this_machine_keeps_the_chain() -> None:
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        state = _chain()
+        state.lease = Lease(
+            owner=f"{socket.gethostname()}:{other.pid}:live", until=now() + timedelta(hours=1)
+        )
+        assert held_by_another(state, holder()) is not None
+        assert held_by_another(state, state.lease.owner) is None, "the holder itself may go on"
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_an_earlier_run_in_this_process_holds_nothing() -> None:
     state = _chain()
     take(state, holder(), 60)
-    assert held_by_another(state, holder()) is not None
-    assert held_by_another(state, state.lease.owner if state.lease else "") is None
+    assert held_by_another(state, holder()) is None
 
 
 def test_an_expired_lease_is_free() -> None:
