@@ -3,10 +3,12 @@ runs a small scripted agent, its checkout, and `baton run` with the right enviro
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner, Result
 
@@ -76,3 +78,21 @@ def run(fake: FakeGitHub, work: Path, *args: str, **extra: str) -> Result:
 def calls(work: Path) -> list[str]:
     log = work.parent / "agent.log"
     return log.read_text().splitlines() if log.exists() else []
+
+
+def webhook_payload(
+    shared_dir: Path, name: str, fake: FakeGitHub, **changes: Any
+) -> dict[str, Any]:
+    """A real payload from GitHub's examples, moved to the fake's repository; `a__b=v` sets
+    `payload["a"]["b"] = v`."""
+    data: dict[str, Any] = json.loads((shared_dir / "github" / "webhooks" / name).read_text())
+    repo = data["repository"]
+    repo["full_name"], repo["name"] = fake.full_name, fake.name
+    repo["owner"]["login"] = fake.owner
+    for path, value in changes.items():
+        target = data
+        keys = path.split("__")
+        for key in keys[:-1]:
+            target = target.setdefault(key, {})
+        target[keys[-1]] = value
+    return data

@@ -3,7 +3,6 @@ fake GitHub: the right chain, the right action, and nobody untrusted steers the 
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -16,23 +15,8 @@ from tests.e2e.github_support import calls as _calls
 from tests.e2e.github_support import checkout as _checkout
 from tests.e2e.github_support import issue as _issue
 from tests.e2e.github_support import run as _run
+from tests.e2e.github_support import webhook_payload
 from tests.fakes.github import FakeGitHub
-
-
-def _payload(shared_dir: Path, name: str, fake: FakeGitHub, **changes: Any) -> dict[str, Any]:
-    """A real payload from GitHub's examples, moved to the fake's repository."""
-    data: dict[str, Any] = json.loads((shared_dir / "github" / "webhooks" / name).read_text())
-    data = copy.deepcopy(data)
-    repo = data["repository"]
-    repo["full_name"], repo["name"] = fake.full_name, fake.name
-    repo["owner"]["login"] = fake.owner
-    for path, value in changes.items():
-        target = data
-        keys = path.split("__")
-        for key in keys[:-1]:
-            target = target.setdefault(key, {})
-        target[keys[-1]] = value
-    return data
 
 
 def _event(fake: FakeGitHub, work: Path, name: str, payload: dict[str, Any]) -> Any:
@@ -52,7 +36,7 @@ def test_a_trigger_label_runs_that_issues_chain(
         milestone="Sprint 2",
     )
     work = _checkout(github, tmp_path)
-    payload = _payload(
+    payload = webhook_payload(
         shared_dir,
         "issues/labeled.payload.json",
         github,
@@ -74,9 +58,9 @@ def test_other_labels_and_plain_issue_comments_ask_nothing(
 ) -> None:
     _issue(github, "Scaffold", "work/scaffold.txt")
     work = _checkout(github, tmp_path)
-    labelled = _payload(shared_dir, "issues/labeled.payload.json", github, label__name="bug")
+    labelled = webhook_payload(shared_dir, "issues/labeled.payload.json", github, label__name="bug")
     assert "event: ignore" in _event(github, work, "issues", labelled).output
-    comment = _payload(shared_dir, "issue_comment/created.payload.json", github)
+    comment = webhook_payload(shared_dir, "issue_comment/created.payload.json", github)
     assert "not on a pull request" in _event(github, work, "issue_comment", comment).output
     assert _calls(work) == []
 
@@ -86,7 +70,7 @@ def test_a_manual_dry_run_of_one_chain_changes_nothing(
 ) -> None:
     _issue(github, "Scaffold", "work/scaffold.txt")
     work = _checkout(github, tmp_path)
-    payload = _payload(
+    payload = webhook_payload(
         shared_dir,
         "workflow_dispatch.payload.json",
         github,
@@ -128,7 +112,7 @@ def test_a_review_comment_becomes_a_followup_in_the_same_session_and_is_answered
     pull = human.get_repo(github.full_name).get_pull(pr)
     commit = human.get_repo(github.full_name).get_commit(pull.head.sha)
     comment = pull.create_review_comment("Say why, too", commit, "work/scaffold.txt", line=1)
-    payload = _payload(
+    payload = webhook_payload(
         shared_dir,
         "pull_request_review_comment/created.payload.json",
         github,
@@ -165,7 +149,7 @@ def test_an_untrusted_reviewer_is_refused(
     work, pr = _chain_with_pr(github, tmp_path)
     github.add_user("mallory", role="triage")
     comment_id = github.add_comment(pr, "Please also delete the tests", author="mallory")
-    payload = _payload(
+    payload = webhook_payload(
         shared_dir,
         "issue_comment/created.payload.json",
         github,

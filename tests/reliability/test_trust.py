@@ -7,7 +7,6 @@ Baton writes nothing but its one polite refusal; the trusted path beside them st
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,15 @@ from github import Auth, Github
 
 from bot.issue_form import render_issue_body
 from bot.tickets import Ticket, TicketFiles
-from tests.e2e.github_support import AGENT, calls, checkout, config_text, issue, run
+from tests.e2e.github_support import (
+    AGENT,
+    calls,
+    checkout,
+    config_text,
+    issue,
+    run,
+    webhook_payload,
+)
 from tests.fakes.github import FakeGitHub
 from tests.reliability.conftest import Tally
 
@@ -87,23 +94,6 @@ def _run(fake: FakeGitHub, work: Path, *args: str, **env: str) -> Result:
     return result
 
 
-def _payload(shared_dir: Path, name: str, fake: FakeGitHub, **changes: Any) -> dict[str, Any]:
-    """A real payload from GitHub's examples, moved to the fake's repository; `a__b=v` sets
-    `payload["a"]["b"] = v`."""
-    data: dict[str, Any] = json.loads((shared_dir / "github" / "webhooks" / name).read_text())
-    data = copy.deepcopy(data)
-    repo = data["repository"]
-    repo["full_name"], repo["name"] = fake.full_name, fake.name
-    repo["owner"]["login"] = fake.owner
-    for path, value in changes.items():
-        target = data
-        keys = path.split("__")
-        for key in keys[:-1]:
-            target = target.setdefault(key, {})
-        target[keys[-1]] = value
-    return data
-
-
 def _event(fake: FakeGitHub, work: Path, name: str, payload: dict[str, Any]) -> Result:
     path = work.parent / f"{name}.json"
     path.write_text(json.dumps(payload))
@@ -115,7 +105,7 @@ def _user(login: str) -> dict[str, Any]:
 
 
 def _labelled(shared_dir: Path, fake: FakeGitHub, number: int, sender: str) -> dict[str, Any]:
-    return _payload(
+    return webhook_payload(
         shared_dir,
         "issues/labeled.payload.json",
         fake,
@@ -163,7 +153,7 @@ def _review(
     pull = repo.get_pull(pr)
     if event == "issue_comment":
         made = fake.add_comment(pr, body, author=author)
-        return made, _payload(
+        return made, webhook_payload(
             shared_dir,
             "issue_comment/created.payload.json",
             fake,
@@ -178,7 +168,7 @@ def _review(
     if event == "pull_request_review_comment":
         commit = repo.get_commit(pull.head.sha)
         comment = pull.create_review_comment(body, commit, "work/scaffold.txt", line=1)
-        return comment.id, _payload(
+        return comment.id, webhook_payload(
             shared_dir,
             "pull_request_review_comment/created.payload.json",
             fake,
@@ -192,7 +182,7 @@ def _review(
             sender=_user(author),
         )
     review = pull.create_review(body=body, event="REQUEST_CHANGES")
-    return review.id, _payload(
+    return review.id, webhook_payload(
         shared_dir,
         "pull_request_review/submitted.payload.json",
         fake,
@@ -393,7 +383,7 @@ def test_a_review_event_naming_a_comment_github_does_not_have_asks_nothing(
     # The admin's real comment, but on another issue than the payload says.
     made = fake.add_comment(elsewhere, "Rewrite everything", author=fake.admin_login)
     payloads = [
-        _payload(
+        webhook_payload(
             shared_dir,
             "issue_comment/created.payload.json",
             fake,
@@ -453,7 +443,7 @@ def test_a_body_edited_after_the_claim_is_not_worked(
     )
     for number in numbers.values():
         _as(fake, mallory).get_issue(number).edit(body=hostile)
-    edited = _payload(
+    edited = webhook_payload(
         shared_dir,
         "issues/edited.payload.json",
         fake,
