@@ -31,7 +31,7 @@ from bot.issue_form import render_issue_body
 from bot.ordering import work_order
 from bot.state import ChainState, StoreData, TicketState
 from bot.tickets import Ticket, TicketFiles
-from tests.e2e.github_support import AGENT, config_text
+from tests.e2e.github_support import AGENT, config_text, github_env
 from tests.fakes.github import FakeGitHub
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,18 +44,6 @@ TARGETS = {
     "help_seconds": 0.3,
     "agent_overhead_share": 0.02,
 }
-
-
-def _github_env(fake: FakeGitHub, work: Path) -> dict[str, str]:
-    return {
-        "AGENT_LOG": str(work.parent / "agent.log"),
-        "GITHUB_REPOSITORY": fake.full_name,
-        "GITHUB_API_URL": fake.url,
-        "GITHUB_TOKEN": fake.app_token,
-        "BATON_BOT_LOGIN": fake.bot_login,
-        "BATON_GIT_REMOTE": str(fake.git_dir),
-        "BATON_GITHUB_WRITE_INTERVAL": "0",
-    }
 
 
 def github_units(tickets: int, corrections: int) -> dict[str, Any]:
@@ -87,7 +75,7 @@ def github_units(tickets: int, corrections: int) -> dict[str, Any]:
                 )
             work = root / "checkout"
             subprocess.run(["git", "clone", "-q", str(fake.git_dir), str(work)], check=True)
-            env = _github_env(fake, work)
+            env = github_env(fake, AGENT_LOG=str(work.parent / "agent.log"))
             fake.reset_counters()
             result = CliRunner().invoke(cli, ["run", "--repo", str(work), "--stats"], env=env)
             if result.exit_code != 0:

@@ -35,6 +35,7 @@ from bot.forge.github import (
     remote_url,
 )
 from bot.forge.github_api import Credentials, GitHubApi, RequestStats
+from bot.forge.names import chain_of_issue
 from bot.knowledge import report_path
 from bot.local import make_agent, run_lock, select_chains
 from bot.markers import marker
@@ -375,8 +376,6 @@ def issue_chains(
     """The state, and the open issues carrying the trigger label by chain (a claimed ticket stays
     in the chain that claimed it). Read-only: nothing is claimed, answered or labelled, so it
     needs only read access to contents and issues."""
-    from bot.forge.names import chain_of_issue  # noqa: PLC0415 - only the listing needs it
-
     git = Git.open(repo_path)
     config = load_config(git.root / ".github" / "baton.yml")
     repo = open_repo(environ, git.root / STATE_DIR)

@@ -34,16 +34,31 @@ print(json.dumps({"session_id": sys.argv[2], "is_error": False, "result": f"wrot
 """
 
 
-def config_text(agent: Path) -> str:
+def config_text(agent: Path, test_command: str = "test -d work", *, where: str = "auto") -> str:
+    """`.github/baton.yml` for a `command` agent running the script `agent`."""
     return textwrap.dedent(
         f"""\
         agent:
           kind: command
           command: "{sys.executable} {agent} {{prompt_file}} {{session_id}}"
         validation:
-          test_command: "test -d work"
+          where: {where}
+          test_command: "{test_command}"
         """
     )
+
+
+def github_env(fake: FakeGitHub, **extra: str) -> dict[str, str]:
+    """What `baton` needs to work against the fake GitHub (writes unspaced, for speed)."""
+    return {
+        "GITHUB_REPOSITORY": fake.full_name,
+        "GITHUB_API_URL": fake.url,
+        "GITHUB_TOKEN": fake.app_token,
+        "BATON_BOT_LOGIN": fake.bot_login,
+        "BATON_GIT_REMOTE": str(fake.git_dir),
+        "BATON_GITHUB_WRITE_INTERVAL": "0",
+        **extra,
+    }
 
 
 def issue(fake: FakeGitHub, title: str, path: str, depends: list[str] | None = None) -> int:
@@ -62,16 +77,7 @@ def checkout(fake: FakeGitHub, tmp_path: Path) -> Path:
 
 
 def run(fake: FakeGitHub, work: Path, *args: str, **extra: str) -> Result:
-    env = {
-        **extra,
-        "AGENT_LOG": str(work.parent / "agent.log"),
-        "GITHUB_REPOSITORY": fake.full_name,
-        "GITHUB_API_URL": fake.url,
-        "GITHUB_TOKEN": fake.app_token,
-        "BATON_BOT_LOGIN": fake.bot_login,
-        "BATON_GIT_REMOTE": str(fake.git_dir),
-        "BATON_GITHUB_WRITE_INTERVAL": "0",
-    }
+    env = github_env(fake, AGENT_LOG=str(work.parent / "agent.log"), **extra)
     return CliRunner().invoke(cli, ["run", "--repo", str(work), *args], env=env)
 
 

@@ -27,20 +27,14 @@ from github import Auth, Github
 from bot.cli import cli
 from bot.issue_form import render_issue_body
 from bot.tickets import Ticket, TicketFiles
-from tests.e2e.github_support import calls, checkout, issue
+from tests.e2e.github_support import calls, checkout, github_env, issue
 from tests.fakes.github import FakeGitHub
 
 
 def _env(fake: FakeGitHub, work: Path, **changes: str | None) -> dict[str, str | None]:
     """The environment of `baton run` in GitHub mode; a change to None unsets the variable."""
     env: dict[str, str | None] = {
-        "AGENT_LOG": str(work.parent / "agent.log"),
-        "GITHUB_REPOSITORY": fake.full_name,
-        "GITHUB_API_URL": fake.url,
-        "GITHUB_TOKEN": fake.app_token,
-        "BATON_BOT_LOGIN": fake.bot_login,
-        "BATON_GIT_REMOTE": str(fake.git_dir),
-        "BATON_GITHUB_WRITE_INTERVAL": "0",
+        **github_env(fake, AGENT_LOG=str(work.parent / "agent.log")),
         "BATON_GITHUB_APP_ID": None,
         "BATON_GITHUB_APP_PRIVATE_KEY": None,
         "BATON_GITHUB_APP_INSTALLATION_ID": None,

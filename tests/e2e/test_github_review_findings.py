@@ -4,14 +4,12 @@ line, an annotation on the check run, and a correction that fixes it."""
 from __future__ import annotations
 
 import json
-import sys
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.github_support import checkout, issue, run
+from tests.e2e.github_support import checkout, config_text, issue, run
 from tests.fakes.github import FakeGitHub
 
 AGENT = """\
@@ -46,15 +44,7 @@ No TODO is left in delivered work.
 def github(tmp_path: Path) -> Iterator[FakeGitHub]:
     agent = tmp_path / "agent.py"
     agent.write_text(AGENT)
-    config = textwrap.dedent(
-        f"""\
-        agent:
-          kind: command
-          command: "{sys.executable} {agent} {{prompt_file}} {{session_id}}"
-        validation:
-          test_command: "test -f work/notes.txt"
-        """
-    )
+    config = config_text(agent, "test -f work/notes.txt")
     files = {
         "README.md": "# widgets\n",
         ".github/baton.yml": config,

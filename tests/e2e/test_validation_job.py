@@ -8,7 +8,6 @@ import json
 import os
 import sys
 import tempfile
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
-from tests.e2e.github_support import AGENT, calls, checkout, issue, run
+from tests.e2e.github_support import AGENT, calls, checkout, config_text, github_env, issue, run
 from tests.e2e.helpers import baton
 from tests.fakes.github import FakeGitHub
 
@@ -32,16 +31,7 @@ PROBE = (
 def github(tmp_path: Path) -> Iterator[FakeGitHub]:
     agent = tmp_path / "agent.py"
     agent.write_text(AGENT)
-    config = textwrap.dedent(
-        f"""\
-        agent:
-          kind: command
-          command: "{sys.executable} {agent} {{prompt_file}} {{session_id}}"
-        validation:
-          where: job
-          test_command: "{sys.executable} -c \\"{PROBE}\\""
-        """
-    )
+    config = config_text(agent, f'{sys.executable} -c \\"{PROBE}\\"', where="job")
     with FakeGitHub(tmp_path, files={"README.md": "# w\n", ".github/baton.yml": config}) as fake:
         yield fake
 
@@ -52,15 +42,7 @@ def test_a_chain_validated_by_a_job_without_secrets(github: FakeGitHub, tmp_path
     work = checkout(github, tmp_path)
     probe = tmp_path / "probe.jsonl"
     job_checkout = checkout(github, tmp_path / "job")  # the validation job's own checkout
-    env = {
-        "GITHUB_REPOSITORY": github.full_name,
-        "GITHUB_API_URL": github.url,
-        "GITHUB_TOKEN": github.app_token,
-        "BATON_BOT_LOGIN": github.bot_login,
-        "BATON_GIT_REMOTE": str(github.git_dir),
-        "BATON_GITHUB_WRITE_INTERVAL": "0",
-        "PROBE": str(probe),
-    }
+    env = github_env(github, PROBE=str(probe))
     output = tmp_path / "github_output"
     jobs = 0
     for _ in range(8):
@@ -123,15 +105,7 @@ def _snooping_chain(github: FakeGitHub, tmp_path: Path) -> tuple[Path, dict[str,
     probe.chmod(0o666)
     issue(github, "Scaffold", "work/scaffold.txt")
     work = checkout(github, tmp_path)
-    env = {
-        "GITHUB_REPOSITORY": github.full_name,
-        "GITHUB_API_URL": github.url,
-        "GITHUB_TOKEN": github.app_token,
-        "BATON_BOT_LOGIN": github.bot_login,
-        "BATON_GIT_REMOTE": str(github.git_dir),
-        "BATON_GITHUB_WRITE_INTERVAL": "0",
-        "PROBE": str(probe),
-    }
+    env = github_env(github, PROBE=str(probe))
     assert run(github, work, PROBE=str(probe)).exit_code == 0
     return work, env, probe
 
@@ -140,16 +114,7 @@ def _snooping_chain(github: FakeGitHub, tmp_path: Path) -> tuple[Path, dict[str,
 def snooping(tmp_path: Path) -> Iterator[FakeGitHub]:
     agent = tmp_path / "agent.py"
     agent.write_text(AGENT)
-    config = textwrap.dedent(
-        f"""\
-        agent:
-          kind: command
-          command: "{sys.executable} {agent} {{prompt_file}} {{session_id}}"
-        validation:
-          where: job
-          test_command: "sh snoop.sh"
-        """
-    )
+    config = config_text(agent, "sh snoop.sh", where="job")
     files = {"README.md": "# w\n", ".github/baton.yml": config, "snoop.sh": SNOOP}
     with FakeGitHub(tmp_path, files=files) as fake:
         yield fake
