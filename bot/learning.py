@@ -21,6 +21,12 @@ _PATTERN = re.compile(
 )
 
 
+# Findings of Baton's own checks (the ticket's scope, a missing test command, a malformed rules
+# block) say how an attempt went, not how the project is written: an agent whose edits were all
+# refused fails `scope.missing` every time, and that is no convention.
+_PROCESS_RULES = ("scope.", "tests.", "rules.")
+
+
 @dataclass(frozen=True)
 class Proposal:
     id: str
@@ -38,7 +44,11 @@ def proposals(chain: ChainState) -> list[Proposal]:
     messages: dict[str, str] = {}
     for ticket in chain.tickets.values():
         for attempt in ticket.attempts:
-            for f in attempt.validation.findings if attempt.validation else []:
+            if attempt.validation is None or not (attempt.agent and attempt.agent.ok):
+                continue  # only what an agent that did its work ran into teaches anything
+            for f in attempt.validation.findings:
+                if f.rule.startswith(_PROCESS_RULES):
+                    continue
                 found[f.rule].append(
                     f"`{ticket.key}` attempt {attempt.number}: `{f.where}`: {f.message}"
                 )

@@ -54,6 +54,19 @@ def test_a_rule_failing_once_is_no_proposal() -> None:
     assert proposals(chain) == []
 
 
+def test_batons_own_checks_and_failed_agent_calls_teach_no_convention() -> None:
+    missing = Finding(rule="scope.missing", severity="major", message="tests/a.py was not created")
+    chain = _chain(1)
+    for ticket in chain.tickets.values():
+        attempt = ticket.attempts[0]
+        attempt.validation = Validation(commit="x", findings=[missing, missing])
+    assert proposals(chain) == []
+    refused = _chain(1)
+    for ticket in refused.tickets.values():
+        ticket.attempts[0].agent = AgentResult(ok=False, error="Write was refused")
+    assert proposals(refused) == []
+
+
 def test_a_pattern_the_agent_adopted_is_proposed() -> None:
     chain = _chain(0, summary="Fixed it.\nConvention: name fixtures after the endpoint")
     assert [p.text for p in proposals(chain)] == ["name fixtures after the endpoint"]
