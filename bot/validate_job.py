@@ -59,7 +59,7 @@ def validate_attempt(
             share_with(run_as or config.validation.run_as, Path(tmp))
             try:
                 validation = validate_here(
-                    Git(work),
+                    Git.open(work),  # opened before the agent's code runs in it
                     config,
                     ticket_state.spec,
                     base=str(ticket_state.base_commit),

@@ -1,5 +1,6 @@
 """The working copy: real git, and commands run with a timeout. Baton's own git calls never run
-repository hooks (an agent could have written one) and commit under Baton's name."""
+what an agent could have planted in the repository (`bot.git_guard`) and commit under Baton's
+name."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from bot.errors import WorkspaceError
+from bot.git_guard import Repository, git_argv, git_env, open_repository
 from bot.state import CommandResult
 
 STATE_DIR = ".baton"
@@ -93,6 +95,12 @@ def _bounded_tail(lines: deque[str]) -> str:
     return tail if len(tail) <= TAIL_CHARS else "[… earlier output cut]\n" + tail[-TAIL_CHARS:]
 
 
+def _text(data: bytes) -> str:
+    """Git's output as text, as `subprocess.run(text=True)` reads it, but never failing on bytes
+    that are not UTF-8 (a file's content or name)."""
+    return data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
@@ -100,13 +108,16 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
 
 
 class Git:
-    """A git working copy."""
+    """A git working copy. Every call runs with what the agent could have planted in the
+    repository switched off (see `bot.git_guard`)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        # Found at the first call that sees a working copy at `root` (`git init` makes one).
+        self._repo: Repository | None = None
 
     def run_env(self, env: dict[str, str], *args: str) -> str:
-        """Like `run`, with extra environment (credentials travel this way, never in argv)."""
+        """Like `run`, with a credential in the environment of this one call (never in argv)."""
         return self.run(*args, extra_env=env)
 
     def run(
@@ -116,31 +127,45 @@ class Git:
         strip: bool = True,
         extra_env: dict[str, str] | None = None,
     ) -> str:
-        argv = ["git", "-c", "core.hooksPath=/dev/null", "-c", "commit.gpgsign=false", *args]
-        env = {**os.environ, **_IDENTITY, "GIT_TERMINAL_PROMPT": "0", **(extra_env or {})}
-        proc = subprocess.run(
-            argv, cwd=self.root, env=env, capture_output=True, text=True, check=False
+        proc = self.call(*args, extra_env=extra_env)
+        if check:
+            self._check(args, proc)
+        out = _text(proc.stdout)
+        return out.strip() if strip else out
+
+    def call(
+        self, *args: str, extra_env: dict[str, str] | None = None, stdin: bytes | None = None
+    ) -> subprocess.CompletedProcess[bytes]:
+        """Run git here and return what it did, as bytes; `extra_env` carries a credential."""
+        repo = self._repository()
+        if repo is not None:
+            repo.restore()
+        argv = git_argv(args, location=repo.location if repo else [], credentials=bool(extra_env))
+        return subprocess.run(
+            argv,
+            cwd=self.root,
+            env={**git_env(), **_IDENTITY, **(extra_env or {})},
+            input=stdin,
+            capture_output=True,
+            check=False,
         )
-        if check and proc.returncode != 0:
-            detail = (proc.stderr or proc.stdout).strip().splitlines()
-            raise WorkspaceError(
-                f"git {' '.join(args[:2])} failed in {self.root}: {detail[-1] if detail else proc.returncode}"
-            )
-        return proc.stdout.strip() if strip else proc.stdout
+
+    def _repository(self) -> Repository | None:
+        if self._repo is None and self.root.is_dir():
+            self._repo = open_repository(self.root, anywhere_inside=False)
+        return self._repo
 
     @classmethod
     def open(cls, root: Path) -> Git:
-        git = cls(root)
-        if (
-            not root.is_dir()
-            or git.run("rev-parse", "--is-inside-work-tree", check=False) != "true"
-        ):
+        repo = open_repository(root, anywhere_inside=True) if root.is_dir() else None
+        if repo is None:
             raise WorkspaceError(
                 f"{root} is not a git working copy",
                 hint="run baton in a git repository or pass --repo",
             )
-        top = Path(git.run("rev-parse", "--show-toplevel"))
-        return cls(top)
+        git = cls(repo.work_tree)
+        git._repo = repo
+        return git
 
     def head(self) -> str:
         return self.run("rev-parse", "HEAD")
@@ -162,12 +187,19 @@ class Git:
             exclude.write_text("\n".join([*lines, f"/{STATE_DIR}/"]) + "\n")
 
     def dirty_files(self) -> list[str]:
-        out = self.run("status", "--porcelain", "--untracked-files=all", strip=False)
+        out = self.run(
+            "status",
+            "--porcelain",
+            "--untracked-files=all",
+            "--ignore-submodules=dirty",
+            strip=False,
+        )
         return [line[3:] for line in out.splitlines() if line[3:].split("/")[0] != STATE_DIR]
 
     def checkout_branch(self, branch: str, start: str) -> None:
         """Point `branch` at `start` and check it out (re-running this is harmless)."""
-        self.run("checkout", "-q", "-B", branch, start)
+        # --no-track: Baton's git writes no configuration (any change to it is put back).
+        self.run("checkout", "-q", "--no-track", "-B", branch, start)
 
     def switch(self, branch: str) -> None:
         if self.branch() != branch:
@@ -177,11 +209,36 @@ class Git:
         """Commit everything in the working copy (but Baton's state); returns HEAD either way."""
         # `.baton/` is left out by name too: a fresh checkout of a chain prepared by an earlier
         # run has no info/exclude entry for it (see exclude_state_dir).
-        self.run("add", "-A")
+        self._stage_all()
         self.run("rm", "-r", "-q", "--cached", "--ignore-unmatch", "--", STATE_DIR)
         if self.run("diff", "--cached", "--name-only"):
             self.run("commit", "-q", "--no-verify", "-m", message)
         return self.head()
+
+    def _stage_all(self) -> None:
+        """What `git add -A` does, without `git add`: for each nested repository the index
+        tracks, it runs `git status` in there, with that repository's configuration (the
+        agent's to write, filters and all) and no way to turn that off."""
+        tracked = self._output("diff-files", "-z", "--name-only", "--ignore-submodules=dirty")
+        new = self._output("ls-files", "-z", "--others", "--exclude-standard")
+        # A new nested repository is listed as `dir/`; it is staged as `dir`, by its HEAD.
+        paths = [p.removesuffix(b"/") for p in (tracked + new).split(b"\0") if p]
+        if paths:
+            update = ("update-index", "-z", "--add", "--remove", "--replace", "--stdin")
+            self._output(*update, stdin=b"\0".join(paths) + b"\0")
+
+    def _output(self, *args: str, stdin: bytes | None = None) -> bytes:
+        """Stdout of a git call whose output is paths (`-z`: bytes, exactly as git has them)."""
+        proc = self.call(*args, stdin=stdin)
+        self._check(args, proc)
+        return proc.stdout
+
+    def _check(self, args: tuple[str, ...], proc: subprocess.CompletedProcess[bytes]) -> None:
+        if proc.returncode != 0:
+            detail = _text(proc.stderr or proc.stdout).strip().splitlines()
+            raise WorkspaceError(
+                f"git {' '.join(args[:2])} failed in {self.root}: {detail[-1] if detail else proc.returncode}"
+            )
 
     def changed_files(self, base: str, head: str = "HEAD") -> list[str]:
         out = self.run("diff", "--name-only", "--no-renames", f"{base}..{head}")

@@ -8,9 +8,7 @@ as UTF-8 with replacement characters, so a file in another encoding never stops 
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -65,10 +63,9 @@ class Change:
 
 
 def git_text(git: Git, *args: str, check: bool = True) -> tuple[int, str]:
-    """Run git in `git.root` without hooks, external diff drivers or pagers; decode leniently."""
-    argv = ["git", "-c", "core.hooksPath=/dev/null", "-c", "core.quotePath=false", *args]
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat"}
-    proc = subprocess.run(argv, cwd=git.root, env=env, capture_output=True, check=False)
+    """Run git in `git.root` (as every Baton git call: nothing the agent planted runs); paths
+    unquoted, output decoded leniently."""
+    proc = git.call("-c", "core.quotePath=false", *args)
     if check and proc.returncode != 0:
         detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise WorkspaceError(
