@@ -3,16 +3,29 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path, PurePosixPath
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from bot.errors import ConfigError, Problem
+from bot.security import BATON_SECRETS
 from bot.yaml_source import read_yaml, validation_problems
 
 DEFAULT_PATH = Path(".github/baton.yml")
 AgentKind = Literal["claude", "codex", "cursor-cli", "gemini", "command", "cursor"]
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Baton's credentials (bot.security.BATON_SECRETS) that no agent may be given; CURSOR_API_KEY is
+# the Cursor CLI's own key as much as Baton's.
+_BATON_OWN = frozenset(BATON_SECRETS) - {"CURSOR_API_KEY"}
 
 
 class _Strict(BaseModel):
@@ -39,6 +52,14 @@ class CursorConfig(_Strict):
     stream: bool = False  # follow the run's event stream instead of polling (v1)
 
 
+def _env_name(name: str) -> str:
+    if not _ENV_NAME.fullmatch(name):
+        raise ValueError(f"{name!r} is not an environment variable name")
+    if name in _BATON_OWN or name.startswith("BATON_"):
+        raise ValueError(f"{name} is Baton's own credential; an agent never gets it")
+    return name
+
+
 class AgentConfig(_Strict):
     kind: AgentKind = "claude"
     cursor: CursorConfig = Field(default_factory=CursorConfig)
@@ -48,6 +69,9 @@ class AgentConfig(_Strict):
     executable: str | None = Field(default=None, description="Path of the preset's executable.")
     model: str | None = None
     extra_args: list[str] = Field(default_factory=list)
+    # More environment variables the agent may see, by name, beyond the basics and those its
+    # CLI documents (see bot/agents/environment.py); never Baton's own credentials.
+    env: list[Annotated[str, AfterValidator(_env_name)]] = Field(default_factory=list)
     timeout_minutes: float = Field(default=30, gt=0, le=24 * 60)
 
 

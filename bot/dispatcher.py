@@ -366,10 +366,13 @@ class Dispatcher:
             f"{kind} (attempt {attempt.number}, session {session.number})",
             ts.key,
         )
+        allowed = self._test_command(ticket)  # the one command the agent may run to test
         if resume:
-            result = self.agent.resume(resume, prompt, self.root, state.branch)
+            result = self.agent.resume(
+                resume, prompt, self.root, state.branch, test_command=allowed
+            )
         else:
-            result = self.agent.start(prompt, self.root, state.branch)
+            result = self.agent.start(prompt, self.root, state.branch, test_command=allowed)
         if result.ok and result.branch:
             # A cloud agent pushed its work: validate exactly that.
             self.forge.fetch(self.git, result.branch)

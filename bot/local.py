@@ -42,7 +42,7 @@ def make_agent(config: Config, workdir: Path | None = None) -> Agent:
         from bot.agents.cursor import CursorAgent  # noqa: PLC0415 (httpx only when it is used)
 
         return CursorAgent.from_env(config.agent, os.environ, workdir)
-    return CliAgent(config.agent)
+    return CliAgent(config.agent, config.validation.test_command)
 
 
 @contextlib.contextmanager

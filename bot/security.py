@@ -3,14 +3,15 @@
 Ticket text is data: it is cleaned of what hides instructions from people (HTML comments,
 zero-width, bidi, tag and control characters) before it reaches a prompt, and fenced as data there;
 secrets in it are redacted on the way, since a prompt leaves Baton for the agent's provider.
-Agent code runs without Baton's secrets: child processes get a scrubbed environment.
+Agent code runs without Baton's secrets: a test command gets a scrubbed environment, an agent an
+allow-list (bot.agents.environment).
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from bot.redact import from_environment
 
@@ -23,6 +24,12 @@ _FORMAT = (
 _HIDDEN = re.compile(f"[{_FORMAT}]")
 # Those, and C0/C1 controls except tab and newline.
 _INVISIBLE = re.compile(f"[{_FORMAT}\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# ECMA-48 escapes: CSI (ESC [ or the C1 byte, parameters, a final byte), OSC (ESC ] … BEL or ST),
+# character-set choices (ESC ( B), and the two-byte ones (ESC and one of @ to _).
+_ANSI = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+    r"|\x1b[()*+][0-~]|\x1b[@-Z\\-_]"
+)
 
 # Variables that hold Baton's own credentials; never handed to agents or test commands.
 BATON_SECRETS = (
@@ -51,6 +58,12 @@ def visible_text(text: str) -> str:
     return _INVISIBLE.sub("", text.replace("\r\n", "\n"))
 
 
+def strip_ansi(text: str) -> str:
+    """`text` without terminal escape sequences (colours, cursor moves, titles): a CLI colours
+    its messages, and once its ESC byte is dropped as a control character, `[31m` would stay."""
+    return _ANSI.sub("", text)
+
+
 def clean_untrusted(text: str) -> str:
     """The visible text, with its secrets redacted (a token split by a zero-width character is
     whole again once that is gone)."""
@@ -64,14 +77,6 @@ def fence(text: str, info: str = "text") -> str:
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     ticks = "`" * max(3, longest + 1)
     return f"{ticks}{info}\n{text}\n{ticks}"
-
-
-def agent_env(environ: Mapping[str, str] | None = None, keep: Iterable[str] = ()) -> dict[str, str]:
-    """The environment for an agent: everything but Baton's own secrets (the agent keeps its own
-    credentials, e.g. its API key, and `keep` names secrets it needs)."""
-    source = os.environ if environ is None else environ
-    keep = set(keep)
-    return {k: v for k, v in source.items() if k not in BATON_SECRETS or k in keep}
 
 
 def command_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -11,14 +11,28 @@ from bot.state import AgentResult
 class Agent(Protocol):
     name: str
 
-    def start(self, prompt: str, workdir: Path, branch: str | None = None) -> AgentResult:
+    def start(
+        self,
+        prompt: str,
+        workdir: Path,
+        branch: str | None = None,
+        *,
+        test_command: str | None = None,
+    ) -> AgentResult:
         """Open a new session with this prompt and wait for the agent's answer. A CLI agent works
         in `workdir`; a cloud agent starts from `branch`, which Baton has pushed, and answers
-        with the branch it pushed its work to."""
+        with the branch it pushed its work to. `test_command` is the ticket's: a CLI agent is
+        allowed to run it (and no other command it was not otherwise allowed)."""
         ...
 
     def resume(
-        self, session_id: str, prompt: str, workdir: Path, branch: str | None = None
+        self,
+        session_id: str,
+        prompt: str,
+        workdir: Path,
+        branch: str | None = None,
+        *,
+        test_command: str | None = None,
     ) -> AgentResult:
         """Send a followup to the session and wait for the answer."""
         ...

@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.agents.environment import agent_environment
 from bot.config import AgentConfig
 from bot.errors import ConfigError
 from bot.redact import from_environment
-from bot.security import agent_env, visible_text
+from bot.security import strip_ansi, visible_text
 from bot.state import AgentResult
 from bot.workspace import run_command
 
@@ -40,13 +41,24 @@ _ERROR_LINE = re.compile(r"^(?:\w*error|\w*exception|fatal|panic)\b", re.IGNOREC
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """A tool call the CLI refused its model (a permission it was not given): `target` is the
+    path or command the call named, when it named one."""
+
+    tool: str
+    target: str = ""
+
+
+@dataclass(frozen=True)
 class Reply:
-    """What an agent's output says: its session, whether it failed, its summary and cost."""
+    """What an agent's output says: its session, whether it failed, its summary and cost, and
+    what its CLI refused to do (a call can exit 0 and report success with every edit refused)."""
 
     session_id: str | None
     is_error: bool
     summary: str
     cost_usd: float | None = None
+    refusals: tuple[Refusal, ...] = ()
 
 
 def _json_objects(stdout: str, *, embedded: bool = True) -> list[dict[str, Any]]:
@@ -104,7 +116,7 @@ def _cost(value: Any) -> float | None:
 def _one_line(text: str) -> str:
     """Visible text on one line: a reason is shown in tables and logs, where a second line could
     pass for a line of Baton's own (or for a CI system's command, such as `::error::`)."""
-    return " ".join(visible_text(text).split())
+    return " ".join(visible_text(strip_ansi(text)).split())
 
 
 def _error_message(error: Any) -> str | None:
@@ -119,6 +131,7 @@ def _failure_detail(output: str) -> str:
     """What a failed call's output says went wrong: an error a JSON object reports (Gemini
     prints its errors as JSON on stderr), else the last plain line that reports an error (not
     the stack trace under it), else the last plain line; empty when there is none."""
+    output = strip_ansi(output)  # a coloured `Error:` is still an error line
     for item in reversed(_embedded_json_objects(output)):
         message = _error_message(item.get("error"))
         if message:
@@ -155,7 +168,29 @@ def _reply_from_result_json(stdout: str, *, embedded: bool = True) -> Reply:
         is_error=is_error,
         summary=str(summary),
         cost_usd=_cost(data.get("total_cost_usd")),
+        refusals=_permission_denials(data.get("permission_denials")),
     )
+
+
+# Where a refused call's input names what it was after: a file, a command, an address.
+_TARGET_KEYS = ("file_path", "notebook_path", "path", "command", "url", "pattern")
+
+
+def _permission_denials(value: Any) -> tuple[Refusal, ...]:
+    """Claude Code's `permission_denials`: `[{tool_name, tool_use_id, tool_input}]`."""
+    if not isinstance(value, list):
+        return ()
+    refusals = []
+    for item in value:
+        if not isinstance(item, dict):
+            refusals.append(Refusal("a tool"))  # still a refusal, however it is written
+            continue
+        tool = item.get("tool_name")
+        given = item.get("tool_input")
+        given = given if isinstance(given, dict) else {}
+        target = next((given[k] for k in _TARGET_KEYS if isinstance(given.get(k), str)), "")
+        refusals.append(Refusal(str(tool) if tool else "a tool", target))
+    return tuple(refusals)
 
 
 def _reply_from_codex_events(stdout: str) -> Reply:
@@ -190,13 +225,100 @@ def _reply_from_codex_events(stdout: str) -> Reply:
     return Reply(session_id=session, is_error=not completed, summary=failure or summary)
 
 
+def _shell_parts(command: str) -> list[str]:
+    """The simple commands of a shell command line, as written: split at `&&`, `||`, `;`, `|`,
+    `&` and newlines outside quotes (Claude Code checks each part of a compound command on its
+    own, so each needs its own rule)."""
+    parts, current, quote, index = [], "", "", 0
+    while index < len(command):
+        char = command[index]
+        if quote:
+            current += char
+            if char == "\\" and quote == '"' and index + 1 < len(command):
+                current += command[index + 1]
+                index += 1
+            elif char == quote:
+                quote = ""
+        elif char == "\\" and index + 1 < len(command):
+            current += command[index : index + 2]
+            index += 1
+        elif char in "'\"":
+            quote, current = char, current + char
+        elif char == "&" and (
+            current.endswith((">", "<")) or command[index + 1 : index + 2] == ">"
+        ):
+            current += char  # a redirection (2>&1, &>file), not a separator
+        elif char in ";|&\n":
+            parts.append(current)
+            current = ""
+            if command[index : index + 2] in {"&&", "||"}:
+                index += 1
+        else:
+            current += char
+        index += 1
+    parts.append(current)
+    return [part.strip() for part in parts if part.strip()]
+
+
+def _no_grants(test_command: str | None) -> list[str]:
+    del test_command
+    return []
+
+
+def _claude_grants(test_command: str | None) -> list[str]:
+    """Claude Code in `-p` mode refuses every edit and every shell command it was not granted,
+    and still exits 0: edits in the working copy are granted, and the test command (each of its
+    parts, with any arguments after them) as a shell command; nothing else."""
+    grants = ["--permission-mode", "acceptEdits"]
+    rules = [f"Bash({part}:*)" for part in _shell_parts(test_command or "")]
+    # One argument: the option takes a list, and would swallow the words after it.
+    return [*grants, "--allowedTools", ",".join(rules)] if rules else grants
+
+
+def _generic_fix(refusal: Refusal, test_command: str | None) -> str:
+    del test_command
+    return f"allow {refusal.tool} with agent.extra_args, as the CLI's documentation says"
+
+
+_CLAUDE_EDITS = frozenset({"Write", "Edit", "MultiEdit", "NotebookEdit"})
+
+
+def _claude_fix(refusal: Refusal, test_command: str | None) -> str:
+    rule = refusal.tool
+    if refusal.tool in _CLAUDE_EDITS:
+        where = (
+            "Baton grants edits inside the working copy (--permission-mode acceptEdits, unless "
+            "agent.extra_args sets another mode)"
+        )
+    elif refusal.tool == "Bash":
+        words = refusal.target.split()
+        rule = f"Bash({words[0]}:*)" if words else "Bash"
+        where = (
+            f"Baton grants only the test command `{test_command}` as a shell command"
+            if test_command
+            else "no test command is set (validation.test_command), so no shell command is granted"
+        )
+    else:
+        where = f"Baton grants no {refusal.tool}"
+    return f'{where}; allow it with agent.extra_args: ["--allowedTools", "{rule}"]'
+
+
 @dataclass(frozen=True)
 class Preset:
     executable: str
     start: Callable[[str, str, list[str]], list[str]]  # (exe, prompt, extra) -> argv
     resume: Callable[[str, str, str, list[str]], list[str]]  # (exe, session, prompt, extra)
     parse: Callable[[str], Reply]
-    keep_env: tuple[str, ...] = ()
+    # Flags that let the CLI edit the working copy and run the test command: (test command) ->
+    # flags, put before the model and agent.extra_args (which can override them).
+    grants: Callable[[str | None], list[str]] = _no_grants
+    # The variables its CLI documents (key, base URL, configuration): by name and by prefix.
+    env_names: tuple[str, ...] = ()
+    env_prefixes: tuple[str, ...] = ()
+    # An older name of the executable, run when `executable` is not on PATH.
+    fallback: str | None = None
+    # (refusal, test command) -> how to allow what the CLI refused.
+    fix: Callable[[Refusal, str | None], str] = _generic_fix
 
 
 PRESETS: dict[str, Preset] = {
@@ -205,6 +327,17 @@ PRESETS: dict[str, Preset] = {
         lambda exe, p, x: [exe, "-p", p, "--output-format", "json", *x],
         lambda exe, s, p, x: [exe, "-p", p, "--output-format", "json", "--resume", s, *x],
         _reply_from_result_json,
+        grants=_claude_grants,
+        # Claude Code's documented settings: its provider's variables, its own, and the
+        # switches that keep it to the conversation (telemetry, updates, error reports).
+        env_names=(
+            "CLAUDE_CONFIG_DIR",
+            "MAX_THINKING_TOKENS",
+            "MAX_MCP_OUTPUT_TOKENS",
+            "USE_BUILTIN_RIPGREP",
+        ),
+        env_prefixes=("ANTHROPIC_", "CLAUDE_CODE_", "DISABLE_", "BASH_", "MCP_", "VERTEX_REGION_"),
+        fix=_claude_fix,
     ),
     "codex": Preset(
         "codex",
@@ -222,9 +355,10 @@ PRESETS: dict[str, Preset] = {
             p,
         ],
         _reply_from_codex_events,
+        env_names=("OPENAI_API_KEY", "CODEX_API_KEY", "OPENAI_BASE_URL", "CODEX_HOME"),
     ),
     "cursor-cli": Preset(
-        "cursor-agent",
+        "agent",
         lambda exe, p, x: [exe, "-p", "--force", "--output-format", "json", *x, p],
         lambda exe, s, p, x: [
             exe,
@@ -238,24 +372,69 @@ PRESETS: dict[str, Preset] = {
             p,
         ],
         _reply_from_result_json,
-        keep_env=("CURSOR_API_KEY",),
+        env_names=("CURSOR_API_KEY",),
+        fallback="cursor-agent",  # its name before it became `agent`
     ),
     "gemini": Preset(
         "gemini",
         lambda exe, p, x: [exe, "-p", p, "--output-format", "json", *x],
         lambda exe, s, p, x: [exe, "-p", p, "--output-format", "json", "-r", s, *x],
         _reply_from_result_json,
+        env_names=(
+            "GEMINI_API_KEY",
+            "GOOGLE_API_KEY",
+            "GOOGLE_GEMINI_BASE_URL",
+            "GOOGLE_CLOUD_PROJECT",
+        ),
+        env_prefixes=("GEMINI_",),
     ),
 }
 
 
-class CliAgent:
-    """One of the presets, or `command`: templates with {prompt_file}, {session_id}, {workdir}."""
+# The versions the presets were tested with, as `--version` reports them (Cursor's CLI is not on
+# npm, so no version of it has been).
+TESTED_VERSIONS = {"claude": "2.1.197", "codex": "0.171.0", "gemini": "0.61.0"}
 
-    def __init__(self, config: AgentConfig) -> None:
+
+def _check_executable(kind: str, exe: str, fallback: str | None = None) -> str:
+    found = shutil.which(exe) or (shutil.which(fallback) if fallback else None)
+    if found is None:
+        also = f" (nor `{fallback}`)" if fallback else ""
+        raise ConfigError(
+            f"the {kind} agent's executable `{exe}`{also} is not installed or not on PATH",
+            hint="install it, or set agent.executable (agent.command for `command`) in "
+            ".github/baton.yml",
+        )
+    return str(Path(found).absolute())
+
+
+def preset_executable(config: AgentConfig) -> str:
+    """The absolute path of a preset's executable: agent.executable, else the preset's name on
+    PATH (else its older name); a ConfigError that says the fix when there is none."""
+    preset = PRESETS[config.kind]
+    if config.executable:
+        return _check_executable(config.kind, config.executable)
+    return _check_executable(config.kind, preset.executable, preset.fallback)
+
+
+def agent_env(config: AgentConfig) -> dict[str, str]:
+    """The agent's environment: the basics, what its CLI documents, and agent.env."""
+    preset = PRESETS.get(config.kind)
+    names = [*config.env, *(preset.env_names if preset else ())]
+    return agent_environment(names, preset.env_prefixes if preset else ())
+
+
+class CliAgent:
+    """One of the presets, or `command`: templates with {prompt_file}, {session_id}, {workdir}.
+
+    `test_command` is the command the agent may run to test its work (a call can name the
+    ticket's own instead); a preset grants its CLI that and edits in the working copy."""
+
+    def __init__(self, config: AgentConfig, test_command: str | None = None) -> None:
         self.config = config
         self.name: str = config.kind
         self.timeout_s = config.timeout_minutes * 60
+        self.test_command = test_command
         if config.kind == "command":
             if not config.command:
                 raise ConfigError(
@@ -280,37 +459,49 @@ class CliAgent:
             self.preset = PRESETS[config.kind]
             # Resolved once, here: a relative path means the same file when the agent runs in
             # the working copy, and the check below is the one that counts.
-            self.executable = self._check_executable(config.executable or self.preset.executable)
+            self.executable = preset_executable(config)
 
     def _check_executable(self, exe: str) -> str:
-        found = shutil.which(exe)
-        if found is None:
-            raise ConfigError(
-                f"the {self.name} agent's executable `{exe}` is not installed or not on PATH",
-                hint="install it, or set agent.executable (agent.command for `command`) in "
-                ".github/baton.yml",
-            )
-        return str(Path(found).absolute())
+        return _check_executable(self.name, exe)
 
-    def start(self, prompt: str, workdir: Path, branch: str | None = None) -> AgentResult:
+    def start(
+        self,
+        prompt: str,
+        workdir: Path,
+        branch: str | None = None,
+        *,
+        test_command: str | None = None,
+    ) -> AgentResult:
         del branch  # a CLI agent works in the working copy itself
-        return self._call(None, prompt, workdir)
+        return self._call(None, prompt, workdir, test_command or self.test_command)
 
     def resume(
-        self, session_id: str, prompt: str, workdir: Path, branch: str | None = None
+        self,
+        session_id: str,
+        prompt: str,
+        workdir: Path,
+        branch: str | None = None,
+        *,
+        test_command: str | None = None,
     ) -> AgentResult:
         del branch
-        return self._call(session_id, prompt, workdir)
+        return self._call(session_id, prompt, workdir, test_command or self.test_command)
 
-    def _call(self, session: str | None, prompt: str, workdir: Path) -> AgentResult:
+    def environment(self) -> dict[str, str]:
+        """What the agent's process sees of Baton's environment (bot.agents.environment)."""
+        return agent_env(self.config)
+
+    def _call(
+        self, session: str | None, prompt: str, workdir: Path, test_command: str | None
+    ) -> AgentResult:
         if self.preset is not None:
             prompt = _argv_safe(prompt)  # a command reads its prompt from a file instead
         with tempfile.TemporaryDirectory(prefix="baton-prompt-") as tmp:
             prompt_file = Path(tmp) / "prompt.md"
             prompt_file.write_text(prompt, encoding="utf-8")
-            argv, parse, keep, session = self._argv(session, prompt, prompt_file, workdir)
+            argv, parse, session = self._argv(session, prompt, prompt_file, workdir, test_command)
             result, stdout = run_command(
-                argv, workdir, self.timeout_s, env=agent_env(keep=keep), tail_lines=40
+                argv, workdir, self.timeout_s, env=self.environment(), tail_lines=40
             )
         if result.timed_out:
             return AgentResult(
@@ -336,9 +527,12 @@ class CliAgent:
                 error=from_environment()(f"{exc} (exit {result.exit_code}): {detail}"),
                 duration_s=result.duration_s,
             )
-        failed = reply.is_error or result.exit_code != 0
+        failed = reply.is_error or result.exit_code != 0 or bool(reply.refusals)
         error = None
-        if failed:
+        if reply.refusals:
+            # Refused calls are the cause to report even when the CLI says it succeeded.
+            error = self._refused(reply.refusals, test_command)
+        elif failed:
             # The agent's own account of its failure; else what its output says (stderr, for
             # an agent that only exited non-zero), else its summary.
             own = _one_line(reply.summary) if reply.is_error else ""
@@ -356,26 +550,40 @@ class CliAgent:
         return AgentResult(
             ok=not failed,
             session_id=reply.session_id or session,
-            summary=redact(reply.summary[:_SUMMARY]),
+            summary=redact(strip_ansi(reply.summary)[:_SUMMARY]),
             error=redact(error) if error else None,
             cost_usd=reply.cost_usd,
             duration_s=result.duration_s,
         )
 
+    def _refused(self, refusals: tuple[Refusal, ...], test_command: str | None) -> str:
+        """One line: what the CLI refused, and how to allow it."""
+        first = refusals[0]
+        target = f" `{_one_line(first.target)[:160]}`" if first.target else ""
+        more = f" (and {len(refusals) - 1} more)" if len(refusals) > 1 else ""
+        fix = self.preset.fix(first, test_command) if self.preset else _generic_fix(first, None)
+        return f"{self.name} refused {_one_line(first.tool)[:60]}{target}{more}: {fix}"
+
     def _argv(
-        self, session: str | None, prompt: str, prompt_file: Path, workdir: Path
-    ) -> tuple[list[str], Callable[[str], Reply], tuple[str, ...], str | None]:
+        self,
+        session: str | None,
+        prompt: str,
+        prompt_file: Path,
+        workdir: Path,
+        test_command: str | None,
+    ) -> tuple[list[str], Callable[[str], Reply], str | None]:
         extra = list(self.config.extra_args)
         if self.config.model:
             extra = ["--model", self.config.model, *extra]
         if self.preset is not None:
             exe = self.executable
+            extra = [*self.preset.grants(test_command), *extra]
             argv = (
                 self.preset.resume(exe, session, prompt, extra)
                 if session
                 else self.preset.start(exe, prompt, extra)
             )
-            return argv, self.preset.parse, self.preset.keep_env, session
+            return argv, self.preset.parse, session
         # Any other agent: Baton names the session when the agent does not, so resuming works.
         key = "resume_command" if session and self.config.resume_command else "command"
         template = str(
@@ -384,7 +592,7 @@ class CliAgent:
         session = session or f"baton-{uuid.uuid4().hex[:12]}"
         values = {"prompt_file": str(prompt_file), "session_id": session, "workdir": str(workdir)}
         argv = [_fill(part, values) for part in _template_words(key, template)]
-        return [*argv, *self.config.extra_args], _reply_from_command, (), session
+        return [*argv, *self.config.extra_args], _reply_from_command, session
 
 
 def _template_words(key: str, template: str) -> list[str]:

@@ -436,8 +436,17 @@ class CursorAgent:
 
     # -- the port ------------------------------------------------------------------------------
 
-    def start(self, prompt: str, workdir: Path, branch: str | None = None) -> AgentResult:
-        del workdir  # a cloud agent works on its own copy, from `branch`, which Baton pushed
+    def start(
+        self,
+        prompt: str,
+        workdir: Path,
+        branch: str | None = None,
+        *,
+        test_command: str | None = None,
+    ) -> AgentResult:
+        # A cloud agent works on its own copy, from `branch`, which Baton pushed, and runs what
+        # its own settings allow.
+        del workdir, test_command
         began = time.monotonic()
         where = _Where(self._agent_ids(prompt, branch) if self.v1 else None)
 
@@ -452,9 +461,15 @@ class CursorAgent:
         return self._guarded(where, launch)
 
     def resume(
-        self, session_id: str, prompt: str, workdir: Path, branch: str | None = None
+        self,
+        session_id: str,
+        prompt: str,
+        workdir: Path,
+        branch: str | None = None,
+        *,
+        test_command: str | None = None,
     ) -> AgentResult:
-        del workdir, branch  # the agent goes on on its own branch
+        del workdir, branch, test_command  # the agent goes on on its own branch
         began = time.monotonic()
         where = _Where(session_id)
 

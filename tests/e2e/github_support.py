@@ -41,6 +41,7 @@ def config_text(agent: Path, test_command: str = "test -d work", *, where: str =
         agent:
           kind: command
           command: "{sys.executable} {agent} {{prompt_file}} {{session_id}}"
+          env: [AGENT_LOG, PROMPT_COPIES]
         validation:
           where: {where}
           test_command: "{test_command}"

@@ -31,9 +31,16 @@ def baton(
 
 
 def make_repo(
-    path: Path, *, agent_script: str, tickets: str, test_command: str, timeout_minutes: float = 1
+    path: Path,
+    *,
+    agent_script: str,
+    tickets: str,
+    test_command: str,
+    timeout_minutes: float = 1,
+    agent_env: tuple[str, ...] = (),
 ) -> Path:
-    """A repository with one chain file and an agent that runs `agent_script` (Python source)."""
+    """A repository with one chain file and an agent that runs `agent_script` (Python source),
+    which sees the variables named in `agent_env` (agent.env) besides the basics."""
     path.mkdir(parents=True, exist_ok=True)
     (path / "agent.py").write_text(textwrap.dedent(agent_script))
     (path / "tickets").mkdir()
@@ -47,6 +54,7 @@ def make_repo(
                     "kind": "command",
                     "command": f"{agent} {{prompt_file}}",
                     "timeout_minutes": timeout_minutes,
+                    "env": list(agent_env),
                 },
                 "validation": {"test_command": test_command, "test_timeout_minutes": 1},
             }

@@ -59,6 +59,7 @@ def _use_agent(fake: FakeGitHub, tmp_path: Path, source: str, **validation: Any)
         "agent": {
             "kind": "command",
             "command": f"{sys.executable} {agent} {{prompt_file}} {{session_id}}",
+            "env": ["AGENT_LOG", "PROMPT_COPIES"],  # where the scripted agents write
         },
         "validation": {"test_command": "test -d work", **validation},
     }

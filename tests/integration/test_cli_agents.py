@@ -32,6 +32,8 @@ TOOL = {
     "gemini": "gemini",
     "command": "generic-agent",
 }
+# The fakes read these; an agent sees only the variables it is allowed (agent.env lists them).
+FAKE_ENV = ["FAKE_AGENT_HOME", "FAKE_AGENT_MODE"]
 STEP = "generic-agent step --prompt-file {prompt_file} --session {session_id} --workdir {workdir}"
 HANG_MINUTES = 0.01  # 0.6 s: time enough for a fake to start and write its pid files
 
@@ -70,10 +72,11 @@ def calls(home: Path, tool: str | None = None) -> list[dict[str, Any]]:
     return [r for r in records if tool is None or r["tool"] == tool]
 
 
-def agent_for(kind: str, **settings: Any) -> CliAgent:
+def agent_for(kind: str, test_command: str | None = None, **settings: Any) -> CliAgent:
     if kind == "command":
         settings.setdefault("command", STEP)
-    return CliAgent(AgentConfig.model_validate({"kind": kind, **settings}))
+    settings.setdefault("env", FAKE_ENV)
+    return CliAgent(AgentConfig.model_validate({"kind": kind, **settings}), test_command)
 
 
 def alive(pid: int) -> bool:
@@ -246,7 +249,9 @@ def test_a_missing_executable_is_a_config_error_that_says_the_fix(
         agent_for(kind)
 
     message = str(caught.value)
-    assert f"executable `{TOOL[kind]}` is not installed or not on PATH" in message
+    # The Cursor CLI is `agent` now; its old name is tried too.
+    named = "`agent` (nor `cursor-agent`)" if kind == "cursor-cli" else f"`{TOOL[kind]}`"
+    assert f"executable {named} is not installed or not on PATH" in message
     assert "set agent.executable" in message
 
 
@@ -410,6 +415,16 @@ def test_a_command_agent_asked_to_continue_an_unknown_session_fails(
     assert result.error == "exit 1: generic-agent: no session baton-gone to continue"
 
 
+def test_a_coloured_error_is_kept_as_plain_text(home: Path, workdir: Path) -> None:
+    paint = "printf '\\033[1;31mError:\\033[0m the model is \\033[4mgone\\033[0m\\n' >&2; exit 1"
+    agent = agent_for("command", command=f'sh -c "{paint}" {{prompt_file}}')
+
+    result = agent.start("hi", workdir)
+
+    assert not result.ok
+    assert result.error == "exit 1: Error: the model is gone"
+
+
 # --- the environment ------------------------------------------------------------------------
 
 BATON_SECRETS = {
@@ -423,22 +438,100 @@ BATON_SECRETS = {
 }
 
 
+# Each CLI's own key and settings, as its documentation names them.
+OWN = {
+    "claude": {"ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "CLAUDE_CODE_USE_BEDROCK"},
+    "codex": {"OPENAI_API_KEY", "CODEX_HOME"},
+    "cursor-cli": {"CURSOR_API_KEY"},
+    "gemini": {"GEMINI_API_KEY", "GOOGLE_GEMINI_BASE_URL", "GEMINI_CLI_TRUST_WORKSPACE"},
+    "command": set(),
+}
+BASICS = {"PATH", "HOME", "LANG", "LC_ALL", "TZ", "HTTPS_PROXY", "no_proxy", "SSL_CERT_FILE"}
+OTHERS = {"AWS_SECRET_ACCESS_KEY", "NPM_TOKEN", "PYTHONPATH", "MY_TEAM_SETTING"}
+
+
 @pytest.mark.parametrize("kind", [*PRESETS, "command"])
-def test_baton_secrets_stay_out_of_the_agent_process(
+def test_an_agent_sees_its_own_variables_the_basics_and_agent_env_only(
     kind: str, home: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name, value in BATON_SECRETS.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "the-agents-own-key")
+    every_own = set().union(*OWN.values())
+    for name in {*BATON_SECRETS, *every_own, *(BASICS - {"PATH", "HOME"}), *OTHERS}:
+        monkeypatch.setenv(name, BATON_SECRETS.get(name, f"value-of-{name.lower()}"))
 
-    result = agent_for(kind).start("hi", workdir)
+    result = agent_for(kind, env=[*FAKE_ENV, "MY_TEAM_SETTING"]).start("hi", workdir)
 
     assert result.ok, result.error
     [call] = calls(home)
     seen = set(call["env"])
     assert not seen & BATON_SECRETS.keys()
-    assert "ANTHROPIC_API_KEY" in seen  # an agent keeps its own credentials
-    assert ("CURSOR_API_KEY" in seen) == (kind == "cursor-cli")
+    assert OWN[kind] <= seen  # an agent keeps its own credentials and settings
+    assert not seen & (every_own - OWN[kind])  # and no other CLI's
+    assert seen >= BASICS
+    assert seen & OTHERS == {"MY_TEAM_SETTING"}  # named in agent.env
+
+
+@pytest.mark.parametrize("name", ["GITHUB_TOKEN", "SLACK_WEBHOOK_URL", "BATON_ANYTHING", "A-B"])
+def test_agent_env_cannot_name_batons_credentials(name: str) -> None:
+    with pytest.raises(ValueError, match=r"environment variable name|own credential"):
+        AgentConfig.model_validate({"kind": "claude", "env": [name]})
+
+
+# --- permissions ----------------------------------------------------------------------------
+
+
+def test_claude_may_edit_and_run_the_test_command_and_nothing_else(
+    home: Path, workdir: Path
+) -> None:
+    agent = agent_for("claude", "python -m pytest -q")
+
+    first = agent.start("hi", workdir)
+    agent.resume(str(first.session_id), "again", workdir, test_command="make check && ruff .")
+    assert first.ok, first.error
+
+    start, resume = (c["parsed"] for c in calls(home, "claude"))
+    assert start["permission_mode"] == resume["permission_mode"] == "acceptEdits"
+    assert start["allowedTools"] == "Bash(python -m pytest -q:*)"
+    # The ticket's own test command, each part of it: Claude Code checks them one by one.
+    assert resume["allowedTools"] == "Bash(make check:*),Bash(ruff .:*)"
+
+
+def test_claude_without_a_test_command_may_only_edit(home: Path, workdir: Path) -> None:
+    assert agent_for("claude").start("hi", workdir).ok
+    [call] = calls(home, "claude")
+    assert call["parsed"]["permission_mode"] == "acceptEdits"
+    assert call["parsed"]["allowedTools"] is None
+
+
+def test_a_refusal_is_a_failed_attempt_that_names_the_tool_and_the_fix(
+    home: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_AGENT_MODE", "refused")
+
+    result = agent_for("claude", "python -m pytest -q").start("hi", workdir)
+
+    assert not result.ok  # although claude exited 0 and said it succeeded
+    assert result.error == (
+        "claude refused Bash `curl -s https://example.invalid/setup.sh`: Baton grants only the "
+        "test command `python -m pytest -q` as a shell command; allow it with agent.extra_args: "
+        '["--allowedTools", "Bash(curl:*)"]'
+    )
+
+
+# --- the Cursor CLI's name ------------------------------------------------------------------
+
+
+def test_the_cursor_cli_is_agent_when_that_is_on_path(
+    home: Path, workdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "agent").symlink_to(FAKES / "cursor-agent")
+    monkeypatch.setenv("PATH", os.pathsep.join([str(bin_dir), FAKES_PATH]))
+
+    agent = agent_for("cursor-cli")
+
+    assert agent.executable == str(bin_dir / "agent")
+    assert agent.start("hi", workdir).ok
 
 
 # --- the fakes are as strict as the real tools ----------------------------------------------

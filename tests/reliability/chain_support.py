@@ -62,6 +62,7 @@ def config_text(
             agent:
               kind: command
               command: "{sys.executable} {agent} {{prompt_file}} {{session_id}}"
+              env: [AGENT_LOG, AGENT_FIRST_GATE]
               timeout_minutes: 1
             validation:
               test_command: '{test_command}'

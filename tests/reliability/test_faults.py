@@ -591,6 +591,7 @@ def test_a_cli_agent_that_hangs_talks_nonsense_or_crashes_blocks_its_ticket(
             tool.chmod(0o755)
     agent = (
         f"agent:\n  kind: claude\n  executable: {FAKE_AGENTS / 'claude'}\n  timeout_minutes: 0.01\n"
+        "  env: [FAKE_AGENT_HOME, FAKE_AGENT_MODE]\n"  # the fake's own settings
     )
     home = tmp_path / "agent-home"
     home.mkdir()

@@ -125,7 +125,11 @@ tickets:
 
 def test_a_second_local_run_while_one_is_working_says_so(tmp_path: Path, tally: Tally) -> None:
     repo = make_repo(
-        tmp_path / "project", agent_script=LOCAL_AGENT, tickets=LOCAL_TICKETS, test_command="true"
+        tmp_path / "project",
+        agent_script=LOCAL_AGENT,
+        tickets=LOCAL_TICKETS,
+        test_command="true",
+        agent_env=("AGENT_LOG", "AGENT_GATE"),
     )
     log, gate = tmp_path / "agent.log", tmp_path / "go"
     argv = [sys.executable, "-m", "bot", "run", "--local", "--repo", str(repo)]

@@ -107,6 +107,27 @@ def test_wrong_types_and_values_name_the_key_and_line(
     assert where(problems_of(tmp_path, text)) == [(key, line)]
 
 
+def test_agent_env_lists_variable_names_for_the_agent(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "agent:\n  env: [PIP_INDEX_URL, MY_SETTING]\n"))
+    assert config.agent.env == ["PIP_INDEX_URL", "MY_SETTING"]
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("GITHUB_TOKEN", "GITHUB_TOKEN is Baton's own credential; an agent never gets it"),
+        ("BATON_SLACK_API_URL", "BATON_SLACK_API_URL is Baton's own credential"),
+        ("'MY SETTING'", "'MY SETTING' is not an environment variable name"),
+    ],
+)
+def test_agent_env_cannot_hand_over_batons_credentials(
+    tmp_path: Path, name: str, message: str
+) -> None:
+    [problem] = problems_of(tmp_path, f"agent:\n  env:\n    - {name}\n")
+    assert (problem.field, problem.line) == ("agent.env[0]", 3)
+    assert message in problem.message
+
+
 def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
     assert where(problems_of(tmp_path, "- agent\n")) == [("(top)", 1)]
 

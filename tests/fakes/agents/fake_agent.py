@@ -16,6 +16,8 @@ $FAKE_AGENT_MODE picks the behaviour (default `ok`):
   error                     the tool's own failure report, exit non-zero
   is_error_success_subtype  Claude only: `subtype: success` with `is_error: true`, exit 0, so
                             that only `is_error` tells of the failure
+  refused                   Claude only: a success, exit 0, whose `permission_denials` say a
+                            shell command was refused (as the real one reports it)
   hang                      start a child process, then sleep forever
   no_session                well-formed output without a session id
   garbage                   output that is not the JSON asked for, exit 0
@@ -44,8 +46,18 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 MODES = frozenset(
-    {"ok", "error", "is_error_success_subtype", "hang", "no_session", "garbage", "exit_nonzero"}
+    {
+        "ok",
+        "error",
+        "is_error_success_subtype",
+        "refused",
+        "hang",
+        "no_session",
+        "garbage",
+        "exit_nonzero",
+    }
 )
+CLAUDE_ONLY = frozenset({"is_error_success_subtype", "refused"})
 
 
 class Usage(Exception):
@@ -122,7 +134,7 @@ def main(tool: str) -> NoReturn:
     if not home or mode not in MODES:
         print(f"{tool} (fake): set FAKE_AGENT_HOME and FAKE_AGENT_MODE", file=sys.stderr)
         sys.exit(70)
-    if mode == "is_error_success_subtype" and tool != "claude":
+    if mode in CLAUDE_ONLY and tool != "claude":
         print(f"{tool} (fake): {mode} is Claude's quirk only", file=sys.stderr)
         sys.exit(70)
     call = Call(tool, Path(home), mode, sys.argv[1:])
@@ -268,6 +280,11 @@ def claude(call: Call) -> int:
         return 0
     reply = {"type": "result", "subtype": "success", "is_error": False, **common, "result": answer}
     reply |= tail
+    if call.mode == "refused":
+        refused = {"command": "curl -s https://example.invalid/setup.sh", "description": "Fetch"}
+        reply["permission_denials"] = [
+            {"tool_name": "Bash", "tool_use_id": "toolu_01Refused", "tool_input": refused}
+        ]
     if call.mode == "no_session":
         del reply["session_id"]
     emit(reply)

@@ -1,0 +1,34 @@
+"""Terminal escape sequences never reach what Baton keeps of an agent's output."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.security import strip_ansi, visible_text
+
+
+@pytest.mark.parametrize(
+    ("coloured", "plain"),
+    [
+        ("\x1b[31mError\x1b[0m: not trusted", "Error: not trusted"),
+        ("\x1b[1;38;5;196mbold red\x1b[m", "bold red"),
+        ("\x1b[2K\x1b[1Gprogress", "progress"),  # erase the line, move to column 1
+        ("\x1b[?25lhidden cursor\x1b[?25h", "hidden cursor"),
+        ("\x1b]0;window title\x07text", "text"),  # OSC ended by BEL
+        ("\x1b]8;;https://example.invalid\x1b\\link\x1b]8;;\x1b\\", "link"),  # a hyperlink
+        ("\x1b(Bcharset", "charset"),
+        ("\x1bMreverse index", "reverse index"),
+        ("\x9b32mC1 CSI", "C1 CSI"),
+    ],
+)
+def test_escape_sequences_go_whole(coloured: str, plain: str) -> None:
+    assert strip_ansi(coloured) == plain
+    # Dropping only the ESC byte (as a control character) would leave `[31m` behind.
+    assert visible_text(strip_ansi(coloured)) == plain
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters="\x1b\x9b")))
+def test_text_without_escapes_is_left_as_it_is(text: str) -> None:
+    assert strip_ansi(text) == text
