@@ -190,6 +190,14 @@ def config_check(path: Path) -> None:
     click.echo(f"{path}: ok" if path.exists() else f"{path}: absent, every default applies")
     import os
 
+    from bot.agents.versions import check_version
+
+    checked = check_version(loaded.agent)
+    if checked is not None:  # a CLI agent: is it there, and is it a version the presets know?
+        click.echo(
+            f"agent: {checked.line}" if checked.tested else f"warning: agent: {checked.line}",
+            err=not checked.tested,
+        )
     if loaded.agent.kind == "cursor" and os.environ.get("CURSOR_API_KEY"):
         from bot.agents.cursor import check_cursor_key
 

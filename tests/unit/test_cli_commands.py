@@ -223,17 +223,78 @@ def test_tickets_lint_without_a_tickets_directory_is_one_error_line(
 
 def test_config_check_ok(tmp_path: Path) -> None:
     path = tmp_path / "baton.yml"
-    path.write_text("agent:\n  kind: codex\n", encoding="utf-8")
+    path.write_text("agent:\n  kind: command\n  command: my-agent {prompt_file}\n")
     result = run("config", "check", str(path))
     assert result.exit_code == 0
     assert (result.stdout, result.stderr) == (f"{path}: ok\n", "")
 
 
-def test_config_check_absent_file_means_defaults(tmp_path: Path) -> None:
+def test_config_check_absent_file_means_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `claude` (the default agent) here
     path = tmp_path / "baton.yml"
     result = run("config", "check", str(path))
     assert result.exit_code == 0
     assert result.stdout == f"{path}: absent, every default applies\n"
+
+
+def _fake_cli(directory: Path, name: str, says: str) -> None:
+    """An executable that answers `--version` as the real CLI does."""
+    directory.mkdir(exist_ok=True)
+    exe = directory / name
+    exe.write_text(f"#!/bin/sh\necho '{says}'\n", encoding="utf-8")
+    exe.chmod(0o755)
+
+
+@pytest.mark.parametrize(
+    "case",  # (agent.kind, its executable, what `--version` says, what config check says)
+    [
+        (
+            "claude",
+            "claude",
+            "2.1.197 (Claude Code)",
+            "agent: claude 2.1.197: the version Baton's presets were tested with\n",
+        ),
+        (
+            "codex",
+            "codex",
+            "codex-cli 0.172.0",
+            "warning: agent: codex 0.172.0: Baton's presets were tested with 0.171.0; "
+            "try one chain before relying on it\n",
+        ),
+        (
+            "cursor-cli",
+            "agent",
+            "2025.11.25-a1b2c3d",
+            "warning: agent: cursor-cli 2025.11.25-a1b2c3d: no version of it was tested with "
+            "Baton\n",
+        ),
+        (
+            "gemini",
+            "gemini-elsewhere",
+            "0.61.0",
+            "warning: agent: the gemini agent's executable `gemini` is not installed or not on "
+            "PATH; install it, or set agent.executable (agent.command for `command`) in "
+            ".github/baton.yml\n",
+        ),
+    ],
+    ids=["tested", "untested", "never-tested", "missing"],
+)
+def test_config_check_says_whether_the_cli_is_a_tested_version(
+    case: tuple[str, str, str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kind, name, says, expected = case
+    _fake_cli(tmp_path / "bin", name, says)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    path = tmp_path / "baton.yml"
+    path.write_text(f"agent:\n  kind: {kind}\n", encoding="utf-8")
+
+    result = run("config", "check", str(path))
+
+    assert result.exit_code == 0  # the file is right; the CLI is the user's to install
+    assert result.stdout.startswith(f"{path}: ok\n")
+    assert (result.stdout + result.stderr).endswith(expected)
 
 
 @pytest.mark.parametrize(
