@@ -11,10 +11,12 @@ Clients (PyGithub, httpx) talk to it exactly as they talk to GitHub; only the ba
 What it does as GitHub does, so that tests catch what GitHub would catch:
 
 - One repository, `fake.full_name`, whose git data lives in a bare repository at `fake.git_dir`:
-  tests may `git clone` and `git push` it by path, and the API sees every push.
+  tests may `git clone` and `git push` it by path, and the API sees every push. It is also served
+  over HTTP at `fake.clone_url` (`{url}/{owner}/{name}.git`), where tokens count as on GitHub.
 - Tokens map to users (`Authorization: token X` or `Bearer X`); an unknown token is `401 Bad
   credentials`. Tokens starting `ghs_` (`app_token_prefixes`) are app installation tokens; only
-  those may write check runs.
+  those may write check runs. A token may carry scopes (a job's GITHUB_TOKEN: its job's
+  `permissions`); outside them GitHub's `403 Resource not accessible by integration`.
   The app's JWT (three base64url parts with `iss`; the signature is not checked) buys new ones.
 - Every response carries GitHub's rate-limit headers and every GET a strong `ETag`; `If-None-Match`
   answers `304` at no cost. `fake.requests`, `fake.units` and `fake.exchanges` keep the books.
@@ -35,7 +37,8 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
-from tests.fakes._github import checks, gitdata, issues, pulls, repos
+from tests.fakes._github import checks, gitdata, issues, permissions, pulls, repos
+from tests.fakes._github.githttp import GitHttp, GitRequest
 from tests.fakes._github.gitrepo import BareRepo, Signature, TreeEntry
 from tests.fakes._github.model import (
     ROLES,
@@ -63,6 +66,7 @@ __all__ = [
     "Exchange",
     "FakeGitHub",
     "FaultKind",
+    "GitRequest",
     "Issue",
     "Review",
     "ReviewComment",
@@ -123,7 +127,8 @@ class FakeGitHub:
         self.app_token = "ghs_fakeInstallationToken00000000000000000"
         self.add_user(self.bot_login, role="write", bot=True, token=self.app_token)
         self._api = Api(self._world, _all_routes(), base_url=lambda: self.url)
-        self._server = HttpServer(self._api)
+        self._git_http = GitHttp(self._world, root / "fake-github")
+        self._server = HttpServer(self._api, self._git_http)
 
     # ---- running --------------------------------------------------------------------------------------
 
@@ -159,6 +164,16 @@ class FakeGitHub:
     def git_dir(self) -> Path:
         """The bare repository behind the API; `git clone` and `git push` it by path."""
         return self._world.git_dir
+
+    @property
+    def server_url(self) -> str:
+        """Where the web and git addresses are (`GITHUB_SERVER_URL`): the API's own address."""
+        return self.url
+
+    @property
+    def clone_url(self) -> str:
+        """The repository's git address over HTTP, as GitHub names it (`…/owner/name.git`)."""
+        return f"{self.url}/{self.full_name}.git"
 
     @property
     def owner(self) -> str:
@@ -197,12 +212,26 @@ class FakeGitHub:
                 self.add_token(token, login)
         return login
 
-    def add_token(self, token: str, login: str) -> None:
-        """`token` authenticates as `login`; it is an app token if it has an app token's prefix."""
+    def add_token(self, token: str, login: str, *, scopes: Mapping[str, str] | None = None) -> None:
+        """`token` authenticates as `login`; it is an app token if it has an app token's prefix.
+
+        With `scopes` (GitHub's permission names and `read` or `write`, e.g. `{"issues":
+        "write"}`), the token may do only that, as a job's GITHUB_TOKEN may do only its job's
+        `permissions`; `metadata: read` is always granted."""
+        unknown = set(scopes or {}) - permissions.NAMES
+        bad = {level for level in (scopes or {}).values() if level not in permissions.LEVELS}
+        if unknown or bad:
+            raise ValueError(f"unknown permissions or levels: {sorted(unknown | bad)}")
         with self._world.lock:
             self._world.ensure_user(login)
             app = token.startswith(self._app_token_prefixes)
-            self._world.tokens[token] = Token(token, login, app=app)
+            frozen = dict(scopes) if scopes is not None else None
+            self._world.tokens[token] = Token(token, login, app=app, scopes=frozen)
+
+    def revoke_token(self, token: str) -> None:
+        """The token authenticates no more (as a job's GITHUB_TOKEN when the job ends)."""
+        with self._world.lock:
+            self._world.tokens.pop(token, None)
 
     def set_permission(self, login: str, role: str) -> None:
         if role not in ROLES:
@@ -394,6 +423,12 @@ class FakeGitHub:
         """Every request and answer, whole, oldest first."""
         with self._world.lock:
             return list(self._api.exchanges)
+
+    @property
+    def git_requests(self) -> list[GitRequest]:
+        """Every fetch and push over the repository's git address, oldest first."""
+        with self._world.lock:
+            return list(self._git_http.requests)
 
     @property
     def requests(self) -> list[Served]:

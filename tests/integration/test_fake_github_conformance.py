@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -701,3 +702,101 @@ def test_credentials(github: FakeGitHub) -> None:
     actions = client(github, "ghs_actions").get_repo(github.full_name)
     actions.create_check_run(name="ci", head_sha=github.branch_sha("main") or "")
     assert github.check_runs()[0].name == "ci"
+
+
+def test_a_token_with_scopes_may_do_only_what_they_allow(github: FakeGitHub) -> None:
+    """Actions' GITHUB_TOKEN: the job's `permissions`, and `metadata: read` always."""
+    github.add_user("github-actions[bot]", role="write", bot=True)
+    github.add_token(
+        "ghs_job", "github-actions[bot]", scopes={"contents": "read", "issues": "read"}
+    )
+    number = github.add_issue("Add a health check")
+    repo = client(github, "ghs_job").get_repo(github.full_name)
+    assert repo.get_issue(number).title == "Add a health check"
+
+    code, body = status_of(lambda: repo.create_label("flavour", "ededed"))
+    assert (code, body) == (
+        403,
+        {
+            "message": "Resource not accessible by integration",
+            "documentation_url": "https://docs.github.com/rest/issues/labels#create-a-label",
+            "status": "403",
+        },
+    )
+    with raw(github, "ghs_job") as http:
+        answer = http.post(
+            f"/repos/{github.full_name}/issues/{number}/comments", json={"body": "x"}
+        )
+        assert answer.status_code == 403
+        assert answer.headers["X-Accepted-GitHub-Permissions"] == "issues=write"
+        sha = github.branch_sha("main")
+        answer = http.post(
+            f"/repos/{github.full_name}/check-runs", json={"name": "x", "head_sha": sha}
+        )
+        assert answer.headers["X-Accepted-GitHub-Permissions"] == "checks=write"
+    assert github.comments_on(number) == []
+    assert github.check_runs() == []
+    # A public repository's pull requests are anyone's to read, whatever the token's scopes.
+    assert list(repo.get_pulls()) == []
+
+    github.revoke_token("ghs_job")
+    with pytest.raises(BadCredentialsException):
+        client(github, "ghs_job").get_repo(github.full_name)
+
+
+def test_in_a_private_repository_every_read_needs_its_scope(
+    tmp_path: Path, checker: OpenApiChecker
+) -> None:
+    with FakeGitHub(tmp_path, files=FILES, private=True) as fake:
+        fake.add_user("github-actions[bot]", role="write", bot=True)
+        fake.add_token("ghs_job", "github-actions[bot]", scopes={"contents": "read"})
+        number = fake.add_issue("Add a health check")
+        repo = client(fake, "ghs_job").get_repo(fake.full_name)  # metadata: read
+        assert repo.get_contents("README.md").decoded_content == b"# widgets\n"
+        code, body = status_of(lambda: repo.get_issue(number))
+        assert (code, body["message"]) == (403, "Resource not accessible by integration")
+        problems = checker.all_problems(fake.exchanges)
+    assert not problems, "\n".join(problems)
+
+
+def test_git_over_http_counts_the_token(github: FakeGitHub, tmp_path: Path) -> None:
+    github.add_user("github-actions[bot]", role="write", bot=True)
+    github.add_token("ghs_reader", "github-actions[bot]", scopes={"contents": "read"})
+    github.add_token("ghs_writer", "github-actions[bot]", scopes={"contents": "write"})
+    github.add_user("reader", role="read", token="github_pat_reader")
+    work = tmp_path / "clone"
+
+    def git(*args: str, token: str | None = None) -> subprocess.CompletedProcess[str]:
+        extra = []
+        if token is not None:
+            basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+            extra = ["-c", f"http.extraHeader=AUTHORIZATION: basic {basic}"]
+        return subprocess.run(
+            ["git", *extra, *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=tmp_path,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+        )
+
+    assert git("clone", "-q", github.clone_url, str(work)).returncode == 0  # public: anyone
+    (work / "src" / "app.py").write_text(FIXED_APP_PY)
+    assert git("-C", str(work), "commit", "-qam", "Answer 42").returncode == 0
+    push = ["-C", str(work), "push", "-q", "origin", "HEAD:refs/heads/answer"]
+
+    refused = git(*push, token="ghs_reader")
+    assert refused.returncode != 0
+    assert "Permission to octo-org/widgets.git denied to github-actions[bot]." in refused.stderr
+    assert "denied to reader" in git(*push, token="github_pat_reader").stderr
+    assert git(*push, token="ghs_unknown").returncode != 0
+    assert git(*push).returncode != 0  # nobody may push anonymously
+    assert [r.status for r in github.git_requests][-2:] == [401, 401]
+    assert github.branch_sha("answer") is None
+
+    assert git(*push, token="ghs_writer").returncode == 0
+    assert github.branch_sha("answer") is not None
+    assert [(r.service, r.login, r.status) for r in github.git_requests][-2:] == [
+        ("git-receive-pack", "github-actions[bot]", 200),
+        ("git-receive-pack", "github-actions[bot]", 200),
+    ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import itertools
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +47,9 @@ class Token:
     token: str
     login: str
     app: bool  # an app installation token (or Actions' GITHUB_TOKEN), not a personal token
+    # The permissions of a restricted token (e.g. a job's GITHUB_TOKEN, `{"issues": "write"}`),
+    # by GitHub's names; None: whatever the account may do (see permissions.py).
+    scopes: Mapping[str, str] | None = None
 
 
 @dataclass

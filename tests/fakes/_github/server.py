@@ -1,8 +1,9 @@
 """The fake GitHub's request pipeline and its HTTP server.
 
-One request goes: authenticate → injected fault → primary rate limit → endpoint → rewrite URLs to
-the fake's address → ETag and conditional answer → rate-limit headers → recorded. The server is the
-standard library's threading HTTP server on 127.0.0.1, one request at a time through the state.
+One request goes: authenticate → injected fault → primary rate limit → the token's scopes →
+endpoint → rewrite URLs to the fake's address → ETag and conditional answer → rate-limit headers →
+recorded. The server is the standard library's threading HTTP server on 127.0.0.1, one request at
+a time through the state; requests to the repository's git address go to `githttp` instead.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
+from . import permissions
+from .githttp import GitHttp
 from .model import Token, User, World
 from .protocol import API, DOCS, ApiError, Call, Request, Response, Route, Routes
 
@@ -190,6 +193,16 @@ class Api:
             or params["repo"].lower() != repo.name.lower()
         ):
             raise ApiError(404, "Not Found")
+        if token is not None and token.scopes is not None:
+            needed = permissions.refusal(
+                request.method, route.template, params, self.world, token.scopes
+            )
+            if needed is not None:
+                raise ApiError(
+                    403,
+                    "Resource not accessible by integration",
+                    headers={"X-Accepted-GitHub-Permissions": permissions.header(needed)},
+                )
         call = Call(
             self.world,
             request,
@@ -385,20 +398,38 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: _Server
 
-    def _serve(self) -> None:
+    def _body(self) -> bytes:
+        # git sends a large push in chunks, with no length
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks = []
+            while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            while self.rfile.readline().strip():  # trailers, up to the blank line
+                pass
+            return b"".join(chunks)
         length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        return self.rfile.read(length) if length else b""
+
+    def _serve(self) -> None:
+        body = self._body()
         url = urlsplit(self.path)
-        request = Request(
-            method=self.command,
-            path=url.path,
-            query=parse_qs(url.query, keep_blank_values=True),
-            headers={name.lower(): value for name, value in self.headers.items()},
-            body=body,
-        )
-        status, headers, payload = self.server.api.handle(request)
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        git = self.server.git
+        if git is not None and git.path_info(url.path) is not None:
+            answer = git.handle(self.command, url.path, url.query, headers, body)
+            status, answer_headers, payload = answer.status, answer.headers, answer.body
+        else:
+            request = Request(
+                method=self.command,
+                path=url.path,
+                query=parse_qs(url.query, keep_blank_values=True),
+                headers=headers,
+                body=body,
+            )
+            status, answer_headers, payload = self.server.api.handle(request)
         self.send_response(status)
-        for name, value in headers.items():
+        for name, value in answer_headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
@@ -414,16 +445,19 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, api: Api) -> None:
+    def __init__(self, api: Api, git: GitHttp | None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.api = api
+        self.git = git
 
 
 @dataclass
 class HttpServer:
-    """The API served on a free port of 127.0.0.1 from a background thread."""
+    """The API (and, with `git`, the repository's git address) served on a free port of
+    127.0.0.1 from a background thread."""
 
     api: Api
+    git: GitHttp | None = None
     _server: _Server | None = None
     _thread: threading.Thread | None = field(default=None, repr=False)
 
@@ -434,7 +468,7 @@ class HttpServer:
         return f"http://{host!s}:{port}"
 
     def start(self) -> None:
-        self._server = _Server(self.api)
+        self._server = _Server(self.api, self.git)
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), name="fake-github", daemon=True
         )
