@@ -1,0 +1,59 @@
+"""The events a workflow listens to, with payloads from GitHub's own examples
+(`../shared/github/webhooks/`) moved onto the fake GitHub's repository."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.e2e.github_support import webhook_payload
+from tests.fakes.github import FakeGitHub
+
+
+@dataclass(frozen=True)
+class Event:
+    """An event as the runner gets it. `ref` and `sha` are what `GITHUB_REF` and `GITHUB_SHA`
+    say (None: the default branch and its newest commit when the run starts, as for `issues`,
+    `issue_comment`, `schedule` and most events)."""
+
+    name: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    ref: str | None = None
+    sha: str | None = None
+    actor: str = "octocat"
+
+
+def example(shared_dir: Path, name: str, fake: FakeGitHub) -> dict[str, Any]:
+    """GitHub's example payload `name` (e.g. `issues/labeled.payload.json`), its repository
+    the fake's, default branch included."""
+    payload = webhook_payload(shared_dir, name, fake)
+    payload["repository"]["default_branch"] = fake.default_branch
+    return payload
+
+
+def issue_labeled(shared_dir: Path, fake: FakeGitHub, number: int, label: str) -> Event:
+    """`issues` / `labeled`: `label` was put on issue `number` (as the fake has it now)."""
+    issue = fake.issue(number)
+    payload = example(shared_dir, "issues/labeled.payload.json", fake)
+    payload["issue"].update(number=number, title=issue.title, body=issue.body or "")
+    payload["issue"]["labels"] = [{"name": name} for name in issue.labels]
+    payload["label"]["name"] = label
+    payload["sender"]["login"] = fake.admin_login
+    return Event("issues", payload, actor=fake.admin_login)
+
+
+def schedule(cron: str) -> Event:
+    """A `schedule` event; GitHub's payload names the cron line that fired."""
+    return Event("schedule", {"schedule": cron}, actor="github-actions[bot]")
+
+
+def workflow_dispatch(
+    shared_dir: Path, fake: FakeGitHub, inputs: dict[str, Any] | None = None
+) -> Event:
+    """A manual dispatch on the default branch with `inputs` (their values as GitHub sends them:
+    strings)."""
+    payload = example(shared_dir, "workflow_dispatch.payload.json", fake)
+    payload["inputs"] = dict(inputs or {})
+    payload["ref"] = f"refs/heads/{fake.default_branch}"
+    return Event("workflow_dispatch", payload, actor=fake.admin_login)
