@@ -86,6 +86,9 @@ class ValidationConfig(_Strict):
     issue_test_commands: bool = False
     # Run the test command as this user (e.g. `nobody`): it cannot read Baton's environment.
     run_as: str | None = None
+    # The test command runs without network inside the sandbox unless this is on (e.g. for a
+    # test suite that downloads what it needs).
+    network: bool = False
     test_timeout_minutes: float = Field(default=15, gt=0, le=24 * 60)
     max_corrections: int = Field(default=2, ge=0, le=10)
     output_lines: int = Field(default=200, ge=10, le=5000)
@@ -151,11 +154,20 @@ class TrustConfig(_Strict):
     allowed_bots: list[str] = Field(default_factory=list)
 
 
+def _sandbox_mode(value: object) -> object:
+    # YAML 1.1 reads a bare `off` as false: `sandbox: off` must mean what it says.
+    return "off" if value is False else value
+
+
 class Config(_Strict):
     version: Literal[1] = 1
     tickets_dir: str = "tickets"
+    # Where agents and test commands run: `bwrap` confined by bubblewrap (an error when it is
+    # missing), `off` unconfined, `auto` bubblewrap when it works here (see bot/sandbox).
+    sandbox: Literal["auto", "bwrap", "off"] = "auto"
 
     _tickets_dir = field_validator("tickets_dir")(_relative_dir)
+    _sandbox = field_validator("sandbox", mode="before")(_sandbox_mode)
     agent: AgentConfig = Field(default_factory=AgentConfig)
     validation: ValidationConfig = Field(default_factory=ValidationConfig)
     review: ReviewConfig = Field(default_factory=ReviewConfig)
