@@ -212,7 +212,21 @@ def _read_text(path: Path) -> str:
 
 
 def main() -> None:
+    _exit_on_sigterm()
     cli(prog_name="baton")
+
+
+def _exit_on_sigterm() -> None:
+    """SIGTERM (a cancelled CI job, `kill`) unwinds like Ctrl-C: the agent or test command under
+    way is killed with its whole process group (`bot.workspace.run_command`), and Baton exits
+    with 143. `--watch` puts its own handler in place: there it stops between passes."""
+    import signal
+    from types import FrameType
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _redactor() -> Any:

@@ -5,13 +5,16 @@ name."""
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import functools
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from bot.errors import WorkspaceError
@@ -40,7 +43,13 @@ def run_command(
     stdin_devnull: bool = True,
 ) -> tuple[CommandResult, str]:
     """Run a command (a shell string or an argv list) in its own process group; kill the whole
-    group at the timeout. Returns the result (with the last `tail_lines` of output) and stdout."""
+    group at the timeout, and when Baton stops while waiting (Ctrl-C, SIGTERM turned into
+    SystemExit by the CLI, any error), then go on stopping. Returns the result (with the last
+    `tail_lines` of output) and stdout.
+
+    Should Baton be killed outright (SIGKILL), the command is killed by the kernel: the direct
+    child asks for that (`_die_with_parent`), and the sandbox kills everything inside its PID
+    namespace with it. Unsandboxed, a grandchild that left the process group survives that."""
     argv = ["/bin/sh", "-c", command] if isinstance(command, str) else command
     shown = command if isinstance(command, str) else " ".join(command)
     started = time.monotonic()
@@ -54,6 +63,8 @@ def run_command(
                 stdout=out,
                 stderr=err,
                 start_new_session=True,
+                # It only calls prctl, looked up before the fork: safe with threads.
+                preexec_fn=_die_with_parent(),  # noqa: PLW1509
             )
         except (OSError, ValueError) as exc:  # ValueError: a NUL byte in an argument
             return CommandResult(command=shown, exit_code=None, duration_s=0.0, tail=str(exc)), ""
@@ -64,6 +75,9 @@ def run_command(
             timed_out = True
             _kill_group(proc)
             code = None
+        except BaseException:
+            _kill_group(proc)
+            raise
         duration = time.monotonic() - started
         out.seek(0)
         err.seek(0)
@@ -105,6 +119,37 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+@functools.cache
+def _prctl() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return prctl
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """What the child runs before exec so that the kernel kills it (SIGKILL) when the thread
+    that started it ends, Baton killed outright included (Linux). prctl is looked up here, in
+    Baton: the child, forked from a process with threads, does nothing but the call."""
+    prctl = _prctl()
+    if prctl is None:
+        return None
+    parent = os.getpid()
+
+    def arrange() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # Baton was gone before the request counted
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return arrange
 
 
 class Git:
