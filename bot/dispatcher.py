@@ -46,6 +46,7 @@ from bot.prompts import (
     launch_prompt,
     recovery_prompt,
 )
+from bot.sandbox import NoSandbox, Sandbox
 from bot.state import (
     Attempt,
     ChainState,
@@ -99,6 +100,7 @@ class Dispatcher:
         notifier: Notifier,
         forge: Forge | None = None,
         options: RunOptions | None = None,
+        sandbox: Sandbox | None = None,
     ) -> None:
         self.git = git
         self.root = git.root
@@ -109,6 +111,7 @@ class Dispatcher:
         self.notifier = notifier
         self.forge: Forge = forge or LocalForge(config.knowledge.dir)
         self.options = options or RunOptions()
+        self.sandbox: Sandbox = sandbox or NoSandbox()  # where the test command runs
         self.policy = Policy(
             max_corrections=config.validation.max_corrections,
             max_agent_minutes=config.limits.max_agent_minutes,
@@ -457,6 +460,7 @@ class Dispatcher:
             rules_at=str(state.base_commit),
             llm=self._llm,
             ticket_command=self.options.ticket_commands,
+            sandbox=self.sandbox,
         )
         return self._apply_validation(state, ts.key, validation)
 

@@ -41,6 +41,7 @@ from bot.local import make_agent, run_lock, select_chains
 from bot.markers import marker
 from bot.notify import Notifier
 from bot.redact import Redactor
+from bot.sandbox import NoSandbox, open_sandbox
 from bot.state import ChainState, ReviewRef, StoreData, TicketState
 from bot.tickets import Ticket
 from bot.workspace import STATE_DIR, Git
@@ -184,7 +185,12 @@ def run_github(
             validate_in_job=validate_in_job(config, env),
             ticket_commands=config.validation.issue_test_commands,
         )
-        agent = None if dry_run or not chains else make_agent(config, git.root)
+        idle = dry_run or not chains
+        # Where agents and test commands run: nothing runs here in a dry run, nor with a cloud
+        # agent whose work is tested in a job of its own.
+        elsewhere = options.cloud_agent and options.validate_in_job
+        sandbox = NoSandbox() if idle or elsewhere else open_sandbox(config.sandbox, env)
+        agent = None if idle else make_agent(config, git.root, sandbox)
         results: list[ChainState] = []
         planned: dict[str, list[Action]] = {}
         with contextlib.nullcontext() if dry_run else run_lock(git.root):
@@ -201,10 +207,11 @@ def run_github(
                     git=git,
                     config=config,
                     store=store,
-                    agent=lambda: agent or make_agent(config, git.root),
+                    agent=lambda: agent or make_agent(config, git.root, sandbox),
                     notifier=notifier,
                     forge=forge,
                     options=options,
+                    sandbox=sandbox,
                 )
                 results.append(dispatcher.run_chain(chain_file))
                 planned[chain_file.name] = dispatcher.planned

@@ -7,7 +7,7 @@ import contextlib
 import fcntl
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from bot.errors import BatonError, ConfigError, StateError
 from bot.forge import LocalForge
 from bot.knowledge import report_path
 from bot.notify import Notifier
+from bot.sandbox import NoSandbox, Sandbox, open_sandbox
 from bot.state import ChainState, StoreData
 from bot.store import FileStore
 from bot.workspace import STATE_DIR, Git
@@ -37,12 +38,15 @@ class LocalRun:
         return self.root / self.config.knowledge.dir / report_path(chain)
 
 
-def make_agent(config: Config, workdir: Path | None = None) -> Agent:
+def make_agent(
+    config: Config, workdir: Path | None = None, sandbox: Sandbox | None = None
+) -> Agent:
+    """The configured agent; a CLI agent runs in `sandbox` (a cloud agent works elsewhere)."""
     if config.agent.kind == "cursor":
         from bot.agents.cursor import CursorAgent  # noqa: PLC0415 (httpx only when it is used)
 
         return CursorAgent.from_env(config.agent, os.environ, workdir)
-    return CliAgent(config.agent, config.validation.test_command)
+    return CliAgent(config.agent, config.validation.test_command, sandbox=sandbox)
 
 
 @contextlib.contextmanager
@@ -82,7 +86,9 @@ def run_local(
     max_minutes: float | None = None,
     crash_after: int | None = None,
     max_tickets: int | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> LocalRun:
+    env = os.environ if environ is None else environ
     git = Git.open(repo)
     if not git.has_commits():
         raise BatonError(f"{git.root} has no commits yet", hint="commit the project first")
@@ -110,8 +116,10 @@ def run_local(
         cloud_agent=config.agent.kind == "cursor",
     )
     store = FileStore(git.root / STATE_DIR / "state.json")
+    # Where agents and test commands run; a dry run runs neither.
+    sandbox = NoSandbox() if dry_run else open_sandbox(config.sandbox, env)
     # A missing agent executable is a configuration error: say so before touching anything.
-    agent = None if dry_run else make_agent(config, git.root)
+    agent = None if dry_run else make_agent(config, git.root, sandbox)
     # A cloud agent reaches the code through a remote: the chain's branch is pushed to `origin`.
     remote = "origin" if config.agent.kind == "cursor" else None
     dispatcher = Dispatcher(
@@ -119,9 +127,10 @@ def run_local(
         config=config,
         store=store,
         forge=LocalForge(config.knowledge.dir, remote),
-        agent=lambda: agent or make_agent(config, git.root),
+        agent=lambda: agent or make_agent(config, git.root, sandbox),
         notifier=notifier,
         options=options,
+        sandbox=sandbox,
     )
     results: list[ChainState] = []
     planned: dict[str, list[Action]] = {}

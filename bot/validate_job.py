@@ -20,6 +20,7 @@ from bot.forge.github import (
 )
 from bot.github_mode import open_repo
 from bot.reporting import _cap
+from bot.sandbox import open_sandbox
 from bot.state import Validation
 from bot.validation.command import share_with
 from bot.validation.run import validate_here
@@ -37,6 +38,7 @@ def validate_attempt(
 ) -> Validation:
     git = Git.open(repo_root)  # the default branch: Baton's configuration, not the agent's
     config = load_config(git.root / ".github" / "baton.yml")
+    sandbox = open_sandbox(config.sandbox, environ)  # the agent's code runs in it
     repo = open_repo(environ, None)
     try:
         data = GitHubStore(repo).load()
@@ -67,6 +69,7 @@ def validate_attempt(
                     head=sha,
                     ticket_command=config.validation.issue_test_commands,
                     run_as=run_as,
+                    sandbox=sandbox,
                 )
             finally:
                 git.run("worktree", "remove", "--force", str(work), check=False)

@@ -1,8 +1,10 @@
 """Phase 1, the command check: the test command must pass, within its time, without secrets.
 
-Clearing the environment is no boundary on its own: a process can read its parent's initial
-environment (`/proc/<pid>/environ`) when it runs as the same user. With `run_as`, the command
-runs as another user (runuser as root, `sudo -n` otherwise), who can read none of Baton's.
+It runs in the sandbox: no secrets in its environment, Baton's processes out of sight, a HOME
+of its own and no network unless `validation.network`. Clearing the environment is no boundary
+on its own: without a sandbox, a process can read its parent's initial environment
+(`/proc/<pid>/environ`) when it runs as the same user. With `run_as`, the command runs as
+another user (runuser as root, `sudo -n` otherwise), who can read none of Baton's.
 """
 
 from __future__ import annotations
@@ -12,37 +14,43 @@ import subprocess
 from pathlib import Path
 
 from bot.errors import ConfigError
+from bot.sandbox import Confinement, NoSandbox, Sandbox
 from bot.security import command_env
 from bot.state import CommandResult
 from bot.workspace import run_command
 
 
 def run_test_command(
-    command: str, workdir: Path, timeout_s: float, tail_lines: int, run_as: str | None = None
+    command: str,
+    workdir: Path,
+    timeout_s: float,
+    tail_lines: int,
+    run_as: str | None = None,
+    *,
+    sandbox: Sandbox | None = None,
+    network: bool = False,
 ) -> CommandResult:
     env = command_env()
-    if run_as is None:
-        result, _ = run_command(command, workdir, timeout_s, env=env, tail_lines=tail_lines)
-        return result
-    env = {k: v for k, v in env.items() if k not in {"HOME", "USER", "LOGNAME"}}
-    env.update(HOME=str(workdir), USER=run_as, LOGNAME=run_as)
-    argv = [*_as_user(run_as), "env", "-i", *(f"{k}={v}" for k, v in env.items())]
+    if run_as is not None:
+        if os.geteuid() != 0:
+            _check_sudo(run_as)
+        env = {k: v for k, v in env.items() if k not in {"HOME", "USER", "LOGNAME"}}
+        env.update(HOME=str(workdir), USER=run_as, LOGNAME=run_as)
+    confined = Confinement(workdir, env, network=network, user=run_as)
+    wrapped = (sandbox or NoSandbox()).wrap(["/bin/sh", "-c", command], confined)
     result, _ = run_command(
-        [*argv, "/bin/sh", "-c", command], workdir, timeout_s, env=env, tail_lines=tail_lines
+        wrapped.argv, workdir, timeout_s, env=wrapped.env, tail_lines=tail_lines
     )
     return result.model_copy(update={"command": command})
 
 
-def _as_user(user: str) -> list[str]:
-    if os.geteuid() == 0:
-        return ["runuser", "-u", user, "--"]
+def _check_sudo(user: str) -> None:
     check = subprocess.run(["sudo", "-n", "true"], capture_output=True, check=False)
     if check.returncode != 0:
         raise ConfigError(
             f"cannot run the test command as `{user}`: sudo asks for a password here",
             hint="allow passwordless sudo for the runner, or drop validation.run_as",
         )
-    return ["sudo", "-n", "-u", user, "--"]
 
 
 def share_with(user: str | None, path: Path) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 from bot.config import Config
+from bot.sandbox import NoSandbox, Sandbox
 from bot.state import Finding, Validation
 from bot.tickets import Ticket
 from bot.validation.command import run_test_command
@@ -25,9 +26,11 @@ def validate_here(
     llm: ChangeReviewer | None = None,
     ticket_command: bool = True,
     run_as: str | None = None,
+    sandbox: Sandbox | None = None,
 ) -> Validation:
     """Validate `base..head` (HEAD of `git` by default) in the working copy of `git`. Without
-    `ticket_command`, the ticket's own test command is ignored for the configured one."""
+    `ticket_command`, the ticket's own test command is ignored for the configured one. The
+    test command runs in `sandbox` (none when not given)."""
     started = time.monotonic()
     head = head or git.head()
     changed = git.changed_files(base, head)
@@ -42,6 +45,8 @@ def validate_here(
             cfg.test_timeout_minutes * 60,
             cfg.output_lines,
             run_as=run_as or cfg.run_as,
+            sandbox=sandbox or NoSandbox(),
+            network=cfg.network,
         )
     reviewing = time.monotonic()
     conventions = load_conventions(git, rules_at, config.review.conventions)
