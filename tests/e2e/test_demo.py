@@ -6,13 +6,19 @@ import json
 from pathlib import Path
 from xml.etree import ElementTree
 
+import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
 from bot.workspace import Git
 
 
-def test_demo_passes_every_ticket_and_records_the_correction(tmp_path: Path) -> None:
+def test_demo_passes_every_ticket_and_records_the_correction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"  # where the demo agent keeps its sessions when unsandboxed
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
     repo = tmp_path / "demo"
     result = CliRunner().invoke(cli, ["demo", "--dir", str(repo)])
     assert result.exit_code == 0, result.output
@@ -59,7 +65,12 @@ def test_demo_passes_every_ticket_and_records_the_correction(tmp_path: Path) -> 
 
     # The correction was caused by a convention rule, and its prompt named the file and line.
     assert any(f["rule"] == "shared-test-client" for f in first["findings"])
-    (session,) = (repo / ".git" / "baton-demo-agent").glob("*.json")
+    # The agent keeps its session in its HOME, as a real CLI does: the chain's own HOME in the
+    # sandbox, else the real one.
+    (session,) = [
+        *repo.glob(".baton/homes/*/.baton-demo-agent/*/*.json"),
+        *home.glob(".baton-demo-agent/*/*.json"),
+    ]
     turns = json.loads(session.read_text())["turns"]
     correction = next(t for t in turns if t["kind"] == "correction")
     assert "`tests/test_books.py:5` (shared-test-client)" in correction["prompt"]

@@ -8,8 +8,9 @@ It speaks the part of Claude Code's headless protocol that Baton uses:
 The first line of the prompt is Baton's header, `# Baton · <kind> · ticket <key>`, where kind
 is launch, followup, correction or recovery. A launch or recovery prompt starts a new session
 and comes without --resume; a followup or correction prompt continues the session named by
---resume, which must exist. Sessions are JSON files under DIR/.git/baton-demo-agent/, so they
-survive between calls.
+--resume, which must exist. Sessions are JSON files under
+$HOME/.baton-demo-agent/<DIR, escaped>/, as a real CLI keeps them in its HOME, so they survive
+between calls.
 
 Instead of thinking, the agent applies the changes prepared for the ticket under
 changes/<key>/ next to this file: every file below files/ is written to DIR at the same path
@@ -107,20 +108,13 @@ def read_header(prompt_file: Path) -> tuple[str, str]:
     return match["kind"], match["key"]
 
 
-def git_dir(workdir: Path) -> Path:
-    dot_git = workdir / ".git"
-    if dot_git.is_dir():
-        return dot_git
-    if dot_git.is_file():  # a worktree or submodule: `.git` names the real directory
-        content = dot_git.read_text(encoding="utf-8").strip()
-        if content.startswith("gitdir:"):
-            return (workdir / content.removeprefix("gitdir:").strip()).resolve()
-    raise AgentFailure(f"the working directory {workdir} is not a git repository")
-
-
 class SessionStore:
     def __init__(self, workdir: Path) -> None:
-        self.directory = git_dir(workdir) / "baton-demo-agent"
+        if not (workdir / ".git").exists():
+            raise AgentFailure(f"the working directory {workdir} is not a git repository")
+        # Per project, as Claude Code does under ~/.claude/projects/.
+        project = re.sub(r"[^A-Za-z0-9]", "-", str(workdir.resolve()))
+        self.directory = Path.home() / ".baton-demo-agent" / project
 
     def create(self) -> Session:
         created = datetime.now(UTC).isoformat(timespec="seconds")
