@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,9 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
+from bot.forge.github import parse_validation_text
 from tests.e2e.github_support import AGENT, calls, checkout, config_text, github_env, issue, run
 from tests.e2e.helpers import baton
 from tests.fakes.github import FakeGitHub
+from tests.sandbox_support import require_bwrap
 
 PROBE = (
     "import json, os; "
@@ -84,47 +85,54 @@ def test_a_chain_validated_by_a_job_without_secrets(github: FakeGitHub, tmp_path
     assert len({line.split(" · session ")[1] for line in calls(work)}) == 1
 
 
-# The test command: look for Baton's token in the environment of every ancestor process.
+# The test command: look for Baton's token in the environment of every ancestor process it can
+# see, and say what it found on its output (which the check run carries: nothing outside the
+# working copy is writable in the sandbox).
 SNOOP = r"""pid=$$
 seen=no
 while [ "$pid" -gt 1 ]; do
   if tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -q '^GITHUB_TOKEN='; then seen=yes; fi
   pid=$(awk '/^PPid:/{print $2}' "/proc/$pid/status")
 done
-echo "$(id -un) $seen" >> "$PROBE"
+echo "snooped: $(id -un) $seen"
 test -d work
 """
 
 
-def _snooping_chain(github: FakeGitHub, tmp_path: Path) -> tuple[Path, dict[str, str], Path]:
-    """A chain whose test command looks for Baton's token in every ancestor's environment."""
-    shared = Path(tempfile.mkdtemp(prefix="baton-probe-"))
-    shared.chmod(0o777)
-    probe = shared / "probe.txt"
-    probe.touch()
-    probe.chmod(0o666)
-    issue(github, "Scaffold", "work/scaffold.txt")
-    work = checkout(github, tmp_path)
-    env = github_env(github, PROBE=str(probe))
-    assert run(github, work, PROBE=str(probe)).exit_code == 0
-    return work, env, probe
-
-
-@pytest.fixture
-def snooping(tmp_path: Path) -> Iterator[FakeGitHub]:
+@pytest.fixture(params=["off", "auto"], ids=["unsandboxed", "sandboxed"])
+def snooping(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[FakeGitHub]:
+    if request.param == "auto":
+        require_bwrap()
     agent = tmp_path / "agent.py"
     agent.write_text(AGENT)
-    config = config_text(agent, "sh snoop.sh", where="job")
+    config = config_text(agent, "sh snoop.sh", where="job", sandbox=request.param)
     files = {"README.md": "# w\n", ".github/baton.yml": config, "snoop.sh": SNOOP}
     with FakeGitHub(tmp_path, files=files) as fake:
         yield fake
 
 
+def snooped(github: FakeGitHub) -> tuple[str, str]:
+    """What the test command said, from the validation job's check run."""
+    (check,) = [r for r in github.check_runs() if r.name == "baton-validation"]
+    validation = parse_validation_text(check.text or "")
+    assert validation is not None
+    assert validation.command is not None
+    (line,) = [ln for ln in validation.command.tail.splitlines() if ln.startswith("snooped: ")]
+    user, seen = line.removeprefix("snooped: ").split()
+    return user, seen
+
+
 @pytest.mark.parametrize("run_as", [None, "nobody"])
-def test_the_test_command_cannot_read_the_token_as_another_user(
+def test_the_test_command_cannot_read_the_token_as_another_user_or_in_the_sandbox(
     snooping: FakeGitHub, tmp_path: Path, run_as: str | None
 ) -> None:
-    work, env, probe = _snooping_chain(snooping, tmp_path)
+    """Unsandboxed and as the same user, the test command finds the token in its ancestors'
+    environment; as another user it cannot read it; in the sandbox Baton's processes are out of
+    its sight whoever it runs as."""
+    issue(snooping, "Scaffold", "work/scaffold.txt")
+    work = checkout(snooping, tmp_path)
+    env = github_env(snooping)
+    assert run(snooping, work).exit_code == 0
     job = checkout(snooping, tmp_path / "job")
     args = ["validate", "--repo", str(job), "--chain", "sprint-1", "--ticket", "#1"]
     args += ["--attempt", "1", *(["--run-as", run_as] if run_as else [])]
@@ -134,11 +142,12 @@ def test_the_test_command_cannot_read_the_token_as_another_user(
         assert "sudo asks for a password" in result.stderr  # no way to switch users here
         return
     assert result.returncode == 0, result.stderr
-    (line,) = probe.read_text().splitlines()
-    user, seen = line.split()
-    if run_as is None:
+    user, seen = snooped(snooping)
+    sandboxed = "sandbox: auto" in (job / ".github" / "baton.yml").read_text()
+    if run_as is None and not sandboxed:
         assert seen == "yes", "as the same user, a cleared environment is no boundary"
     else:
-        assert (user, seen) == ("nobody", "no"), "as another user, Baton's token is out of reach"
-        assert run(snooping, work, PROBE=str(probe)).exit_code == 0
+        assert seen == "no", "in the sandbox, or as another user, Baton's token is out of reach"
+        assert user == (run_as or user)
+        assert run(snooping, work).exit_code == 0
         assert "baton:done" in snooping.labels_of(1)
