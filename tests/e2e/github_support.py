@@ -34,10 +34,15 @@ print(json.dumps({"session_id": sys.argv[2], "is_error": False, "result": f"wrot
 """
 
 
-def config_text(agent: Path, test_command: str = "test -d work", *, where: str = "auto") -> str:
-    """`.github/baton.yml` for a `command` agent running the script `agent`."""
+def config_text(
+    agent: Path, test_command: str = "test -d work", *, where: str = "auto", sandbox: str = "off"
+) -> str:
+    """`.github/baton.yml` for a `command` agent running the script `agent`. Unsandboxed by
+    default: the scripted agent writes its log and prompt copies outside the working copy,
+    which the sandbox forbids (tests/e2e/test_sandboxed_run.py shows what it confines)."""
     return textwrap.dedent(
         f"""\
+        sandbox: {sandbox}
         agent:
           kind: command
           command: "{sys.executable} {agent} {{prompt_file}} {{session_id}}"

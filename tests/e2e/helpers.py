@@ -38,9 +38,11 @@ def make_repo(
     test_command: str,
     timeout_minutes: float = 1,
     agent_env: tuple[str, ...] = (),
+    sandbox: str = "auto",
 ) -> Path:
     """A repository with one chain file and an agent that runs `agent_script` (Python source),
-    which sees the variables named in `agent_env` (agent.env) besides the basics."""
+    which sees the variables named in `agent_env` (agent.env) besides the basics; `sandbox` as
+    the setting says (`off` for an agent that reaches files outside the working copy)."""
     path.mkdir(parents=True, exist_ok=True)
     (path / "agent.py").write_text(textwrap.dedent(agent_script))
     (path / "tickets").mkdir()
@@ -57,6 +59,7 @@ def make_repo(
                     "env": list(agent_env),
                 },
                 "validation": {"test_command": test_command, "test_timeout_minutes": 1},
+                "sandbox": sandbox,
             }
         )
     )

@@ -56,6 +56,7 @@ def _use_agent(fake: FakeGitHub, tmp_path: Path, source: str, **validation: Any)
     agent = tmp_path / "custom_agent.py"
     agent.write_text(textwrap.dedent(source))
     config = {
+        "sandbox": "off",  # the scripted agents write outside the working copy
         "agent": {
             "kind": "command",
             "command": f"{sys.executable} {agent} {{prompt_file}} {{session_id}}",

@@ -59,6 +59,8 @@ def config_text(
     return (
         textwrap.dedent(
             f"""\
+            # The scripted agent logs outside the working copy, which the sandbox forbids.
+            sandbox: off
             agent:
               kind: command
               command: "{sys.executable} {agent} {{prompt_file}} {{session_id}}"

@@ -405,6 +405,7 @@ def _agent_repo(root: Path, preset: str, entries: list[tuple[str, dict[str, Any]
     (repo / ".github" / "baton.yml").write_text(
         json.dumps(
             {
+                "sandbox": "off",  # the agent reads its answers from outside the working copy
                 "agent": agent_config,
                 # The agent never writes done.txt: a reply Baton accepts fails validation.
                 "validation": {"test_command": "test -f done.txt", "max_corrections": 0},

@@ -590,6 +590,7 @@ def test_a_cli_agent_that_hangs_talks_nonsense_or_crashes_blocks_its_ticket(
         if tool.is_file() and not tool.suffix:
             tool.chmod(0o755)
     agent = (
+        "sandbox: off\n"  # the fake keeps its records outside the working copy
         f"agent:\n  kind: claude\n  executable: {FAKE_AGENTS / 'claude'}\n  timeout_minutes: 0.01\n"
         "  env: [FAKE_AGENT_HOME, FAKE_AGENT_MODE]\n"  # the fake's own settings
     )

@@ -130,6 +130,7 @@ def test_a_second_local_run_while_one_is_working_says_so(tmp_path: Path, tally: 
         tickets=LOCAL_TICKETS,
         test_command="true",
         agent_env=("AGENT_LOG", "AGENT_GATE"),
+        sandbox="off",  # the agent logs and waits on files outside the working copy
     )
     log, gate = tmp_path / "agent.log", tmp_path / "go"
     argv = [sys.executable, "-m", "bot", "run", "--local", "--repo", str(repo)]

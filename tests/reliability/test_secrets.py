@@ -249,6 +249,8 @@ def _config(root: Path, agent: Path, *, session: bool) -> str:
     args = "{prompt_file} {session_id}" if session else "{prompt_file}"
     return textwrap.dedent(
         f"""\
+        # The agent and the test command read what they say from outside the working copy.
+        sandbox: off
         agent:
           kind: command
           command: "{sys.executable} {agent} {args}"
