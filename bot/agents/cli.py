@@ -27,9 +27,10 @@ from bot.agents.environment import agent_environment
 from bot.config import AgentConfig
 from bot.errors import ConfigError
 from bot.redact import from_environment
+from bot.sandbox import AGENT_FILES, AgentFiles, Confinement, NoSandbox, Sandbox
 from bot.security import strip_ansi, visible_text
 from bot.state import AgentResult
-from bot.workspace import run_command
+from bot.workspace import STATE_DIR, run_command
 
 MAX_PROMPT = 120_000  # UTF-8 bytes: one argv string may not exceed 128 KiB on Linux
 _TRUNCATED = "\n\n[prompt truncated by Baton]"
@@ -430,11 +431,24 @@ class CliAgent:
     `test_command` is the command the agent may run to test its work (a call can name the
     ticket's own instead); a preset grants its CLI that and edits in the working copy."""
 
-    def __init__(self, config: AgentConfig, test_command: str | None = None) -> None:
+    def __init__(
+        self,
+        config: AgentConfig,
+        test_command: str | None = None,
+        *,
+        sandbox: Sandbox | None = None,
+    ) -> None:
         self.config = config
         self.name: str = config.kind
         self.timeout_s = config.timeout_minutes * 60
         self.test_command = test_command
+        # None runs the agent unconfined; the entry points pass the sandbox they opened.
+        self.sandbox: Sandbox = sandbox or NoSandbox()
+        self.files = AGENT_FILES.get(config.kind, AgentFiles())
+        # Files the configuration names (a script, the executable) and their directories (a
+        # script's modules and data): the agent must read them wherever they are, the sandbox's
+        # private /tmp and hidden HOME included (the sandbox never shows a HOME whole).
+        self.named_paths: tuple[Path, ...] = ()
         if config.kind == "command":
             if not config.command:
                 raise ConfigError(
@@ -453,6 +467,8 @@ class CliAgent:
             ):
                 if template:
                     self._check_executable(_template_words(key, template)[0])
+                    named = [Path(w) for w in _template_words(key, template) if _named_file(w)]
+                    self.named_paths += tuple(p for f in named for p in (f, f.parent))
             self.preset: Preset | None = None
             self.executable = ""
         else:
@@ -460,6 +476,7 @@ class CliAgent:
             # Resolved once, here: a relative path means the same file when the agent runs in
             # the working copy, and the check below is the one that counts.
             self.executable = preset_executable(config)
+            self.named_paths = (Path(self.executable), Path(self.executable).parent)
 
     def _check_executable(self, exe: str) -> str:
         return _check_executable(self.name, exe)
@@ -472,8 +489,8 @@ class CliAgent:
         *,
         test_command: str | None = None,
     ) -> AgentResult:
-        del branch  # a CLI agent works in the working copy itself
-        return self._call(None, prompt, workdir, test_command or self.test_command)
+        # A CLI agent works in the working copy itself; the branch names its chain's HOME.
+        return self._call(None, prompt, workdir, test_command or self.test_command, branch)
 
     def resume(
         self,
@@ -484,15 +501,19 @@ class CliAgent:
         *,
         test_command: str | None = None,
     ) -> AgentResult:
-        del branch
-        return self._call(session_id, prompt, workdir, test_command or self.test_command)
+        return self._call(session_id, prompt, workdir, test_command or self.test_command, branch)
 
     def environment(self) -> dict[str, str]:
         """What the agent's process sees of Baton's environment (bot.agents.environment)."""
         return agent_env(self.config)
 
     def _call(
-        self, session: str | None, prompt: str, workdir: Path, test_command: str | None
+        self,
+        session: str | None,
+        prompt: str,
+        workdir: Path,
+        test_command: str | None,
+        branch: str | None = None,
     ) -> AgentResult:
         if self.preset is not None:
             prompt = _argv_safe(prompt)  # a command reads its prompt from a file instead
@@ -500,8 +521,14 @@ class CliAgent:
             prompt_file = Path(tmp) / "prompt.md"
             prompt_file.write_text(prompt, encoding="utf-8")
             argv, parse, session = self._argv(session, prompt, prompt_file, workdir, test_command)
+            # The chain's own HOME, kept between calls: the CLI's sessions are stored there.
+            home = self.sandbox.agent_home(workdir / STATE_DIR / "homes", branch or "-", self.files)
+            confined = Confinement(
+                workdir, self.environment(), home=home, readable=(Path(tmp), *self.named_paths)
+            )
+            command = self.sandbox.wrap(argv, confined)
             result, stdout = run_command(
-                argv, workdir, self.timeout_s, env=self.environment(), tail_lines=40
+                command.argv, workdir, self.timeout_s, env=command.env, tail_lines=40
             )
         if result.timed_out:
             return AgentResult(
@@ -606,6 +633,10 @@ def _template_words(key: str, template: str) -> list[str]:
     if not words:
         raise ConfigError(f"agent.{key} is empty", hint="name the agent's command in it")
     return words
+
+
+def _named_file(word: str) -> bool:
+    return "{" not in word and Path(word).is_absolute() and Path(word).is_file()
 
 
 def _argv_safe(prompt: str) -> str:

@@ -145,9 +145,11 @@ class BwrapSandbox:
         shared = _anyone_may_read if outer else _always
         tools = [t for t in (*self.tools, *self._tools_of(argv[0] if argv else "")) if shared(t)]
         mounts = self._system(tools)
-        for path in c.readable:
-            if path.exists() and shared(path):
-                mounts += self._readable(path, tools)
+        readable = [p for p in c.readable if p.exists() and shared(p) and self._may_show(p)]
+        for path in readable:
+            mounts += self._readable(path, tools)
+        for secret in credentials_inside(self.hidden_homes, [p for p in readable if p.is_dir()]):
+            mounts += _hide(secret)
         mounts += _working_copy(workdir, shared)
         if c.home is not None:
             mounts += ["--bind", str(c.home), str(c.home)]
@@ -171,18 +173,38 @@ class BwrapSandbox:
             mounts += _hide(secret)
         return mounts
 
+    def _may_show(self, path: Path) -> bool:
+        """False for a directory that holds a hidden HOME (`/`, `/tmp`, `/home`) or is a HOME or
+        one of its shared directories (`~/.config`): never shown whole, whoever asks."""
+        if not path.is_dir():
+            return True
+        found = path.resolve()
+        if found in {Path("/"), Path(PRIVATE_TMP)}:
+            return False
+        for home in self.hidden_homes:
+            if home.is_relative_to(found):
+                return False
+            if found.is_relative_to(home) and tool_root(home, found) is None:
+                return False
+        return True
+
     def _readable(self, path: Path, tools: list[Path]) -> list[str]:
-        """`path` readable inside at its place. A link is followed: its target comes back where
-        it is (bwrap cannot mount over a link to a hidden place), and the link itself, when it is
-        in a hidden place, as its target."""
+        """`path` readable inside at its place when it would be hidden there. A link is followed:
+        its target comes back where it is (bwrap cannot mount over a link to a hidden place),
+        and the link itself, when it is in a hidden place, as its target."""
         target = path.resolve()
-        mounts = _ro(target)
-        hidden = [Path(PRIVATE_TMP), *self.hidden_homes]
-        parent = path.parent.resolve()
-        in_hidden = any(parent.is_relative_to(h) for h in hidden)
-        if target != path and in_hidden and not any(parent.is_relative_to(t) for t in tools):
+        mounts = _ro(target) if self._hidden(target, tools) else []
+        if target != path and self._hidden(path.parent.resolve(), tools):
             mounts += ["--ro-bind", str(target), str(path)]
         return mounts
+
+    def _hidden(self, path: Path, tools: list[Path]) -> bool:
+        """True when `path` is out of sight inside: in the private /tmp or a hidden HOME, and in
+        no tool directory that comes back."""
+        places = [Path(PRIVATE_TMP), *self.hidden_homes]
+        return any(path.is_relative_to(p) for p in places) and not any(
+            path.is_relative_to(t) for t in tools
+        )
 
     def _in_hidden_home(self, value: str) -> bool:
         path = Path(value)
