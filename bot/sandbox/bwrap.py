@@ -38,8 +38,6 @@ SCRATCH_HOME = f"{PRIVATE_TMP}/baton-home"
 # bus (/run/user/<uid>), the Docker daemon (root on the host), secrets mounted by a container
 # runtime or Kubernetes. A socket on a read-only mount still answers.
 _PRIVATE = ("/run/user", "/run/docker.sock", "/run/podman", "/run/secrets", "/var/run/secrets")
-# Variables that point a tool at its directories in the real HOME; inside, HOME's defaults hold.
-_XDG = ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_RUNTIME_DIR")
 _PROBE = (
     "--die-with-parent",
     "--unshare-pid",
@@ -128,8 +126,12 @@ class BwrapSandbox:
                     "sandbox must hide from agents and test commands",
                     hint="work in a repository outside it, or set `sandbox: off`",
                 )
-        env = {k: v for k, v in c.env.items() if not (k in _XDG and self._in_hidden_home(v))}
-        env["HOME"] = str(c.home) if c.home is not None else SCRATCH_HOME
+        own_home = str(c.home) if c.home is not None else SCRATCH_HOME
+        tools = [*self.tools, *self._tools_of(argv[0] if argv else "")]
+        env = {k: self._moved(v, own_home, tools) for k, v in c.env.items()}
+        env["HOME"] = own_home
+        if "TMPDIR" in env:
+            env["TMPDIR"] = PRIVATE_TMP  # the one place to write temporary files inside
         inner, outer = list(argv), []
         flags = ["--die-with-parent", "--unshare-pid", "--unshare-ipc", "--cap-drop", "ALL"]
         if not c.network:
@@ -143,7 +145,7 @@ class BwrapSandbox:
             # and bwrap runs as the user, with what that user may read.
             outer = [*as_user(c.user, root=False), *with_env(env)]
         shared = _anyone_may_read if outer else _always
-        tools = [t for t in (*self.tools, *self._tools_of(argv[0] if argv else "")) if shared(t)]
+        tools = [t for t in tools if shared(t)]
         mounts = self._system(tools)
         readable = [p for p in c.readable if p.exists() and shared(p) and self._may_show(p)]
         for path in readable:
@@ -206,9 +208,17 @@ class BwrapSandbox:
             path.is_relative_to(t) for t in tools
         )
 
-    def _in_hidden_home(self, value: str) -> bool:
+    def _moved(self, value: str, home: str, tools: list[Path]) -> str:
+        """A variable naming a place in the real HOME (`CODEX_HOME`, `XDG_CONFIG_HOME`) names
+        the same place in the HOME inside, where the agent's own files were copied; one in a
+        tool directory that comes back, or a list of places (PATH), stays as it is."""
         path = Path(value)
-        return path.is_absolute() and any(path.is_relative_to(h) for h in self.hidden_homes)
+        if ":" in value or not path.is_absolute() or any(path.is_relative_to(t) for t in tools):
+            return value
+        for hidden in self.hidden_homes:
+            if path.is_relative_to(hidden):
+                return str(Path(home) / path.relative_to(hidden))
+        return value
 
     def _tools_of(self, program: str) -> list[Path]:
         """The tool directory of a program that lives in a hidden HOME (an agent CLI named by

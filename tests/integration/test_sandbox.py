@@ -26,6 +26,7 @@ from bot.agents.cli import CliAgent
 from bot.config import AgentConfig, Config, check_config
 from bot.errors import ConfigError
 from bot.sandbox import BwrapSandbox, NoSandbox, Sandbox, open_sandbox
+from bot.sandbox.bwrap import PRIVATE_TMP
 from bot.validation.command import run_test_command
 from tests.sandbox_support import (
     SECRETS,
@@ -155,11 +156,15 @@ def test_the_test_command_has_no_network_unless_allowed(
 
 
 def test_the_agent_reaches_only_its_own_home_which_lasts_for_its_chain(
-    repo: Path, home: Path, sandbox: Sandbox
+    repo: Path, home: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("TMPDIR", str(home / "tmp"))
     command = probe_line(repo, "seen.json", "--count", "calls", "--run", "planted-tool")
     reads = " ".join(shlex.quote(r) for r in planted_reads(home))
-    config = AgentConfig.model_validate({"kind": "command", "command": f"{command} {reads}"})
+    config = AgentConfig.model_validate(
+        {"kind": "command", "command": f"{command} {reads}", "env": ["XDG_CONFIG_HOME"]}
+    )
     agent = CliAgent(config, sandbox=sandbox)
     first = agent.start("# go", repo, "baton/one")
     assert first.ok, first.error
@@ -167,6 +172,9 @@ def test_the_agent_reaches_only_its_own_home_which_lasts_for_its_chain(
     assert_confined(seen, home)
     assert seen["count"] == 1
     assert Path(seen["home"]).is_relative_to(repo / ".baton" / "homes")
+    # A place in the real HOME named by a variable is the same place in the agent's own.
+    assert seen["env"]["XDG_CONFIG_HOME"] == f"{seen['home']}/.config"
+    assert seen["env"]["TMPDIR"] == PRIVATE_TMP
     assert str(first.session_id)
     again = agent.resume(str(first.session_id), "# more", repo, "baton/one")
     assert again.ok, again.error
