@@ -196,11 +196,17 @@ def _permission_denials(value: Any) -> tuple[Refusal, ...]:
 
 def _reply_from_codex_events(stdout: str) -> Reply:
     """Codex prints JSON Lines events: `thread.started` carries the id, and the turn ends with
-    `turn.completed` or `turn.failed`; output without either is a turn that never finished."""
+    `turn.completed` or `turn.failed`; output without either is a turn that never finished.
+
+    A completed turn can still have done nothing: when Codex's own sandbox cannot run its tools
+    (bubblewrap without its `codex-linux-sandbox` helper, or inside another sandbox), every write
+    is a `file_change` item with status `failed`, and the call exits 0. Such a write (one not
+    made later after all) and a command Codex declined or its sandbox stopped are refusals."""
     session = None
     failure = None
     completed = False
     summary = ""
+    refused: dict[str, Refusal] = {}  # by what was refused: a later success takes it back
     for event in _json_objects(stdout):
         kind = event.get("type")
         if not isinstance(kind, str):
@@ -219,11 +225,94 @@ def _reply_from_codex_events(stdout: str) -> Reply:
                 continue
             if item.get("type") in {"agent_message", "assistant_message"} and item.get("text"):
                 summary = str(item["text"])
+            else:
+                _codex_refusals(item, refused)
     if session is None and failure is None:
         raise ValueError("no thread.started event in the agent's output")
     if not completed and failure is None:
         raise ValueError("the turn did not finish: no turn.completed event in the agent's output")
-    return Reply(session_id=session, is_error=not completed, summary=failure or summary)
+    return Reply(
+        session_id=session,
+        is_error=not completed,
+        summary=failure or summary,
+        refusals=tuple(refused.values()),
+    )
+
+
+# What a command's output says when Codex's sandbox, not the command, failed.
+_CODEX_SANDBOX_FAILED = re.compile(r"codex-linux-sandbox|^bwrap: ", re.MULTILINE)
+
+
+def _codex_refusals(item: dict[str, Any], refused: dict[str, Refusal]) -> None:
+    """Update `refused` with one completed item: Codex's `file_change` (`changes[{path}]`,
+    `status`) and `command_execution` (`command`, `aggregated_output`, `status`)."""
+    status = item.get("status")
+    if item.get("type") == "file_change":
+        changes = item.get("changes")
+        for change in changes if isinstance(changes, list) else []:
+            path = change.get("path") if isinstance(change, dict) else None
+            if not isinstance(path, str):
+                continue
+            if status == "failed":
+                refused[f"write:{path}"] = Refusal("apply_patch", path)
+            elif status == "completed":
+                refused.pop(f"write:{path}", None)
+    elif item.get("type") == "command_execution":
+        command = str(item.get("command") or "")
+        output = str(item.get("aggregated_output") or "")
+        if status == "declined" or (status == "failed" and _CODEX_SANDBOX_FAILED.search(output)):
+            refused[f"run:{command}"] = Refusal("shell", command)
+        elif status == "completed":
+            refused.pop(f"run:{command}", None)
+
+
+# Gemini CLI's tool errors that mean it would not run the call (its ToolErrorType): a policy
+# refused it (headless mode refuses whatever would need a confirmation), or no such tool was
+# offered (excluded by its settings or its approval mode).
+_GEMINI_REFUSED = frozenset({"policy_violation", "tool_not_registered"})
+
+
+def _reply_from_gemini_events(stdout: str) -> Reply:
+    """Gemini CLI's `--output-format stream-json`: JSON Lines events `init` (with the
+    `session_id`), `message` (the assistant's text, in deltas), `tool_use` (`tool_name`,
+    `tool_id`, `parameters`), `tool_result` (`tool_id`, `status`, `error{type, message}`) and
+    last `result` (`status` success or error, `error{type, message}`). A call that exits 0 can
+    have had every edit refused: only its `tool_result` errors say so."""
+    session = None
+    result: dict[str, Any] | None = None
+    text: list[str] = []
+    calls: dict[str, Refusal] = {}
+    refusals = []
+    for event in _json_objects(stdout, embedded=False):
+        kind = event.get("type")
+        if kind == "init":
+            session = _session(event.get("session_id"))
+        elif kind == "message" and event.get("role") == "assistant":
+            content = event.get("content")
+            if isinstance(content, str):
+                text.append(content)
+        elif kind == "tool_use":
+            tool = event.get("tool_name")
+            given = event.get("parameters")
+            given = given if isinstance(given, dict) else {}
+            target = next((given[k] for k in _TARGET_KEYS if isinstance(given.get(k), str)), "")
+            calls[str(event.get("tool_id"))] = Refusal(str(tool) if tool else "a tool", target)
+            text = []  # the summary is what it said after its last tool call
+        elif kind == "tool_result" and event.get("status") == "error":
+            error = event.get("error")
+            if isinstance(error, dict) and error.get("type") in _GEMINI_REFUSED:
+                refusals.append(calls.get(str(event.get("tool_id")), Refusal("a tool")))
+        elif kind == "result":
+            result = event
+    if result is None:
+        if session is None:
+            raise ValueError("no init event in the agent's output")
+        raise ValueError("the turn did not finish: no result event in the agent's output")
+    is_error = result.get("status") != "success"
+    summary = "".join(text).strip()
+    if is_error:
+        summary = _error_message(result.get("error")) or summary or "the agent stopped"
+    return Reply(session_id=session, is_error=is_error, summary=summary, refusals=tuple(refusals))
 
 
 def _shell_parts(command: str) -> list[str]:
@@ -304,6 +393,106 @@ def _claude_fix(refusal: Refusal, test_command: str | None) -> str:
     return f'{where}; allow it with agent.extra_args: ["--allowedTools", "{rule}"]'
 
 
+def _codex_sandbox(confined: bool) -> list[str]:
+    """Codex confines its own tools (bubblewrap and its `codex-linux-sandbox` helper on Linux):
+    inside Baton's sandbox that nesting fails, and Baton's sandbox is the boundary there, so
+    Codex runs unconfined inside it; without Baton's, Codex's own keeps it to the working copy."""
+    return ["--sandbox", "danger-full-access" if confined else "workspace-write"]
+
+
+def _codex_fix(refusal: Refusal, test_command: str | None) -> str:
+    del refusal, test_command  # Codex refuses nothing it is asked in `exec`: its sandbox failed
+    return (
+        "Codex's own sandbox could not run its tool: with bubblewrap installed Codex needs its "
+        "codex-linux-sandbox helper, which it does not set up while CODEX_HOME (~/.codex) is in "
+        "the temp directory, nor inside another sandbox; move CODEX_HOME out of the temp "
+        "directory, or let Baton's sandbox confine Codex (it then runs with "
+        "--sandbox danger-full-access)"
+    )
+
+
+def _gemini_grants(test_command: str | None) -> list[str]:
+    """Gemini CLI in headless mode refuses to start in a folder it does not trust, and offers
+    its model no tool that would need a confirmation: edits need --approval-mode auto_edit and
+    the test command (each of its parts) an allow rule for its shell tool."""
+    grants = ["--skip-trust", "--approval-mode", "auto_edit"]
+    for part in _shell_parts(test_command or ""):
+        if "," not in part:  # the option splits its values at commas: such a part cannot be said
+            grants += ["--allowed-tools", f"run_shell_command({part})"]
+    return grants
+
+
+def _gemini_fix(refusal: Refusal, test_command: str | None) -> str:
+    if refusal.tool == "run_shell_command":
+        words = refusal.target.split()
+        rule = f"run_shell_command({words[0]})" if words else "run_shell_command"
+        where = (
+            f"Baton allows only the test command `{test_command}` as a shell command"
+            if test_command
+            else "no test command is set (validation.test_command), so no shell command is allowed"
+        )
+    else:
+        # Not offered, or refused by a policy: its approval mode or its own settings.
+        return (
+            f"Gemini CLI gives its model {refusal.tool} only in --approval-mode auto_edit (which "
+            "Baton passes) or yolo, and only where its settings allow it; set no other mode in "
+            "agent.extra_args, and allow it in ~/.gemini (tools.exclude, tools.core, policies)"
+        )
+    return f'{where}; allow it with agent.extra_args: ["--allowed-tools", "{rule}"]'
+
+
+def _gemini_diagnosis(exit_code: int | None, output: str) -> str | None:
+    """Gemini CLI's fatal exits before it prints any event, by their exit codes."""
+    if exit_code == 55:
+        return (
+            "Gemini CLI would not work in an untrusted folder (exit 55), although Baton passes "
+            "--skip-trust: GEMINI_RESTRICTED_MODE=true in the environment overrides that; unset "
+            "it, or trust the working copy in ~/.gemini/trustedFolders.json"
+        )
+    if exit_code == 41:
+        said = _one_line(_failure_detail(output))[:200] or "no sign-in"
+        return (
+            f"Gemini CLI could not sign in (exit 41): {said}; set GEMINI_API_KEY, and with "
+            "GOOGLE_GEMINI_BASE_URL also choose the key in ~/.gemini/settings.json "
+            '(`"security": {"auth": {"selectedType": "gemini-api-key"}}`)'
+        )
+    return None
+
+
+# The options that choose a sandbox (Codex) or an approval mode (Gemini CLI): each CLI takes its
+# option once and fails on a second, so one in agent.extra_args replaces Baton's.
+_CODEX_SANDBOX_OPTIONS = ("--sandbox", "-s", "--dangerously-bypass-approvals-and-sandbox")
+_GEMINI_APPROVAL_OPTIONS = ("--approval-mode", "--yolo", "-y")
+
+
+def _given(args: list[str], options: tuple[str, ...]) -> bool:
+    return any(a in options or a.startswith(tuple(f"{o}=" for o in options)) for a in args)
+
+
+def _codex_flags(args: list[str]) -> list[str]:
+    """`args` start with Baton's `--sandbox MODE` (Codex has no other grants)."""
+    if args[:1] == ["--sandbox"] and _given(args[2:], _CODEX_SANDBOX_OPTIONS):
+        return args[2:]
+    return args
+
+
+def _gemini_flags(args: list[str]) -> list[str]:
+    """`args` start with Baton's grants: --skip-trust, then --approval-mode auto_edit."""
+    if args[1:3] == ["--approval-mode", "auto_edit"] and _given(args[3:], _GEMINI_APPROVAL_OPTIONS):
+        return [args[0], *args[3:]]
+    return args
+
+
+def _no_sandbox_flags(confined: bool) -> list[str]:
+    del confined
+    return []
+
+
+def _no_diagnosis(exit_code: int | None, output: str) -> str | None:
+    del exit_code, output
+    return None
+
+
 @dataclass(frozen=True)
 class Preset:
     executable: str
@@ -320,6 +509,11 @@ class Preset:
     fallback: str | None = None
     # (refusal, test command) -> how to allow what the CLI refused.
     fix: Callable[[Refusal, str | None], str] = _generic_fix
+    # (Baton's sandbox confines the CLI) -> flags for the CLI's own sandbox, put with `grants`.
+    own_sandbox: Callable[[bool], list[str]] = _no_sandbox_flags
+    # (exit code, the end of its output) -> the cause and its fix for a call that failed, where
+    # the exit code says more than the output (a CLI that stops before printing any JSON).
+    diagnose: Callable[[int | None, str], str | None] = _no_diagnosis
 
 
 PRESETS: dict[str, Preset] = {
@@ -342,21 +536,21 @@ PRESETS: dict[str, Preset] = {
     ),
     "codex": Preset(
         "codex",
-        lambda exe, p, x: [exe, "exec", "--json", "--sandbox", "workspace-write", *x, p],
+        lambda exe, p, x: [exe, "exec", "--json", *_codex_flags(x), p],
         # Flags go before `resume`: codex ignores them after it.
-        lambda exe, s, p, x: [
-            exe,
-            "exec",
-            "--json",
-            "--sandbox",
-            "workspace-write",
-            *x,
-            "resume",
-            s,
-            p,
-        ],
+        lambda exe, s, p, x: [exe, "exec", "--json", *_codex_flags(x), "resume", s, p],
         _reply_from_codex_events,
-        env_names=("OPENAI_API_KEY", "CODEX_API_KEY", "OPENAI_BASE_URL", "CODEX_HOME"),
+        # Its key (either name), the OpenAI client's base URL and organization headers, and its
+        # own settings (CODEX_HOME, CODEX_CA_CERTIFICATE, …).
+        env_names=(
+            "OPENAI_API_KEY",
+            "OPENAI_BASE_URL",
+            "OPENAI_ORGANIZATION",
+            "OPENAI_PROJECT",
+        ),
+        env_prefixes=("CODEX_",),
+        fix=_codex_fix,
+        own_sandbox=_codex_sandbox,
     ),
     "cursor-cli": Preset(
         "agent",
@@ -378,16 +572,37 @@ PRESETS: dict[str, Preset] = {
     ),
     "gemini": Preset(
         "gemini",
-        lambda exe, p, x: [exe, "-p", p, "--output-format", "json", *x],
-        lambda exe, s, p, x: [exe, "-p", p, "--output-format", "json", "-r", s, *x],
-        _reply_from_result_json,
+        # Events, not one result object: only they say which tool calls it refused.
+        lambda exe, p, x: [exe, "-p", p, "--output-format", "stream-json", *_gemini_flags(x)],
+        lambda exe, s, p, x: [
+            exe,
+            "-p",
+            p,
+            "--output-format",
+            "stream-json",
+            "-r",
+            s,
+            *_gemini_flags(x),
+        ],
+        _reply_from_gemini_events,
+        grants=_gemini_grants,
+        # Its keys and base URLs (Gemini API and Vertex AI), Google Cloud's project and
+        # credentials, and its own settings (GEMINI_MODEL, GEMINI_CLI_HOME, …).
         env_names=(
-            "GEMINI_API_KEY",
             "GOOGLE_API_KEY",
             "GOOGLE_GEMINI_BASE_URL",
+            "GOOGLE_VERTEX_BASE_URL",
+            "GOOGLE_GENAI_USE_VERTEXAI",
+            "GOOGLE_GENAI_USE_GCA",
+            "GOOGLE_GENAI_API_VERSION",
             "GOOGLE_CLOUD_PROJECT",
+            "GOOGLE_CLOUD_PROJECT_ID",
+            "GOOGLE_CLOUD_LOCATION",
+            "GOOGLE_APPLICATION_CREDENTIALS",
         ),
         env_prefixes=("GEMINI_",),
+        fix=_gemini_fix,
+        diagnose=_gemini_diagnosis,
     ),
 }
 
@@ -548,10 +763,11 @@ class CliAgent:
             reply = parse(stdout)
         except ValueError as exc:
             detail = _one_line(_failure_detail(result.tail)) or "no output"
+            known = self._diagnosis(result.exit_code, result.tail)
             return AgentResult(
                 ok=False,
                 session_id=session,
-                error=from_environment()(f"{exc} (exit {result.exit_code}): {detail}"),
+                error=from_environment()(known or f"{exc} (exit {result.exit_code}): {detail}"),
                 duration_s=result.duration_s,
             )
         failed = reply.is_error or result.exit_code != 0 or bool(reply.refusals)
@@ -567,6 +783,7 @@ class CliAgent:
             error = detail[:500] or "no output"
             if result.exit_code != 0:
                 error = f"exit {result.exit_code}: {error}"
+            error = self._diagnosis(result.exit_code, result.tail) or error
         elif not (reply.session_id or session):
             failed = True
             error = (
@@ -582,6 +799,13 @@ class CliAgent:
             cost_usd=reply.cost_usd,
             duration_s=result.duration_s,
         )
+
+    def _diagnosis(self, exit_code: int | None, output: str) -> str | None:
+        """The preset's own account of a failed call, when its exit code tells one."""
+        if self.preset is None or exit_code in (None, 0):
+            return None
+        found = self.preset.diagnose(exit_code, output)
+        return _one_line(found) if found else None
 
     def _refused(self, refusals: tuple[Refusal, ...], test_command: str | None) -> str:
         """One line: what the CLI refused, and how to allow it."""
@@ -604,7 +828,8 @@ class CliAgent:
             extra = ["--model", self.config.model, *extra]
         if self.preset is not None:
             exe = self.executable
-            extra = [*self.preset.grants(test_command), *extra]
+            own = self.preset.own_sandbox(self.sandbox.active)
+            extra = [*self.preset.grants(test_command), *own, *extra]
             argv = (
                 self.preset.resume(exe, session, prompt, extra)
                 if session

@@ -10,6 +10,8 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ import pytest
 from bot.agents.cli import CliAgent
 from bot.config import AgentConfig
 from bot.errors import ConfigError
+from bot.sandbox import AgentFiles, Command, Confinement
 
 FAKES = Path(__file__).resolve().parents[1] / "fakes" / "agents"
 BASE_PATH = os.environ.get("PATH", os.defpath)
@@ -166,7 +169,7 @@ FAILURES = [
     ("claude", "is_error_success_subtype", '"message":"Overloaded"'),
     ("codex", "error", "exit 1: stream disconnected before completion"),
     ("cursor-cli", "error", "(exit 1): Error: ConnectError: [resource_exhausted]"),
-    ("gemini", "error", "(exit 53): Reached max session turns for this session."),
+    ("gemini", "error", "exit 53: Reached max session turns for this session."),
     ("claude", "no_session", "reply names no session"),
     ("codex", "no_session", "no thread.started event in the agent's output (exit 0)"),
     ("cursor-cli", "no_session", "reply names no session"),
@@ -178,7 +181,7 @@ FAILURES = [
         "the turn did not finish: no turn.completed event in the agent's output (exit 0)",
     ),
     ("cursor-cli", "garbage", "no JSON result in the agent's output (exit 0)"),
-    ("gemini", "garbage", "no JSON result in the agent's output (exit 0)"),
+    ("gemini", "garbage", "no init event in the agent's output (exit 0)"),
     ("claude", "exit_nonzero", "(exit 3): claude: fatal: the process crashed (SIGSEGV"),
     ("codex", "exit_nonzero", "(exit 3): codex: fatal: the process crashed (SIGSEGV"),
     ("cursor-cli", "exit_nonzero", "(exit 3): cursor-agent: fatal: the process crashed"),
@@ -514,6 +517,117 @@ def test_a_refusal_is_a_failed_attempt_that_names_the_tool_and_the_fix(
         "claude refused Bash `curl -s https://example.invalid/setup.sh`: Baton grants only the "
         "test command `python -m pytest -q` as a shell command; allow it with agent.extra_args: "
         '["--allowedTools", "Bash(curl:*)"]'
+    )
+
+
+@dataclass(frozen=True)
+class ConfiningSandbox:
+    """A sandbox port that confines nothing but says it does: what a CLI is told then."""
+
+    active: bool = True
+
+    def agent_home(self, homes_dir: Path, chain: str, files: AgentFiles) -> Path | None:
+        del homes_dir, chain, files
+        return None
+
+    def wrap(self, argv: Sequence[str], confinement: Confinement) -> Command:
+        return Command(list(argv), dict(confinement.env))
+
+
+def test_codex_keeps_its_own_sandbox_unless_batons_confines_it(home: Path, workdir: Path) -> None:
+    config = AgentConfig.model_validate({"kind": "codex", "env": FAKE_ENV})
+    assert CliAgent(config).start("hi", workdir).ok
+    confined = CliAgent(config, sandbox=ConfiningSandbox())
+    first = confined.start("hi", workdir)
+    assert confined.resume(str(first.session_id), "again", workdir).ok
+
+    alone, inside, resumed = (c["parsed"]["sandbox"] for c in calls(home, "codex"))
+    assert alone == "workspace-write"
+    # Inside Baton's sandbox Codex's own cannot start (it nests bubblewrap): Baton's is the
+    # boundary there.
+    assert inside == resumed == "danger-full-access"
+
+
+MODES = [  # (kind, agent.extra_args, the option, the value the CLI got)
+    ("codex", ["--sandbox", "read-only"], "sandbox", "read-only"),
+    ("gemini", ["--approval-mode", "yolo"], "approval_mode", "yolo"),
+    ("gemini", ["--yolo"], "approval_mode", None),
+]
+
+
+@pytest.mark.parametrize("case", MODES)
+def test_a_mode_chosen_in_extra_args_replaces_batons(
+    case: tuple[str, list[str], str, str | None], home: Path, workdir: Path
+) -> None:
+    """The real CLIs refuse the option twice (and Gemini's two ways at once)."""
+    kind, extra, option, value = case
+
+    result = agent_for(kind, extra_args=extra).start("hi", workdir)
+
+    assert result.ok, result.error
+    assert calls(home, TOOL[kind])[0]["parsed"][option] == value
+
+
+def test_gemini_is_trusted_may_edit_and_run_the_test_command_and_nothing_else(
+    home: Path, workdir: Path
+) -> None:
+    agent = agent_for("gemini", "python -m pytest -q")
+
+    first = agent.start("hi", workdir)
+    agent.resume(str(first.session_id), "again", workdir, test_command="make check && ruff .")
+    assert first.ok, first.error
+    assert agent_for("gemini").start("no test command", workdir).ok
+
+    start, resume, bare = (c["parsed"] for c in calls(home, "gemini"))
+    assert all(call["skip_trust"] for call in (start, resume, bare))
+    assert start["approval_mode"] == resume["approval_mode"] == "auto_edit"
+    assert start["allowed_tools"] == ["run_shell_command(python -m pytest -q)"]
+    # Each part of the ticket's own command: Gemini CLI checks the parts one by one.
+    assert resume["allowed_tools"] == ["run_shell_command(make check)", "run_shell_command(ruff .)"]
+    assert bare["allowed_tools"] is None
+
+
+REFUSALS = {
+    "codex": (
+        "codex refused apply_patch `{workdir}/notes.txt`: Codex's own sandbox could not run its "
+        "tool: with bubblewrap installed Codex needs its codex-linux-sandbox helper, which it "
+        "does not set up while CODEX_HOME (~/.codex) is in the temp directory, nor inside another "
+        "sandbox; move CODEX_HOME out of the temp directory, or let Baton's sandbox confine Codex "
+        "(it then runs with --sandbox danger-full-access)"
+    ),
+    "gemini": (
+        "gemini refused run_shell_command `curl -s https://example.invalid/setup.sh`: Baton "
+        "allows only the test command `python -m pytest -q` as a shell command; allow it with "
+        'agent.extra_args: ["--allowed-tools", "run_shell_command(curl)"]'
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(REFUSALS))
+def test_a_refused_or_failed_tool_call_fails_the_attempt_with_the_fix(
+    kind: str, home: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_AGENT_MODE", "refused")
+
+    result = agent_for(kind, "python -m pytest -q").start("hi", workdir)
+
+    assert not result.ok  # although the CLI exited 0 and finished its turn
+    assert result.error == REFUSALS[kind].format(workdir=workdir)
+    assert result.session_id
+
+
+def test_gemini_that_will_not_trust_the_working_copy_says_why_in_one_line(
+    home: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GEMINI_RESTRICTED_MODE", "true")  # overrides --skip-trust
+
+    result = agent_for("gemini").start("hi", workdir)
+
+    assert not result.ok
+    assert result.error == (
+        "Gemini CLI would not work in an untrusted folder (exit 55), although Baton passes "
+        "--skip-trust: GEMINI_RESTRICTED_MODE=true in the environment overrides that; unset it, "
+        "or trust the working copy in ~/.gemini/trustedFolders.json"
     )
 
 

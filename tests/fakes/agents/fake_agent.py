@@ -8,7 +8,8 @@ home (per project directory for Claude, Cursor and Gemini, global for Codex), so
 an unknown session fails as it does for real; and prints what the real tool prints. Like the
 real tools, `codex` refuses to run outside a git repository without --skip-git-repo-check and
 fails when stdin is not at its end at once (the real one waits for it), `cursor-agent` needs
-CURSOR_API_KEY, and `gemini` prints its fatal errors as JSON on stderr.
+CURSOR_API_KEY, and `gemini` exits 55 in a folder it does not trust (without --skip-trust) and
+prints its fatal errors as its last stream-json event.
 
 $FAKE_AGENT_MODE picks the behaviour (default `ok`):
 
@@ -16,8 +17,10 @@ $FAKE_AGENT_MODE picks the behaviour (default `ok`):
   error                     the tool's own failure report, exit non-zero
   is_error_success_subtype  Claude only: `subtype: success` with `is_error: true`, exit 0, so
                             that only `is_error` tells of the failure
-  refused                   Claude only: a success, exit 0, whose `permission_denials` say a
-                            shell command was refused (as the real one reports it)
+  refused                   a success, exit 0, with a tool call refused, as each real one
+                            reports it: Claude's `permission_denials` (a shell command),
+                            Codex's failed `file_change` (its sandbox could not write), Gemini's
+                            `tool_result` error `policy_violation` (a shell command)
   hang                      start a child process, then sleep forever
   no_session                well-formed output without a session id
   garbage                   output that is not the JSON asked for, exit 0
@@ -57,7 +60,8 @@ MODES = frozenset(
         "exit_nonzero",
     }
 )
-CLAUDE_ONLY = frozenset({"is_error_success_subtype", "refused"})
+CLAUDE_ONLY = frozenset({"is_error_success_subtype"})
+ONLY = {"refused": frozenset({"claude", "codex", "gemini"})}
 
 
 class Usage(Exception):
@@ -136,6 +140,9 @@ def main(tool: str) -> NoReturn:
         sys.exit(70)
     if mode in CLAUDE_ONLY and tool != "claude":
         print(f"{tool} (fake): {mode} is Claude's quirk only", file=sys.stderr)
+        sys.exit(70)
+    if tool not in ONLY.get(mode, {tool}):
+        print(f"{tool} (fake): {mode} is not one of its ways", file=sys.stderr)
         sys.exit(70)
     call = Call(tool, Path(home), mode, sys.argv[1:])
     call.record = {
@@ -338,6 +345,8 @@ def parse_codex(argv: list[str]) -> dict[str, Any]:
                 usage(f"a value is required for '{flag}' but none was supplied")
             value = inline or rest.pop(0)
             name = CODEX_VALUE_FLAGS[flag]
+            if name in opts and name != "config":
+                usage(f"the argument '{flag}' cannot be used multiple times")
             opts[name] = [*opts["config"], value] if name == "config" else value
         else:
             usage(f"unexpected argument '{flag}' found")
@@ -391,6 +400,13 @@ def codex(call: Call) -> int:
         return 1
     reasoning = {"id": "item_0", "type": "reasoning", "text": "**Reading the request**"}
     emit({"type": "item.completed", "item": reasoning})
+    if call.mode == "refused":
+        # Codex 0.171 with bubblewrap but without its codex-linux-sandbox helper: the write
+        # fails, the turn goes on and completes, exit 0.
+        change = {"path": str(Path.cwd() / "notes.txt"), "kind": "add"}
+        item = {"id": "item_2", "type": "file_change", "changes": [change]}
+        emit({"type": "item.started", "item": {**item, "status": "in_progress"}})
+        emit({"type": "item.completed", "item": {**item, "status": "failed"}})
     emit(
         {
             "type": "item.completed",
@@ -462,7 +478,13 @@ def cursor_agent(call: Call) -> int:
 
 # --- gemini ---------------------------------------------------------------------------------
 
-GEMINI_USAGE = "gemini -p PROMPT --output-format json [-r ID] [options]"
+GEMINI_USAGE = "gemini -p PROMPT --output-format stream-json [-r ID] [options]"
+
+
+def gemini_event(kind: str, **fields: Any) -> None:
+    """One line of `--output-format stream-json`, as Gemini CLI 0.61 prints it."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+    emit({"type": kind, "timestamp": stamp, **fields})
 
 
 def gemini(call: Call) -> int:
@@ -472,11 +494,31 @@ def gemini(call: Call) -> int:
     parser.add_argument("-r", "--resume", metavar="ID")
     parser.add_argument("-m", "--model")
     parser.add_argument("-y", "--yolo", action="store_true")
-    parser.add_argument("--approval-mode", choices=("default", "auto_edit", "yolo"))
+    parser.add_argument(
+        "--approval-mode", action="append", choices=("default", "auto_edit", "yolo", "plan")
+    )
+    parser.add_argument("--skip-trust", action="store_true")
+    parser.add_argument("--allowed-tools", action="append")
     args = parser.parse_args(call.argv)
-    if args.output_format != "json":
-        parser.error("this fake prints --output-format json only")
+    # The real one takes a repeated option as a list, which no mode is, and not both ways.
+    modes = args.approval_mode or []
+    if len(modes) > 1:
+        parser.error(f"Invalid approval mode: {','.join(modes)}")
+    if modes and args.yolo:
+        parser.error("Cannot use both --yolo (-y) and --approval-mode together")
+    args.approval_mode = modes[0] if modes else None
+    if args.output_format != "stream-json":
+        parser.error("this fake prints --output-format stream-json only")
     call.log(**vars(args))
+    trusted = args.skip_trust or os.environ.get("GEMINI_CLI_TRUST_WORKSPACE") == "true"
+    if not trusted or os.environ.get("GEMINI_RESTRICTED_MODE") == "true":
+        # Headless, in a folder it does not trust: a red line on stderr, nothing on stdout.
+        return fail(
+            "\x1b[31mGemini CLI is not running in a trusted directory. To proceed, either use "
+            "`--skip-trust`, set the `GEMINI_CLI_TRUST_WORKSPACE=true` environment variable, or "
+            "trust this directory in interactive mode.\x1b[0m",
+            55,
+        )
     print("Loaded cached credentials.", file=sys.stderr, flush=True)
     chats = call.store / "tmp" / project_key(str(Path.cwd())) / "chats"
     if args.resume:
@@ -496,26 +538,29 @@ def gemini(call: Call) -> int:
         return code
 
     answer = session.add_turn(args.prompt, model=args.model)
+    start = {} if call.mode == "no_session" else {"session_id": session.id}
+    gemini_event("init", **start, model=args.model or "auto")
+    gemini_event("message", role="user", content=args.prompt)
+    stats = {"total_tokens": 360, "input_tokens": 300, "output_tokens": 60, "tool_calls": 0}
     if call.mode == "error":
-        # In JSON mode a fatal error is a JSON object on stderr, and the exit status its code.
-        error = {
-            "type": "FatalTurnLimitedError",
-            "message": "Reached max session turns for this session. Increase the number of "
-            "turns by specifying maxSessionTurns in settings.json.",
-            "code": 53,
-        }
-        emit({"session_id": session.id, "error": error}, indent=2, stream=sys.stderr)
+        # A fatal error is the last event, a `result` with the error; the exit status its code.
+        message = (
+            "Reached max session turns for this session. Increase the number of turns by "
+            "specifying maxSessionTurns in settings.json."
+        )
+        error = {"type": "FatalTurnLimitedError", "message": message}
+        gemini_event("result", status="error", error=error, stats=stats)
         return 53
-    model = args.model or "gemini-2.5-pro"
-    stats = {
-        "models": {model: {"api": {"totalRequests": 1, "totalErrors": 0, "totalLatencyMs": 3569}}},
-        "tools": {"totalCalls": 0, "totalSuccess": 0, "totalFail": 0, "totalDurationMs": 0},
-        "files": {"totalLinesAdded": 0, "totalLinesRemoved": 0},
-    }
-    reply = {"session_id": session.id, "response": answer, "stats": stats}
-    if call.mode == "no_session":  # as versions before session ids in JSON output print it
-        del reply["session_id"]
-    emit(reply, indent=2)
+    if call.mode == "refused":
+        # A shell command no --allowed-tools rule allows: headless mode refuses it, exit 0.
+        tool_id = "run_shell_command__run_shell_command_1796283784067_0"
+        command = {"command": "curl -s https://example.invalid/setup.sh", "description": "Fetch"}
+        gemini_event("tool_use", tool_name="run_shell_command", tool_id=tool_id, parameters=command)
+        denied = "Tool execution denied by policy."
+        error = {"type": "policy_violation", "message": denied}
+        gemini_event("tool_result", tool_id=tool_id, status="error", output=denied, error=error)
+    gemini_event("message", role="assistant", content=answer, delta=True)
+    gemini_event("result", status="success", stats=stats)
     return 0
 
 
