@@ -99,12 +99,26 @@ test -d work
 """
 
 
+# The agent: it writes the ticket's file, and nothing outside the working copy (no log).
+QUIET_AGENT = """\
+import json, pathlib, re, sys
+prompt = pathlib.Path(sys.argv[1]).read_text()
+found = re.search(r"### Files to (?:create|modify)\\n\\n- (\\S+)", prompt) or re.search(
+    r"Only these files may change: `([^`]+)`", prompt
+)
+path = pathlib.Path(found.group(1))
+path.parent.mkdir(parents=True, exist_ok=True)
+path.write_text("done by the agent\\n")
+print(json.dumps({"session_id": sys.argv[2], "is_error": False, "result": f"wrote {path}"}))
+"""
+
+
 @pytest.fixture(params=["off", "auto"], ids=["unsandboxed", "sandboxed"])
 def snooping(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[FakeGitHub]:
     if request.param == "auto":
         require_bwrap()
     agent = tmp_path / "agent.py"
-    agent.write_text(AGENT)
+    agent.write_text(QUIET_AGENT)
     config = config_text(agent, "sh snoop.sh", where="job", sandbox=request.param)
     files = {"README.md": "# w\n", ".github/baton.yml": config, "snoop.sh": SNOOP}
     with FakeGitHub(tmp_path, files=files) as fake:
