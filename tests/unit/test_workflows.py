@@ -15,6 +15,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from bot.agents.cli import TESTED_VERSIONS
 from bot.cli import cli
 from bot.config import Config
 from bot.github_mode import pending_chains
@@ -157,6 +158,20 @@ def test_the_action_is_composite_and_bash() -> None:
     assert "--require-hashes" in install["run"]
     python = next(s for s in doc["runs"]["steps"] if s.get("uses", "").startswith("actions/"))
     assert "cache" not in python.get("with", {}), "nothing cached that cannot be verified"
+
+
+def test_the_action_installs_the_agent_versions_the_presets_were_tested_with() -> None:
+    """One set of versions: the presets', the action's defaults and the CLIs the tests run."""
+    doc = _load(ACTION)
+    install = next(s for s in doc["runs"]["steps"] if s.get("name") == "Install the agent CLI")
+    pinned = json.loads((ROOT / "tests" / "agent_clis" / "package.json").read_text())
+    packages = {"claude": "@anthropic-ai/claude-code", "codex": "@openai/codex"}
+    packages["gemini"] = "@google/gemini-cli"
+    for kind, version in TESTED_VERSIONS.items():
+        assert f"{kind}) package={packages[kind]} tested={version} ;;" in install["run"]
+        assert pinned["dependencies"][packages[kind]] == version
+    sandbox = next(s for s in doc["runs"]["steps"] if s.get("name") == "Install the sandbox")
+    assert "bubblewrap" in sandbox["run"]
 
 
 # -- Baton's workflows: triggers, jobs, concurrency ------------------------------------------
