@@ -47,6 +47,25 @@ AGENT_INSTALLS: Final[dict[str, str]] = {
     "command": "none",
 }
 
+# What each kind needs on the runner and what Baton does with it, in two lines (README, Agents).
+AGENT_SETUP: Final[dict[str, str]] = {
+    "claude": "The action installs Claude Code (the version Baton was tested with) and "
+    "bubblewrap; Baton runs it with --permission-mode acceptEdits and grants it only the test "
+    "command as a shell command.",
+    "codex": "The action installs Codex (the version Baton was tested with) and bubblewrap; "
+    "inside Baton's sandbox Codex runs with --sandbox danger-full-access (its own sandbox "
+    "cannot nest in Baton's).",
+    "gemini": "The action installs Gemini CLI (the version Baton was tested with) and "
+    "bubblewrap; Baton runs it with --skip-trust --approval-mode auto_edit and allows only the "
+    "test command as a shell command.",
+    "cursor-cli": "Install the Cursor CLI (the binary `agent`, or the older `cursor-agent`) on "
+    "the runner in a step before Baton's; Baton runs it with -p --force.",
+    "cursor": "Nothing to install: Baton drives Cursor Cloud Agents through their API; set "
+    "agent.cursor.repository if the agent should clone another URL.",
+    "command": "Install your agent on the runner in a step before Baton's, and list the "
+    "variables it needs in agent.env (it sees no others).",
+}
+
 Outcome = Literal["created", "kept", "overwritten", "unchanged"]
 
 
@@ -93,10 +112,7 @@ class InitResult:
                 "Set agent.command in .github/baton.yml, and add the secrets your agent needs to "
                 "the workflow's `env:` beside the Slack ones."
             )
-        if self.agent == "cursor-cli":
-            steps.append(
-                "Install the Cursor CLI (`cursor-agent`) on the runner in a step before Baton's."
-            )
+        steps.append(AGENT_SETUP[self.agent])
         steps += [
             "For Slack, add SLACK_BOT_TOKEN (and set notify.slack.channel in .github/baton.yml) "
             "or SLACK_WEBHOOK_URL; without either, Baton reports only on GitHub.",

@@ -176,6 +176,24 @@ def test_every_agent_kind_renders_valid_files(agent: str, tmp_path: Path) -> Non
         assert "API_KEY" not in workflow, "a command agent's secrets are the user's to add"
 
 
+@pytest.mark.parametrize(
+    ("agent", "needed"),
+    [
+        ("claude", "--permission-mode acceptEdits"),
+        ("codex", "--sandbox danger-full-access"),
+        ("gemini", "--skip-trust --approval-mode auto_edit"),
+        ("cursor-cli", "`agent`"),
+        ("command", "agent.env"),
+    ],
+)
+def test_init_says_what_each_agent_needs(agent: str, needed: str, tmp_path: Path) -> None:
+    result = baton("init", "--repo", str(_empty_repo(tmp_path)), "--agent", agent)
+    assert result.returncode == 0, result.stderr
+    assert needed in result.stdout
+    if agent in {"claude", "codex", "gemini"}:
+        assert "bubblewrap" in result.stdout
+
+
 def test_the_issue_form_in_the_package_is_this_repositorys() -> None:
     shipped = (ROOT / "bot" / "templates" / "agent-ticket.yml").read_bytes()
     assert shipped == (ROOT / ".github" / "ISSUE_TEMPLATE" / "agent-ticket.yml").read_bytes()

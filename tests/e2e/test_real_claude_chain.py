@@ -82,3 +82,46 @@ def test_a_three_ticket_chain_passes_in_one_claude_session(tmp_path: Path) -> No
     assert sum("check ok:" in r for r in endpoint.calls[-1].tool_results) == 3
     assert endpoint.unrouted == []
     assert trap.requests == []
+
+
+def test_a_refused_tool_blocks_with_its_fix_and_teaches_no_convention(tmp_path: Path) -> None:
+    """Every call the model makes a shell command Baton did not grant: the CLI refuses it and
+    exits 0, Baton fails the attempt naming the refusal and the fix, recovers once, blocks, and
+    the knowledge base proposes nothing from it."""
+    claude = real_cli("claude")
+    repo = tmp_path / "repo"
+    (repo / "tickets").mkdir(parents=True)
+    (repo / "tickets" / "work.yml").write_text(TICKETS.split("  - key: two", maxsplit=1)[0])
+    (repo / "check.py").write_text(CHECK)
+    (repo / "knowledge").mkdir()
+    (repo / "knowledge" / "CONVENTIONS.md").write_text("# Conventions\n\nPeople wrote this.\n")
+    (repo / ".github").mkdir()
+    config = {
+        "agent": {"kind": "claude", "executable": str(claude), "timeout_minutes": 3},
+        "validation": {"test_command": TEST_COMMAND, "test_timeout_minutes": 1},
+    }
+    (repo / ".github" / "baton.yml").write_text(json.dumps(config))
+    git = Git(repo)
+    git.run("init", "-q", "-b", "main")
+    git.commit_all("initial")
+    home = tmp_path / "home"
+    home.mkdir()
+    refused = [Turn(run("wget -q http://127.0.0.1:9/notes.txt")), Turn(say("Done."))]
+
+    with ModelEndpoint(Script(refused * 2)) as endpoint, OutboundTrap() as trap:
+        env = {"HOME": str(home), **endpoint.env_for("claude"), **trap.env}
+        result = baton("run", "--local", "--repo", str(repo), env=env)
+
+    assert result.returncode == 1, result.stderr
+    ticket = status(repo)["chains"]["work"]["tickets"]["one"]
+    assert ticket["status"] == "blocked"
+    errors = [a["agent"]["error"] for a in ticket["attempts"]]
+    assert len(errors) == 2  # the launch and its one recovery: no corrections of a refusal
+    for error in errors:
+        assert "refused Bash `wget" in error
+        assert '"--allowedTools"' in error  # the fix
+        assert "\n" not in error
+    conventions = git.run("show", "baton/work:knowledge/CONVENTIONS.md")
+    assert "Proposed" not in conventions
+    assert endpoint.unrouted == []
+    assert trap.requests == []
