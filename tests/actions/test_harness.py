@@ -517,6 +517,7 @@ def test_the_composite_action_is_understood() -> None:
     assert [s.name for s in action.steps] == [
         "Set up Python for Baton",
         "Install Baton",
+        "Install the sandbox",
         "Install the agent CLI",
         "Run Baton",
     ]
