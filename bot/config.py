@@ -77,9 +77,12 @@ class AgentConfig(_Strict):
 
 class ValidationConfig(_Strict):
     test_command: str | None = None
-    # Where the agent's code is tested. `job`: in a job of its own, with no secrets and a read-only
-    # token (`baton validate`), whose result the next reconcile reads; `inline`: in Baton's own
-    # process. `auto`: a job inside GitHub Actions, inline elsewhere.
+    # Where the agent's code is tested. `inline` (and `auto`, the default, everywhere): in Baton's
+    # own process, in the sandbox without secrets or network (unless `network`), and the chain
+    # goes straight on to its next ticket in the same session. `job`: in a job of its own with a
+    # read-only token (`baton validate`), whose result the next trigger reads; it costs a wait for
+    # that trigger after every attempt and, on Actions, a session per ticket for a CLI agent (its
+    # sessions live in the runner's HOME, which the next job does not have).
     where: Literal["auto", "inline", "job"] = "auto"
     # A ticket from an issue may set its own test command only when this is on: issue text is
     # not the base branch's configuration. (Chain files are the repository's: always allowed.)

@@ -67,11 +67,10 @@ class GitHubRun:
         return f"{self.config.knowledge.dir}/{report_path(chain)} on the default branch"
 
 
-def validate_in_job(config: Config, env: Mapping[str, str]) -> bool:
-    """In Actions the agent's code is tested in a job of its own, without secrets; inline only
-    when the configuration asks for it."""
-    where = config.validation.where
-    return where == "job" or (where == "auto" and env.get("GITHUB_ACTIONS") == "true")
+def validate_in_job(config: Config) -> bool:
+    """The agent's code is tested inline, in the sandbox, everywhere; in a job of its own only
+    when the configuration asks for it (`validation.where: job`)."""
+    return config.validation.where == "job"
 
 
 def awaiting_validation(chains: list[ChainState]) -> list[dict[str, object]]:
@@ -182,7 +181,7 @@ def run_github(
             crash_after=crash_after,
             max_tickets=max_tickets,
             cloud_agent=config.agent.kind == "cursor",
-            validate_in_job=validate_in_job(config, env),
+            validate_in_job=validate_in_job(config),
             ticket_commands=config.validation.issue_test_commands,
         )
         idle = dry_run or not chains
