@@ -25,6 +25,10 @@ What it does as GitHub does, so that tests catch what GitHub would catch:
 - Bodies name `https://api.github.com` as GitHub does; the server rewrites it to `fake.url`,
   and `Link` headers name pages by repository id (`/repositories/{id}/issues?page=2`) as GitHub's do.
 - A bug of the fake's own is answered as a 500 and fails the test when the fake stops.
+- Actions: `POST …/actions/workflows/{workflow_id}/dispatches` records a `workflow_dispatch`
+  event (`fake.dispatches`; a runner of the workflows takes them with `fake.take_dispatches()`),
+  and `GET …/actions/runs/{run_id}` reads the runs a test or that runner keeps with
+  `fake.add_workflow_run` and `fake.set_workflow_run` (see _github/actions.py).
 
 Shapes follow GitHub's OpenAPI description; tests/integration/test_fake_github_conformance.py checks
 every answer against it.
@@ -37,7 +41,7 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
-from tests.fakes._github import checks, gitdata, issues, permissions, pulls, repos
+from tests.fakes._github import actions, checks, gitdata, issues, permissions, pulls, repos
 from tests.fakes._github.githttp import GitHttp, GitRequest
 from tests.fakes._github.gitrepo import BareRepo, Signature, TreeEntry
 from tests.fakes._github.model import (
@@ -46,12 +50,14 @@ from tests.fakes._github.model import (
     CheckRun,
     Comment,
     CommitStatus,
+    Dispatch,
     Event,
     Issue,
     Repo,
     Review,
     ReviewComment,
     Token,
+    WorkflowRun,
     World,
     utc_now,
 )
@@ -62,6 +68,7 @@ __all__ = [
     "CheckRun",
     "Comment",
     "CommitStatus",
+    "Dispatch",
     "Event",
     "Exchange",
     "FakeGitHub",
@@ -71,12 +78,13 @@ __all__ = [
     "Review",
     "ReviewComment",
     "Served",
+    "WorkflowRun",
 ]
 
 
 def _all_routes() -> Routes:
     table = Routes()
-    for module in (repos, issues, pulls, checks, gitdata):
+    for module in (repos, issues, pulls, checks, gitdata, actions):
         table.extend(module.routes)
     return table
 
@@ -384,6 +392,80 @@ class FakeGitHub:
                 "restrictions": None,
             }
 
+    # ---- Actions: workflow runs and dispatches -------------------------------------------------------
+
+    def add_workflow_run(
+        self,
+        workflow: str = ".github/workflows/baton.yml",
+        *,
+        run_id: int | None = None,
+        event: str = "schedule",
+        ref: str | None = None,
+        actor: str | None = None,
+        status: str = "in_progress",
+        conclusion: str | None = None,
+        run_attempt: int = 1,
+    ) -> int:
+        """A run of the workflow in file `workflow`, as Actions starts one (GitHub's API only
+        reads runs): its id (`run_id`, or a new one), the event and ref it ran for, its status
+        (queued, in_progress, completed, ...) and, once completed, its conclusion (success,
+        failure, cancelled, timed_out, ...). Returns the run's id."""
+        _check_run_status(status, conclusion)
+        with self._world.lock:
+            return self._world.add_workflow_run(
+                workflow,
+                run_id=run_id,
+                event=event,
+                ref=ref,
+                actor=actor or self.admin_login,
+                status=status,
+                conclusion=conclusion,
+                run_attempt=run_attempt,
+            ).id
+
+    def set_workflow_run(
+        self,
+        run_id: int,
+        *,
+        status: str | None = None,
+        conclusion: str | None = None,
+        run_attempt: int | None = None,
+    ) -> None:
+        """A run moves on: a new status (`completed` with its conclusion), or a re-run (a new
+        attempt, queued or in progress again)."""
+        with self._world.lock:
+            run = self.workflow_run(run_id)
+            new_status = status or run.status
+            new_conclusion = conclusion if new_status == "completed" else None
+            _check_run_status(new_status, new_conclusion)
+            run.status, run.conclusion = new_status, new_conclusion
+            if run_attempt is not None:
+                run.run_attempt = run_attempt
+                run.run_started_at = self._world.clock()
+            run.updated_at = self._world.clock()
+
+    def workflow_run(self, run_id: int) -> WorkflowRun:
+        with self._world.lock:
+            run = self._world.workflow_runs.get(run_id)
+            if run is None:
+                raise KeyError(f"no workflow run {run_id}")
+            return run
+
+    @property
+    def dispatches(self) -> list[Dispatch]:
+        """Every `workflow_dispatch` event created through the API, oldest first."""
+        with self._world.lock:
+            return list(self._world.dispatches)
+
+    def take_dispatches(self) -> list[Dispatch]:
+        """The dispatches not taken before, oldest first, now taken: what a runner of the
+        repository's workflows has yet to start."""
+        with self._world.lock:
+            world = self._world
+            new = world.dispatches[world.dispatches_taken :]
+            world.dispatches_taken = len(world.dispatches)
+            return new
+
     # ---- faults and limits ----------------------------------------------------------------------------
 
     def fail_next(
@@ -514,3 +596,14 @@ class FakeGitHub:
     def state(self) -> World:
         """The whole state (`World`), for the rare test that needs more than the helpers above."""
         return self._world
+
+
+def _check_run_status(status: str, conclusion: str | None) -> None:
+    if status not in actions.RUN_STATUSES:
+        raise ValueError(f"status must be one of {', '.join(actions.RUN_STATUSES)}, not {status!r}")
+    if status == "completed" and conclusion not in actions.RUN_CONCLUSIONS:
+        raise ValueError(
+            f"a completed run's conclusion must be one of {', '.join(actions.RUN_CONCLUSIONS)}"
+        )
+    if status != "completed" and conclusion is not None:
+        raise ValueError("only a completed run has a conclusion")

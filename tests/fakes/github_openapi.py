@@ -20,6 +20,7 @@ from openapi_core.datatypes import RequestParameters
 from openapi_schema_validator import OAS30Validator
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from tests.fakes._github.actions_spec import with_actions
 from tests.fakes._github.server import Exchange
 
 GITHUB = "https://api.github.com"
@@ -70,7 +71,9 @@ class _Response:
 
 @cache
 def _load(path: Path) -> tuple[dict[str, Any], OpenAPI]:
-    spec = json.loads(path.read_text())
+    # The cut lacks the Actions operations the fake serves: they come from GitHub's REST
+    # documentation (tests/fakes/_github/actions_spec.py, which names its sources).
+    spec = with_actions(json.loads(path.read_text()))
     return spec, OpenAPI.from_dict(spec)
 
 

@@ -449,6 +449,72 @@ def walk_contents_and_git(fake: FakeGitHub) -> None:
     assert files == {"src/app.py": ("modified", 1, 1), "docs/guide.md": ("removed", 0, 1)}
 
 
+WORKFLOW_YML = """\
+name: Baton
+on:
+  schedule: [{cron: "0 * * * *"}]
+  workflow_dispatch:
+    inputs:
+      chain: {description: The chain to run, required: false, default: ""}
+jobs:
+  run: {runs-on: ubuntu-latest, steps: [{run: "true"}]}
+"""
+
+
+def walk_actions(fake: FakeGitHub) -> None:
+    fake.commit(
+        "main",
+        {".github/workflows/baton.yml": WORKFLOW_YML, ".github/workflows/ci.yml": "on: push\n"},
+        "Add workflows",
+    )
+    workflows = f"/repos/{fake.full_name}/actions/workflows"
+    fake.add_token("ghs_job", "github-actions[bot]", scopes={"actions": "write"})
+    with raw(fake, "ghs_job") as http:
+        answer = http.post(
+            f"{workflows}/baton.yml/dispatches", json={"ref": "main", "inputs": {"chain": "s-1"}}
+        )
+        assert (answer.status_code, answer.content) == (204, b"")
+        refused = [
+            ({"ref": "main", "inputs": {"nope": "x"}}, "baton.yml", 422, "Unexpected inputs"),
+            ({"ref": "no-such-branch"}, "baton.yml", 422, "No ref found for: no-such-branch"),
+            ({"ref": "main"}, "ci.yml", 422, "does not have 'workflow_dispatch' trigger"),
+            ({"ref": "main"}, "other.yml", 404, "Not Found"),
+            ({"inputs": {}}, "baton.yml", 422, '"ref" wasn\'t supplied'),
+        ]
+        for body, workflow, status, message in refused:
+            answer = http.post(f"{workflows}/{workflow}/dispatches", json=body)
+            assert answer.status_code == status, answer.text
+            assert message in answer.json()["message"]
+    (dispatch,) = fake.take_dispatches()
+    assert (dispatch.workflow, dispatch.ref, dict(dispatch.inputs)) == (
+        ".github/workflows/baton.yml",
+        "main",
+        {"chain": "s-1"},
+    )
+    assert dispatch.actor == "github-actions[bot]"
+    assert fake.take_dispatches() == []
+
+    run_id = fake.add_workflow_run(event="workflow_dispatch", actor="github-actions[bot]")
+    repo = client(fake).get_repo(fake.full_name)
+    run = repo.get_workflow_run(run_id)
+    assert (run.status, run.conclusion, run.run_attempt, run.event) == (
+        "in_progress",
+        None,
+        1,
+        "workflow_dispatch",
+    )
+    assert run.html_url.endswith(f"/{fake.full_name}/actions/runs/{run_id}")
+    fake.set_workflow_run(run_id, status="completed", conclusion="cancelled")
+    run = repo.get_workflow_run(run_id)
+    assert (run.status, run.conclusion) == ("completed", "cancelled")
+    assert status_of(lambda: repo.get_workflow_run(run_id + 999))[0] == 404
+    fake.add_token("ghs_reader", "github-actions[bot]", scopes={"actions": "read"})
+    with raw(fake, "ghs_reader") as http:
+        answer = http.post(f"{workflows}/baton.yml/dispatches", json={"ref": "main"})
+    assert answer.status_code == 403
+    assert answer.headers["X-Accepted-GitHub-Permissions"] == "actions=write"
+
+
 WALKS = [
     walk_repository,
     walk_app_installation,
@@ -457,6 +523,7 @@ WALKS = [
     walk_pulls,
     walk_checks_and_statuses,
     walk_contents_and_git,
+    walk_actions,
 ]
 
 

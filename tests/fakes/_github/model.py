@@ -194,6 +194,40 @@ class CommitStatus:
 
 
 @dataclass
+class WorkflowRun:
+    """A run of one of the repository's workflows, as Actions keeps it: set by a test or by the
+    Actions runner of tests/actions (GitHub's API only reads runs; Actions makes them)."""
+
+    id: int
+    workflow: str  # the workflow file's path, e.g. `.github/workflows/baton.yml`
+    workflow_id: int
+    name: str
+    event: str
+    head_branch: str | None
+    head_sha: str
+    run_number: int
+    actor: str
+    status: str  # queued | in_progress | completed (also waiting, requested, pending)
+    conclusion: str | None  # once completed: success, failure, cancelled, timed_out, ...
+    run_attempt: int
+    created_at: datetime
+    updated_at: datetime
+    run_started_at: datetime
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """A `workflow_dispatch` event created through the API: the workflow to start, on which ref,
+    with which inputs, and who asked."""
+
+    workflow: str  # the workflow file's path, e.g. `.github/workflows/baton.yml`
+    ref: str
+    inputs: Mapping[str, Any]
+    actor: str
+    created_at: datetime
+
+
+@dataclass
 class App:
     id: int
     slug: str
@@ -247,6 +281,10 @@ class World:
         self.check_suites: dict[str, int] = {}
         self.statuses: list[CommitStatus] = []
         self.protections: dict[str, dict[str, Any]] = {}
+        self.workflow_runs: dict[int, WorkflowRun] = {}
+        self.workflow_ids: dict[str, int] = {}  # workflow file path -> its id
+        self.dispatches: list[Dispatch] = []
+        self.dispatches_taken = 0  # how many of `dispatches` a runner has started
 
     @property
     def git_dir(self) -> Path:
@@ -446,3 +484,48 @@ class World:
 
     def protection(self, branch: str) -> dict[str, Any] | None:
         return self.protections.get(branch)
+
+    # ---- workflows and their runs -------------------------------------------------------------
+
+    def workflow_id(self, path: str) -> int:
+        """The id of the workflow in file `path`, the same for every run of it."""
+        if path not in self.workflow_ids:
+            self.workflow_ids[path] = self.next_id()
+        return self.workflow_ids[path]
+
+    def add_workflow_run(
+        self,
+        workflow: str,
+        *,
+        run_id: int | None = None,
+        event: str,
+        ref: str | None,
+        actor: str,
+        status: str,
+        conclusion: str | None,
+        run_attempt: int,
+    ) -> WorkflowRun:
+        branch = (ref or self.repo.default_branch).removeprefix("refs/heads/")
+        sha = self.git.resolve(branch) or self.git.resolve(self.repo.default_branch) or ""
+        number = 1 + sum(r.workflow == workflow for r in self.workflow_runs.values())
+        now = self.clock()
+        self.ensure_user(actor)
+        run = WorkflowRun(
+            id=run_id if run_id is not None else self.next_id(),
+            workflow=workflow,
+            workflow_id=self.workflow_id(workflow),
+            name=Path(workflow).stem,
+            event=event,
+            head_branch=branch,
+            head_sha=sha,
+            run_number=number,
+            actor=actor,
+            status=status,
+            conclusion=conclusion,
+            run_attempt=run_attempt,
+            created_at=now,
+            updated_at=now,
+            run_started_at=now,
+        )
+        self.workflow_runs[run.id] = run
+        return run

@@ -47,6 +47,7 @@ NAMES = frozenset(
 REPO = "/repos/{owner}/{repo}"
 # Path templates (after the repository's prefix) by the permission they need, most specific first.
 _BY_PREFIX: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("/actions/", ("actions",)),  # workflows and their runs
     ("/branches/{branch}/protection", ("administration",)),
     ("/branches/", ("contents",)),
     ("/collaborators/", ("metadata",)),
