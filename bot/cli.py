@@ -268,12 +268,15 @@ def _print_outcome(run: Any) -> int:
 
     console = Console(highlight=False)
     code = 0
+    handed_over = getattr(run, "handed_over", [])
     for state in run.chains:
         console.print(chain_table(state, _redactor()))
         if state.finished:
             click.echo(f"report: {run.report(state)}")
         if state.outcome == "blocked":
             code = 1
+        elif state.name in handed_over:
+            click.echo(f"chain {state.name} is not finished; it continues in a new job")
         elif state.outcome == "running":
             click.echo(f"chain {state.name} is not finished; run baton again to continue")
     return code

@@ -31,8 +31,9 @@ from bot.chain import (
 )
 from bot.chain_file import ChainFile
 from bot.config import Config
-from bot.errors import BatonError, StateConflict, WorkspaceError
+from bot.errors import BatonError, Problem, StateConflict, WorkspaceError
 from bot.forge import Forge, LocalForge
+from bot.handover import HandoverError, Jobs, continuation, handover_due
 from bot.knowledge import report_path
 from bot.learning import proposals
 from bot.lease import held_by_another, holder, take
@@ -50,6 +51,8 @@ from bot.sandbox import NoSandbox, Sandbox
 from bot.state import (
     Attempt,
     ChainState,
+    Handover,
+    RunRef,
     Session,
     StoreData,
     TicketStatus,
@@ -76,6 +79,8 @@ class RunOptions:
     cloud_agent: bool = False  # the agent works on its own copy and pushes a branch
     validate_in_job: bool = False  # the agent's code is tested in a job without secrets
     ticket_commands: bool = True  # a ticket may set its own test command (see issue_test_commands)
+    # Inside GitHub Actions: this run, recorded with the chain's lease and its handovers.
+    run: RunRef | None = None
 
 
 def _as_event(status: TicketStatus) -> EventKind:
@@ -101,6 +106,7 @@ class Dispatcher:
         forge: Forge | None = None,
         options: RunOptions | None = None,
         sandbox: Sandbox | None = None,
+        jobs: Jobs | None = None,
     ) -> None:
         self.git = git
         self.root = git.root
@@ -112,6 +118,9 @@ class Dispatcher:
         self.forge: Forge = forge or LocalForge(config.knowledge.dir)
         self.options = options or RunOptions()
         self.sandbox: Sandbox = sandbox or NoSandbox()  # where the test command runs
+        # Inside Actions: the runs of Baton's workflow (a lease holder's, a new job's).
+        self.jobs = jobs
+        self.problems: list[Problem] = []  # for the user: one line each, with the fix
         self.policy = Policy(
             max_corrections=config.validation.max_corrections,
             max_agent_minutes=config.limits.max_agent_minutes,
@@ -168,7 +177,7 @@ class Dispatcher:
                 return state
             if self.options.deadline is not None and time.monotonic() >= self.options.deadline:
                 log.info("run.time_budget_spent", extra={"chain": state.name})
-                return state
+                return self._hand_over(state, actions)
             if self._ticket_limit_reached(actions[0]):
                 log.info("run.ticket_limit_reached", extra={"chain": state.name})
                 return state
@@ -213,15 +222,56 @@ class Dispatcher:
         )
 
     def _leased_elsewhere(self, state: ChainState) -> bool:
-        other = held_by_another(state, self.lease_owner)
+        lease = state.lease
+        runs = self.jobs.workflow_run if self.jobs is not None else None
+        other = held_by_another(state, self.lease_owner, runs=runs)
         if other is not None:
+            where = f"{other.run.describe()}, " if other.run else ""
             self._event(
                 "chain_started",
                 state,
-                f"another baton run is working this chain (until {other.until:%H:%M:%S} UTC); "
-                "leaving it alone",
+                f"another baton run is working this chain ({where}until "
+                f"{other.until:%H:%M:%S} UTC); leaving it alone",
+            )
+        elif lease and lease.run and lease.owner != self.lease_owner and lease.until > now():
+            self._event(
+                "chain_started",
+                state,
+                f"{lease.run.describe()} held this chain and has finished: taking it over",
             )
         return other is not None
+
+    def _hand_over(self, state: ChainState, actions: list[Action]) -> ChainState:
+        """The time budget is spent with work left: inside Actions, start a new job for the
+        chain at once (once per run), and let go of the chain for it."""
+        run = self.options.run
+        if run is None or self.jobs is None or not handover_due(state, actions, run):
+            return state
+        error = None
+        try:
+            self.jobs.dispatch_chain(state.name)
+        except HandoverError as exc:
+            error = str(exc)
+        state.handovers.append(Handover(run=run, dispatched=error is None, error=error))
+        state.lease = None  # the new job takes the chain as soon as it starts
+        try:
+            self._save(state, renew=False)
+        except BatonError as exc:  # the new job goes on regardless; only the record is lost
+            log.warning("handover.record_lost", extra={"chain": state.name, "error": str(exc)})
+        backend = state.sessions[-1].backend if state.sessions else None
+        if error is None:
+            self._event("handed_over", state, f"continued in a new job: {continuation(backend)}")
+        else:
+            self.problems.append(
+                Problem(
+                    "warning",
+                    "handover",
+                    f"the time budget was spent with work left, and no new job could be "
+                    f"started: {error}",
+                    source=f"chain {state.name}",
+                )
+            )
+        return state
 
     def _release(self, state: ChainState) -> None:
         """Give the chain back when this run holds it, so the next run need not wait."""
@@ -237,7 +287,7 @@ class Dispatcher:
         """Persist, then let the forge report what changed (its records go with the next save).
         Every save renews this run's lease on the chain."""
         if renew:
-            take(state, self.lease_owner, self.lease_seconds)
+            take(state, self.lease_owner, self.lease_seconds, self.options.run)
         self.forge.stage(state)
         data = self._data.model_copy(update={"chains": {**self._data.chains, state.name: state}})
         try:

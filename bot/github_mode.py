@@ -28,6 +28,7 @@ from bot.events import (
 )
 from bot.forge.github import (
     GitHubForge,
+    GitHubJobs,
     GitHubStore,
     GitHubTickets,
     Repo,
@@ -42,7 +43,7 @@ from bot.markers import marker
 from bot.notify import Notifier
 from bot.redact import Redactor
 from bot.sandbox import NoSandbox, open_sandbox
-from bot.state import ChainState, ReviewRef, StoreData, TicketState
+from bot.state import ChainState, ReviewRef, RunRef, StoreData, TicketState
 from bot.tickets import Ticket
 from bot.workspace import STATE_DIR, Git
 
@@ -62,6 +63,7 @@ class GitHubRun:
     stats: RequestStats
     problems: list[Problem] = field(default_factory=list)
     planned: dict[str, list[Action]] = field(default_factory=dict)
+    handed_over: list[str] = field(default_factory=list)  # chains a new job goes on with
 
     def report(self, chain: ChainState) -> str:
         return f"{self.config.knowledge.dir}/{report_path(chain)} on the default branch"
@@ -71,6 +73,17 @@ def validate_in_job(config: Config) -> bool:
     """The agent's code is tested inline, in the sandbox, everywhere; in a job of its own only
     when the configuration asks for it (`validation.where: job`)."""
     return config.validation.where == "job"
+
+
+def actions_run(env: Mapping[str, str]) -> RunRef | None:
+    """This run of a GitHub Actions workflow, from the variables Actions sets; None elsewhere."""
+    run_id, attempt = env.get("GITHUB_RUN_ID", ""), env.get("GITHUB_RUN_ATTEMPT", "1")
+    repository = env.get("GITHUB_REPOSITORY", "")
+    if env.get("GITHUB_ACTIONS") != "true" or not run_id.isdigit() or "/" not in repository:
+        return None
+    return RunRef(
+        repository=repository, id=int(run_id), attempt=int(attempt) if attempt.isdigit() else 1
+    )
 
 
 def awaiting_validation(chains: list[ChainState]) -> list[dict[str, object]]:
@@ -183,6 +196,14 @@ def run_github(
             cloud_agent=config.agent.kind == "cursor",
             validate_in_job=validate_in_job(config),
             ticket_commands=config.validation.issue_test_commands,
+            run=actions_run(env),
+        )
+        jobs = (
+            GitHubJobs(
+                repo, workflow_ref=env.get("GITHUB_WORKFLOW_REF"), default_branch=default_branch
+            )
+            if options.run
+            else None
         )
         idle = dry_run or not chains
         # Where agents and test commands run: nothing runs here in a dry run, nor with a cloud
@@ -192,6 +213,8 @@ def run_github(
         agent = None if idle else make_agent(config, git.root, sandbox)
         results: list[ChainState] = []
         planned: dict[str, list[Action]] = {}
+        problems = list(found.problems)
+        handed_over: list[str] = []
         with contextlib.nullcontext() if dry_run else run_lock(git.root):
             for chain_file in chains:
                 forge = GitHubForge(
@@ -211,15 +234,20 @@ def run_github(
                     forge=forge,
                     options=options,
                     sandbox=sandbox,
+                    jobs=jobs,
                 )
-                results.append(dispatcher.run_chain(chain_file))
+                state = dispatcher.run_chain(chain_file)
+                results.append(state)
                 planned[chain_file.name] = dispatcher.planned
+                problems += dispatcher.problems
+                if any(h.run == options.run and h.dispatched for h in state.handovers):
+                    handed_over.append(state.name)
         _write_awaiting(results, env)
         if api.stats.writes:
             # Leave the poll cache warm: the next run, if nothing changed, costs no rate limit.
             store.load()
             issue_tickets.poll()
-        return GitHubRun(config, results, api.stats, found.problems, planned)
+        return GitHubRun(config, results, api.stats, problems, planned, handed_over)
     finally:
         api.close()
 

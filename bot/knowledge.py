@@ -7,6 +7,7 @@ status.json schema (version 1):
   schema_version: 1
   chains: {name: {branch, base_branch, base_commit, checkpoint, outcome (passed|blocked|running),
            started_at, finished_at, sessions: [{number, id, backend, reason, started_at}],
+           handovers: [{run: {repository, id, attempt}, at, dispatched, error}],
            tickets: [{key, title, status, reason, recovered, corrections, checkpoint,
                       attempts: [{number, kind, session, tries, started_at, finished_at, commit,
                                   agent: {ok, session_id, summary, error, cost_usd, duration_s},
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bot.handover import handover_lines
 from bot.learning import context_with_history
 from bot.redact import from_environment
 from bot.state import SCHEMA_VERSION, Attempt, ChainState, StoreData, TicketState
@@ -70,6 +72,7 @@ def status_json(data: StoreData) -> dict[str, Any]:
             ),
             "outcome": chain.outcome,
             "sessions": [s.model_dump(mode="json") for s in chain.sessions],
+            "handovers": [h.model_dump(mode="json") for h in chain.handovers],
             "tickets": [_ticket_json(t) for t in chain.tickets.values()],
         }
     return {"schema_version": SCHEMA_VERSION, "chains": chains}
@@ -165,6 +168,7 @@ def report_md(chain: ChainState) -> str:
         "",
         f"![Timeline: one bar per attempt]({timeline_path(chain).removeprefix('reports/')})",
         "",
+        *_handover_section(chain),
         "| ticket | status | attempts | corrections | checkpoint |",
         "| --- | --- | --- | --- | --- |",
     ]
@@ -179,6 +183,18 @@ def report_md(chain: ChainState) -> str:
             lines += [f"Reason: {t.reason}", ""]
         lines += [line for a in t.attempts for line in _attempt_lines(a)] or ["- No attempts."]
     return "\n".join(lines) + "\n"
+
+
+def _handover_section(chain: ChainState) -> list[str]:
+    """The jobs the chain ran in, when it needed more than one."""
+    lines = handover_lines(chain)
+    if not lines:
+        return []
+    return (
+        ["Jobs: the chain continued in a new job when a run's time budget was spent.", ""]
+        + [f"- {line}" for line in lines]
+        + [""]
+    )
 
 
 def report_path(chain: ChainState) -> str:

@@ -1,17 +1,35 @@
 """Who is working a chain right now. Two runs over the same chain (an overlapping schedule, a
 manual dispatch) must not both act: the first to save takes the chain's lease, and another run
 that finds it held leaves the chain alone. The lease rides on saves Baton makes anyway, so an
-idle run writes nothing; it lapses at its expiry, or at once when its holder on this machine is
-no longer alive (a killed run must not hold its chain hostage)."""
+idle run writes nothing. It lapses at its expiry, or at once when its holder is known to be gone
+(a killed run must not hold its chain hostage): on this machine, when its process is no longer
+alive; inside GitHub Actions, when the holder's Actions run has finished, as the caller's
+`runs` (an observation of the Actions API, None when it cannot tell) says."""
 
 from __future__ import annotations
 
 import os
 import socket
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.state import ChainState, Lease, now
+from bot.state import ChainState, Lease, RunRef, now
+
+
+@dataclass(frozen=True)
+class RunSeen:
+    """What the Actions API says of a run now: its status (queued, in_progress, completed, ...)
+    and the attempt it is at (a re-run is a new attempt of the same run)."""
+
+    status: str
+    attempt: int
+    conclusion: str | None = None
+
+
+# (a lease holder's run) -> the run as the Actions API sees it, or None when that cannot be told.
+RunLookup = Callable[[RunRef], RunSeen | None]
 
 
 def holder() -> str:
@@ -36,13 +54,32 @@ def _alive_here(owner: str) -> bool | None:
     return True
 
 
-def held_by_another(state: ChainState, me: str, at: datetime | None = None) -> Lease | None:
+def run_finished(held_by: RunRef, seen: RunSeen) -> bool:
+    """Whether the holder's attempt of its Actions run is over: the run has completed, or it was
+    re-run (GitHub re-runs only a completed run, so a later attempt means the holder's ended)."""
+    return seen.status == "completed" or seen.attempt > held_by.attempt
+
+
+def held_by_another(
+    state: ChainState,
+    me: str,
+    at: datetime | None = None,
+    *,
+    runs: RunLookup | None = None,
+) -> Lease | None:
     """The lease another live run holds on this chain, or None when this run may work it."""
     lease = state.lease
     if lease is None or lease.owner == me or lease.until <= (at or now()):
         return None
-    return None if _alive_here(lease.owner) is False else lease
+    alive = _alive_here(lease.owner)
+    if alive is not None:
+        return None if alive is False else lease
+    if lease.run is not None and runs is not None:
+        seen = runs(lease.run)
+        if seen is not None and run_finished(lease.run, seen):
+            return None
+    return lease
 
 
-def take(state: ChainState, me: str, seconds: float) -> None:
-    state.lease = Lease(owner=me, until=now() + timedelta(seconds=seconds))
+def take(state: ChainState, me: str, seconds: float, run: RunRef | None = None) -> None:
+    state.lease = Lease(owner=me, until=now() + timedelta(seconds=seconds), run=run)

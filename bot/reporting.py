@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from bot.handover import handover_lines
 from bot.markers import marker
 from bot.redact import from_environment
 from bot.state import Attempt, ChainState, Finding, TicketState, Validation
@@ -187,6 +188,9 @@ def pr_body(chain: ChainState, numbers: dict[str, int]) -> str:
         # Only ticks and endings: the body changes when a ticket ends, not at every step.
         ending = f" ({t.status})" if t.status in {"blocked", "skipped"} else ""
         lines.append(f"- [{tick}] {ref} {t.title or ''}".rstrip() + ending)
+    handovers = handover_lines(chain)
+    if handovers:
+        lines += ["", *(f"- {line}" for line in handovers)]
     closes = [f"Closes #{numbers[t.key]}" for t in chain.tickets.values() if t.key in numbers]
     if closes:
         lines += ["", *closes]

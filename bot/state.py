@@ -164,11 +164,37 @@ class Report(_Data):
     digest: str
 
 
+class RunRef(_Data):
+    """A run of a GitHub Actions workflow: its repository, id and attempt (GITHUB_REPOSITORY,
+    GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT)."""
+
+    repository: str
+    id: int
+    attempt: int = 1
+
+    def describe(self) -> str:
+        again = f", attempt {self.attempt}" if self.attempt > 1 else ""
+        return f"Actions run {self.id}{again}"
+
+
 class Lease(_Data):
-    """The run working a chain now, until when (see `bot.lease`)."""
+    """The run working a chain now, until when (see `bot.lease`); inside Actions, also the
+    holder's Actions run, so that another run can ask whether it has finished."""
 
     owner: str
     until: datetime
+    run: RunRef | None = None
+
+
+class Handover(_Data):
+    """A run whose time budget was spent with work left on the chain asked for a new job to go
+    on with it (a `workflow_dispatch` of its workflow for this chain); `error` says why it
+    could not, and then the schedule picks the chain up."""
+
+    run: RunRef  # the run that handed the chain over
+    at: datetime = Field(default_factory=now)
+    dispatched: bool = True
+    error: str | None = None
 
 
 class ReviewRef(_Data):
@@ -197,6 +223,7 @@ class ChainState(_Data):
     reports: dict[str, Report] = Field(default_factory=dict)
     reviews: dict[str, ReviewRef] = Field(default_factory=dict)  # by ticket key
     lease: Lease | None = None
+    handovers: list[Handover] = Field(default_factory=list)
     # The chain's Slack message (its channel id and ts), updated in place by every later run.
     slack_channel: str | None = None
     slack_ts: str | None = None

@@ -19,6 +19,7 @@ EventKind = Literal[
     "blocked",
     "skipped",
     "chain_finished",
+    "handed_over",
 ]
 
 

@@ -20,6 +20,7 @@ _STYLE = {
     "correcting": "yellow",
     "recovering": "magenta",
     "chain_finished": "bold",
+    "handed_over": "cyan",
 }
 
 

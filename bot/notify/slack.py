@@ -46,7 +46,7 @@ RATE_LIMIT_RETRIES = 2
 
 # A reply in the chain's thread; the chain's message is updated on these and on the progress ones.
 THREADED: frozenset[EventKind] = frozenset(
-    {"passed", "correcting", "recovering", "blocked", "skipped", "chain_finished"}
+    {"passed", "correcting", "recovering", "blocked", "skipped", "chain_finished", "handed_over"}
 )
 PROGRESS: frozenset[EventKind] = THREADED | {"chain_started", "prompt_sent"}
 # Through a webhook, one message per event worth a message.

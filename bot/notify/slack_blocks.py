@@ -76,6 +76,7 @@ _EVENT = {  # kind: (icon, what happened)
     "blocked": (":no_entry:", "blocked"),
     "skipped": (":fast_forward:", "skipped"),
     "chain_finished": (":checkered_flag:", "chain finished"),
+    "handed_over": (":arrow_right_hook:", "continued in a new job"),
 }
 
 

@@ -1,0 +1,72 @@
+"""Handing a chain over to a new job. Inside GitHub Actions a chain's job has a time budget
+(`--max-minutes`); when it is spent with work left, the job does not leave the chain to the next
+schedule tick: it starts its own workflow again for that chain at once (`workflow_dispatch`), and
+the new job goes on where this one stopped. Once per run and chain, recorded in the chain's state.
+
+The decision is pure (`handover_due`); the dispatch goes through the `Jobs` port, whose GitHub
+adapter is `bot.forge.github.GitHubJobs`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from bot.chain import Action, Wait
+from bot.errors import BatonError
+from bot.lease import RunSeen
+from bot.state import ChainState, Handover, RunRef
+
+
+class HandoverError(BatonError):
+    """A new job could not be started for the chain; the message names the fix."""
+
+
+class Jobs(Protocol):
+    """The runs of Baton's own workflow, inside GitHub Actions."""
+
+    def workflow_run(self, run: RunRef) -> RunSeen | None:
+        """The run as the Actions API sees it now; None when that cannot be told (no access,
+        no answer): never an error."""
+        ...
+
+    def dispatch_chain(self, chain: str) -> None:
+        """Start this workflow again for `chain` (on the default branch). Raises HandoverError."""
+        ...
+
+
+def handover_due(state: ChainState, next_actions: Sequence[Action], run: RunRef | None) -> bool:
+    """Whether a run that stops for its time budget should hand the chain over: it runs inside
+    Actions (`run`), the chain has something to do now (`next_actions`, from `chain.plan`; a
+    wait for a validation job is nothing a new job could do sooner), and this run has not handed
+    it over already."""
+    if run is None or state.finished or not next_actions or isinstance(next_actions[0], Wait):
+        return False
+    return not any(h.run == run for h in state.handovers)
+
+
+def continuation(backend: str | None) -> str:
+    """How the next job goes on with the chain's session."""
+    if backend == "cursor":
+        return "the same Cursor agent goes on"
+    return "a CLI agent's session lived in this job's HOME, so the next job recovers it from the knowledge base"
+
+
+def handover_line(handover: Handover, backend: str | None) -> str:
+    """One line for the report and the pull request."""
+    when = f"{handover.at:%Y-%m-%d %H:%M} UTC"
+    if handover.dispatched:
+        return (
+            f"{when}: the time budget of {handover.run.describe()} was spent with work left; "
+            f"continued in a new job ({continuation(backend)})."
+        )
+    return (
+        f"{when}: the time budget of {handover.run.describe()} was spent with work left, and no "
+        f"new job could be started ({handover.error or 'no reason given'}); the schedule goes on "
+        "with the chain."
+    )
+
+
+def handover_lines(state: ChainState) -> list[str]:
+    backend = state.sessions[-1].backend if state.sessions else None
+    return [handover_line(h, backend) for h in state.handovers]

@@ -1,0 +1,114 @@
+"""Handing a chain over to a new job, and taking over a chain whose holder's run has finished:
+the pure decisions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.chain import Action, Finish, Prepare, SendPrompt, Validate, Wait
+from bot.handover import handover_due, handover_line, handover_lines
+from bot.lease import RunSeen, held_by_another, holder, run_finished, take
+from bot.state import ChainState, Handover, Lease, RunRef, Session, now
+
+RUN = RunRef(repository="octo-org/widgets", id=7001, attempt=1)
+
+
+def _chain(**changes: object) -> ChainState:
+    return ChainState(name="sprint-1", branch="baton/sprint-1", base_branch="main").model_copy(
+        update=changes
+    )
+
+
+# -- handover ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "actions",
+    [[Prepare()], [SendPrompt("#2", "followup")], [Validate("#1")], [Finish()]],
+    ids=["prepare", "followup", "validate", "finish"],
+)
+def test_a_run_out_of_time_with_work_left_hands_the_chain_over(actions: list[Action]) -> None:
+    assert handover_due(_chain(), actions, RUN)
+
+
+def test_nothing_is_handed_over_outside_actions_or_without_work() -> None:
+    work: list[Action] = [SendPrompt("#2", "followup")]
+    assert not handover_due(_chain(), work, None), "outside Actions: no job to start"
+    assert not handover_due(_chain(), [], RUN), "nothing to do now"
+    assert not handover_due(_chain(finished=True), work, RUN)
+    assert not handover_due(_chain(), [Wait("#1")], RUN), "a validation job's result comes later"
+
+
+def test_a_chain_is_handed_over_once_per_run() -> None:
+    work: list[Action] = [SendPrompt("#2", "followup")]
+    handed = _chain(handovers=[Handover(run=RUN)])
+    assert not handover_due(handed, work, RUN)
+    assert handover_due(handed, work, RUN.model_copy(update={"attempt": 2})), "a re-run"
+    assert handover_due(handed, work, RUN.model_copy(update={"id": 7002})), "the next job"
+
+
+def test_the_report_says_how_the_next_job_goes_on() -> None:
+    at = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    done = Handover(run=RUN, at=at)
+    assert handover_line(done, "claude") == (
+        "2026-11-02 09:30 UTC: the time budget of Actions run 7001 was spent with work left; "
+        "continued in a new job (a CLI agent's session lived in this job's HOME, so the next "
+        "job recovers it from the knowledge base)."
+    )
+    assert "(the same Cursor agent goes on)" in handover_line(done, "cursor")
+    refused = Handover(run=RUN, at=at, dispatched=False, error="GitHub refused (403)")
+    assert "no new job could be started (GitHub refused (403)); the schedule" in handover_line(
+        refused, "claude"
+    )
+    chain = _chain(handovers=[done], sessions=[Session(number=1, id="s", backend="cursor")])
+    assert handover_lines(chain) == [handover_line(done, "cursor")]
+
+
+# -- takeover ---------------------------------------------------------------------------------
+
+
+def _held_by(run: RunRef) -> ChainState:
+    # A holder on another machine: only its run can tell whether it is still alive.
+    state = _chain()
+    state.lease = Lease(owner="runner-vm:4242:abcd", until=now() + timedelta(hours=1), run=run)
+    return state
+
+
+@pytest.mark.parametrize(
+    ("seen", "finished"),
+    [
+        (RunSeen("completed", 1, "cancelled"), True),
+        (RunSeen("completed", 1, "success"), True),
+        (RunSeen("in_progress", 1), False),
+        (RunSeen("queued", 1), False),
+        (RunSeen("in_progress", 2), True),  # re-run: the holder's attempt is over
+    ],
+)
+def test_a_holders_run_is_over_once_completed_or_re_run(seen: RunSeen, finished: bool) -> None:
+    assert run_finished(RUN, seen) is finished
+    state = _held_by(RUN)
+    assert (held_by_another(state, holder(), runs=lambda _run: seen) is None) is finished
+
+
+def test_a_lease_whose_run_cannot_be_told_holds_until_its_expiry() -> None:
+    state = _held_by(RUN)
+    asked: list[RunRef] = []
+
+    def unknown(run: RunRef) -> RunSeen | None:
+        asked.append(run)
+        return None
+
+    assert held_by_another(state, holder(), runs=unknown) is state.lease
+    assert asked == [RUN]
+    assert held_by_another(state, holder()) is state.lease, "outside Actions: nobody to ask"
+    later = now() + timedelta(hours=2)
+    assert held_by_another(state, holder(), later, runs=unknown) is None
+
+
+def test_the_lease_records_this_run() -> None:
+    state = _chain()
+    take(state, "me", 60, RUN)
+    assert state.lease is not None
+    assert state.lease.run == RUN
