@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.e2e.github_support import webhook_payload
-from tests.fakes.github import FakeGitHub
+from tests.fakes.github import Dispatch, FakeGitHub
 
 
 @dataclass(frozen=True)
@@ -57,3 +57,15 @@ def workflow_dispatch(
     payload["inputs"] = dict(inputs or {})
     payload["ref"] = f"refs/heads/{fake.default_branch}"
     return Event("workflow_dispatch", payload, actor=fake.admin_login)
+
+
+def dispatched(shared_dir: Path, fake: FakeGitHub, dispatch: Dispatch) -> Event:
+    """The `workflow_dispatch` event of a dispatch made through the API (by Baton, with the job's
+    GITHUB_TOKEN): its inputs, on its ref, by whoever made it."""
+    payload = example(shared_dir, "workflow_dispatch.payload.json", fake)
+    ref = dispatch.ref if dispatch.ref.startswith("refs/") else f"refs/heads/{dispatch.ref}"
+    payload["inputs"] = {k: str(v) for k, v in dispatch.inputs.items()}
+    payload["ref"] = ref
+    payload["workflow"] = dispatch.workflow
+    payload["sender"]["login"] = dispatch.actor
+    return Event("workflow_dispatch", payload, ref=ref, actor=dispatch.actor)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import threading
@@ -73,6 +74,7 @@ class Site:
     ref: str
     sha: str
     run_id: int
+    workflow_ref: str  # `owner/name/<path>@<ref>`: the workflow a dispatch would start again
     inputs: dict[str, Any]
     secrets: dict[str, str]
     substitutions: tuple[Substitution, ...]
@@ -116,6 +118,9 @@ class JobExecution:
         self.record = record
         self.job = spec.job
         self.cancelled = threading.Event()
+        self.killed = threading.Event()
+        self._process: subprocess.Popen[bytes] | None = None  # the step running now
+        self._process_lock = threading.Lock()
         self.directory = site.root / f"{spec.number:02d}-{self.job.id}"
         self.home = self.directory / "home"
         self.temp = self.directory / "temp"
@@ -150,7 +155,9 @@ class JobExecution:
                 self.job_env[name] = interpolate(value, scope)
             frame = _Frame(label="", inputs=self.site.inputs, env={})
             self._steps(self.job.steps, frame)
-            if self.cancelled.is_set():
+            if self.killed.is_set():
+                record.result, record.reason = CANCELLED, "killed: its runner was lost"
+            elif self.cancelled.is_set():
                 record.result, record.reason = CANCELLED, "cancelled"
             elif frame.failed:
                 failed = next(s for s in record.steps if s.conclusion == FAILURE)
@@ -169,6 +176,16 @@ class JobExecution:
                 p.read_text(encoding="utf-8") for p in sorted(self.temp.glob("_summary/*"))
             )
             self._books()
+
+    def kill(self) -> None:
+        """Lose this job as a runner whose machine dies: the step running now and everything it
+        started are killed at once (SIGKILL: nothing cleans up, nothing is released), and no
+        further step runs. The job ends `cancelled`."""
+        with self._process_lock:
+            self.killed.set()
+            self.cancelled.set()
+            if self._process is not None and self._process.poll() is None:
+                self._process.send_signal(signal.SIGUSR1)  # reaper.py kills the step's tree
 
     def _books(self) -> None:
         """The requests this job's token made, with the token's scopes."""
@@ -212,6 +229,8 @@ class JobExecution:
             "token": self.token,
             "triggering_actor": event.actor,
             "workflow": site.workflow.name or site.workflow.path,
+            "workflow_ref": site.workflow_ref,
+            "workflow_sha": site.sha,
             "workspace": str(self.workspace),
         }
 
@@ -270,6 +289,8 @@ class JobExecution:
             "GITHUB_SERVER_URL": github.server_url,
             "GITHUB_SHA": self.site.sha,
             "GITHUB_WORKFLOW": context["workflow"],
+            "GITHUB_WORKFLOW_REF": context["workflow_ref"],
+            "GITHUB_WORKFLOW_SHA": context["workflow_sha"],
             "GITHUB_WORKSPACE": str(self.workspace),
             "RUNNER_ARCH": "X64",
             "RUNNER_ENVIRONMENT": "github-hosted",
@@ -392,17 +413,23 @@ class JobExecution:
         report = self.temp / f"{uuid.uuid4()}.left.json"
         log_path = self.directory / f"step-{len(self.record.steps):02d}.log"
         left = self._remaining(step, frame)
-        with log_path.open("wb") as log:
-            proc = subprocess.run(
+        with log_path.open("wb") as log, self._process_lock:
+            if self.killed.is_set():
+                raise StepFailed("the runner was lost")
+            proc = subprocess.Popen(
                 [sys.executable, str(REAPER), str(report), str(left), "--", *argv],
                 cwd=self._cwd(step, frame),
                 env=process_env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                timeout=left + 60,
-                check=False,
             )
+            self._process = proc
+        try:
+            proc.wait(timeout=left + 60)
+        finally:
+            with self._process_lock:
+                self._process = None
         record.exit_code = proc.returncode
         record.log = log_path.read_text(encoding="utf-8", errors="replace")[-_LOG_LIMIT:]
         if report.exists():
@@ -413,6 +440,8 @@ class JobExecution:
         self._collect(files_of_step, record)
         if proc.returncode == 124:
             record.log += "\nThe step has run out of time."
+        if self.killed.is_set():
+            record.log += "\nThe runner was lost: the step and all it started were killed."
         return SUCCESS if proc.returncode == 0 else FAILURE
 
     def _file_commands(self) -> dict[str, str]:

@@ -8,6 +8,10 @@ init's. When the command ends (or its time is up: then the command's whole proce
 killed first), every such process is written to REPORT as JSON (`pid`, `argv`), killed and
 reaped. The exit code is the command's, or 124 on a timeout, as `timeout(1)` says.
 
+SIGUSR1 loses the step as a lost runner loses it: the command's process group and every process
+it started are killed at once (SIGKILL, nothing gets to clean up), none is reported as left
+behind, and the exit code is 137.
+
 A standalone script (only the standard library): the runner starts it as a process of its own.
 """
 
@@ -25,6 +29,7 @@ from pathlib import Path
 
 PR_SET_CHILD_SUBREAPER = 36
 TIMED_OUT = 124
+KILLED = 137
 
 
 def _children(parent: int) -> list[int]:
@@ -69,7 +74,20 @@ def main(argv: list[str]) -> int:
     if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
         print("reaper: cannot become a child subreaper", file=sys.stderr)
         return 2
+    killed = False
+    proc: subprocess.Popen[bytes] | None = None
+
+    def lose(_signum: int, _frame: object) -> None:
+        nonlocal killed
+        killed = True
+        if proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
+    signal.signal(signal.SIGUSR1, lose)
     proc = subprocess.Popen(command, start_new_session=True)
+    if killed:
+        os.killpg(proc.pid, signal.SIGKILL)
     try:
         code = proc.wait(timeout=float(seconds))
     except subprocess.TimeoutExpired:
@@ -78,7 +96,7 @@ def main(argv: list[str]) -> int:
         code = TIMED_OUT
     time.sleep(0.05)  # an orphan is reparented as its parent exits: let that land
     _reap()
-    left = [{"pid": pid, "argv": _argv(pid)} for pid in _children(os.getpid())]
+    left = [] if killed else [{"pid": pid, "argv": _argv(pid)} for pid in _children(os.getpid())]
     Path(report).write_text(json.dumps(left), encoding="utf-8")
     for _ in range(50):  # killing one may orphan its own children: repeat until none is left
         pids = _children(os.getpid())
@@ -89,7 +107,7 @@ def main(argv: list[str]) -> int:
                 os.kill(pid, signal.SIGKILL)
         time.sleep(0.02)
         _reap()
-    return code
+    return KILLED if killed else code
 
 
 if __name__ == "__main__":

@@ -10,6 +10,11 @@ runs one job at a time: a second waits, a third replaces the waiting one, which 
 for `needs` is `failure` if a combination failed, its outputs the combinations' (later ones
 win, empty ones do not overwrite).
 
+The fake GitHub keeps each run as Actions shows it (`GET /repos/…/actions/runs/{id}`):
+`in_progress` while its jobs run, then `completed` with its conclusion. A `workflow_dispatch`
+created through the API (GITHUB_TOKEN may start that one event) is recorded by the fake;
+`run_dispatched` starts those runs, one after another, as Actions would.
+
 Not here: calling a reusable workflow from a job (run the called workflow with `call=` instead),
 `cancel-in-progress` between runs (runs are one at a time), services and containers.
 """
@@ -19,7 +24,9 @@ from __future__ import annotations
 import itertools
 import os
 import sys
-from collections.abc import Mapping, Sequence
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,7 +41,7 @@ from tests.actions.matrix import MatrixError, expand
 from tests.actions.records import CANCELLED, FAILURE, SKIPPED, SUCCESS, JobRun, WorkflowRun
 from tests.actions.substitutions import ENVIRONMENT, Substitution
 from tests.actions.workflow import Job, Workflow, WorkflowError
-from tests.fakes.github import FakeGitHub
+from tests.fakes.github import Dispatch, FakeGitHub
 
 _RUN_IDS = itertools.count(7_000_000_001)
 
@@ -42,11 +49,24 @@ _RUN_IDS = itertools.count(7_000_000_001)
 @dataclass(frozen=True)
 class WorkflowCall:
     """A run of a reusable workflow as a caller's job would call it (`on: workflow_call`): its
-    `with:`, `secrets:` and the caller job's permissions, which the called jobs cannot exceed."""
+    `with:`, `secrets:` and the caller job's permissions, which the called jobs cannot exceed;
+    `caller` is the calling workflow's path, which `GITHUB_WORKFLOW_REF` names in a called
+    workflow as in its caller."""
 
     inputs: Mapping[str, Any] = field(default_factory=dict)
     secrets: Mapping[str, str] = field(default_factory=dict)
     permissions: Any = None
+    caller: str = ".github/workflows/baton.yml"
+
+
+@dataclass(frozen=True)
+class Kill:
+    """Lose the runner of a job mid-run, as when its machine dies (`JobExecution.kill`): the
+    first run of the job `job` is killed once `when()` is true, asked every 50 ms while it runs.
+    """
+
+    job: str
+    when: Callable[[], bool]
 
 
 @dataclass
@@ -95,16 +115,24 @@ class Runner:
         github.add_user(ACTIONS_LOGIN, role="write", bot=True)
 
     def run(
-        self, workflow: str | Path, event: Event, *, call: WorkflowCall | None = None
+        self,
+        workflow: str | Path,
+        event: Event,
+        *,
+        call: WorkflowCall | None = None,
+        kill: Kill | None = None,
     ) -> WorkflowRun:
         """Run `workflow` for `event`: a path in the repository (read at the event's commit, as
-        GitHub reads it), or a local file (`Path`). Returns when every job has finished."""
+        GitHub reads it), or a local file (`Path`, taken for `.github/workflows/<its name>`).
+        Returns when every job has finished; with `kill`, one job is lost on the way."""
         github = self.github
         ref = event.ref or f"refs/heads/{github.default_branch}"
         sha = event.sha or github.branch_sha(ref.removeprefix("refs/heads/")) or ""
         if isinstance(workflow, Path):
             loaded = Workflow.load(workflow)
+            path = f".github/workflows/{workflow.name}"
         else:
+            path = workflow
             text = github.read_file(workflow, sha)
             if text is None:
                 raise WorkflowError(f"{workflow} is not in the repository at {sha[:10]}")
@@ -113,6 +141,8 @@ class Runner:
         record = WorkflowRun(loaded, event.name, run_id)
         if call is None and not loaded.triggered_by(event.name, event.payload):
             return record
+        shown = call.caller if call else path  # the run is its caller's in Actions' books
+        github.add_workflow_run(shown, run_id=run_id, event=event.name, ref=ref, actor=event.actor)
         trigger = "workflow_call" if call else event.name
         given = call.inputs if call else event.payload.get("inputs") or {}
         site = Site(
@@ -123,6 +153,7 @@ class Runner:
             ref=ref,
             sha=sha,
             run_id=run_id,
+            workflow_ref=f"{github.full_name}/{call.caller if call else path}@{ref}",
             inputs=loaded.inputs(trigger, given),
             secrets=dict(call.secrets) if call else dict(self.secrets),
             substitutions=self.substitutions,
@@ -137,9 +168,45 @@ class Runner:
             if call
             else None
         )
-        _Schedule(self, site, record, cap).run()
+        try:
+            _Schedule(self, site, record, cap, kill).run()
+        finally:
+            github.set_workflow_run(run_id, status="completed", conclusion=_conclusion(record))
         record.substituted = list(site.substituted)
         return record
+
+    def run_dispatched(
+        self, event: Callable[[Dispatch], Event], *, limit: int = 10
+    ) -> list[WorkflowRun]:
+        """Start a run for each `workflow_dispatch` made through the fake's API, oldest first,
+        and for those the new runs make, until none is left (at most `limit` runs). `event`
+        makes the event of a dispatch (see `events.dispatched`)."""
+        runs: list[WorkflowRun] = []
+        while pending := self.github.take_dispatches():
+            for dispatch in pending:
+                if len(runs) == limit:
+                    raise WorkflowError(f"more than {limit} dispatched runs: a handover loop?")
+                runs.append(self.run(dispatch.workflow, event(dispatch)))
+        return runs
+
+
+def _conclusion(record: WorkflowRun) -> str:
+    """A finished run's conclusion, from its jobs' results."""
+    results = {job.result for job in record.jobs}
+    if FAILURE in results:
+        return "failure"
+    if CANCELLED in results:
+        return "cancelled"
+    return "success"
+
+
+def _lose(execution: JobExecution, kill: Kill) -> None:
+    """Kill the job once `kill.when()` holds, unless it ends first."""
+    while execution.record.finished_at is None:
+        if kill.when():
+            execution.kill()
+            return
+        time.sleep(0.05)
 
 
 def _runner_path() -> str:
@@ -153,9 +220,15 @@ def _runner_path() -> str:
 
 class _Schedule:
     def __init__(
-        self, runner: Runner, site: Site, record: WorkflowRun, cap: dict[str, str] | None
+        self,
+        runner: Runner,
+        site: Site,
+        record: WorkflowRun,
+        cap: dict[str, str] | None,
+        kill: Kill | None,
     ) -> None:
         self.runner = runner
+        self.kill = kill
         self.site = site
         self.record = record
         self.cap = cap
@@ -341,6 +414,9 @@ class _Schedule:
                 continue
             execution = JobExecution(self.site, pending.spec, pending.record)
             self.running[pool.submit(execution.run)] = (pending, execution)
+            if self.kill is not None and self.kill.job == pending.spec.job.id:
+                kill, self.kill = self.kill, None
+                threading.Thread(target=_lose, args=(execution, kill), daemon=True).start()
 
     def _cancel(self, pending: _Pending, reason: str) -> None:
         pending.record.result, pending.record.reason = CANCELLED, reason

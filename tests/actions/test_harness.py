@@ -22,7 +22,7 @@ from tests.actions.expressions import (
 )
 from tests.actions.matrix import MatrixError, expand
 from tests.actions.permissions import PermissionsError, scopes
-from tests.actions.runner import Runner
+from tests.actions.runner import Kill, Runner
 from tests.actions.workflow import Action, Workflow, WorkflowError
 from tests.fakes.github import FakeGitHub
 
@@ -346,6 +346,7 @@ jobs:
           test "$GITHUB_ACTIONS" = true
           test "$GITHUB_REPOSITORY" = octo-org/widgets
           test "$GITHUB_EVENT_NAME" = workflow_dispatch
+          test "$GITHUB_WORKFLOW_REF" = octo-org/widgets/.github/workflows/fresh.yml@refs/heads/main
           grep -q '"marker": "from the event"' "$GITHUB_EVENT_PATH"
           test -z "$(ls -A "$HOME")"
           if command -v baton; then exit 1; fi
@@ -381,6 +382,32 @@ jobs:
 """
 
 
+LOST = """\
+name: lost
+on: [workflow_dispatch]
+jobs:
+  lost:
+    runs-on: ubuntu-latest
+    permissions: {}
+    steps:
+      - name: Start work that never ends
+        run: |
+          setsid sleep 300 < /dev/null > /dev/null 2>&1 &
+          echo $! > "$RUNNER_TEMP/daemon.pid"
+          sleep 300 &
+          echo $! > "$RUNNER_TEMP/child.pid"
+          touch "$RUNNER_TEMP/started"
+          wait
+      - name: Never reached
+        run: exit 0
+  beside:
+    runs-on: ubuntu-latest
+    permissions: {}
+    steps:
+      - run: exit 0
+"""
+
+
 @pytest.fixture
 def github(tmp_path: Path) -> Iterator[FakeGitHub]:
     files = {
@@ -388,6 +415,7 @@ def github(tmp_path: Path) -> Iterator[FakeGitHub]:
         ".github/workflows/flavours.yml": FLAVOURS,
         ".github/workflows/labels.yml": LABELS,
         ".github/workflows/fresh.yml": FRESH,
+        ".github/workflows/lost.yml": LOST,
     }
     with FakeGitHub(tmp_path, files=files, private=True) as fake:
         yield fake
@@ -478,6 +506,29 @@ def test_each_job_is_fresh_and_leaves_nothing_running(github: FakeGitHub, tmp_pa
     assert "the action `someone/else` is neither emulated" in unknown.log
 
 
+def test_a_job_whose_runner_is_lost_is_killed_whole(github: FakeGitHub, tmp_path: Path) -> None:
+    root = tmp_path / "actions"
+
+    def started() -> bool:
+        return any(root.glob("*/*-lost/temp/started"))
+
+    run = Runner(github, root).run(
+        ".github/workflows/lost.yml", dispatch(), kill=Kill("lost", started)
+    )
+
+    lost = run.job("lost")
+    assert (lost.result, lost.reason) == ("cancelled", "killed: its runner was lost")
+    assert lost.step("Start work that never ends").conclusion == "failure"
+    assert lost.step("Never reached").conclusion == "skipped"
+    assert lost.left_behind == [], "everything it started went with it"
+    assert "The runner was lost" in lost.log
+    temp = next(root.glob("*/*-lost/temp"))
+    for name in ("daemon.pid", "child.pid"):
+        with pytest.raises(ProcessLookupError):
+            os.kill(int((temp / name).read_text()), 0)
+    assert run.job("beside").result == "success"
+
+
 # ---- Baton's own workflows, read by the runner ----------------------------------------------------
 
 WORKFLOWS = [
@@ -498,7 +549,7 @@ def test_the_triggers_of_the_baton_workflow() -> None:
     workflow = Workflow.load(ROOT / ".github" / "workflows" / "baton.yml")
     assert workflow.triggered_by("issues", {"action": "labeled"})
     assert not workflow.triggered_by("issues", {"action": "opened"})
-    assert workflow.triggered_by("schedule", {"schedule": "*/15 * * * *"})
+    assert workflow.triggered_by("schedule", {"schedule": "17 * * * *"})
     assert workflow.triggered_by("issue_comment", {"action": "created"})
     assert not workflow.triggered_by("push", {})
     assert workflow.inputs("workflow_dispatch", {"dry_run": "true", "max_tickets": "2"}) == {
