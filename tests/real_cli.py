@@ -1,8 +1,10 @@
 """The real agent CLIs, as the project's own scripts install them (`./dev check`, pinned in
-tests/agent_clis/), and a trap for any request they make that is not to the scripted endpoint.
+tests/agent_clis/), a trap for any request they make that is not to the scripted endpoint, and
+what their tests share: the test command, the CLI's own configuration in a HOME, Baton's agent.
 
     claude = real_cli("claude")          # skips the test (fails it in CI) when it is missing
-    with OutboundTrap() as trap:
+    with ModelEndpoint(script) as endpoint, OutboundTrap() as trap:
+        write_user_config(home, "claude", endpoint.url)
         env = {**endpoint.env_for("claude"), **trap.env}
         ...
         assert trap.requests == []       # the CLI talked to the endpoint and nowhere else
@@ -19,8 +21,16 @@ from typing import Any
 
 import pytest
 
+from bot.agents.cli import CliAgent
+from bot.config import AgentConfig
+from bot.sandbox import Sandbox
+from bot.state import AgentResult
+from tests.fakes.models import ModelEndpoint, gemini, openai
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".tools" / "agent-clis" / "node_modules" / ".bin"
+# The test command every real-CLI test configures; its script, check.py, is each test's own.
+TEST_COMMAND = "python3 check.py"
 
 
 def real_cli(name: str) -> Path:
@@ -33,6 +43,44 @@ def real_cli(name: str) -> Path:
     if os.environ.get("CI"):
         pytest.fail(f"{message} (CI must run the real CLIs)")
     pytest.skip(f"{message} first")
+
+
+def write_user_config(home: Path, kind: str, url: str) -> None:
+    """The CLI's own configuration in `home`, as its user keeps it: Codex's model provider (the
+    endpoint at `url`) in ~/.codex/config.toml, Gemini CLI's choice of an API key in
+    ~/.gemini/settings.json; Claude Code needs none (its environment names the endpoint)."""
+    home.mkdir(parents=True, exist_ok=True)
+    if kind == "codex":
+        (home / ".codex").mkdir()
+        (home / ".codex" / "config.toml").write_text(openai.config_toml(url))
+    elif kind == "gemini":
+        (home / ".gemini").mkdir()
+        (home / ".gemini" / "settings.json").write_text(gemini.settings_json())
+
+
+def agent_for(cli: Path, sandbox: Sandbox | None = None, **settings: object) -> CliAgent:
+    """Baton's agent for the real CLI `cli` (its name is its kind), configured as a user does
+    (`agent: {kind: ...}`, `settings` besides), with TEST_COMMAND as the test command."""
+    config = AgentConfig.model_validate(
+        {"kind": cli.name, "executable": str(cli), "timeout_minutes": 2, **settings}
+    )
+    return CliAgent(config, TEST_COMMAND, sandbox=sandbox)
+
+
+def assert_played(result: AgentResult, model: ModelEndpoint, summary: str) -> None:
+    """The attempt passed as scripted: in a session, every turn of the model's played, its last
+    answer `summary`."""
+    assert result.ok, result.error
+    assert result.session_id
+    assert result.summary == summary
+    assert model.script.remaining == 0
+
+
+def assert_went_on(first: AgentResult, second: AgentResult, summary: str) -> None:
+    """`second` passed in the session of `first`, the model's last answer `summary`."""
+    assert second.ok, second.error
+    assert second.session_id == first.session_id
+    assert second.summary == summary
 
 
 class OutboundTrap:

@@ -78,6 +78,12 @@ def path_with_tool(home: Path) -> str:
     return os.pathsep.join([*parts, os.environ.get("PATH", os.defpath)])
 
 
+def baton_env(home: Path) -> dict[str, str]:
+    """What Baton's own environment holds in these tests: the planted HOME, PATH with the
+    planted tool directory first, and Baton's secrets."""
+    return {"HOME": str(home), "PATH": path_with_tool(home), **SECRETS}
+
+
 def install_probe(workdir: Path) -> Path:
     """The probe, copied into the working copy: the one place a confined process surely sees
     (this checkout may itself be in a HOME the sandbox hides)."""

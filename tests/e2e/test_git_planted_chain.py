@@ -9,20 +9,7 @@ import subprocess
 import textwrap
 from pathlib import Path
 
-from tests.e2e.helpers import baton, make_repo, status
-
-TICKETS = """\
-tickets:
-  - key: first
-    title: Do the first thing
-    goal: Create a.txt.
-    files: {create: [a.txt]}
-  - key: second
-    title: Build on it
-    goal: Create b.txt.
-    files: {create: [b.txt]}
-    depends_on: [first]
-"""
+from tests.e2e.helpers import TWO_TICKETS, baton, make_repo, status
 
 
 def test_a_chain_whose_agent_plants_git_programs_commits_and_runs_none(tmp_path: Path) -> None:
@@ -50,7 +37,7 @@ def test_a_chain_whose_agent_plants_git_programs_commits_and_runs_none(tmp_path:
             except (OSError, subprocess.CalledProcessError):
                 pass  # a sandbox that keeps .git read-only refuses this: a defence of its own
         """),
-        tickets=TICKETS,
+        tickets=TWO_TICKETS,
         test_command="true",
     )
 

@@ -6,20 +6,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from tests.e2e.helpers import baton, make_repo, status
-
-TICKETS = """\
-tickets:
-  - key: first
-    title: Do the first thing
-    goal: Create a.txt.
-    files: {create: [a.txt]}
-  - key: second
-    title: Build on it
-    goal: Create b.txt.
-    files: {create: [b.txt]}
-    depends_on: [first]
-"""
+from tests.e2e.helpers import TWO_TICKETS, baton, make_repo, status
 
 
 def test_failing_agent_blocks_the_ticket_with_the_reason(tmp_path: Path) -> None:
@@ -30,7 +17,7 @@ def test_failing_agent_blocks_the_ticket_with_the_reason(tmp_path: Path) -> None
             print("model quota exhausted", file=sys.stderr)
             sys.exit(3)
         """,
-        tickets=TICKETS,
+        tickets=TWO_TICKETS,
         test_command="true",
     )
     result = baton("run", "--local", "--repo", str(repo))
@@ -59,7 +46,7 @@ def test_hanging_agent_is_killed_at_its_timeout_and_blocked(tmp_path: Path) -> N
             import time
             time.sleep(600)
         """,
-        tickets=TICKETS,
+        tickets=TWO_TICKETS,
         test_command="true",
         timeout_minutes=0.02,
     )
@@ -74,7 +61,7 @@ def test_second_run_after_a_block_has_nothing_left_to_do(tmp_path: Path) -> None
     repo = make_repo(
         tmp_path / "repo",
         agent_script="raise SystemExit(1)\n",
-        tickets=TICKETS,
+        tickets=TWO_TICKETS,
         test_command="true",
     )
     assert baton("run", "--local", "--repo", str(repo)).returncode == 1
@@ -93,7 +80,7 @@ def test_a_spent_budget_stops_the_chain_and_reports_what_is_left(tmp_path: Path)
             name = "b.txt" if pathlib.Path("a.txt").exists() else "a.txt"
             pathlib.Path(name).write_text("done")
         """,
-        tickets=TICKETS,
+        tickets=TWO_TICKETS,
         test_command="true",
     )
     config = repo / ".github" / "baton.yml"
@@ -116,7 +103,7 @@ def test_every_chain_of_a_run_starts_from_the_same_base(tmp_path: Path) -> None:
             name = re.search(r"Only these files may change: `([^`]+)`", prompt).group(1)
             pathlib.Path(name).write_text("done")
         """,
-        tickets=TICKETS,
+        tickets=TWO_TICKETS,
         test_command="true",
     )
     (repo / "tickets" / "other.yml").write_text(

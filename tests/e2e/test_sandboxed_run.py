@@ -18,14 +18,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.helpers import ROOT, baton, make_repo, status
-from tests.sandbox_support import (
-    SECRETS,
-    install_probe,
-    leaks,
-    path_with_tool,
-    plant_home,
-    require_bwrap,
-)
+from tests.sandbox_support import baton_env, install_probe, leaks, plant_home, require_bwrap
 
 ONE_TICKET = """\
 tickets:
@@ -60,8 +53,7 @@ def test_neither_the_agent_nor_the_test_command_reaches_batons_secrets(tmp_path:
         tickets=ONE_TICKET,
         test_command=f"{sys.executable} sandbox_probe.py test-seen.json {reads}",
     )
-    env = {"HOME": str(home), "PATH": path_with_tool(home), **SECRETS}
-    result = baton("run", "--local", "--repo", str(repo), env=env)
+    result = baton("run", "--local", "--repo", str(repo), env=baton_env(home))
     assert result.returncode == 0, result.stderr
     assert status(repo)["chains"]["work"]["tickets"]["probe"]["status"] == "passed"
     shown = subprocess.run(

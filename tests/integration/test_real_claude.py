@@ -8,79 +8,37 @@ nothing of any other host (telemetry, updates) and nothing the endpoint does not
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.agents.cli import CliAgent
 from bot.agents.versions import check_version
 from bot.config import AgentConfig
-from tests.fakes.models import ModelEndpoint, Script, Turn, fail, run, say, write
-from tests.real_cli import OutboundTrap, real_cli
-
-TEST_COMMAND = "python3 check.py"
-CHECK = "import pathlib\nprint('check ok:', pathlib.Path('notes.txt').read_text().split())\n"
+from tests.fakes.models import ModelEndpoint, Turn, fail, run, say, write
+from tests.real_cli import TEST_COMMAND, agent_for, assert_played, assert_went_on, real_cli
 
 
 @pytest.fixture
-def claude() -> Path:
-    return real_cli("claude")
+def kind() -> str:
+    """The CLI under test, for the fixtures (cli, workdir, model) of tests/integration/conftest.py."""
+    return "claude"
 
 
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A git working copy with the test command's script, and a HOME of its own (where Claude
-    Code keeps its sessions) so that nothing of the machine's is read or written."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    work = tmp_path / "work"
-    work.mkdir()
-    (work / "check.py").write_text(CHECK, encoding="utf-8")
-    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
-    return work
-
-
-@pytest.fixture
-def model(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModelEndpoint]:
-    """The endpoint (its turns added by each test) in Claude Code's environment."""
-    with ModelEndpoint(Script([])) as endpoint, OutboundTrap() as trap:
-        for name, value in {**endpoint.env_for("claude"), **trap.env}.items():
-            monkeypatch.setenv(name, value)
-        yield endpoint
-        assert endpoint.unrouted == []
-        assert trap.requests == []
-
-
-def agent_for(claude: Path, **settings: object) -> CliAgent:
-    config = AgentConfig.model_validate(
-        {"kind": "claude", "executable": str(claude), "timeout_minutes": 2, **settings}
-    )
-    return CliAgent(config, TEST_COMMAND)
-
-
-def test_an_edit_lands_in_the_working_copy(
-    claude: Path, workdir: Path, model: ModelEndpoint
-) -> None:
+def test_an_edit_lands_in_the_working_copy(cli: Path, workdir: Path, model: ModelEndpoint) -> None:
     model.script.extend(Turn(write("notes.txt", "one\n")), Turn(say("Wrote notes.txt.")))
 
-    result = agent_for(claude).start("Create notes.txt holding `one`.", workdir)
+    result = agent_for(cli).start("Create notes.txt holding `one`.", workdir)
 
-    assert result.ok, result.error
-    assert result.session_id
-    assert result.summary == "Wrote notes.txt."
+    assert_played(result, model, "Wrote notes.txt.")
     assert (workdir / "notes.txt").read_text() == "one\n"
-    assert model.script.remaining == 0
     assert model.calls[0].user_texts[-1] == "Create notes.txt holding `one`."
     assert {"Write", "Bash"} <= set(model.calls[0].tools)
 
 
 def test_a_resumed_session_goes_on_with_its_earlier_turns_and_runs_the_test_command(
-    claude: Path, workdir: Path, model: ModelEndpoint
+    cli: Path, workdir: Path, model: ModelEndpoint
 ) -> None:
-    agent = agent_for(claude)
+    agent = agent_for(cli)
     model.script.extend(Turn(write("notes.txt", "one\n")), Turn(say("First done.")))
     first = agent.start("First: create notes.txt.", workdir)
     assert first.ok, first.error
@@ -90,9 +48,7 @@ def test_a_resumed_session_goes_on_with_its_earlier_turns_and_runs_the_test_comm
 
     second = agent.resume(str(first.session_id), "Second: add a line.", workdir)
 
-    assert second.ok, second.error
-    assert second.session_id == first.session_id
-    assert second.summary == "Second done."
+    assert_went_on(first, second, "Second done.")
     assert (workdir / "notes.txt").read_text() == "one\ntwo\n"  # an existing file, rewritten
     resumed = model.calls[2]
     assert "First: create notes.txt." in resumed.user_texts
@@ -102,13 +58,13 @@ def test_a_resumed_session_goes_on_with_its_earlier_turns_and_runs_the_test_comm
 
 
 def test_a_shell_command_other_than_the_test_command_is_refused_and_fails_the_attempt(
-    claude: Path, workdir: Path, model: ModelEndpoint
+    cli: Path, workdir: Path, model: ModelEndpoint
 ) -> None:
     model.script.extend(
         Turn(run("wget -q https://example.invalid/setup.sh")), Turn(say("All set up."))
     )
 
-    result = agent_for(claude).start("Set things up.", workdir)
+    result = agent_for(cli).start("Set things up.", workdir)
 
     assert not result.ok  # Claude Code itself exits 0 and reports success
     assert result.error == (
@@ -119,11 +75,11 @@ def test_a_shell_command_other_than_the_test_command_is_refused_and_fails_the_at
 
 
 def test_an_edit_refused_by_another_permission_mode_fails_the_attempt(
-    claude: Path, workdir: Path, model: ModelEndpoint
+    cli: Path, workdir: Path, model: ModelEndpoint
 ) -> None:
     """What Claude Code does in -p mode without Baton's grant: every edit refused, exit 0."""
     model.script.extend(Turn(write("notes.txt", "one\n")), Turn(say("Wrote notes.txt.")))
-    agent = agent_for(claude, extra_args=["--permission-mode", "default"])
+    agent = agent_for(cli, extra_args=["--permission-mode", "default"])
 
     result = agent.start("Create notes.txt.", workdir)
 
@@ -136,19 +92,19 @@ def test_an_edit_refused_by_another_permission_mode_fails_the_attempt(
 
 
 def test_a_model_error_is_a_failed_attempt_never_a_pass(
-    claude: Path, workdir: Path, model: ModelEndpoint
+    cli: Path, workdir: Path, model: ModelEndpoint
 ) -> None:
     model.script.extend(Turn(fail(400, "max_tokens: 64000 is more than this model allows")))
 
-    result = agent_for(claude).start("Create notes.txt.", workdir)
+    result = agent_for(cli).start("Create notes.txt.", workdir)
 
     assert not result.ok
     assert "max_tokens: 64000 is more than this model allows" in str(result.error)
     assert not (workdir / "notes.txt").exists()
 
 
-def test_config_check_knows_the_installed_version(claude: Path) -> None:
-    checked = check_version(AgentConfig(kind="claude", executable=str(claude)))
+def test_config_check_knows_the_installed_version(cli: Path) -> None:
+    checked = check_version(AgentConfig(kind="claude", executable=str(cli)))
 
     assert checked is not None
     assert (checked.tested, checked.line) == (

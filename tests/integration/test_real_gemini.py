@@ -9,72 +9,20 @@ other host and nothing the endpoint does not serve.
 
 from __future__ import annotations
 
-import os
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.agents.cli import CliAgent
-from bot.config import AgentConfig
-from bot.sandbox import NoSandbox, Sandbox, open_sandbox
-from tests.fakes.models import ModelEndpoint, Script, Turn, fail, gemini, run, say, write
-from tests.real_cli import OutboundTrap, real_cli
-from tests.sandbox_support import require_bwrap
-
-TEST_COMMAND = "python3 check.py"
-CHECK = "import pathlib\nprint('check ok:', pathlib.Path('notes.txt').read_text().split())\n"
+from bot.sandbox import Sandbox
+from tests.fakes.models import ModelEndpoint, Turn, fail, run, say, write
+from tests.real_cli import TEST_COMMAND, agent_for, assert_played, assert_went_on
 
 
 @pytest.fixture
-def cli() -> Path:
-    return real_cli("gemini")
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A HOME of the test's own, whose ~/.gemini signs in with an API key."""
-    home = tmp_path / "home"
-    (home / ".gemini").mkdir(parents=True)
-    (home / ".gemini" / "settings.json").write_text(gemini.settings_json())
-    monkeypatch.setenv("HOME", str(home))
-    return home
-
-
-@pytest.fixture
-def workdir(tmp_path: Path) -> Path:
-    work = tmp_path / "work"
-    work.mkdir()
-    (work / "check.py").write_text(CHECK, encoding="utf-8")
-    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
-    return work
-
-
-@pytest.fixture
-def model(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModelEndpoint]:
-    """The endpoint (its turns added by each test), its key and base URL in the environment."""
-    with ModelEndpoint(Script([])) as endpoint, OutboundTrap() as trap:
-        for name, value in {**endpoint.env_for("gemini"), **trap.env}.items():
-            monkeypatch.setenv(name, value)
-        yield endpoint
-        assert endpoint.unrouted == []
-        assert trap.requests == []
-
-
-@pytest.fixture(params=["unconfined", "bwrap"])
-def sandbox(request: pytest.FixtureRequest, home: Path) -> Sandbox:
-    if request.param == "unconfined":
-        return NoSandbox()
-    require_bwrap()
-    return open_sandbox("bwrap", os.environ)
-
-
-def agent_for(cli: Path, sandbox: Sandbox | None = None) -> CliAgent:
-    config = AgentConfig.model_validate(
-        {"kind": "gemini", "executable": str(cli), "timeout_minutes": 2}
-    )
-    return CliAgent(config, TEST_COMMAND, sandbox=sandbox)
+def kind() -> str:
+    """The CLI under test, for the fixtures (cli, home whose ~/.gemini signs in with an API key,
+    workdir, model, sandbox) of tests/integration/conftest.py."""
+    return "gemini"
 
 
 def test_an_edit_lands_in_the_working_copy(
@@ -84,11 +32,8 @@ def test_an_edit_lands_in_the_working_copy(
 
     result = agent_for(cli, sandbox).start("Create notes.txt holding `one`.", workdir, "c")
 
-    assert result.ok, result.error
-    assert result.session_id
-    assert result.summary == "Wrote notes.txt."
+    assert_played(result, model, "Wrote notes.txt.")
     assert (workdir / "notes.txt").read_text() == "one\n"
-    assert model.script.remaining == 0
     assert model.calls[0].user_texts[-1] == "Create notes.txt holding `one`."
     # Trusted, in auto_edit mode, with the test command allowed: its edit and shell tools.
     assert {"write_file", "replace", "run_shell_command"} <= set(model.calls[0].tools)
@@ -107,9 +52,7 @@ def test_a_resumed_session_goes_on_with_its_earlier_turns_and_runs_the_test_comm
 
     second = agent.resume(str(first.session_id), "Second: add a line.", workdir, "c")
 
-    assert second.ok, second.error
-    assert second.session_id == first.session_id
-    assert second.summary == "Second done."
+    assert_went_on(first, second, "Second done.")
     assert (workdir / "notes.txt").read_text() == "one\ntwo\n"  # an existing file, rewritten
     resumed = model.calls[2]
     assert "First: create notes.txt." in resumed.user_texts

@@ -30,9 +30,9 @@ from bot.sandbox.bwrap import PRIVATE_TMP
 from bot.validation.command import run_test_command
 from tests.sandbox_support import (
     SECRETS,
+    baton_env,
     install_probe,
     leaks,
-    path_with_tool,
     plant_home,
     require_bwrap,
 )
@@ -74,10 +74,9 @@ def sandbox(home: Path, monkeypatch: pytest.MonkeyPatch, outside: str) -> Sandbo
     """bubblewrap as Baton opens it, for a Baton whose environment holds its secrets (and
     beside a process that holds them too)."""
     require_bwrap()
-    for name, value in SECRETS.items():
-        monkeypatch.setenv(name, value)
-    environ = {"HOME": str(home), "PATH": path_with_tool(home)}
-    monkeypatch.setenv("PATH", environ["PATH"])
+    environ = baton_env(home)
+    for name in ("PATH", *SECRETS):
+        monkeypatch.setenv(name, environ[name])
     opened = open_sandbox("bwrap", environ)
     assert isinstance(opened, BwrapSandbox)
     assert opened.active
