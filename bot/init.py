@@ -6,6 +6,7 @@ never replaces an existing file unless asked to, so running it again changes not
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -19,6 +20,26 @@ from bot.workspace import Git
 AGENT_KINDS: Final[tuple[str, ...]] = get_args(AgentKind)
 DEFAULT_AGENT: Final = "claude"
 TRIGGER_LABEL: Final = "ready-for-agent"
+
+# The workflow's schedule, in UTC: a safety net for a dropped event, not what moves a chain on
+# (a chain job works its whole chain and hands over by dispatch). Hourly, off the full hour.
+DEFAULT_SCHEDULE: Final = "17 * * * *"
+SCHEDULE_LINE: Final = '    - cron: "{}"\n'
+# GitHub's cron (POSIX): per field its name, bounds and the names it also accepts.
+_CRON_FIELDS: Final = (
+    ("minute", 0, 59, ()),
+    ("hour", 0, 23, ()),
+    ("day of the month", 1, 31, ()),
+    (
+        "month",
+        1,
+        12,
+        ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"),
+    ),
+    ("day of the week", 0, 6, ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")),
+)
+_CRON_ITEM: Final = re.compile(r"(\*|(\w+)(?:-(\w+))?)(?:/(\d+))?")
+MIN_SCHEDULE_GAP: Final = 5  # minutes: GitHub runs a schedule at most this often
 
 # The `uses:` reference of the Baton action in the workflow, until the user sets it.
 ACTION_PLACEHOLDER: Final = (
@@ -132,8 +153,73 @@ def template(name: str) -> str:
     return (resources.files("bot") / "templates" / name).read_text(encoding="utf-8")
 
 
-def render(agent: str, action_ref: str | None = None) -> list[Planned]:
+def check_schedule(schedule: str) -> str:
+    """The cron line for the workflow's schedule, its fields joined by one space; a
+    `BatonError` naming the field when GitHub would not run it."""
+    fields = schedule.split()
+    if len(fields) != len(_CRON_FIELDS):
+        raise BatonError(
+            f"--schedule {schedule!r} is not a cron line of five fields",
+            hint='give minute hour day month weekday, in UTC, e.g. "17 * * * *" (hourly at :17)',
+        )
+    minutes = _cron_values(fields[0], *_CRON_FIELDS[0])
+    for text, spec in zip(fields[1:], _CRON_FIELDS[1:], strict=True):
+        _cron_values(text, *spec)
+    ordered = sorted(minutes)
+    gaps = [b - a for a, b in itertools.pairwise(ordered)]
+    gaps.append(ordered[0] + 60 - ordered[-1])
+    if min(gaps) < MIN_SCHEDULE_GAP:
+        raise BatonError(
+            f"--schedule {schedule!r} fires more often than every {MIN_SCHEDULE_GAP} minutes",
+            hint="GitHub runs a schedule at most every 5 minutes, and Baton's is only a safety "
+            'net: hourly is plenty, e.g. "17 * * * *"',
+        )
+    return " ".join(fields)
+
+
+def _cron_values(text: str, name: str, low: int, high: int, names: tuple[str, ...]) -> set[int]:
+    """The values one field of a cron line stands for (`*`, `5`, `1-5`, `*/15`, `MON-FRI`,
+    lists of them)."""
+
+    def number(word: str) -> int:
+        if word.upper() in names:
+            return low + names.index(word.upper())
+        if not word.isdigit() or not low <= int(word) <= high:
+            raise BatonError(
+                f"the {name} field of --schedule has {word!r}",
+                hint=f"use numbers from {low} to {high}"
+                + (f" or {names[0]}-{names[-1]}" if names else ""),
+            )
+        return int(word)
+
+    values: set[int] = set()
+    for item in text.split(","):
+        match = _CRON_ITEM.fullmatch(item)
+        if match is None:
+            raise BatonError(
+                f"the {name} field of --schedule has {item!r}",
+                hint="use *, a number, a range a-b, a step */n or a-b/n, or a list of them",
+            )
+        first, last, step = match.group(2), match.group(3), match.group(4)
+        if first is None:  # `*`
+            start, end = low, high
+        else:  # `a`, `a-b`; with a step, `a/n` runs from a to the field's end
+            start = number(first)
+            end = number(last) if last else high if step else start
+        if start > end or (step is not None and int(step) == 0):
+            raise BatonError(
+                f"the {name} field of --schedule has {item!r}, which stands for no {name}",
+                hint="a range goes from low to high, and a step is at least 1",
+            )
+        values.update(range(start, end + 1, int(step or 1)))
+    return values
+
+
+def render(
+    agent: str, action_ref: str | None = None, schedule: str = DEFAULT_SCHEDULE
+) -> list[Planned]:
     """The files for a repository whose agent is `agent`, in the order they are written."""
+    schedule = check_schedule(schedule)
     if agent not in AGENT_KINDS:
         raise BatonError(f"unknown agent `{agent}`", hint=f"use one of: {', '.join(AGENT_KINDS)}")
     if action_ref is not None and not ACTION_REF_RE.fullmatch(action_ref):
@@ -144,7 +230,7 @@ def render(agent: str, action_ref: str | None = None) -> list[Planned]:
     return [
         Planned(
             ".github/workflows/baton.yml",
-            _workflow(agent, action_ref),
+            _workflow(agent, action_ref, schedule),
             "the workflow: labels, schedule, manual runs, review comments",
         ),
         Planned(
@@ -165,8 +251,12 @@ def render(agent: str, action_ref: str | None = None) -> list[Planned]:
     ]
 
 
-def _workflow(agent: str, action_ref: str | None) -> str:
+def _workflow(agent: str, action_ref: str | None, schedule: str) -> str:
     text = template("workflow.yml")
+    default = SCHEDULE_LINE.format(DEFAULT_SCHEDULE)
+    if text.count(default) != 1:  # the template and this module must agree
+        raise AssertionError("the workflow template has no default schedule line")
+    text = text.replace(default, SCHEDULE_LINE.format(schedule))
     secret = AGENT_SECRETS.get(agent)
     lines = text.splitlines(keepends=True)
     if secret is None:  # a command agent: its secrets are the user's to add
@@ -184,11 +274,12 @@ def init_repository(
     agent: str = DEFAULT_AGENT,
     force: bool = False,
     action_ref: str | None = None,
+    schedule: str = DEFAULT_SCHEDULE,
 ) -> InitResult:
     """Write the files into the git repository at `repo`: an existing file is kept unless
-    `force`, so a second run changes nothing."""
+    `force`, so a second run changes nothing. `schedule` is the workflow's cron line (UTC)."""
     root = Git.open(repo).root
-    planned = render(agent, action_ref)
+    planned = render(agent, action_ref, schedule)
     written = [_write(root, item, force=force) for item in planned]
     return InitResult(root, agent, written, action_ref_set=action_ref is not None)
 

@@ -16,7 +16,16 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from bot.config import check_config
-from bot.init import ACTION_PLACEHOLDER, AGENT_KINDS, render, template
+from bot.errors import BatonError
+from bot.init import (
+    ACTION_PLACEHOLDER,
+    AGENT_KINDS,
+    DEFAULT_SCHEDULE,
+    check_schedule,
+    init_repository,
+    render,
+    template,
+)
 from bot.issue_form import render_issue_body
 from bot.tickets import Ticket, TicketFiles
 from bot.validation.rules import parse_rules
@@ -97,8 +106,10 @@ def test_init_sets_up_an_empty_repository(tmp_path: Path) -> None:
     text = workflow.read_text()
     assert "agent: claude" in text
     assert "ANTHROPIC_API_KEY: ${{ secrets.ANTHROPIC_API_KEY }}" in text
-    assert text.count(ACTION_PLACEHOLDER) == 5
+    # The plan, the chain job and the review followup: one job works a chain through.
+    assert text.count(ACTION_PLACEHOLDER) == 3
     assert "__BATON" not in text
+    assert f'- cron: "{DEFAULT_SCHEDULE}"' in text
 
 
 def test_init_twice_changes_nothing(tmp_path: Path) -> None:
@@ -157,7 +168,7 @@ def test_action_ref_pins_every_use_of_the_action(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Set BATON_ACTION_REF" not in result.stdout
     text = (repo / ".github" / "workflows" / "baton.yml").read_text()
-    assert text.count(f"uses: {ref}\n") == 5
+    assert text.count(f"uses: {ref}\n") == 3
     assert "OWNER/baton@" not in text.replace("`uses: OWNER/baton@0000…`", "")
 
 
@@ -192,6 +203,55 @@ def test_init_says_what_each_agent_needs(agent: str, needed: str, tmp_path: Path
     assert needed in result.stdout
     if agent in {"claude", "codex", "gemini"}:
         assert "bubblewrap" in result.stdout
+
+
+def test_the_schedule_is_the_users(tmp_path: Path) -> None:
+    """Hourly by default; any cron line GitHub runs, checked before anything is written."""
+    repo = _empty_repo(tmp_path)
+    init_repository(repo, schedule="  5  9-17  * *  MON-FRI ")
+    workflow = repo / ".github" / "workflows" / "baton.yml"
+    text = workflow.read_text()
+    assert '    - cron: "5 9-17 * * MON-FRI"\n' in text
+    assert DEFAULT_SCHEDULE not in text
+    schema = _tool(
+        "check-jsonschema", "--builtin-schema", "vendor.github-workflows", str(workflow), cwd=repo
+    )
+    assert schema.returncode == 0, schema.stdout + schema.stderr
+
+    (tmp_path / "other").mkdir()
+    other = _empty_repo(tmp_path / "other")
+    with pytest.raises(BatonError, match="fires more often than every 5 minutes"):
+        init_repository(other, schedule="*/2 * * * *")
+    assert _snapshot(other) == {}
+
+
+@pytest.mark.parametrize(
+    ("schedule", "names"),
+    [
+        ("17 * * *", "five fields"),
+        ("60 * * * *", "the minute field of --schedule has '60'"),
+        ("0 24 * * *", "the hour field"),
+        ("0 0 0 * *", "the day of the month field"),
+        ("0 0 * 13 *", "the month field"),
+        ("0 0 * * 7", "the day of the week field"),
+        ("0 0 * * MON-SUN", "stands for no day of the week"),
+        ("*/0 * * * *", "stands for no minute"),
+        ("0 0 * * @weekly", "the day of the week field"),
+        ("0,1 * * * *", "more often than every 5 minutes"),
+        ("58,1 * * * *", "more often than every 5 minutes"),
+    ],
+)
+def test_a_schedule_github_would_not_run_is_one_clear_error(schedule: str, names: str) -> None:
+    with pytest.raises(BatonError, match=re.escape(names)) as raised:
+        check_schedule(schedule)
+    assert raised.value.hint
+
+
+@pytest.mark.parametrize(
+    "schedule", ["17 * * * *", "*/5 * * * *", "0 */2 1,15 JAN-jun *", "55,0 * * * SAT"]
+)
+def test_schedules_github_runs(schedule: str) -> None:
+    assert check_schedule(schedule) == schedule
 
 
 def test_the_issue_form_in_the_package_is_this_repositorys() -> None:

@@ -19,6 +19,7 @@ from bot.agents.cli import TESTED_VERSIONS
 from bot.cli import cli
 from bot.config import Config
 from bot.github_mode import pending_chains
+from bot.init import DEFAULT_SCHEDULE
 from bot.state import ChainState, StoreData, TicketState
 from bot.store import FileStore
 from bot.workspace import Git
@@ -38,6 +39,9 @@ RUN_PERMISSIONS = {
     "pull-requests": "write",
     "checks": "write",
     "statuses": "write",
+    # Handover: at max-minutes, dispatch the workflow for the chain; takeover: read the run of
+    # the job that left a lease (write includes read).
+    "actions": "write",
 }
 
 
@@ -185,7 +189,8 @@ def baton_workflow(request: pytest.FixtureRequest) -> dict[str, Any]:
 def test_the_entrances(baton_workflow: dict[str, Any]) -> None:
     on = baton_workflow["on"]
     assert on["issues"] == {"types": ["labeled"]}
-    assert on["schedule"] == [{"cron": "*/15 * * * *"}]
+    # A safety net, hourly: chains go on by themselves and hand over by dispatch.
+    assert on["schedule"] == [{"cron": DEFAULT_SCHEDULE}]
     inputs = on["workflow_dispatch"]["inputs"]
     assert {name: spec["type"] for name, spec in inputs.items()} == {
         "chain": "string",
@@ -223,6 +228,40 @@ def test_plan_then_one_job_per_chain(baton_workflow: dict[str, Any]) -> None:
     }
     baton = run["steps"][-1]
     assert baton["with"]["chain"] == "${{ matrix.chain }}"
+    assert baton["with"].get("command", "run") == "run"
+
+
+def test_the_chain_job_is_the_whole_chain(baton_workflow: dict[str, Any]) -> None:
+    """No job waits for another to validate: a chain is worked and validated in its own job, so
+    the jobs are the plan, the chains and the review followup, and no job runs the opt-in
+    `awaiting` or `validate` commands."""
+    assert set(baton_workflow["jobs"]) == {"plan", "run", "event"}
+    commands = {
+        step["with"].get("command", "run")
+        for job in baton_workflow["jobs"].values()
+        for step in job["steps"]
+        if not step["uses"].startswith("actions/")
+    }
+    assert commands <= {"chains", "run", "event"}
+    assert "awaiting" not in json.dumps(baton_workflow)
+
+
+def _room(job: dict[str, Any], max_minutes: Any) -> float:
+    return float(job["timeout-minutes"]) - float(max_minutes)
+
+
+def test_max_minutes_leaves_room_for_the_action_in_flight(baton_workflow: dict[str, Any]) -> None:
+    """Baton starts no new action after max-minutes: the job's timeout must outlast the longest
+    one (an agent call and its test run, by the defaults), with time left to hand over."""
+    defaults = Config()
+    in_flight = defaults.agent.timeout_minutes + defaults.validation.test_timeout_minutes
+    for name in ("run", "event"):
+        job = baton_workflow["jobs"][name]
+        max_minutes = job["steps"][-1]["with"]["max-minutes"]
+        assert _room(job, max_minutes) >= in_flight + 5, name
+        # A chain fits one job unless it is very long: 8 tickets take about an hour.
+        assert float(max_minutes) >= 120, name
+        assert job["timeout-minutes"] <= 360, "GitHub-hosted runners stop a job at 6 hours"
 
 
 def test_review_comments_go_to_baton_run_event(baton_workflow: dict[str, Any]) -> None:
@@ -255,6 +294,34 @@ def test_the_run_job_has_its_secrets_and_no_more(baton_workflow: dict[str, Any])
     assert "secrets." not in json.dumps(plan)
 
 
+def test_the_reusable_workflows_caller_can_be_handed_over() -> None:
+    """The caller its header shows, read as a workflow: Baton hands a chain over by dispatching
+    the caller's workflow with the input `chain`, so the caller must take that input and grant
+    `actions: write`, and pass the rest of Baton's permissions."""
+    header = []
+    for line in (ROOT / ".github" / "workflows" / "baton-reusable.yml").read_text().splitlines():
+        if not line.startswith("#"):
+            break
+        header.append(line)
+    start = header.index("#   on:")
+    end = header.index("#", start)
+    caller = yaml.safe_load("\n".join(line[4:] for line in header[start:end]))
+    on = caller[True]
+    assert "chain" in on["workflow_dispatch"]["inputs"]
+    assert on["schedule"] == [{"cron": DEFAULT_SCHEDULE}]
+    assert caller["jobs"]["baton"]["permissions"] == RUN_PERMISSIONS
+
+
+def test_the_split_validation_is_an_opt_in_of_the_action() -> None:
+    """`awaiting` and `validate` stay in the action for `validation.where: job`, documented with
+    what they cost."""
+    command = _load(ACTION)["inputs"]["command"]["description"]
+    assert "`validate`" in command
+    assert "`awaiting`" in command
+    assert "validation.where: job" in command
+    assert "one session per ticket" in command
+
+
 def test_ci_runs_dev_check() -> None:
     doc = _load(ROOT / ".github" / "workflows" / "ci.yml")
     assert set(doc["on"]) == {"push", "pull_request"}
@@ -275,6 +342,16 @@ def test_the_reusable_workflow_declares_its_interface() -> None:
     run = doc["jobs"]["run"]
     assert run["concurrency"]["group"] == "baton-${{ github.repository }}-${{ matrix.chain }}"
     assert run["permissions"] == RUN_PERMISSIONS
+    assert doc["jobs"]["event"]["permissions"] == RUN_PERMISSIONS
+    assert set(doc["jobs"]) == {"plan", "run", "event"}
+    defaults = Config()
+    in_flight = defaults.agent.timeout_minutes + defaults.validation.test_timeout_minutes
+    room = call["inputs"]["timeout-minutes"]["default"] - call["inputs"]["max-minutes"]["default"]
+    assert room >= in_flight + 5
+    for name in ("run", "event"):
+        job = doc["jobs"][name]
+        assert job["timeout-minutes"] == "${{ inputs.timeout-minutes }}"
+        assert job["steps"][-1]["with"]["max-minutes"] == "${{ inputs.max-minutes }}"
     # Baton comes from its own pinned checkout beside the repository, never from inside it.
     baton = next(s for s in run["steps"] if s.get("with", {}).get("path") == "baton")
     assert baton["with"]["ref"] == "${{ inputs.baton-ref }}"
