@@ -22,6 +22,9 @@ from bot.state import (
 from bot.tickets import Ticket
 
 MAX_TRIES = 3  # sends of one prompt when Baton itself keeps being interrupted
+# Sessions of one ticket that may be found gone (a new job on a fresh runner cannot resume a CLI
+# agent's session) and recovered without spending the ticket's own recovery.
+MAX_SESSIONS_LOST = 2
 
 
 @dataclass(frozen=True)
@@ -198,10 +201,15 @@ def _continue(ticket: TicketState) -> Action:
 
 
 def after_agent(ticket: TicketState, result: AgentResult) -> tuple[TicketStatus, str | None]:
-    """Where a ticket goes once the agent answered: validate it, or recover a failed session."""
+    """Where a ticket goes once the agent answered: validate it, or recover a failed session. A
+    session that was only gone (a new runner) is recovered without spending the ticket's one
+    recovery, a bounded number of times. `ticket` holds the attempt `result` answers."""
     if result.ok:
         return "validating", None
-    return _recover_or_block(ticket, f"agent failed: {result.error or 'no reason given'}")
+    reason = f"agent failed: {result.error or 'no reason given'}"
+    if result.session_lost and ticket.sessions_lost <= MAX_SESSIONS_LOST:
+        return "recovering", f"the session is gone ({result.error or 'unknown to the agent'})"
+    return _recover_or_block(ticket, reason)
 
 
 def after_validation(
@@ -220,7 +228,7 @@ def after_validation(
 
 
 def _recover_or_block(ticket: TicketState, reason: str) -> tuple[TicketStatus, str | None]:
-    if not ticket.recovered:
+    if not ticket.recovery_spent:
         return "recovering", reason
     return "blocked", reason
 

@@ -100,6 +100,9 @@ class AgentResult(_Data):
     error: str | None = None
     cost_usd: float | None = None
     duration_s: float = 0.0
+    # A resume the agent answered by not knowing the session (a CLI's sessions live in the HOME
+    # of the runner that started them): the session is gone, through no fault of the ticket.
+    session_lost: bool = False
 
 
 class Attempt(_Data):
@@ -146,6 +149,24 @@ class TicketState(_Data):
     @property
     def corrections(self) -> int:
         return sum(a.kind == "correction" for a in self.attempts)
+
+    @property
+    def sessions_lost(self) -> int:
+        """Prompts of this ticket that found their session gone (see AgentResult.session_lost)."""
+        return sum(bool(a.agent and a.agent.session_lost) for a in self.attempts)
+
+    @property
+    def recovery_spent(self) -> bool:
+        """Whether the ticket has used its one recovery: a recovery that replaced a session which
+        failed, not one that only replaced a session that was gone."""
+        previous: Attempt | None = None
+        for attempt in self.attempts:
+            if attempt.kind == "recovery" and not (
+                previous and previous.agent and previous.agent.session_lost
+            ):
+                return True
+            previous = attempt
+        return False
 
 
 class Session(_Data):

@@ -39,6 +39,14 @@ _SUMMARY = 2_000
 _RESULT_KEYS = frozenset({"session_id", "sessionId", "result", "response", "error", "is_error"})
 # A line that reports a failure: "Error: …", "ERROR: …", "TypeError: …", "fatal: …".
 _ERROR_LINE = re.compile(r"^(?:\w*error|\w*exception|fatal|panic)\b", re.IGNORECASE)
+# What a CLI answers when asked to resume a session it does not have: its sessions live in its
+# HOME, and a new job's runner has a fresh one. Claude Code's answer is measured with the real
+# binary (exit 1); a `command` agent is read as Claude Code is. The others are what the test
+# fakes print for those CLIs, not yet measured with the real binaries: re-check on upgrades.
+_CLAUDE_SESSION_GONE = re.compile(r"No conversation found with session ID")
+_CODEX_SESSION_GONE = re.compile(r"No saved session found with ID")
+_CURSOR_SESSION_GONE = re.compile(r"\bchat not found\b")
+_GEMINI_SESSION_GONE = re.compile(r"Invalid session identifier")
 
 
 @dataclass(frozen=True)
@@ -514,6 +522,8 @@ class Preset:
     # (exit code, the end of its output) -> the cause and its fix for a call that failed, where
     # the exit code says more than the output (a CLI that stops before printing any JSON).
     diagnose: Callable[[int | None, str], str | None] = _no_diagnosis
+    # What its output says when a resumed session is not there (see AgentResult.session_lost).
+    session_gone: re.Pattern[str] | None = None
 
 
 PRESETS: dict[str, Preset] = {
@@ -533,6 +543,7 @@ PRESETS: dict[str, Preset] = {
         ),
         env_prefixes=("ANTHROPIC_", "CLAUDE_CODE_", "DISABLE_", "BASH_", "MCP_", "VERTEX_REGION_"),
         fix=_claude_fix,
+        session_gone=_CLAUDE_SESSION_GONE,
     ),
     "codex": Preset(
         "codex",
@@ -551,6 +562,7 @@ PRESETS: dict[str, Preset] = {
         env_prefixes=("CODEX_",),
         fix=_codex_fix,
         own_sandbox=_codex_sandbox,
+        session_gone=_CODEX_SESSION_GONE,
     ),
     "cursor-cli": Preset(
         "agent",
@@ -569,6 +581,7 @@ PRESETS: dict[str, Preset] = {
         _reply_from_result_json,
         env_names=("CURSOR_API_KEY",),
         fallback="cursor-agent",  # its name before it became `agent`
+        session_gone=_CURSOR_SESSION_GONE,
     ),
     "gemini": Preset(
         "gemini",
@@ -603,6 +616,7 @@ PRESETS: dict[str, Preset] = {
         env_prefixes=("GEMINI_",),
         fix=_gemini_fix,
         diagnose=_gemini_diagnosis,
+        session_gone=_GEMINI_SESSION_GONE,
     ),
 }
 
@@ -730,6 +744,7 @@ class CliAgent:
         test_command: str | None,
         branch: str | None = None,
     ) -> AgentResult:
+        resuming = session is not None
         if self.preset is not None:
             prompt = _argv_safe(prompt)  # a command reads its prompt from a file instead
         with tempfile.TemporaryDirectory(prefix="baton-prompt-") as tmp:
@@ -759,6 +774,8 @@ class CliAgent:
                 error=f"could not start `{argv[0]}`: {_one_line(result.tail)[:300]}",
                 duration_s=result.duration_s,
             )
+        gone = self.preset.session_gone if self.preset else _CLAUDE_SESSION_GONE
+        lost = resuming and result.exit_code != 0 and bool(gone and gone.search(result.tail))
         try:
             reply = parse(stdout)
         except ValueError as exc:
@@ -769,6 +786,7 @@ class CliAgent:
                 session_id=session,
                 error=from_environment()(known or f"{exc} (exit {result.exit_code}): {detail}"),
                 duration_s=result.duration_s,
+                session_lost=lost,
             )
         failed = reply.is_error or result.exit_code != 0 or bool(reply.refusals)
         error = None
@@ -798,6 +816,7 @@ class CliAgent:
             error=redact(error) if error else None,
             cost_usd=reply.cost_usd,
             duration_s=result.duration_s,
+            session_lost=failed and lost,
         )
 
     def _diagnosis(self, exit_code: int | None, output: str) -> str | None:

@@ -1,5 +1,5 @@
-"""Handing a chain over to a new job, and taking over a chain whose holder's run has finished:
-the pure decisions."""
+"""Handing a chain over to a new job, taking over a chain whose holder's run has finished, and
+recovering a session a new runner cannot resume: the pure decisions."""
 
 from __future__ import annotations
 
@@ -7,10 +7,30 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.chain import Action, Finish, Prepare, SendPrompt, Validate, Wait
+from bot.chain import (
+    MAX_SESSIONS_LOST,
+    Action,
+    Finish,
+    Prepare,
+    SendPrompt,
+    Validate,
+    Wait,
+    after_agent,
+)
 from bot.handover import handover_due, handover_line, handover_lines
 from bot.lease import RunSeen, held_by_another, holder, run_finished, take
-from bot.state import ChainState, Handover, Lease, RunRef, Session, now
+from bot.state import (
+    AgentResult,
+    Attempt,
+    AttemptKind,
+    ChainState,
+    Handover,
+    Lease,
+    RunRef,
+    Session,
+    TicketState,
+    now,
+)
 
 RUN = RunRef(repository="octo-org/widgets", id=7001, attempt=1)
 
@@ -112,3 +132,56 @@ def test_the_lease_records_this_run() -> None:
     take(state, "me", 60, RUN)
     assert state.lease is not None
     assert state.lease.run == RUN
+
+
+# -- a session lost to a new runner ----------------------------------------------------------
+
+
+def _ticket_with(*attempts: tuple[AttemptKind, AgentResult | None]) -> TicketState:
+    ticket = TicketState(key="#3")
+    for number, (kind, result) in enumerate(attempts, start=1):
+        ticket.attempts.append(Attempt(number=number, kind=kind, session=1, agent=result))
+    return ticket
+
+
+GONE = AgentResult(
+    ok=False, error="exit 1: No conversation found with session ID: s-1", session_lost=True
+)
+FAILED = AgentResult(ok=False, error="exit 1: the model failed")
+OK = AgentResult(ok=True, session_id="s-2")
+
+
+def test_a_lost_session_is_recovered_without_spending_the_tickets_recovery() -> None:
+    lost = _ticket_with(("followup", GONE))
+    status, reason = after_agent(lost, GONE)
+    assert status == "recovering"
+    assert reason == "the session is gone (exit 1: No conversation found with session ID: s-1)"
+    assert not lost.recovery_spent
+
+    # The recovered session fails on its own: that is what the ticket's one recovery is for.
+    failed = _ticket_with(("followup", GONE), ("recovery", FAILED))
+    assert after_agent(failed, FAILED)[0] == "recovering"
+    twice = _ticket_with(("followup", GONE), ("recovery", FAILED), ("recovery", FAILED))
+    assert twice.recovery_spent
+    assert after_agent(twice, FAILED)[0] == "blocked"
+
+
+def test_a_session_lost_after_the_tickets_recovery_is_recovered_again() -> None:
+    ticket = _ticket_with(
+        ("launch", FAILED), ("recovery", OK), ("correction", OK), ("correction", GONE)
+    )
+    assert ticket.recovery_spent
+    assert after_agent(ticket, GONE)[0] == "recovering"
+    assert after_agent(ticket, FAILED)[0] == "blocked", "a failure of its own blocks it"
+
+
+def test_lost_sessions_are_recovered_a_bounded_number_of_times() -> None:
+    attempts: list[tuple[AttemptKind, AgentResult | None]] = [
+        ("launch", FAILED),
+        ("recovery", OK),
+    ]
+    for _ in range(MAX_SESSIONS_LOST):
+        attempts += [("correction", GONE), ("recovery", OK)]
+    ticket = _ticket_with(*attempts, ("correction", GONE))
+    assert ticket.sessions_lost == MAX_SESSIONS_LOST + 1
+    assert after_agent(ticket, GONE)[0] == "blocked"

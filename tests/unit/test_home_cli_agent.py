@@ -8,6 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from bot.agents.cli import CliAgent
+from bot.config import AgentConfig
 from tests.fakes.cli_agent import HOME_CLI, NEEDS_CORRECTION, home_cli_agent, sessions_in
 
 
@@ -69,3 +73,25 @@ def test_its_settings_name_both_commands() -> None:
     agent = home_cli_agent(python="python3", seconds=2)
     assert agent["command"] == f"python3 {HOME_CLI} {{prompt_file}} --seconds 2"
     assert agent["resume_command"] == f"{agent['command']} --resume {{session_id}}"
+
+
+def test_baton_reads_a_resume_its_home_cannot_find_as_a_lost_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    agent = CliAgent(AgentConfig.model_validate(home_cli_agent()))
+    prompt = PROMPT.format(kind="launch", n=1, extra="")
+
+    started = agent.start(prompt, work)
+    assert started.ok, started.error
+    assert not started.session_lost
+    assert agent.resume(str(started.session_id), prompt, work).ok
+
+    monkeypatch.setenv("HOME", str(tmp_path / "fresh"))
+    gone = agent.resume(str(started.session_id), prompt, work)
+
+    assert not gone.ok
+    assert gone.session_lost
+    assert f"No conversation found with session ID: {started.session_id}" in str(gone.error)
