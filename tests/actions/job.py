@@ -9,7 +9,9 @@ scopes are the job's permissions, revoked when the job ends. Steps run in order:
   substituted first, the step's `env:` on top of the workflow's, the job's and `$GITHUB_ENV`'s;
   `$GITHUB_OUTPUT`, `$GITHUB_ENV`, `$GITHUB_PATH` and `$GITHUB_STEP_SUMMARY` are files per step.
   Each runs under `reaper.py`: a process that outlives its step is recorded and killed (a runner
-  would let it live until the job ends; Baton's workflows start none).
+  would let it live until the job ends; Baton's workflows start none). With `Site.machines`,
+  each job is a machine of its own name, as GitHub-hosted runners are: its `run:` steps see a
+  hostname of their own (a UTS namespace made by bubblewrap, everything else shared).
 - `uses: ./path` (or an action mapped to a local directory): a composite action, its steps run
   in place with `inputs.*` (defaults applied) and `GITHUB_ACTION_PATH`, its outputs evaluated.
 - `uses: actions/checkout@…`, `actions/setup-python@…`: emulated (see emulated.py).
@@ -83,6 +85,7 @@ class Site:
     actions: Mapping[str, Path]  # action name (owner/repo[/path]) → a local directory
     timeout_cap_s: float | None
     path: str  # PATH on the runner
+    machines: bool = False  # each job's `run:` steps under a hostname of their own
     substituted: list[tuple[str | None, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -111,6 +114,13 @@ class _Frame:
     own_failure: bool = False  # a step of this level failed
 
 
+def _machine(hostname: str) -> list[str]:
+    """The prefix that runs a command on "another machine": the same files, processes and
+    network, under the hostname `hostname` (bubblewrap: a UTS namespace, and a user namespace
+    that maps the user to itself when it is not root)."""
+    return ["bwrap", "--dev-bind", "/", "/", "--unshare-uts", "--hostname", hostname, "--"]
+
+
 class JobExecution:
     def __init__(self, site: Site, spec: JobSpec, record: JobRun) -> None:
         self.site = site
@@ -126,6 +136,7 @@ class JobExecution:
         self.temp = self.directory / "temp"
         self.workspace = self.directory / "work"
         self.token = f"ghs_{secrets.token_hex(18)}"
+        self.hostname = f"runner-{site.run_id}-{spec.number}"  # with `Site.machines`
         self.job_env: dict[str, str] = {}
         self.file_env: dict[str, str] = {}
         self.added_path: list[str] = []
@@ -410,6 +421,8 @@ class JobExecution:
         files_of_step = self._file_commands()
         process_env = {**self._base_env(frame), **env, **files_of_step}
         argv = [part.replace("{0}", str(script_path)) for part in template]
+        if self.site.machines:
+            argv = [*_machine(self.hostname), *argv]
         report = self.temp / f"{uuid.uuid4()}.left.json"
         log_path = self.directory / f"step-{len(self.record.steps):02d}.log"
         left = self._remaining(step, frame)

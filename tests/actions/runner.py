@@ -84,7 +84,9 @@ class Runner:
     `actions/checkout` may fetch (full name → a local git repository); `actions` actions other
     than the emulated ones (`owner/name` → a local directory with a composite action.yml);
     `default_permissions` the repository's setting for jobs without `permissions:`;
-    `timeout_cap_minutes` a bound on every job's `timeout-minutes`, for tests.
+    `timeout_cap_minutes` a bound on every job's `timeout-minutes`, for tests; `machines`: each
+    job on a machine of its own name (see job.py; needs bubblewrap), so that a process of one
+    job cannot pass for one of another's by its host.
     """
 
     def __init__(
@@ -99,6 +101,7 @@ class Runner:
         default_permissions: permissions.Default = "restricted",
         max_parallel: int = 4,
         timeout_cap_minutes: float | None = 10,
+        machines: bool = False,
     ) -> None:
         self.github = github
         self.root = root
@@ -112,6 +115,7 @@ class Runner:
         self.default_permissions = default_permissions
         self.max_parallel = max_parallel
         self.timeout_cap_s = timeout_cap_minutes * 60 if timeout_cap_minutes else None
+        self.machines = machines
         github.add_user(ACTIONS_LOGIN, role="write", bot=True)
 
     def run(
@@ -162,6 +166,7 @@ class Runner:
             actions=self.actions,
             timeout_cap_s=self.timeout_cap_s,
             path=_runner_path(),
+            machines=self.machines,
         )
         cap = (
             permissions.scopes(call.permissions, None, default=self.default_permissions)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from tests.actions.permissions import PermissionsError, scopes
 from tests.actions.runner import Kill, Runner
 from tests.actions.workflow import Action, Workflow, WorkflowError
 from tests.fakes.github import FakeGitHub
+from tests.sandbox_support import require_bwrap
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -408,6 +410,32 @@ jobs:
 """
 
 
+MACHINES = """\
+name: machines
+on: [workflow_dispatch]
+jobs:
+  one:
+    runs-on: ubuntu-latest
+    permissions: {}
+    outputs:
+      host: ${{ steps.host.outputs.name }}
+    steps:
+      - id: host
+        run: echo "name=$(python3 -c 'import socket; print(socket.gethostname())')" >> "$GITHUB_OUTPUT"
+  two:
+    runs-on: ubuntu-latest
+    permissions: {}
+    outputs:
+      host: ${{ steps.host.outputs.name }}
+      user: ${{ steps.host.outputs.user }}
+    steps:
+      - id: host
+        run: |
+          echo "name=$(hostname)" >> "$GITHUB_OUTPUT"
+          echo "user=$(id -u)" >> "$GITHUB_OUTPUT"
+"""
+
+
 @pytest.fixture
 def github(tmp_path: Path) -> Iterator[FakeGitHub]:
     files = {
@@ -416,6 +444,7 @@ def github(tmp_path: Path) -> Iterator[FakeGitHub]:
         ".github/workflows/labels.yml": LABELS,
         ".github/workflows/fresh.yml": FRESH,
         ".github/workflows/lost.yml": LOST,
+        ".github/workflows/machines.yml": MACHINES,
     }
     with FakeGitHub(tmp_path, files=files, private=True) as fake:
         yield fake
@@ -527,6 +556,21 @@ def test_a_job_whose_runner_is_lost_is_killed_whole(github: FakeGitHub, tmp_path
         with pytest.raises(ProcessLookupError):
             os.kill(int((temp / name).read_text()), 0)
     assert run.job("beside").result == "success"
+
+
+def test_each_job_can_be_a_machine_of_its_own_name(github: FakeGitHub, tmp_path: Path) -> None:
+    require_bwrap()
+    run = Runner(github, tmp_path / "actions", machines=True).run(
+        ".github/workflows/machines.yml", dispatch()
+    )
+
+    one, two = run.job("one"), run.job("two")
+    assert (one.result, two.result) == ("success", "success"), run.describe()
+    hosts = {one.outputs["host"], two.outputs["host"]}
+    assert len(hosts) == 2
+    assert socket.gethostname() not in hosts
+    assert all(host.startswith(f"runner-{run.run_id}-") for host in hosts)
+    assert two.outputs["user"] == str(os.getuid()), "the same user, not a namespace's root"
 
 
 # ---- Baton's own workflows, read by the runner ----------------------------------------------------

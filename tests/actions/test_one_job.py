@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.knowledge import report_path
 from tests.actions import chains, events, substitutions
 from tests.actions.chains import CHAIN, LABEL, WORKFLOW, attempts, chain_state, started
-from tests.actions.records import WorkflowRun
-from tests.actions.runner import Runner, WorkflowCall
+from tests.actions.records import JobRun, WorkflowRun
+from tests.actions.runner import Kill, Runner, WorkflowCall
 from tests.fakes.cli_agent import chain_sessions
-from tests.fakes.github import FakeGitHub
+from tests.fakes.github import Dispatch, FakeGitHub
 from tests.sandbox_support import require_bwrap
 
 ROOT = chains.ROOT
@@ -45,8 +47,33 @@ def corrected(tmp_path: Path) -> Iterator[FakeGitHub]:
         yield fake
 
 
-def runner(fake: FakeGitHub, root: Path, **kwargs: object) -> Runner:
-    return Runner(fake, root, substitutions=substitutions.BATON, **kwargs)  # type: ignore[arg-type]
+def runner(
+    fake: FakeGitHub,
+    root: Path,
+    *,
+    actions: dict[str, Path] | None = None,
+    repositories: dict[str, Path] | None = None,
+) -> Runner:
+    """Each job on a machine of its own name, as on GitHub: a lease's holder is not told dead or
+    alive by its process on this host, only by its run."""
+    return Runner(
+        fake,
+        root,
+        substitutions=substitutions.BATON,
+        machines=True,
+        actions=actions,
+        repositories=repositories,
+    )
+
+
+def chain_job(run: WorkflowRun) -> JobRun:
+    return run.job("run", chain=CHAIN)
+
+
+def sessions(job: JobRun) -> dict[str, list[str]]:
+    """The agent's sessions in that job's HOME for the chain (first lines of the prompts)."""
+    assert job.workspace is not None
+    return chain_sessions(job.workspace)
 
 
 def check_hygiene(*runs: WorkflowRun) -> None:
@@ -192,3 +219,113 @@ def test_the_reusable_workflow_works_a_chain_in_one_job(
     state = chain_state(fake)
     assert state.finished
     assert attempts(state)["#2"] == ["followup", "correction"]
+
+
+def test_a_chain_longer_than_max_minutes_goes_on_in_a_dispatched_job(
+    tmp_path: Path, shared_dir: Path
+) -> None:
+    """The chain job's budget (3 s here) is spent with work left: it dispatches the workflow for
+    its chain at once, and the dispatched run's chain job recovers the session from the
+    knowledge base (the CLI's session lived in the first job's HOME) and finishes the chain."""
+    with chains.repository(tmp_path, tickets=3, seconds=2, max_minutes=0.05) as fake:
+        actions = runner(fake, tmp_path / "actions")
+
+        first = actions.run(WORKFLOW, events.issue_labeled(shared_dir, fake, 3, LABEL))
+
+        assert first.results()[f"chain {CHAIN}"] == "success", first.describe()
+        check_hygiene(first)
+        job = chain_job(first)
+        assert "it continues in a new job" in job.step("Run Baton").log
+        (dispatch,) = fake.dispatches
+        assert dispatch == Dispatch(
+            WORKFLOW, "main", {"chain": CHAIN}, "github-actions[bot]", dispatch.created_at
+        )
+        dispatched = [(c.path, c.status) for c in job.api_calls if "/actions/" in c.path]
+        assert dispatched == [
+            (f"/repos/{fake.full_name}/actions/workflows/baton.yml/dispatches", 204)
+        ]
+        handed = chain_state(fake)
+        assert not handed.finished
+        assert [(h.run.id, h.dispatched) for h in handed.handovers] == [(first.run_id, True)]
+        assert handed.lease is None, "let go for the next job"
+        (session,) = sessions(job).values()
+
+        later = actions.run_dispatched(lambda d: events.dispatched(shared_dir, fake, d))
+
+        assert [run.event_name for run in later] == ["workflow_dispatch"] * len(later)
+        for run in later:
+            assert run.results() == {
+                "plan": "success",
+                "review followup": "skipped",
+                f"chain {CHAIN}": "success",
+            }, run.describe()
+            assert run.job("plan").outputs == {"chains": f'["{CHAIN}"]'}
+            check_hygiene(run)
+        state = chain_state(fake)
+        assert state.finished
+        assert all(t.status == "passed" for t in state.tickets.values())
+        assert len(fake.dispatches) == len(later), "every handover started a run"
+        assert len(state.handovers) == len(later)
+        # Each later job started with a fresh HOME: the first prompt to reach its agent recovered
+        # the chain from the knowledge base, and the first job's session went no further.
+        assert [s.reason for s in state.sessions] == ["start"] + ["recovery"] * len(later)
+        for run in later:
+            (recovered,) = sessions(chain_job(run)).values()
+            assert recovered[0].startswith("# Baton · recovery · ticket #")
+        assert sessions(job) == {next(iter(sessions(job))): session}
+        report = fake.read_file(f"knowledge/{report_path(state)}", "main")
+        assert report is not None
+        assert "continued in a new job" in report
+
+
+def test_a_killed_jobs_chain_is_taken_over_by_the_next_job_at_once(
+    tmp_path: Path, shared_dir: Path
+) -> None:
+    """The chain job's runner is lost during the second ticket's agent call: nothing gives the
+    lease back. The next run (the hourly schedule's here) asks the Actions API about the
+    holder's run, finds it completed, and takes the chain over at once, not when the lease
+    expires."""
+    with chains.repository(tmp_path, tickets=3, seconds=2) as fake:
+        actions = runner(fake, tmp_path / "actions")
+
+        def second_ticket_started() -> bool:
+            text = fake.read_file("state.json", "baton/state")
+            return text is not None and bool(chain_state(fake).tickets["#2"].attempts)
+
+        first = actions.run(
+            WORKFLOW,
+            events.issue_labeled(shared_dir, fake, 3, LABEL),
+            kill=Kill("run", second_ticket_started),
+        )
+
+        lost = chain_job(first)
+        assert (lost.result, lost.reason) == ("cancelled", "killed: its runner was lost")
+        assert lost.left_behind == []
+        seen = fake.workflow_run(first.run_id)
+        assert (seen.status, seen.conclusion) == ("completed", "cancelled")
+        left = chain_state(fake)
+        assert left.lease is not None, "a lost runner gives nothing back"
+        assert left.lease.run is not None
+        assert left.lease.run.id == first.run_id
+        assert left.tickets["#1"].status == "passed"
+        assert left.tickets["#2"].status != "passed"
+
+        nxt = actions.run(WORKFLOW, events.schedule("17 * * * *"))
+
+        assert nxt.results()[f"chain {CHAIN}"] == "success", nxt.describe()
+        check_hygiene(nxt)
+        job = chain_job(nxt)
+        assert job.finished_at is not None
+        assert job.finished_at < left.lease.until - timedelta(minutes=30), "not at the expiry"
+        asked = [(c.method, c.path, c.status) for c in job.api_calls if "/actions/" in c.path]
+        assert asked == [("GET", f"/repos/{fake.full_name}/actions/runs/{first.run_id}", 200)]
+        log = job.step("Run Baton").log
+        assert f"Actions run {first.run_id} held this chain and has finished" in log
+        state = chain_state(fake)
+        assert state.finished
+        assert all(t.status == "passed" for t in state.tickets.values())
+        assert state.lease is None
+        assert [s.reason for s in state.sessions] == ["start", "recovery"]
+        (recovered,) = sessions(job).values()
+        assert recovered[0] == "# Baton · recovery · ticket #2"
+        assert fake.dispatches == []
