@@ -36,7 +36,7 @@ from bot.forge import Forge, LocalForge
 from bot.handover import HandoverError, Jobs, continuation, handover_due
 from bot.knowledge import report_path
 from bot.learning import proposals
-from bot.lease import held_by_another, holder, take
+from bot.lease import fingerprint, held_by_another, holder, rebase, take
 from bot.notify import Event, EventKind, Notifier
 from bot.ordering import work_order
 from bot.prompts import (
@@ -135,6 +135,9 @@ class Dispatcher:
         )
         self._llm = llm_reviewer(config.review.llm)
         self.planned: list[Action] = []  # with dry_run: what would be done now
+        self._order: list[Ticket] = []  # the chain's tickets, in work order
+        self._tickets: dict[str, Ticket] = {}
+        self._seen: str | None = None  # the chain as this run last read or saved it
         self._data = StoreData()
 
     @property
@@ -146,13 +149,14 @@ class Dispatcher:
     # -- the loop ------------------------------------------------------------------------------
 
     def run_chain(self, chain_file: ChainFile) -> ChainState:
-        tickets = work_order(chain_file.tickets)
-        self._tickets = {str(t.key): t for t in tickets}
+        self._order = work_order(chain_file.tickets)
+        self._tickets = {str(t.key): t for t in self._order}
         self._data = self.store.load()
+        self._seen = fingerprint(self._data.chains.get(chain_file.name))
         state = self._data.chains.get(chain_file.name) or self._new_state(chain_file.name)
-        state = sync_tickets(state, tickets)
+        state = sync_tickets(state, self._order)
         if self.options.dry_run:
-            self.planned = plan(state, tickets, self.policy)
+            self.planned = plan(state, self._order, self.policy)
             return state
         if self._leased_elsewhere(state):
             return state
@@ -161,14 +165,57 @@ class Dispatcher:
             self._switch_to(state.branch)
         self.forge.report(state)
         try:
-            return self._work(state, tickets)
+            state = self._work(state)
+            # A ticket another run added meanwhile (a review followup: the event's job finds the
+            # chain held by this one) is worked here, in this run's live session.
+            while (fresh := self._added_meanwhile(state)) is not None:
+                state = self._work(fresh)
+            return state
         finally:
             self._release(state)
 
-    def _work(self, state: ChainState, tickets: list[Ticket]) -> ChainState:
+    def _adopt(self, state: ChainState) -> ChainState:
+        """`state` as read back from the store: the tickets another run added to it (a review
+        followup) join this run's work, in work order."""
+        self._seen = fingerprint(state)
+        added = [t.spec for t in state.tickets.values() if t.spec and t.key not in self._tickets]
+        if added:
+            self._order = work_order([*self._order, *added])
+            self._tickets = {str(t.key): t for t in self._order}
+        return sync_tickets(state, self._order)
+
+    def _take_additions(self, state: ChainState, merged: ChainState) -> None:
+        """Tickets another run added to the chain while this run held it, into `state` and
+        this run's work (in place: the loop goes on with this very state)."""
+        added = {key: t for key, t in merged.tickets.items() if key not in state.tickets}
+        if not added:
+            return
+        state.tickets.update(added)
+        state.reviews.update({k: r for k, r in merged.reviews.items() if k not in state.reviews})
+        state.finished = False
+        specs = [t.spec for t in added.values() if t.spec and t.key not in self._tickets]
+        self._order = work_order([*self._order, *specs])
+        self._tickets = {str(t.key): t for t in self._order}
+
+    def _added_meanwhile(self, state: ChainState) -> ChainState | None:
+        """The chain as the store has it, when another run added a ticket to it while this run
+        held it; None otherwise, or when the time budget is spent."""
+        out_of_time = (
+            self.options.deadline is not None and time.monotonic() >= self.options.deadline
+        )
+        if out_of_time or state.lease is None or state.lease.owner != self.lease_owner:
+            return None
+        data = self.store.load()
+        fresh = data.chains.get(state.name)
+        if fresh is None or all(key in self._tickets for key in fresh.tickets):
+            return None
+        self._data = data
+        return self._adopt(fresh)
+
+    def _work(self, state: ChainState) -> ChainState:
         while True:
             state = self._collect_validations(state)
-            actions = plan(state, tickets, self.policy)
+            actions = plan(state, self._order, self.policy)
             if actions and isinstance(actions[0], Wait):
                 return state  # the validation job's result comes with a later run
             if not actions:
@@ -186,7 +233,7 @@ class Dispatcher:
             except StateConflict:
                 log.info("state.conflict_replan", extra={"chain": state.name})
                 self._data = self.store.load()
-                state = sync_tickets(self._data.chains.get(state.name) or state, tickets)
+                state = self._adopt(self._data.chains.get(state.name) or state)
                 if self._leased_elsewhere(state):
                     return state
                 continue
@@ -274,14 +321,23 @@ class Dispatcher:
         return state
 
     def _release(self, state: ChainState) -> None:
-        """Give the chain back when this run holds it, so the next run need not wait."""
-        if state.lease is None or state.lease.owner != self.lease_owner:
-            return
-        state.lease = None
-        try:
-            self._save(state, renew=False)
-        except BatonError as exc:  # the lease lapses at its expiry; the run's own error matters
-            log.info("lease.release_lost", extra={"chain": state.name, "error": str(exc)})
+        """Give the chain back when this run holds it, so the next run need not wait. Another
+        run may have saved meanwhile (a review followup added to the chain): what it saved stays,
+        the lease goes."""
+        for _ in range(3):
+            if state.lease is None or state.lease.owner != self.lease_owner:
+                return
+            state.lease = None
+            try:
+                self._save(state, renew=False)
+                return
+            except StateConflict:
+                self._data = self.store.load()
+                state = self._data.chains.get(state.name) or state
+                self._seen = fingerprint(state)
+            except BatonError as exc:  # the lease lapses at its expiry; the run's error matters
+                log.info("lease.release_lost", extra={"chain": state.name, "error": str(exc)})
+                return
 
     def _save(self, state: ChainState, *, renew: bool = True) -> ChainState:
         """Persist, then let the forge report what changed (its records go with the next save).
@@ -290,15 +346,27 @@ class Dispatcher:
             take(state, self.lease_owner, self.lease_seconds, self.options.run)
         self.forge.stage(state)
         data = self._data.model_copy(update={"chains": {**self._data.chains, state.name: state}})
-        try:
-            self._data = self.store.save(data)
-        except StateConflict:
-            # Nobody else saved (the write failed, the store moved under it): save again.
-            # Otherwise another run won: the loop re-reads its state and plans again.
-            current = self.store.load()
-            if current.revision != data.revision:
-                raise
-            self._data = self.store.save(data)
+        for _ in range(3):
+            try:
+                self._data = self.store.save(data)
+                break
+            except StateConflict:
+                current = self.store.load()
+                if current.revision == data.revision:
+                    continue  # nobody else saved (the write failed, the store moved): again
+                # Another run saved another chain, or added a ticket to this one: keep both.
+                # Otherwise it took this chain: the loop re-reads it and plans again.
+                rebased = rebase(current, data, state.name, self._seen, self.lease_owner)
+                if rebased is None:
+                    raise
+                self._take_additions(state, rebased.chains[state.name])
+                data = rebased.model_copy(update={"chains": {**rebased.chains, state.name: state}})
+        else:
+            raise StateConflict(
+                "the state kept changing while Baton saved it",
+                hint="run baton again: it continues where it stopped",
+            )
+        self._seen = fingerprint(state)
         self.forge.report(state)
         return state
 

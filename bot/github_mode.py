@@ -17,7 +17,7 @@ from bot.chain import Action
 from bot.chain_file import ChainFile
 from bot.config import Config, load_config
 from bot.dispatcher import Dispatcher, RunOptions
-from bot.errors import ConfigError, ForgeError, Problem
+from bot.errors import ConfigError, ForgeError, Problem, StateConflict
 from bot.events import (
     ReviewRequest,
     Route,
@@ -338,20 +338,38 @@ def _queue_review(
             )
             return None
         ticket = review_ticket(request, chain)
-        key = str(ticket.key)
-        if key not in chain.tickets:
-            chain.tickets[key] = TicketState(key=key, title=ticket.title, spec=ticket)
-            chain.reviews[key] = ReviewRef(
-                comment_id=request.comment_id,
-                kind=request.kind,
-                pr=request.pr,
-                author=request.author,
-            )
-            chain.finished = False
-            store.save(data.model_copy(update={"chains": {**data.chains, chain.name: chain}}))
+        review = ReviewRef(
+            comment_id=request.comment_id, kind=request.kind, pr=request.pr, author=request.author
+        )
+        _add_review(store, data, chain.name, ticket, review)
         return chain.name
     finally:
         repo.api.close()
+
+
+def _add_review(
+    store: GitHubStore, data: StoreData, name: str, ticket: Ticket, review: ReviewRef
+) -> None:
+    """Add the review's ticket to its chain, once. The chain's own job may be saving the state
+    at the same time (it holds the chain, and picks the ticket up at its next save): a conflict
+    is read again and the ticket added to what is there now."""
+    key = str(ticket.key)
+    for _ in range(5):
+        chain = data.chains[name]
+        if key in chain.tickets:
+            return
+        chain.tickets[key] = TicketState(key=key, title=ticket.title, spec=ticket)
+        chain.reviews[key] = review
+        chain.finished = False
+        try:
+            store.save(data.model_copy(update={"chains": {**data.chains, name: chain}}))
+            return
+        except StateConflict:
+            data = store.load()
+    raise StateConflict(
+        f"the state of chain {name} kept changing while Baton added the review followup {key}",
+        hint="run the review's workflow again: the comment is added once",
+    )
 
 
 def _as_recorded(repo: Repo, hint: ReviewRequest) -> ReviewRequest | None:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.state import ChainState, Lease, RunRef, now
+from bot.state import ChainState, Lease, RunRef, StoreData, now
 
 
 @dataclass(frozen=True)
@@ -83,3 +83,39 @@ def held_by_another(
 
 def take(state: ChainState, me: str, seconds: float, run: RunRef | None = None) -> None:
     state.lease = Lease(owner=me, until=now() + timedelta(seconds=seconds), run=run)
+
+
+def rebase(
+    current: StoreData, ours: StoreData, name: str, seen: str | None, me: str
+) -> StoreData | None:
+    """What a run saves when the store moved on since it last read or wrote it: its chain `name`
+    as it has it in `ours`, over the others' changes. Another run may have saved another chain
+    (parallel chains share the store), or, while this run holds the chain's lease, added a
+    ticket to it (a review followup): both are kept. `seen` is the chain as this run last read
+    or wrote it (`fingerprint`). None when the chain itself changed otherwise (another run took
+    it over): this run must read it again and plan anew."""
+    mine = ours.chains[name]
+    theirs = current.chains.get(name)
+    held = theirs is not None and theirs.lease is not None and theirs.lease.owner == me
+    if not held and fingerprint(theirs) != seen:
+        return None
+    merged = mine
+    if theirs is not None and held:
+        added = {key: t for key, t in theirs.tickets.items() if key not in mine.tickets}
+        if added:
+            merged = mine.model_copy(
+                update={
+                    "tickets": {**mine.tickets, **added},
+                    "reviews": {**theirs.reviews, **mine.reviews},
+                    "finished": False,
+                }
+            )
+    proposals = [*current.proposals, *(p for p in ours.proposals if p not in current.proposals)]
+    return current.model_copy(
+        update={"chains": {**current.chains, name: merged}, "proposals": proposals}
+    )
+
+
+def fingerprint(chain: ChainState | None) -> str | None:
+    """The chain as saved, to tell later whether another run changed it."""
+    return chain.model_dump_json() if chain is not None else None

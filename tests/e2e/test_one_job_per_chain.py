@@ -7,7 +7,11 @@ or a recovered one."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,11 +23,12 @@ from github import Auth, Github
 
 from bot.issue_form import render_issue_body
 from bot.tickets import Ticket, TicketFiles
-from tests.e2e.github_support import checkout, run, webhook_payload
+from tests.e2e.github_support import checkout, github_env, run, webhook_payload
 from tests.fakes.cli_agent import NEEDS_CORRECTION, chain_sessions, home_cli_yaml
 from tests.fakes.github import FakeGitHub
 from tests.sandbox_support import require_bwrap
 
+ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ".github/workflows/baton.yml"
 RUN_ID = "7000000123"
 
@@ -362,3 +367,49 @@ def test_a_review_comment_on_a_fresh_runner_ends_in_a_recovered_session_that_doe
     assert session == [f"# Baton · recovery · ticket {key}"]
     replies = [c for c in github.review_comments_on(github.pulls()[0].number) if c.in_reply_to]
     assert [r.in_reply_to for r in replies] == [comment]
+
+
+def test_a_review_comment_while_the_chain_job_runs_goes_to_its_live_session(
+    slow: FakeGitHub, tmp_path: Path, shared_dir: Path
+) -> None:
+    three_tickets(slow)
+    slow.add_workflow_run(run_id=int(RUN_ID), status="in_progress")
+    work = checkout(slow, tmp_path / "chain")
+    chain_job = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--repo", str(work)],
+        cwd=ROOT,
+        env={**os.environ, **github_env(slow), **actions_env()},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not slow.pulls() and chain_job.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        fresh = checkout(slow, tmp_path / "review")  # the review followup job's runner
+
+        result, comment = review_comment(
+            slow, fresh, shared_dir, "Say why, too", **actions_env(run_id="7000000500")
+        )
+
+        assert result.exit_code == 0, result.output
+        assert "another baton run is working this chain (Actions run 7000000123" in result.output
+        output, _ = chain_job.communicate(timeout=120)
+    finally:
+        if chain_job.poll() is None:
+            chain_job.kill()
+            chain_job.wait()
+    assert chain_job.returncode == 0, output
+    key = f"review-{comment}"
+    ticket = state(slow)["chains"]["sprint-1"]["tickets"][key]  # type: ignore[index]
+    assert ticket["status"] == "passed"
+    assert [a["kind"] for a in ticket["attempts"]] == ["followup"]
+    (session,) = chain_sessions(work).values()
+    assert session == [
+        "# Baton · launch · ticket #1",
+        "# Baton · followup · ticket #2",
+        "# Baton · followup · ticket #3",
+        f"# Baton · followup · ticket {key}",
+    ]
+    assert chain_sessions(fresh) == {}, "the review's own job sent nothing"

@@ -12,6 +12,8 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.issue_form import render_issue_body
+from bot.tickets import Ticket, TicketFiles
 from tests.e2e.helpers import make_repo, status
 from tests.reliability.chain_support import (
     ROOT,
@@ -160,3 +162,60 @@ def test_a_second_local_run_while_one_is_working_says_so(tmp_path: Path, tally: 
     prompts = Counter(agent_calls(log))
     tally.add("lost_or_duplicated", sum(n - 1 for n in prompts.values()))
     assert list(prompts.items()) == [("launch one", 1), ("followup two", 1)]
+
+
+def test_parallel_chains_sharing_the_state_lose_no_agent_answer(
+    tmp_path: Path, tally: Tally
+) -> None:
+    """One job per chain, side by side, one state branch for both: chain 2 is worked from start
+    to end while chain 1's first prompt is out. Chain 1's save of that answer then finds the
+    state moved on; it keeps chain 2's work and its own answer, and sends no prompt twice."""
+    with new_github(tmp_path) as fake:
+        add_chain(fake, {"Scaffold": "work/scaffold.txt", "Finish": "work/finish.txt"})
+        for title, path in (("Other", "work/other.txt"), ("More", "work/more.txt")):
+            ticket = Ticket(goal=f"Create {path}.", files=TicketFiles(create=[path]))
+            fake.add_issue(
+                title, render_issue_body(ticket), labels=["ready-for-agent"], milestone="Sprint 2"
+            )
+        log, gate = tmp_path / "agent.log", tmp_path / "go"
+        first_work = checkout(fake, tmp_path / "one")
+        env = {**environment(fake, first_work, log), "AGENT_FIRST_GATE": str(gate)}
+        argv, env = command(first_work, env)
+        first = subprocess.Popen(
+            [*argv, "--chain", "sprint-1"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        _wait_for(log.exists, "chain 1's agent to be at work")
+        second_work = checkout(fake, tmp_path / "two")
+        argv, env = command(second_work, environment(fake, second_work, log))
+        second = subprocess.run(
+            [*argv, "--chain", "sprint-2"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert second.returncode == 0, second.stderr
+        gate.touch()
+        code, err = _finish(first)
+        assert code == 0, err
+        state = books(fake).state
+    prompts = Counter(line.rsplit(" ", 1)[0] for line in agent_calls(log))
+    tally.add("lost_or_duplicated", sum(n - 1 for n in prompts.values()))
+    assert sorted(prompts.items()) == [
+        ("followup #2", 1),
+        ("followup #4", 1),
+        ("launch #1", 1),
+        ("launch #3", 1),
+    ]
+    for name in ("sprint-1", "sprint-2"):
+        chain = state["chains"][name]
+        assert chain["finished"], name
+        assert {t["status"] for t in chain["tickets"].values()} == {"passed"}
+        assert chain["lease"] is None

@@ -1,5 +1,6 @@
 """Handing a chain over to a new job, taking over a chain whose holder's run has finished, and
-recovering a session a new runner cannot resume: the pure decisions."""
+recovering a session a new runner cannot resume, and saving over another run's save: the pure
+decisions."""
 
 from __future__ import annotations
 
@@ -18,7 +19,15 @@ from bot.chain import (
     after_agent,
 )
 from bot.handover import handover_due, handover_line, handover_lines
-from bot.lease import RunSeen, held_by_another, holder, run_finished, take
+from bot.lease import (
+    RunSeen,
+    fingerprint,
+    held_by_another,
+    holder,
+    rebase,
+    run_finished,
+    take,
+)
 from bot.state import (
     AgentResult,
     Attempt,
@@ -28,6 +37,7 @@ from bot.state import (
     Lease,
     RunRef,
     Session,
+    StoreData,
     TicketState,
     now,
 )
@@ -185,3 +195,52 @@ def test_lost_sessions_are_recovered_a_bounded_number_of_times() -> None:
     ticket = _ticket_with(*attempts, ("correction", GONE))
     assert ticket.sessions_lost == MAX_SESSIONS_LOST + 1
     assert after_agent(ticket, GONE)[0] == "blocked"
+
+
+# -- saving over another run's save ----------------------------------------------------------
+
+
+def _store(*chains: ChainState, revision: int = 1) -> StoreData:
+    return StoreData(revision=revision, chains={c.name: c for c in chains})
+
+
+def test_a_save_keeps_what_another_run_saved_of_another_chain() -> None:
+    loaded = _chain(checkpoint="a1")
+    other = _chain(name="sprint-2", branch="baton/sprint-2", checkpoint="b1")
+    ours = _store(loaded.model_copy(update={"checkpoint": "a2"}), other)
+    current = _store(loaded, other.model_copy(update={"checkpoint": "b2"}), revision=2)
+    current.proposals.append("conv-1")
+
+    merged = rebase(current, ours, "sprint-1", fingerprint(loaded), "me")
+
+    assert merged is not None
+    assert merged.revision == 2
+    assert merged.chains["sprint-1"].checkpoint == "a2"
+    assert merged.chains["sprint-2"].checkpoint == "b2"
+    assert merged.proposals == ["conv-1"]
+
+
+def test_a_ticket_added_to_the_chain_this_run_holds_joins_it() -> None:
+    held = _chain(finished=True)
+    take(held, "me", 60)
+    theirs = held.model_copy(deep=True)
+    theirs.tickets["review-9"] = TicketState(key="review-9")
+    theirs.finished = False
+    mine = held.model_copy(update={"checkpoint": "a2"})
+
+    merged = rebase(_store(theirs, revision=2), _store(mine), "sprint-1", "stale", "me")
+
+    assert merged is not None
+    chain = merged.chains["sprint-1"]
+    assert (chain.checkpoint, list(chain.tickets), chain.finished) == ("a2", ["review-9"], False)
+
+
+def test_a_chain_another_run_took_is_read_again() -> None:
+    loaded = _chain()
+    taken = loaded.model_copy(deep=True)
+    take(taken, "another run", 60)
+
+    assert (
+        rebase(_store(taken, revision=2), _store(loaded), "sprint-1", fingerprint(loaded), "me")
+        is None
+    )
