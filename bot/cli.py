@@ -295,7 +295,8 @@ def _print_outcome(run: Any) -> int:
 @click.option(
     "--max-minutes",
     type=click.FloatRange(min=0, min_open=True),
-    help="Start no new action after this long.",
+    help="Start no new action after this long. Inside GitHub Actions a chain with work left "
+    "then continues in a new job of the same workflow (workflow_dispatch; actions: write).",
 )
 @click.option(
     "--stats", is_flag=True, help="Print the GitHub requests and rate-limit units the run cost."
