@@ -3,8 +3,11 @@
     python -m benchmarks.run           every scenario, timings repeated (median)
     python -m benchmarks.run --quick   the counted targets exactly, timings once (CI)
 
-Writes benchmarks/results.json and prints a table. Counted figures (rate-limit units) must meet
-their targets (exit 1 otherwise); timings are recorded, never asserted: a busy machine is no bug.
+Writes benchmarks/results.json and prints a table. Counted figures (rate-limit units, jobs,
+sessions) must meet their targets (exit 1 otherwise); timings are recorded, never asserted: a busy
+machine is no bug. On GitHub Actions (benchmarks/actions.py): a chain worked by its one job in
+the workflow simulation, with an agent of fixed duration; the quick mode runs the 3-ticket chain
+with a short agent, the full one the 3- and 8-ticket chains with a longer one.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any
 
 from click.testing import CliRunner
 
+from benchmarks.actions import chain_in_one_job, idle_day
 from bot.chain import Policy, plan
 from bot.cli import cli
 from bot.demo import create_demo_repo
@@ -43,7 +47,17 @@ TARGETS = {
     "plan_peak_mb": 200,
     "help_seconds": 0.3,
     "agent_overhead_share": 0.02,
+    # On Actions: a chain that fits one job takes the plan job and its chain job, one session,
+    # and its wall time is the agent's and the tests' time (recorded, not asserted); the
+    # schedule, a safety net, starts at most one job an hour when there is nothing to do.
+    "actions_jobs_per_chain": 2,
+    "actions_sessions_per_chain": 1,
+    "actions_wall_over_agent_and_tests": 1.05,
+    "actions_idle_jobs_per_day": 24,
 }
+# The agent's and the test command's fixed durations (seconds) in the Actions simulation.
+ACTIONS_QUICK = (1.0, 0.2)
+ACTIONS_FULL = (20.0, 5.0)
 
 
 def github_units(tickets: int, corrections: int) -> dict[str, Any]:
@@ -209,6 +223,34 @@ def demo_chain_overhead(agent_seconds: float) -> dict[str, Any]:
         }
 
 
+def _actions_rows(on_actions: dict[str, Any]) -> list[tuple[str, Any, str]]:
+    three, eight, day = on_actions["chain_of_3"], on_actions["chain_of_8"], on_actions["idle_day"]
+    chains = [three, eight] if eight else [three]
+
+    def both(key: str) -> str:
+        return " / ".join(str(c[key]) for c in chains)
+
+    label = "3 / 8 tickets" if eight else "3 tickets"
+    agent = (
+        f"{three['agent_seconds_per_call']:g} s agent, {three['test_seconds_per_run']:g} s tests"
+    )
+    return [
+        (f"Actions: jobs per chain ({label})", both("jobs_started"), "2"),
+        (f"Actions: sessions per chain ({label})", both("sessions"), "1"),
+        (
+            f"Actions: wall / (agent + tests) ({label})",
+            both("wall_over_agent_and_tests"),
+            "<= 1.05",
+        ),
+        (f"Actions: overhead s per ticket ({agent})", both("overhead_seconds_per_ticket"), "-"),
+        (f"Actions: units per chain ({label})", both("units"), "-"),
+        ("Actions: idle jobs a day (hourly)", day["jobs"], "<= 24"),
+        ("Actions: billed minutes per idle day", day["billed_runner_minutes"], "-"),
+        ("Actions: units per idle pass (fresh)", three["idle"]["units"], "-"),
+        ("Actions: units per idle day", day["units"], "-"),
+    ]
+
+
 def _time(label: str, fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     print(f"… {label}", file=sys.stderr)
     return fn()
@@ -243,13 +285,32 @@ def main() -> int:
         "overhead": _time(
             "agent overhead", lambda: demo_chain_overhead(1.0 if args.quick else 3.0)
         ),
-        "targets": TARGETS,
     }
+    agent_s, test_s = ACTIONS_QUICK if args.quick else ACTIONS_FULL
+    on_actions = {
+        "chain_of_3": _time("Actions, a chain of 3", lambda: chain_in_one_job(3, agent_s, test_s)),
+        "chain_of_8": None
+        if args.quick
+        else _time("Actions, a chain of 8", lambda: chain_in_one_job(8, agent_s, test_s)),
+    }
+    on_actions["idle_day"] = idle_day(on_actions["chain_of_3"]["idle"])
+    results["actions"] = on_actions
+    results["targets"] = TARGETS
     runs = (short, longer, corrected)
+    chain_runs = [r for r in (on_actions["chain_of_3"], on_actions["chain_of_8"]) if r]
     checks = {
         "units_per_ticket_happy": per_ticket <= TARGETS["units_per_ticket_happy"],
         "client_and_fake_agree": all(r["units_client"] == r["units_fake"] for r in runs),
         "idle_units": all(r["idle_units_fake"] == TARGETS["idle_units"] for r in runs),
+        "actions_jobs_per_chain": all(
+            r["jobs_started"] == TARGETS["actions_jobs_per_chain"] for r in chain_runs
+        ),
+        "actions_sessions_per_chain": all(
+            r["sessions"] == TARGETS["actions_sessions_per_chain"] and r["dispatches"] == 0
+            for r in chain_runs
+        ),
+        "actions_idle_jobs_per_day": on_actions["idle_day"]["jobs"]
+        <= TARGETS["actions_idle_jobs_per_day"],
     }
     results["checks"] = checks
     # The full run's numbers are the ones the README shows; a quick run keeps its own file.
@@ -275,11 +336,13 @@ def main() -> int:
         ),
         ("convention review: s (median)", overhead["review_seconds_median"], "-"),
         ("dispatcher share of chain time", overhead["share_dispatcher_only"], "< 0.02"),
+        *_actions_rows(on_actions),
     ]
-    print(f"| {'figure':34} | {'measured':>14} | target |")
-    print(f"| {'-' * 34} | {'-' * 14} | ------ |")
+    width = max(len(name) for name, _, _ in rows)
+    print(f"| {'figure':{width}} | {'measured':>14} | target |")
+    print(f"| {'-' * width} | {'-' * 14} | ------ |")
     for name, value, target in rows:
-        print(f"| {name:34} | {value!s:>14} | {target:6} |")
+        print(f"| {name:{width}} | {value!s:>14} | {target:6} |")
     failed = [k for k, ok in checks.items() if not ok]
     if failed:
         print("targets missed: " + ", ".join(failed), file=sys.stderr)

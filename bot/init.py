@@ -177,6 +177,14 @@ def check_schedule(schedule: str) -> str:
     return " ".join(fields)
 
 
+def runs_per_day(schedule: str) -> int:
+    """How many times a day the schedule starts the workflow, on a day it runs at all."""
+    fields = check_schedule(schedule).split()
+    minutes = _cron_values(fields[0], *_CRON_FIELDS[0])
+    hours = _cron_values(fields[1], *_CRON_FIELDS[1])
+    return len(minutes) * len(hours)
+
+
 def _cron_values(text: str, name: str, low: int, high: int, names: tuple[str, ...]) -> set[int]:
     """The values one field of a cron line stands for (`*`, `5`, `1-5`, `*/15`, `MON-FRI`,
     lists of them)."""

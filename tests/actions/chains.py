@@ -23,16 +23,18 @@ CHAIN = "sprint-1"  # the milestone's chain
 LABEL = "ready-for-agent"
 
 
-def config(*, seconds: float = 0, test_seconds: float = 0) -> str:
+def config(*, seconds: float = 0, test_seconds: float = 0, sandbox: str | None = None) -> str:
     """`.github/baton.yml`: the CLI-like agent, `seconds` per call; a test command that takes
-    `test_seconds`. Everything else is Baton's default (the sandbox, inline validation)."""
+    `test_seconds`. Everything else is Baton's default (the sandbox, unless `sandbox` says
+    otherwise, and inline validation)."""
     wait = f"sleep {test_seconds:g} && " if test_seconds else ""
-    return home_cli_yaml(seconds=seconds) + textwrap.dedent(
+    text = home_cli_yaml(seconds=seconds) + textwrap.dedent(
         f"""\
         validation:
           test_command: "{wait}test -d work"
         """
     )
+    return text + (f"sandbox: {sandbox}\n" if sandbox else "")
 
 
 def workflow(max_minutes: float | None = None) -> str:
@@ -54,6 +56,7 @@ def repository(
     test_seconds: float = 0,
     max_minutes: float | None = None,
     private: bool = False,
+    sandbox: str | None = None,
 ) -> FakeGitHub:
     """A fake GitHub (not started) with the workflow, the action, the configuration and a
     milestone of `tickets` labelled issues; a ticket whose index (from 1) is in `corrections`
@@ -62,7 +65,7 @@ def repository(
         "README.md": "# widgets\n",
         "action.yml": (ROOT / "action.yml").read_text(encoding="utf-8"),
         WORKFLOW: workflow(max_minutes),
-        ".github/baton.yml": config(seconds=seconds, test_seconds=test_seconds),
+        ".github/baton.yml": config(seconds=seconds, test_seconds=test_seconds, sandbox=sandbox),
     }
     fake = FakeGitHub(root, files=files, private=private)
     for index in range(1, tickets + 1):

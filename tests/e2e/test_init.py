@@ -24,6 +24,7 @@ from bot.init import (
     check_schedule,
     init_repository,
     render,
+    runs_per_day,
     template,
 )
 from bot.issue_form import render_issue_body
@@ -252,6 +253,12 @@ def test_a_schedule_github_would_not_run_is_one_clear_error(schedule: str, names
 )
 def test_schedules_github_runs(schedule: str) -> None:
     assert check_schedule(schedule) == schedule
+
+
+def test_how_often_a_schedule_runs() -> None:
+    assert runs_per_day(DEFAULT_SCHEDULE) == 24, "the safety net: hourly"
+    assert runs_per_day("*/15 * * * *") == 96
+    assert runs_per_day("0 9-17 * * MON-FRI") == 9
 
 
 def test_the_issue_form_in_the_package_is_this_repositorys() -> None:
