@@ -69,3 +69,25 @@ def dispatched(shared_dir: Path, fake: FakeGitHub, dispatch: Dispatch) -> Event:
     payload["workflow"] = dispatch.workflow
     payload["sender"]["login"] = dispatch.actor
     return Event("workflow_dispatch", payload, ref=ref, actor=dispatch.actor)
+
+
+def review_comment(shared_dir: Path, fake: FakeGitHub, comment: int) -> Event:
+    """`pull_request_review_comment` / `created`: the review comment `comment` on a pull request
+    (as the fake has them), written by the admin."""
+    found = [
+        (pull, c)
+        for pull in fake.pulls()
+        for c in fake.review_comments_on(pull.number)
+        if c.id == comment
+    ]
+    if len(found) != 1:
+        raise KeyError(f"no review comment {comment} on a pull request")
+    pull, written = found[0]
+    assert pull.pull is not None
+    payload = example(shared_dir, "pull_request_review_comment/created.payload.json", fake)
+    payload["comment"].update(id=comment, body=written.body, path=written.path, line=written.line)
+    payload["comment"]["user"]["login"] = written.user
+    payload["pull_request"]["number"] = pull.number
+    payload["pull_request"]["head"]["ref"] = pull.pull.head_ref
+    payload["sender"]["login"] = written.user
+    return Event("pull_request_review_comment", payload, actor=written.user)

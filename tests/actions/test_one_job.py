@@ -7,11 +7,14 @@ killed job's chain is taken over by the next job at once."""
 from __future__ import annotations
 
 import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from github import Auth, Github
 
 from bot.knowledge import report_path
 from tests.actions import chains, events, substitutions
@@ -329,3 +332,91 @@ def test_a_killed_jobs_chain_is_taken_over_by_the_next_job_at_once(
         (recovered,) = sessions(job).values()
         assert recovered[0] == "# Baton · recovery · ticket #2"
         assert fake.dispatches == []
+
+
+def comment_on_the_pull(fake: FakeGitHub, text: str, path: str) -> int:
+    """A maintainer's review comment on line 1 of `path` in the chain's pull request; its id."""
+    (pr,) = fake.pulls()
+    human = Github(base_url=fake.url, auth=Auth.Token(fake.admin_token), retry=None, lazy=True)
+    repo = human.get_repo(fake.full_name)
+    pull = repo.get_pull(pr.number)
+    comment = pull.create_review_comment(text, repo.get_commit(pull.head.sha), path, line=1)
+    return int(comment.id)
+
+
+def test_a_review_comment_after_the_chain_is_done_in_a_recovered_session(
+    tmp_path: Path, shared_dir: Path
+) -> None:
+    """The review followup job is a runner of its own: the chain's CLI session is not there, so
+    the followup goes to a session recovered from the knowledge base, and Baton answers in the
+    comment's thread once the followup is validated."""
+    with chains.repository(tmp_path, tickets=1) as fake:
+        actions = runner(fake, tmp_path / "actions")
+        done = actions.run(WORKFLOW, events.issue_labeled(shared_dir, fake, 1, LABEL))
+        assert chain_state(fake).finished, done.describe()
+        comment = comment_on_the_pull(fake, "Say why, too", "work/t1.txt")
+
+        review = actions.run(WORKFLOW, events.review_comment(shared_dir, fake, comment))
+
+        assert review.results() == {
+            "plan": "skipped",
+            "chain": "skipped",
+            "review followup": "success",
+        }, review.describe()
+        check_hygiene(review)
+        job = review.job("event")
+        assert job.scopes == CHAIN_SCOPES
+        key = f"review-{comment}"
+        state = chain_state(fake)
+        assert state.tickets[key].status == "passed"
+        assert attempts(state)[key] == ["followup", "recovery"]
+        (session,) = sessions(job).values()
+        assert session == [f"# Baton · recovery · ticket {key}"]
+        replies = [c for c in fake.review_comments_on(fake.pulls()[0].number) if c.in_reply_to]
+        assert [r.in_reply_to for r in replies] == [comment]
+
+
+def test_a_review_comment_while_the_chain_job_runs_goes_to_its_live_session(
+    tmp_path: Path, shared_dir: Path
+) -> None:
+    """The review's run overlaps the chain's (their jobs are in different concurrency groups):
+    its job adds the followup to the chain and leaves the chain to the job that holds it, whose
+    live session does it after the chain's last ticket. (The agent's 3 s a call leave the
+    review's job time to come while the chain job still works tickets 2 and 3.)"""
+    with chains.repository(tmp_path, tickets=3, seconds=3) as fake:
+        actions = runner(fake, tmp_path / "actions")
+        runs: list[WorkflowRun] = []
+        chain_run = threading.Thread(
+            target=lambda: runs.append(
+                actions.run(WORKFLOW, events.issue_labeled(shared_dir, fake, 3, LABEL))
+            )
+        )
+        chain_run.start()
+        try:
+            deadline = time.monotonic() + 120
+            while "baton:done" not in fake.labels_of(1) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            comment = comment_on_the_pull(fake, "Say why, too", "work/t1.txt")
+
+            review = actions.run(WORKFLOW, events.review_comment(shared_dir, fake, comment))
+        finally:
+            chain_run.join(timeout=300)
+        (chained,) = runs
+
+        assert review.results()["review followup"] == "success", review.describe()
+        log = review.job("event").step("Run Baton").log
+        assert f"another baton run is working this chain (Actions run {chained.run_id}" in log
+        assert sessions(review.job("event")) == {}, "the review's own job sent nothing"
+        assert chained.results()[f"chain {CHAIN}"] == "success", chained.describe()
+        check_hygiene(review, chained)
+        key = f"review-{comment}"
+        state = chain_state(fake)
+        assert state.tickets[key].status == "passed"
+        assert attempts(state)[key] == ["followup"]
+        (session,) = sessions(chain_job(chained)).values()
+        assert session == [
+            "# Baton · launch · ticket #1",
+            "# Baton · followup · ticket #2",
+            "# Baton · followup · ticket #3",
+            f"# Baton · followup · ticket {key}",
+        ]
