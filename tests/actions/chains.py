@@ -57,14 +57,15 @@ def repository(
     max_minutes: float | None = None,
     private: bool = False,
     sandbox: str | None = None,
+    workflow_text: str | None = None,
 ) -> FakeGitHub:
-    """A fake GitHub (not started) with the workflow, the action, the configuration and a
-    milestone of `tickets` labelled issues; a ticket whose index (from 1) is in `corrections`
-    passes only after one correction."""
+    """A fake GitHub (not started) with the workflow (`workflow_text`, or Baton's), the action,
+    the configuration and a milestone of `tickets` labelled issues; a ticket whose index (from
+    1) is in `corrections` passes only after one correction."""
     files = {
         "README.md": "# widgets\n",
         "action.yml": (ROOT / "action.yml").read_text(encoding="utf-8"),
-        WORKFLOW: workflow(max_minutes),
+        WORKFLOW: workflow(max_minutes) if workflow_text is None else workflow_text,
         ".github/baton.yml": config(seconds=seconds, test_seconds=test_seconds, sandbox=sandbox),
     }
     fake = FakeGitHub(root, files=files, private=private)

@@ -12,8 +12,10 @@ import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from github import Auth, Github
 
 from bot.knowledge import report_path
@@ -185,11 +187,8 @@ def test_in_a_private_repository_the_chain_job_works_the_chain(
         assert chain_state(fake).finished
 
 
-def test_the_reusable_workflow_works_a_chain_in_one_job(
-    corrected: FakeGitHub, tmp_path: Path, shared_dir: Path
-) -> None:
-    """Called as its header shows; Baton's action checked out from a repository of its own."""
-    fake = corrected
+def baton_source(tmp_path: Path) -> str:
+    """Baton's action in a repository of its own (`your-org/baton` to the runner); its commit."""
     source = tmp_path / "baton-source"
     source.mkdir()
     (source / "action.yml").write_text((ROOT / "action.yml").read_text())
@@ -197,16 +196,46 @@ def test_the_reusable_workflow_works_a_chain_in_one_job(
     subprocess.run(["git", "init", "-q", "-b", "main", str(source)], check=True)
     subprocess.run([*git, "add", "action.yml"], check=True)
     subprocess.run([*git, "commit", "-qm", "Baton"], check=True)
-    sha = subprocess.run(
+    return subprocess.run(
         [*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True
     ).stdout.strip()
-    actions = runner(fake, tmp_path / "actions", repositories={"your-org/baton": source})
-    call = WorkflowCall(
-        inputs={"baton-repository": "your-org/baton", "baton-ref": sha, "agent": "claude"},
-        permissions={k.replace("_", "-"): v for k, v in CHAIN_SCOPES.items()},
+
+
+def the_caller() -> dict[str, Any]:
+    """The calling workflow the reusable workflow's header shows, read as YAML."""
+    header = []
+    for line in REUSABLE.read_text().splitlines():
+        if not line.startswith("#"):
+            break
+        header.append(line)
+    start = header.index("#   on:")
+    caller: dict[str, Any] = yaml.safe_load(
+        "\n".join(line[4:] for line in header[start : header.index("#", start)])
+    )
+    return caller
+
+
+def calling(sha: str, chain: str, **inputs: object) -> WorkflowCall:
+    """The reusable workflow as its caller calls it for an event whose input `chain` is
+    `chain`, with the caller job's permissions."""
+    job = the_caller()["jobs"]["baton"]
+    given = {"baton-repository": "your-org/baton", "baton-ref": sha, "agent": "claude"}
+    return WorkflowCall(inputs={**given, "chain": chain, **inputs}, permissions=job["permissions"])
+
+
+def test_the_reusable_workflow_works_a_chain_in_one_job(
+    corrected: FakeGitHub, tmp_path: Path, shared_dir: Path
+) -> None:
+    """Called as its header shows; Baton's action checked out from a repository of its own."""
+    fake = corrected
+    sha = baton_source(tmp_path)
+    actions = runner(
+        fake, tmp_path / "actions", repositories={"your-org/baton": tmp_path / "baton-source"}
     )
 
-    run = actions.run(REUSABLE, events.issue_labeled(shared_dir, fake, 1, LABEL), call=call)
+    run = actions.run(
+        REUSABLE, events.issue_labeled(shared_dir, fake, 1, LABEL), call=calling(sha, "")
+    )
 
     assert run.results() == {
         "plan": "success",
@@ -222,6 +251,43 @@ def test_the_reusable_workflow_works_a_chain_in_one_job(
     state = chain_state(fake)
     assert state.finished
     assert attempts(state)["#2"] == ["followup", "correction"]
+
+
+def test_the_reusable_workflow_hands_a_chain_over_through_its_caller(
+    tmp_path: Path, shared_dir: Path
+) -> None:
+    """In a called workflow GITHUB_WORKFLOW_REF names the caller: the handover dispatches the
+    caller's workflow, which takes the input `chain` as the header shows (the fake refuses a
+    dispatch whose inputs the workflow does not declare), and the next run goes on."""
+    caller = yaml.safe_dump(the_caller(), sort_keys=False).replace("true:", "on:", 1)
+    with chains.repository(tmp_path, tickets=3, seconds=2, workflow_text=caller) as fake:
+        sha = baton_source(tmp_path)
+        actions = runner(
+            fake, tmp_path / "actions", repositories={"your-org/baton": tmp_path / "baton-source"}
+        )
+        labelled = events.issue_labeled(shared_dir, fake, 3, LABEL)
+
+        runs = [actions.run(REUSABLE, labelled, call=calling(sha, "", **{"max-minutes": 0.05}))]
+        while (pending := fake.take_dispatches()) and len(runs) < 10:
+            for dispatch in pending:
+                assert dispatch.workflow == WORKFLOW, "the caller's workflow"
+                assert dispatch.inputs == {"chain": CHAIN}
+                runs.append(
+                    actions.run(
+                        REUSABLE,
+                        events.dispatched(shared_dir, fake, dispatch),
+                        call=calling(sha, CHAIN, **{"max-minutes": 0.05}),
+                    )
+                )
+
+        assert len(runs) >= 2, "the chain did not fit its first job's budget"
+        for run in runs:
+            assert run.results()[f"chain {CHAIN}"] == "success", run.describe()
+            check_hygiene(run)
+        state = chain_state(fake)
+        assert state.finished
+        assert len(state.handovers) == len(runs) - 1
+        assert all(h.dispatched for h in state.handovers)
 
 
 def test_a_chain_longer_than_max_minutes_goes_on_in_a_dispatched_job(
