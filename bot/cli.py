@@ -233,10 +233,9 @@ def _redactor() -> Any:
     """Known token shapes, and the values of the secrets in this environment."""
     import os
 
-    from bot.notify.factory import SECRET_VARIABLES
-    from bot.redact import Redactor
+    from bot.redact import from_environment
 
-    return Redactor(os.environ[k] for k in SECRET_VARIABLES if os.environ.get(k))
+    return from_environment(os.environ)
 
 
 def _console_notifier() -> Any:

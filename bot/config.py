@@ -17,15 +17,15 @@ from pydantic import (
 )
 
 from bot.errors import ConfigError, Problem
-from bot.security import BATON_SECRETS
+from bot.secret_names import BATON_CREDENTIALS
 from bot.yaml_source import read_yaml, validation_problems
 
 DEFAULT_PATH = Path(".github/baton.yml")
 AgentKind = Literal["claude", "codex", "cursor-cli", "gemini", "command", "cursor"]
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# Baton's credentials (bot.security.BATON_SECRETS) that no agent may be given; CURSOR_API_KEY is
+# Baton's credentials (bot.secret_names) that no agent may be given; CURSOR_API_KEY is
 # the Cursor CLI's own key as much as Baton's.
-_BATON_OWN = frozenset(BATON_SECRETS) - {"CURSOR_API_KEY"}
+_BATON_OWN = frozenset(BATON_CREDENTIALS) - {"CURSOR_API_KEY"}
 
 
 class _Strict(BaseModel):

@@ -44,8 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import WorkspaceError
-from bot.redact import SECRET_VARIABLES
-from bot.security import BATON_SECRETS
+from bot.secret_names import SECRET_VARIABLES
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +72,7 @@ CREDENTIAL_OVERRIDES = (("credential.helper", ""),)
 _DIFFING = frozenset({"diff", "show", "log"})
 # Transports git may use: `ext::` runs a command line, `<name>::` a remote helper.
 ALLOWED_PROTOCOLS = "file:http:https:ssh"
-_SECRETS = frozenset(SECRET_VARIABLES) | frozenset(BATON_SECRETS)
+_SECRETS = frozenset(SECRET_VARIABLES)
 # Includes nest at most this deep in git, too.
 _MAX_INCLUDE_DEPTH = 10
 _INCLUDE = r"^include(if\..*)?\.path$"

@@ -43,17 +43,10 @@ from bot.markers import marker
 from bot.notify import Notifier
 from bot.redact import Redactor
 from bot.sandbox import NoSandbox, open_sandbox
+from bot.secret_names import secret_values
 from bot.state import ChainState, ReviewRef, RunRef, StoreData, TicketState
 from bot.tickets import Ticket
 from bot.workspace import STATE_DIR, Git
-
-SECRET_VARIABLES = (
-    "GITHUB_TOKEN",
-    "BATON_GITHUB_APP_PRIVATE_KEY",
-    "CURSOR_API_KEY",
-    "SLACK_BOT_TOKEN",
-    "SLACK_WEBHOOK_URL",
-)
 
 
 @dataclass
@@ -127,7 +120,7 @@ def open_repo(env: Mapping[str, str], cache_dir: Path | None) -> Repo:
             "GITHUB_REPOSITORY is not set to owner/name",
             hint="run inside GitHub Actions, set it, or pass --local",
         )
-    secrets = [env[k] for k in SECRET_VARIABLES if env.get(k)]
+    secrets = secret_values(env)
     api = GitHubApi(
         env.get("GITHUB_API_URL") or "https://api.github.com",
         credentials(env),

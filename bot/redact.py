@@ -16,22 +16,12 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 
+from bot.secret_names import secret_values
+
 REDACTED = "[redacted]"
 MIN_SECRET = 8  # a shorter configured value would mangle ordinary text: it is not redacted
 _PASSES = 4
 
-# Environment variables whose values are Baton's configured secrets.
-SECRET_VARIABLES = (
-    "GITHUB_TOKEN",
-    "GH_TOKEN",
-    "BATON_GITHUB_APP_PRIVATE_KEY",
-    "CURSOR_API_KEY",
-    "SLACK_BOT_TOKEN",
-    "SLACK_WEBHOOK_URL",
-    "BATON_CURSOR_WEBHOOK_SECRET",
-    "ANTHROPIC_API_KEY",
-    "OPENAI_API_KEY",
-)
 
 # No word boundary before the distinctive prefixes: a token glued to other text (or to another
 # token) is still one. Greedy character classes end a match without needing one after it, and
@@ -129,8 +119,7 @@ class Redactor:
 
 def from_environment(environ: Mapping[str, str] | None = None) -> Redactor:
     """A redactor for the token shapes and the secrets the environment gives Baton."""
-    env = os.environ if environ is None else environ
-    return Redactor(env[name] for name in SECRET_VARIABLES if env.get(name))
+    return Redactor(secret_values(os.environ if environ is None else environ))
 
 
 redact = Redactor()

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 
 from bot.redact import from_environment
+from bot.secret_names import SECRET_VARIABLES
 
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 # Zero-width and bidi controls (also the Arabic letter mark), BOM, and Unicode tag characters
@@ -31,18 +32,6 @@ _ANSI = re.compile(
     r"|\x1b[()*+][0-~]|\x1b[@-Z\\-_]"
 )
 
-# Variables that hold Baton's own credentials; never handed to agents or test commands.
-BATON_SECRETS = (
-    "GITHUB_TOKEN",
-    "GH_TOKEN",
-    "BATON_GITHUB_APP_PRIVATE_KEY",
-    "CURSOR_API_KEY",
-    "SLACK_BOT_TOKEN",
-    "SLACK_WEBHOOK_URL",
-    "BATON_CURSOR_WEBHOOK_SECRET",
-    "ACTIONS_RUNTIME_TOKEN",
-    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-)
 _SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE_KEY|API_KEY|CREDENTIAL)", re.I)
 
 
@@ -84,5 +73,5 @@ def command_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     Baton's nor anything whose name says it is one."""
     source = os.environ if environ is None else environ
     return {
-        k: v for k, v in source.items() if k not in BATON_SECRETS and not _SECRET_NAME.search(k)
+        k: v for k, v in source.items() if k not in SECRET_VARIABLES and not _SECRET_NAME.search(k)
     }

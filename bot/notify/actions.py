@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from bot.notify import Event
-from bot.notify.factory import SECRET_VARIABLES
 from bot.notify.slack_blocks import Links
 from bot.redact import Redactor
+from bot.secret_names import secret_values
 from bot.state import ChainState, TicketState
 
 Level = Literal["error", "warning", "notice"]
@@ -156,7 +156,7 @@ class ActionsNotifier:
             Path(summary) if summary else None,
             stream=stream,
             links=Links.from_environment(environ),
-            redact=Redactor(environ[k] for k in SECRET_VARIABLES if environ.get(k)),
+            redact=Redactor(secret_values(environ)),
         )
 
     def notify(self, event: Event) -> None:

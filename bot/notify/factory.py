@@ -11,19 +11,9 @@ from bot.config import Config, SlackConfig
 from bot.notify import Notifier, Notifiers
 from bot.notify.slack_blocks import Links
 from bot.redact import Redactor
+from bot.secret_names import secret_values
 
 log = logging.getLogger(__name__)
-
-# Whatever of these the environment holds never appears in a Slack message.
-SECRET_VARIABLES = (
-    "GITHUB_TOKEN",
-    "BATON_GITHUB_APP_PRIVATE_KEY",
-    "CURSOR_API_KEY",
-    "SLACK_BOT_TOKEN",
-    "SLACK_WEBHOOK_URL",
-    "ANTHROPIC_API_KEY",
-    "OPENAI_API_KEY",
-)
 
 
 def build_notifiers(
@@ -60,7 +50,7 @@ def slack_notifier(config: SlackConfig, environ: Mapping[str, str]) -> Notifier 
     # slack_sdk loads only when Slack is configured.
     from bot.notify import slack  # noqa: PLC0415
 
-    redact = Redactor(environ[k] for k in SECRET_VARIABLES if environ.get(k))
+    redact = Redactor(secret_values(environ))
     links = Links.from_environment(environ)
     if token and target:
         client = slack.web_client(token, environ.get("BATON_SLACK_API_URL") or None)

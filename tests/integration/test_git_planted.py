@@ -25,17 +25,13 @@ from pathlib import Path
 import pytest
 
 from bot.errors import WorkspaceError
-from bot.redact import SECRET_VARIABLES
-from bot.security import BATON_SECRETS
+from bot.secret_names import SECRET_VARIABLES
 from bot.tickets import Ticket, TicketFiles
 from bot.validation.review import load_conventions, review_change
 from bot.workspace import Git
 
 REAL_GIT = shutil.which("git") or "git"
-SECRETS = {
-    name: f"{name.lower()}-value-0123456789abcdef"
-    for name in sorted({*SECRET_VARIABLES, *BATON_SECRETS})
-}
+SECRETS = {name: f"{name.lower()}-value-0123456789abcdef" for name in sorted(SECRET_VARIABLES)}
 PUSH_TOKEN = "ghs_" + "p" * 36
 # The credential of one push, as the GitHub forge hands it to git: a header in that call's
 # environment only.
