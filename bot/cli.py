@@ -706,12 +706,22 @@ def chains_command(
     help="The Baton action for the workflow, pinned: owner/baton@<full commit SHA> "
     "(default: a placeholder to set, BATON_ACTION_REF).",
 )
-def init_command(repo: Path, force: bool, agent: str, action_ref: str | None) -> None:
+@click.option(
+    "--schedule",
+    default="17 * * * *",
+    show_default=True,
+    help="The cron schedule of the safety-net run that picks up what a dropped event missed.",
+)
+def init_command(
+    repo: Path, force: bool, agent: str, action_ref: str | None, schedule: str
+) -> None:
     """Set up a repository for Baton in GitHub Actions: the workflow, the ticket issue form, a
     starter .github/baton.yml and knowledge/CONVENTIONS.md. Existing files are kept."""
     from bot.init import init_repository
 
-    result = init_repository(repo, agent=agent, force=force, action_ref=action_ref)
+    result = init_repository(
+        repo, agent=agent, force=force, action_ref=action_ref, schedule=schedule
+    )
     width = max(len(f.path) for f in result.files)
     for written in result.files:
         click.echo(f"{written.outcome:<11} {written.path:<{width}}  {written.purpose}")

@@ -312,3 +312,16 @@ def test_chains_on_github_are_read_only(github: FakeGitHub, tmp_path: Path) -> N
     # A new ticket in the finished sprint opens it again.
     issue(github, "One more", "work/more.txt")
     assert _chains(github, work) == [f"issue-{alone}", "sprint-1"]
+
+
+def test_the_schedule_is_set_from_the_command_line(tmp_path: Path) -> None:
+    repo = _empty_repo(tmp_path)
+    result = baton("init", "--repo", str(repo), "--schedule", "5 */2 * * *")
+    assert result.returncode == 0, result.stderr
+    workflow = (repo / ".github" / "workflows" / "baton.yml").read_text()
+    assert '- cron: "5 */2 * * *"' in workflow
+    refused = baton("init", "--repo", str(repo), "--force", "--schedule", "* * * *")
+    assert refused.returncode != 0
+    assert len(refused.stderr.splitlines()) == 1
+    assert "schedule" in refused.stderr
+    assert (repo / ".github" / "workflows" / "baton.yml").read_text() == workflow
