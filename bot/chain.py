@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.agents.result import AgentResult
 from bot.state import (
     IN_FLIGHT,
     TERMINAL,
-    AgentResult,
     AttemptKind,
     ChainState,
     TicketState,

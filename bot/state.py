@@ -8,6 +8,7 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.agents.result import AgentResult
 from bot.tickets import Ticket
 
 SCHEMA_VERSION: Final = 1
@@ -87,22 +88,6 @@ class Validation(_Data):
         if majors or minors:
             parts.append(f"{majors} major, {minors} minor finding(s)")
         return "; ".join(parts) or "nothing to check"
-
-
-class AgentResult(_Data):
-    ok: bool
-    session_id: str | None = None
-    # A cloud agent works on its own copy and pushes a branch: Baton validates that branch.
-    branch: str | None = None
-    pr_url: str | None = None
-    run_id: str | None = None
-    summary: str = ""
-    error: str | None = None
-    cost_usd: float | None = None
-    duration_s: float = 0.0
-    # A resume the agent answered by not knowing the session (a CLI's sessions live in the HOME
-    # of the runner that started them): the session is gone, through no fault of the ticket.
-    session_lost: bool = False
 
 
 class Attempt(_Data):

@@ -22,9 +22,9 @@ from typing import Any
 import pytest
 
 from bot.agents.cli import CliAgent
+from bot.agents.result import AgentResult
 from bot.config import AgentConfig
 from bot.sandbox import Sandbox
-from bot.state import AgentResult
 from tests.fakes.models import ModelEndpoint, gemini, openai
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from bot.state import AgentResult
+from bot.agents.result import AgentResult
 
 
 class Agent(Protocol):

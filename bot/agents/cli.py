@@ -24,12 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from bot.agents.environment import agent_environment
+from bot.agents.result import AgentResult
 from bot.config import AgentConfig
 from bot.errors import ConfigError
 from bot.redact import from_environment
 from bot.sandbox import AGENT_FILES, AgentFiles, Confinement, NoSandbox, Sandbox
 from bot.security import strip_ansi, visible_text
-from bot.state import AgentResult
 from bot.workspace import STATE_DIR, run_command
 
 MAX_PROMPT = 120_000  # UTF-8 bytes: one argv string may not exceed 128 KiB on Linux

@@ -38,9 +38,9 @@ import stamina
 
 from bot import __version__
 from bot.agents.cursor_webhook import StatusChange
+from bot.agents.result import AgentResult
 from bot.config import AgentConfig
 from bot.errors import AgentError, ConfigError
-from bot.state import AgentResult
 from bot.workspace import Git
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,23 @@
+"""An agent's reply to one prompt, as Baton keeps it in the chain state."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class AgentResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ok: bool
+    session_id: str | None = None
+    # A cloud agent works on its own copy and pushes a branch: Baton validates that branch.
+    branch: str | None = None
+    pr_url: str | None = None
+    run_id: str | None = None
+    summary: str = ""
+    error: str | None = None
+    cost_usd: float | None = None
+    duration_s: float = 0.0
+    # A resume the agent answered by not knowing the session (a CLI's sessions live in the HOME
+    # of the runner that started them): the session is gone, through no fault of the ticket.
+    session_lost: bool = False
