@@ -190,9 +190,9 @@ def config_check(path: Path) -> None:
     click.echo(f"{path}: ok" if path.exists() else f"{path}: absent, every default applies")
     import os
 
-    from bot.agents.versions import check_version
+    from bot.agents.cli.versions import check_version
 
-    checked = check_version(loaded.agent)
+    checked = check_version(loaded.agent, os.environ)
     if checked is not None:  # a CLI agent: is it there, and is it a version the presets know?
         click.echo(
             f"agent: {checked.line}" if checked.tested else f"warning: agent: {checked.line}",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.agents.base import Agent
-from bot.agents.cli import CliAgent
+from bot.agents.cli.agent import CliAgent
 from bot.chain import Action
 from bot.chain_file import ChainFile, load_chain_dir
 from bot.config import Config, load_config
@@ -46,7 +46,9 @@ def make_agent(
         from bot.agents.cursor import CursorAgent  # noqa: PLC0415 (httpx only when it is used)
 
         return CursorAgent.from_env(config.agent, os.environ, workdir)
-    return CliAgent(config.agent, config.validation.test_command, sandbox=sandbox)
+    return CliAgent(
+        config.agent, config.validation.test_command, environ=os.environ, sandbox=sandbox
+    )
 
 
 @contextlib.contextmanager

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from bot.agents.cli import CliAgent
+from bot.agents.cli.agent import CliAgent
 from bot.agents.result import AgentResult
 from bot.config import AgentConfig
 from bot.sandbox import Sandbox
@@ -64,7 +64,7 @@ def agent_for(cli: Path, sandbox: Sandbox | None = None, **settings: object) -> 
     config = AgentConfig.model_validate(
         {"kind": cli.name, "executable": str(cli), "timeout_minutes": 2, **settings}
     )
-    return CliAgent(config, TEST_COMMAND, sandbox=sandbox)
+    return CliAgent(config, TEST_COMMAND, environ=os.environ, sandbox=sandbox)
 
 
 def assert_played(result: AgentResult, model: ModelEndpoint, summary: str) -> None:

@@ -8,7 +8,6 @@ Baton's: a token that is not named here never reaches code that Baton does not t
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
 
 _PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY")
@@ -37,13 +36,10 @@ BASIC_PREFIXES = ("LC_",)
 
 
 def agent_environment(
-    names: Iterable[str] = (),
-    prefixes: Iterable[str] = (),
-    environ: Mapping[str, str] | None = None,
+    environ: Mapping[str, str], names: Iterable[str] = (), prefixes: Iterable[str] = ()
 ) -> dict[str, str]:
-    """The variables of `environ` (Baton's own, by default) that are basics, or in `names`, or
-    start with one of `prefixes`."""
-    source = os.environ if environ is None else environ
+    """The variables of `environ` (Baton's own) that are basics, or in `names`, or start with one
+    of `prefixes`."""
     allowed = BASIC_NAMES | frozenset(names)
     starts = (*BASIC_PREFIXES, *prefixes)
-    return {k: v for k, v in source.items() if k in allowed or k.startswith(starts)}
+    return {k: v for k, v in environ.items() if k in allowed or k.startswith(starts)}

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from bot.agents.cli import CliAgent
+from bot.agents.cli.agent import CliAgent
 from bot.config import AgentConfig
 from bot.errors import ConfigError
 from bot.sandbox import AgentFiles, Command, Confinement
@@ -79,7 +79,8 @@ def agent_for(kind: str, test_command: str | None = None, **settings: Any) -> Cl
     if kind == "command":
         settings.setdefault("command", STEP)
     settings.setdefault("env", FAKE_ENV)
-    return CliAgent(AgentConfig.model_validate({"kind": kind, **settings}), test_command)
+    config = AgentConfig.model_validate({"kind": kind, **settings})
+    return CliAgent(config, test_command, environ=os.environ)
 
 
 def alive(pid: int) -> bool:
@@ -536,8 +537,8 @@ class ConfiningSandbox:
 
 def test_codex_keeps_its_own_sandbox_unless_batons_confines_it(home: Path, workdir: Path) -> None:
     config = AgentConfig.model_validate({"kind": "codex", "env": FAKE_ENV})
-    assert CliAgent(config).start("hi", workdir).ok
-    confined = CliAgent(config, sandbox=ConfiningSandbox())
+    assert CliAgent(config, environ=os.environ).start("hi", workdir).ok
+    confined = CliAgent(config, environ=os.environ, sandbox=ConfiningSandbox())
     first = confined.start("hi", workdir)
     assert confined.resume(str(first.session_id), "again", workdir).ok
 

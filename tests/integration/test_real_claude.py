@@ -8,11 +8,12 @@ nothing of any other host (telemetry, updates) and nothing the endpoint does not
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from bot.agents.versions import check_version
+from bot.agents.cli.versions import check_version
 from bot.config import AgentConfig
 from tests.fakes.models import ModelEndpoint, Turn, fail, run, say, write
 from tests.real_cli import TEST_COMMAND, agent_for, assert_played, assert_went_on, real_cli
@@ -104,7 +105,7 @@ def test_a_model_error_is_a_failed_attempt_never_a_pass(
 
 
 def test_config_check_knows_the_installed_version(cli: Path) -> None:
-    checked = check_version(AgentConfig(kind="claude", executable=str(cli)))
+    checked = check_version(AgentConfig(kind="claude", executable=str(cli)), os.environ)
 
     assert checked is not None
     assert (checked.tested, checked.line) == (

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from bot.agents.cli import CliAgent
+from bot.agents.cli.agent import CliAgent
 from bot.config import AgentConfig, Config, check_config
 from bot.errors import ConfigError
 from bot.sandbox import BwrapSandbox, NoSandbox, Sandbox, open_sandbox
@@ -164,7 +164,7 @@ def test_the_agent_reaches_only_its_own_home_which_lasts_for_its_chain(
     config = AgentConfig.model_validate(
         {"kind": "command", "command": f"{command} {reads}", "env": ["XDG_CONFIG_HOME"]}
     )
-    agent = CliAgent(config, sandbox=sandbox)
+    agent = CliAgent(config, environ=os.environ, sandbox=sandbox)
     first = agent.start("# go", repo, "baton/one")
     assert first.ok, first.error
     seen = seen_by(repo, "seen.json")
@@ -194,7 +194,9 @@ def test_a_claude_agent_gets_a_copy_of_its_own_configuration_and_nothing_else(
     claude.write_text(f"#!/bin/sh\nexec {probe} {' '.join(planted_reads(home))}\n")
     claude.chmod(0o755)
     agent = CliAgent(
-        AgentConfig.model_validate({"kind": "claude", "executable": str(claude)}), sandbox=sandbox
+        AgentConfig.model_validate({"kind": "claude", "executable": str(claude)}),
+        environ=os.environ,
+        sandbox=sandbox,
     )
     result = agent.start("# go", repo, "baton/one")
     assert result.ok, result.error

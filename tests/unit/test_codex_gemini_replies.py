@@ -13,7 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.agents.cli import Refusal, Reply, _reply_from_codex_events, _reply_from_gemini_events
+from bot.agents.cli.codex import reply_from_events as reply_from_codex_events
+from bot.agents.cli.gemini import reply_from_events as reply_from_gemini_events
+from bot.agents.cli.output import Refusal, Reply
 
 CODEX_SANDBOX_FAILED = """\
 {"type":"thread.started","thread_id":"01a23ad8-2387-7960-819f-ee1ce2436380"}
@@ -64,7 +66,7 @@ GEMINI_API_ERROR = """\
 
 RECORDED = [
     (
-        _reply_from_codex_events,
+        reply_from_codex_events,
         CODEX_SANDBOX_FAILED,
         Reply(
             "01a23ad8-2387-7960-819f-ee1ce2436380",
@@ -75,12 +77,12 @@ RECORDED = [
     ),
     # A write that failed once and then succeeded, and a test that failed: nothing refused.
     (
-        _reply_from_codex_events,
+        reply_from_codex_events,
         CODEX_OK,
         Reply("01a23ad9-379e-7aa0-b76d-988d4192d5bb", is_error=False, summary="Done."),
     ),
     (
-        _reply_from_codex_events,
+        reply_from_codex_events,
         CODEX_COMMAND_IN_NO_SANDBOX,
         Reply(
             "t1",
@@ -90,7 +92,7 @@ RECORDED = [
         ),
     ),
     (
-        _reply_from_gemini_events,
+        reply_from_gemini_events,
         GEMINI_REFUSED,
         Reply(
             "55940448-61d9-4793-85a1-c2855bfb0c40",
@@ -101,14 +103,14 @@ RECORDED = [
     ),
     # A tool it does not offer is refused; an edit that did not match is the model's to fix.
     (
-        _reply_from_gemini_events,
+        reply_from_gemini_events,
         GEMINI_UNREGISTERED,
         Reply(
             "da46b49c", is_error=False, summary="done", refusals=(Refusal("write_file", "n.txt"),)
         ),
     ),
     (
-        _reply_from_gemini_events,
+        reply_from_gemini_events,
         GEMINI_API_ERROR,
         Reply(
             "77017722",
@@ -130,9 +132,9 @@ def test_recorded_events_read_as_the_cli_meant_them(
 def test_gemini_events_that_never_end_are_a_turn_that_did_not_finish() -> None:
     started = GEMINI_REFUSED.splitlines()[0]
     with pytest.raises(ValueError, match="no result event"):
-        _reply_from_gemini_events(started)
+        reply_from_gemini_events(started)
     with pytest.raises(ValueError, match="no init event"):
-        _reply_from_gemini_events("Loaded cached credentials.\n")
+        reply_from_gemini_events("Loaded cached credentials.\n")
 
 
 KEYS = [
@@ -190,7 +192,7 @@ VALUES: st.SearchStrategy[Any] = st.recursive(
 EVENTS = st.lists(st.dictionaries(st.sampled_from(KEYS), VALUES, max_size=6), max_size=8)
 
 
-@pytest.mark.parametrize("parse", [_reply_from_codex_events, _reply_from_gemini_events])
+@pytest.mark.parametrize("parse", [reply_from_codex_events, reply_from_gemini_events])
 @given(events=EVENTS)
 def test_any_events_are_a_reply_or_a_failed_call(
     parse: Callable[[str], Reply], events: list[dict[str, Any]]

@@ -4,13 +4,14 @@ a session resumes only where its HOME is, as Claude Code's does."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from bot.agents.cli import CliAgent
+from bot.agents.cli.agent import CliAgent
 from bot.config import AgentConfig
 from tests.fakes.cli_agent import HOME_CLI, NEEDS_CORRECTION, home_cli_agent, sessions_in
 
@@ -81,7 +82,7 @@ def test_baton_reads_a_resume_its_home_cannot_find_as_a_lost_session(
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    agent = CliAgent(AgentConfig.model_validate(home_cli_agent()))
+    agent = CliAgent(AgentConfig.model_validate(home_cli_agent()), environ=os.environ)
     prompt = PROMPT.format(kind="launch", n=1, extra="")
 
     started = agent.start(prompt, work)

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from bot.agents.cli import TESTED_VERSIONS
+from bot.agents.cli.versions import TESTED_VERSIONS
 from bot.cli import cli
 from bot.config import Config
 from bot.github_mode import pending_chains

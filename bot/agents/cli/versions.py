@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.agents.cli import PRESETS, TESTED_VERSIONS, agent_env, preset_executable
+from bot.agents.cli.presets import PRESETS, agent_env, preset_executable
 from bot.config import AgentConfig
 from bot.errors import ConfigError
 from bot.security import strip_ansi
 from bot.workspace import run_command
 
+# The versions the presets were tested with, as `--version` reports them (Cursor's CLI is not on
+# npm, so no version of it has been).
+TESTED_VERSIONS = {"claude": "2.1.197", "codex": "0.171.0", "gemini": "0.61.0"}
 TIMEOUT_S = 20  # a Node CLI's first start on a cold disk takes a few seconds
 _VERSION = re.compile(r"\b\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?")
 
@@ -22,18 +26,24 @@ class VersionCheck:
     line: str  # what to tell the user, one line
 
 
-def check_version(config: AgentConfig, cwd: Path | None = None) -> VersionCheck | None:
+def check_version(
+    config: AgentConfig, environ: Mapping[str, str], cwd: Path | None = None
+) -> VersionCheck | None:
     """Run the configured CLI's `--version` (briefly; with the agent's own environment); None
     for an agent that is not a preset."""
     if config.kind not in PRESETS:
         return None
     kind = config.kind
     try:
-        exe = preset_executable(config)
+        exe = preset_executable(config, environ)
     except ConfigError as exc:
         return VersionCheck(False, str(exc))
     result, stdout = run_command(
-        [exe, "--version"], cwd or Path.cwd(), TIMEOUT_S, env=agent_env(config), tail_lines=5
+        [exe, "--version"],
+        cwd or Path.cwd(),
+        TIMEOUT_S,
+        env=agent_env(config, environ),
+        tail_lines=5,
     )
     if result.timed_out or result.exit_code != 0:
         why = f"timed out after {TIMEOUT_S} s" if result.timed_out else f"exit {result.exit_code}"
