@@ -199,7 +199,7 @@ def config_check(path: Path) -> None:
             err=not checked.tested,
         )
     if loaded.agent.kind == "cursor" and os.environ.get("CURSOR_API_KEY"):
-        from bot.agents.cursor import check_cursor_key
+        from bot.agents.cursor.settings import check_cursor_key
 
         click.echo(f"cursor: ok ({check_cursor_key(loaded.agent, os.environ)})")
 

@@ -43,7 +43,7 @@ def make_agent(
 ) -> Agent:
     """The configured agent; a CLI agent runs in `sandbox` (a cloud agent works elsewhere)."""
     if config.agent.kind == "cursor":
-        from bot.agents.cursor import CursorAgent  # noqa: PLC0415 (httpx only when it is used)
+        from bot.agents.cursor.agent import CursorAgent  # noqa: PLC0415 (httpx only when it is used)
 
         return CursorAgent.from_env(config.agent, os.environ, workdir)
     return CliAgent(

@@ -16,15 +16,12 @@ import pytest
 import stamina
 from click.testing import CliRunner
 
-from bot.agents.cursor import (
-    CursorAgent,
-    CursorApiError,
-    derive_agent_id,
-    parse_sse,
-    repository_url,
-    retry_wait,
-)
-from bot.agents.cursor_webhook import (
+from bot.agents.cursor.agent import CursorAgent
+from bot.agents.cursor.http import CursorApiError, retry_wait
+from bot.agents.cursor.settings import repository_url
+from bot.agents.cursor.stream import parse_sse
+from bot.agents.cursor.v1 import derive_agent_id
+from bot.agents.cursor.webhook import (
     WebhookDeduper,
     accept_delivery,
     sign,

@@ -25,7 +25,7 @@ import stamina
 import yaml
 from click.testing import CliRunner, Result
 
-from bot.agents.cursor import CursorAgent
+from bot.agents.cursor.agent import CursorAgent
 from bot.chain_file import parse_chain_file
 from bot.cli import cli
 from bot.config import AgentConfig, check_config

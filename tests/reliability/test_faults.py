@@ -24,7 +24,7 @@ import pytest
 import stamina
 from click.testing import CliRunner, Result
 
-from bot.agents.cursor import CursorAgent
+from bot.agents.cursor.agent import CursorAgent
 from bot.cli import cli
 from bot.config import AgentConfig
 from bot.errors import ForgeError

@@ -1,0 +1,47 @@
+"""What a version of the API does for the agent (`v1.V1`, `v0.V0`), and which agent and run a
+call is about."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.agents.cursor.wire import Run
+
+
+@dataclass
+class Where:
+    """Which agent and run a call is about, as far as it got: every error names them."""
+
+    agent_id: str | None = None
+    run_id: str | None = None
+
+    def __str__(self) -> str:
+        agent = f"cursor agent {self.agent_id or '(not created)'}"
+        return f"{agent}, run {self.run_id}" if self.run_id else agent
+
+
+class ApiVersion(Protocol):
+    # Whether a run has an event stream to follow (else Baton polls).
+    streams: bool
+
+    def launch(self, where: Where, prompt: str, branch: str | None) -> Run:
+        """Make the agent, starting from `branch`, with its first prompt; `where` learns its id
+        (and its run's)."""
+        ...
+
+    def followup(self, where: Where, prompt: str) -> Run:
+        """Send the agent of `where` its next prompt."""
+        ...
+
+    def current(self, agent_id: str) -> Run:
+        """The agent's latest run, as it is now."""
+        ...
+
+    def read(self, run: Run) -> Run:
+        """The run as it is now."""
+        ...
+
+    def cancel(self, run: Run) -> bool:
+        """Cancel a run that outlived its call; whether it was."""
+        ...
