@@ -9,8 +9,8 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from bot.notify import Event, EventKind
-from bot.notify.slack_blocks import (
-    Links,
+from bot.render.links import Links
+from bot.render.slack import (
     Message,
     chain_summary,
     escape,
