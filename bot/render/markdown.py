@@ -36,7 +36,9 @@ def table_cell(text: str | None, limit: int | None = CELL_MAX) -> str:
     if limit is not None and len(text) > limit:
         text = text[: limit - 1] + "…"
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return re.sub(r"([\\|`\[\]])", r"\\\1", text)
+    # `](` is how a link or an image starts its target; a bracket alone stays as written, so
+    # `[redacted]` reads as it does everywhere else.
+    return re.sub(r"([\\|`])", r"\\\1", text).replace("](", "]\\(")
 
 
 def code(text: str) -> str:
