@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from bot.redact import from_environment
 from bot.render.comments import validation_body
-from bot.render.markdown import cap
+from bot.render.markdown import cap, one_line
 from bot.state import Finding, TicketState
 
 Redact = Callable[[str], str]
@@ -41,7 +41,7 @@ class CheckRunOutput:
 
 
 def check_run_name(key: str, title: str | None) -> str:
-    name = f"baton: {key} {title or ''}".rstrip()
+    name = one_line(f"baton: {key} {title or ''}")
     return name if len(name) <= NAME_MAX else name[: NAME_MAX - 1] + "…"
 
 

@@ -29,15 +29,21 @@ _STYLE = {
 }
 
 
+def one_line(text: str) -> str:
+    """CR and LF shown as `\\r` and `\\n`: untrusted text stays on its line."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
 def event_line(event: Event, when: datetime, redact: Redact) -> str:
     """One event as a line of rich markup: the time, who, what happened and its message."""
     style = _STYLE.get(event.kind, "dim" if event.kind in {"prompt_sent", "agent_replied"} else "")
     who = f"{event.chain}/{event.ticket}" if event.ticket else event.chain
     label = event.kind.replace("_", " ")
-    # Ticket keys and messages are untrusted text: printed as text, never as markup.
+    # Ticket keys and messages are untrusted text: printed as text, never as markup, and on one
+    # line, so no line of the log starts with their words (a runner reads `::command::` there).
     return (
         f"[dim]{when:%H:%M:%S}[/] {escape(f'{who:<28}')} [{style or 'default'}]{label:<15}[/] "
-        f"{escape(redact(event.message))}"
+        f"{escape(one_line(redact(event.message)))}"
     )
 
 
@@ -64,11 +70,6 @@ def chain_table(chain: ChainState, redact: Redact) -> Table:
             escape(redact(result)),
         )
     return table
-
-
-def one_line(text: str) -> str:
-    """CR and LF shown as `\\r` and `\\n`: one finding stays one line of text."""
-    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def finding_lines(findings: list[Finding]) -> list[str]:
