@@ -263,7 +263,7 @@ def _print_outcome(run: Any) -> int:
     """The chains' tables on stdout; exit 1 when any ticket is blocked or skipped."""
     from rich.console import Console
 
-    from bot.notify.console import chain_table
+    from bot.render.terminal import chain_table
 
     console = Console(highlight=False)
     code = 0
@@ -422,7 +422,7 @@ def status_command(repo: Path, as_json: bool) -> None:
 
     from bot.knowledge import status_json
     from bot.local import load_state
-    from bot.notify.console import chain_table
+    from bot.render.terminal import chain_table
     from bot.workspace import Git
 
     data = load_state(Git.open(repo).root)
@@ -487,57 +487,6 @@ def _review_ticket(path: Path, key: str | None) -> Any:
     return ticket
 
 
-def _one_line(text: str) -> str:
-    return text.replace("\r", "\\r").replace("\n", "\\n")
-
-
-def _annotation_data(text: str) -> str:
-    """A workflow command's message: `%`, CR and LF escaped, so it can never end the line and
-    start a command of its own."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _annotation_property(text: str) -> str:
-    return _annotation_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def _render_findings(findings: list[Any], output: str, header: dict[str, Any]) -> str:
-    """Findings as text (every line starts with Baton's own words, never with a path or message,
-    so a log reader such as GitHub Actions cannot take one for a command), JSON, or GitHub
-    workflow commands (`::error file=…,line=…,title=…::message`)."""
-    from bot.redact import redact
-
-    majors = sum(f.severity == "major" for f in findings)
-    summary = (
-        f"{majors} major, {len(findings) - majors} minor finding(s)"
-        if findings
-        else ("no findings")
-    )
-    if output == "json":
-        data = {
-            **header,
-            "findings": [f.model_dump(mode="json") for f in findings],
-            "major": majors,
-            "minor": len(findings) - majors,
-        }
-        return redact(json.dumps(data, indent=2, ensure_ascii=False))
-    lines = []
-    for f in findings:
-        if output == "github":
-            level = "error" if f.severity == "major" else "warning"
-            props = [f"file={_annotation_property(f.file)}"] if f.file else []
-            props += [f"line={f.line}"] if f.file and f.line else []
-            props.append(f"title={_annotation_property(f'{f.rule} ({f.severity})')}")
-            text = f.message + (f"\nFix: {f.hint}" if f.hint else "")
-            lines.append(f"::{level} {','.join(props)}::{_annotation_data(text)}")
-        else:
-            lines.append(f"{f.severity} {_one_line(f.where)} [{f.rule}] {_one_line(f.message)}")
-            if f.hint:
-                lines.append(f"    fix: {_one_line(f.hint)}")
-    lines.append(f"baton review: {summary}")
-    return redact("\n".join(lines))
-
-
 @cli.command("review")
 @repo_option()
 @click.option("--base", required=True, help="The commit (or ref) the change starts from.")
@@ -582,6 +531,8 @@ def review_command(
     The rules and the configuration are read at BASE, so the change cannot rewrite them. Without
     --ticket, only the rules apply. Exit 1 when any finding is major, 2 when the rules in the
     conventions are malformed."""
+    from bot.redact import redact
+    from bot.render.terminal import review_output
     from bot.validation.llm import llm_reviewer
     from bot.validation.review import config_at, load_conventions, review_change
     from bot.workspace import Git
@@ -615,7 +566,7 @@ def review_command(
         conventions=loaded.prose,
     )
     header = {"base": base_sha, "head": head_sha, "conventions": loaded.path}
-    click.echo(_render_findings(findings, output, header))
+    click.echo(review_output(findings, output, header, redact))
     sys.exit(1 if any(f.severity == "major" for f in findings) else 0)
 
 

@@ -19,7 +19,7 @@ from bot.forge.github import (
     validation_text,
 )
 from bot.github_mode import open_repo
-from bot.reporting import _cap
+from bot.render.markdown import cap
 from bot.sandbox import open_sandbox
 from bot.state import Validation
 from bot.validation.command import share_with
@@ -84,7 +84,7 @@ def validate_attempt(
                 output={
                     "title": f"{key} attempt {attempt}: {validation.summary()}"[:255],
                     "summary": repo.redact(validation.summary()),
-                    "text": _cap(repo.redact(validation_text(validation))),
+                    "text": cap(repo.redact(validation_text(validation))),
                 },
             ),
             write=True,

@@ -33,9 +33,8 @@ from bot.learning import Proposal, conventions_with_proposals
 from bot.lease import RunSeen
 from bot.markers import has_marker, marker
 from bot.redact import Redactor
-from bot.reporting import (
-    check_run,
-    commit_status,
+from bot.render.checks import check_run, commit_status
+from bot.render.comments import (
     line_review,
     pr_body,
     review_marker,

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 
 from bot.config import Config, SlackConfig
 from bot.notify import Notifier, Notifiers
-from bot.notify.slack_blocks import Links
 from bot.redact import Redactor
+from bot.render.links import Links
 from bot.secret_names import secret_values
 
 log = logging.getLogger(__name__)

@@ -33,8 +33,9 @@ from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookClient
 
 from bot.notify import Event, EventKind
-from bot.notify.slack_blocks import Links, Message, chain_summary, event_reply, webhook_message
 from bot.redact import Redactor
+from bot.render.links import Links
+from bot.render.slack import Message, chain_summary, event_reply, webhook_message
 from bot.state import ChainState
 
 log = logging.getLogger(__name__)

@@ -13,14 +13,9 @@ from hypothesis import strategies as st
 from syrupy.assertion import SnapshotAssertion
 
 from bot.notify import Event, EventKind
-from bot.notify.actions import (
-    ActionsNotifier,
-    annotation,
-    escape_data,
-    escape_property,
-    summary_markdown,
-)
-from bot.notify.slack_blocks import Links
+from bot.notify.actions import ActionsNotifier
+from bot.render.actions import annotation, escape_data, escape_property, summary_markdown
+from bot.render.links import Links
 from bot.state import (
     AgentResult,
     Attempt,

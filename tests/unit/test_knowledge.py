@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from syrupy.assertion import SnapshotAssertion
 
-from bot.knowledge import changelog_with_entry, knowledge_files, report_md, status_json, status_md
+from bot.knowledge import knowledge_files, status_json
+from bot.render.report import changelog_with_entry, report_md, status_md
 from bot.state import (
     AgentResult,
     Attempt,
@@ -115,7 +116,7 @@ def _chain() -> ChainState:
 
 
 def test_report(snapshot: SnapshotAssertion) -> None:
-    assert report_md(_chain()) == snapshot
+    assert report_md(_chain(), "2026-11-02-api-tests.svg") == snapshot
 
 
 def test_status_md(snapshot: SnapshotAssertion) -> None:

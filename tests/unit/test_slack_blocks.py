@@ -9,8 +9,8 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from bot.notify import Event, EventKind
-from bot.notify.slack_blocks import (
-    Links,
+from bot.render.links import Links
+from bot.render.slack import (
     Message,
     chain_summary,
     escape,
@@ -19,6 +19,8 @@ from bot.notify.slack_blocks import (
 )
 from bot.state import AgentResult, Attempt, ChainState, CommandResult, TicketState, Validation
 from tests.fakes.slack import check_blocks
+from tests.unit.render_samples import HOSTILE
+from tests.unit.render_samples import chain as hostile_chain
 
 LINKS = Links("https://github.com/octo/widgets")
 REPORT = "knowledge/reports/2025-03-14-sprint-1.md"
@@ -180,3 +182,26 @@ def test_a_long_chain_is_cut_to_slacks_limits() -> None:
         state.tickets[key] = TicketState(key=key, title="A rather long ticket title " * 3)
     message = _valid(chain_summary(state, LINKS))
     assert "more" in message["blocks"][2]["text"]["text"].splitlines()[-1]
+
+
+def test_hostile_ticket_text(snapshot: SnapshotAssertion) -> None:
+    """Titles, reasons and results that try to ping, link, format or overflow: shown as text."""
+    state = hostile_chain()
+    blocked = Event(
+        "blocked",
+        state.name,
+        state.tickets["#3"].reason or "",
+        ticket="#3",
+        title=HOSTILE,
+        details=HOSTILE,
+        state=state,
+    )
+    messages = [
+        _valid(chain_summary(state, LINKS, REPORT)),
+        _valid(event_reply(blocked, LINKS)),
+        _valid(webhook_message(blocked, LINKS)),
+    ]
+    assert messages == snapshot
+    text = str([m["blocks"] for m in messages])
+    assert "<!channel>" not in text
+    assert "<b>" not in text

@@ -7,11 +7,10 @@ title cannot mention `@channel` or forge a link, and cut to Slack's limits.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from bot.notify import Event
+from bot.render.links import Links
 from bot.state import ChainState, TicketState
 
 # Slack's limits (Block Kit reference): a section's text, a field, a header, a context element.
@@ -26,31 +25,6 @@ Block = dict[str, Any]
 class Message(TypedDict):
     text: str  # the notification's fallback text
     blocks: list[Block]
-
-
-@dataclass(frozen=True)
-class Links:
-    """Where a chain's pull request and report can be opened; nothing is linked without a web
-    address for the repository (local mode)."""
-
-    repository: str | None = None  # e.g. https://github.com/owner/name
-
-    @classmethod
-    def from_environment(cls, environ: Mapping[str, str]) -> Links:
-        name = environ.get("GITHUB_REPOSITORY", "")
-        if "/" not in name:
-            return cls()
-        server = (environ.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/")
-        return cls(f"{server}/{name}")
-
-    def pull_request(self, number: int | None) -> str | None:
-        if number is None or self.repository is None:
-            return None
-        return f"{self.repository}/pull/{number}"
-
-    def file(self, path: str) -> str | None:
-        """A file on the default branch (`HEAD` names it, whatever it is called)."""
-        return f"{self.repository}/blob/HEAD/{path}" if self.repository else None
 
 
 _STATUS_ICON = {

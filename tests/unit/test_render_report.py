@@ -1,0 +1,70 @@
+"""What the knowledge base holds for a chain whose text is hostile: the report, STATUS.md, the
+changelog, the project context and the timeline, as `knowledge_files` commits them (redacted).
+Changes here are deliberate."""
+
+from __future__ import annotations
+
+import re
+
+from syrupy.assertion import SnapshotAssertion
+
+from bot.knowledge import knowledge_files
+from bot.redact import Redactor
+from bot.render.report import report_md, status_md
+from bot.render.timeline import timeline_svg
+from bot.state import StoreData
+from tests.unit.render_samples import SECRET, chain
+
+REPORT = "knowledge/reports/2026-03-14-sprint-9.md"
+
+
+def _files() -> dict[str, str]:
+    state = chain()
+    return knowledge_files(
+        "knowledge",
+        StoreData(chains={state.name: state}),
+        state,
+        "# Changelog\n\nPeople's words.\n\n## 2026-01-01: chain `earlier`, passed (1 passed)\n",
+        "# Project context\n\nPeople's words.\n",
+        redact=Redactor([SECRET]),
+    )
+
+
+def test_report(snapshot: SnapshotAssertion) -> None:
+    text = _files()[REPORT]
+    assert text == snapshot
+    assert SECRET not in text
+    rows = [line for line in text.splitlines() if line.startswith("| `#")]
+    assert len(rows) == 4
+    for row in rows:
+        assert len(re.findall(r"(?<!\\)\|", row)) == 6, row
+    fences = [line for line in text.splitlines() if line.strip().startswith("```")]
+    assert fences == ["  ```text", "  ```"] * 2, "each of two test outputs stays in its block"
+
+
+def test_status_md(snapshot: SnapshotAssertion) -> None:
+    assert _files()["knowledge/STATUS.md"] == snapshot
+
+
+def test_changelog(snapshot: SnapshotAssertion) -> None:
+    text = _files()["knowledge/CHANGELOG.md"]
+    assert text == snapshot
+    assert text.index("chain `sprint-9`") < text.index("chain `earlier`")
+
+
+def test_context(snapshot: SnapshotAssertion) -> None:
+    assert _files()["knowledge/CONTEXT.md"] == snapshot
+
+
+def test_timeline(snapshot: SnapshotAssertion) -> None:
+    svg = _files()["knowledge/reports/2026-03-14-sprint-9.svg"]
+    assert svg == snapshot
+    assert "<b>" not in svg
+
+
+def test_the_renderers_are_what_is_committed_before_redaction() -> None:
+    state = chain()
+    files = _files()
+    assert files[REPORT] == Redactor([SECRET])(report_md(state, "2026-03-14-sprint-9.svg"))
+    assert files["knowledge/STATUS.md"] == status_md(StoreData(chains={state.name: state}))
+    assert files["knowledge/reports/2026-03-14-sprint-9.svg"] == timeline_svg(state)
