@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.errors import BatonError
 from bot.local import LocalRun, run_local
-from bot.notify import Notifier
+from bot.runtime import Project, Runtime
 from bot.workspace import Git
 
 
@@ -61,7 +61,7 @@ def create_demo_repo(directory: Path | None) -> Path:
     return target
 
 
-def run_demo(directory: Path | None, notifier: Notifier) -> LocalRun:
+def run_demo(runtime: Runtime, directory: Path | None) -> LocalRun:
     target = create_demo_repo(directory)
     print(f"demo repository: {target}", file=sys.stderr)
-    return run_local(target, notifier)
+    return run_local(runtime, Project.open(target), runtime.console())

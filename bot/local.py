@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import os
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -15,16 +14,17 @@ from bot.agents.base import Agent
 from bot.agents.cli.agent import CliAgent
 from bot.chain import Action
 from bot.chain_file import ChainFile, load_chain_dir
-from bot.config import Config, load_config
+from bot.config import Config
 from bot.dispatcher import Dispatcher, RunOptions
 from bot.errors import BatonError, ConfigError, StateError
 from bot.forge import LocalForge
 from bot.knowledge import report_path
 from bot.notify import Notifier
-from bot.sandbox import NoSandbox, Sandbox, open_sandbox
+from bot.runtime import Project, Runtime
+from bot.sandbox import NoSandbox, Sandbox
 from bot.state import ChainState, StoreData
 from bot.store import FileStore
-from bot.workspace import STATE_DIR, Git
+from bot.workspace import STATE_DIR
 
 
 @dataclass
@@ -39,16 +39,18 @@ class LocalRun:
 
 
 def make_agent(
-    config: Config, workdir: Path | None = None, sandbox: Sandbox | None = None
+    config: Config,
+    environ: Mapping[str, str],
+    workdir: Path | None = None,
+    sandbox: Sandbox | None = None,
 ) -> Agent:
-    """The configured agent; a CLI agent runs in `sandbox` (a cloud agent works elsewhere)."""
+    """The configured agent; a CLI agent runs in `sandbox` (a cloud agent works elsewhere, with
+    its key from `environ`)."""
     if config.agent.kind == "cursor":
         from bot.agents.cursor.agent import CursorAgent  # noqa: PLC0415 (httpx only when it is used)
 
-        return CursorAgent.from_env(config.agent, os.environ, workdir)
-    return CliAgent(
-        config.agent, config.validation.test_command, environ=os.environ, sandbox=sandbox
-    )
+        return CursorAgent.from_env(config.agent, environ, workdir)
+    return CliAgent(config.agent, config.validation.test_command, environ=environ, sandbox=sandbox)
 
 
 @contextlib.contextmanager
@@ -80,7 +82,8 @@ def load_state(root: Path) -> StoreData:
 
 
 def run_local(
-    repo: Path,
+    runtime: Runtime,
+    project: Project,
     notifier: Notifier,
     *,
     chain: str | None = None,
@@ -88,13 +91,10 @@ def run_local(
     max_minutes: float | None = None,
     crash_after: int | None = None,
     max_tickets: int | None = None,
-    environ: Mapping[str, str] | None = None,
 ) -> LocalRun:
-    env = os.environ if environ is None else environ
-    git = Git.open(repo)
+    git, config = project.git, project.config
     if not git.has_commits():
         raise BatonError(f"{git.root} has no commits yet", hint="commit the project first")
-    config = load_config(git.root / ".github" / "baton.yml")
     if config.branches.base is None:
         # Once per run, before any chain switches branches: every chain starts from the same base.
         known = [c.base_branch for c in load_state(git.root).chains.values()]
@@ -119,9 +119,9 @@ def run_local(
     )
     store = FileStore(git.root / STATE_DIR / "state.json")
     # Where agents and test commands run; a dry run runs neither.
-    sandbox = NoSandbox() if dry_run else open_sandbox(config.sandbox, env)
+    sandbox = NoSandbox() if dry_run else runtime.sandbox(config)
     # A missing agent executable is a configuration error: say so before touching anything.
-    agent = None if dry_run else make_agent(config, git.root, sandbox)
+    agent = None if dry_run else make_agent(config, runtime.environ, git.root, sandbox)
     # A cloud agent reaches the code through a remote: the chain's branch is pushed to `origin`.
     remote = "origin" if config.agent.kind == "cursor" else None
     dispatcher = Dispatcher(
@@ -129,7 +129,7 @@ def run_local(
         config=config,
         store=store,
         forge=LocalForge(config.knowledge.dir, remote),
-        agent=lambda: agent or make_agent(config, git.root, sandbox),
+        agent=lambda: agent or make_agent(config, runtime.environ, git.root, sandbox),
         notifier=notifier,
         options=options,
         sandbox=sandbox,

@@ -6,21 +6,12 @@ next reconcile reads (`GitHubForge.validation_result`)."""
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping
 from pathlib import Path
 
-from bot.config import load_config
 from bot.errors import BatonError
-from bot.forge.github import (
-    VALIDATION_CHECK,
-    GitHubStore,
-    remote_url,
-    validation_id,
-    validation_text,
-)
-from bot.github_mode import open_repo
+from bot.forge.github import VALIDATION_CHECK, validation_id, validation_text
 from bot.render.markdown import cap
-from bot.sandbox import open_sandbox
+from bot.runtime import Project, Runtime
 from bot.state import Validation
 from bot.validation.command import share_with
 from bot.validation.run import validate_here
@@ -28,67 +19,65 @@ from bot.workspace import Git
 
 
 def validate_attempt(
-    repo_root: Path,
+    runtime: Runtime,
+    project: Project,
     *,
     chain: str,
     key: str,
     attempt: int,
-    environ: Mapping[str, str],
     run_as: str | None = None,
 ) -> Validation:
-    git = Git.open(repo_root)  # the default branch: Baton's configuration, not the agent's
-    config = load_config(git.root / ".github" / "baton.yml")
-    sandbox = open_sandbox(config.sandbox, environ)  # the agent's code runs in it
-    repo = open_repo(environ, None)
-    try:
-        data = GitHubStore(repo).load()
-        state = data.chains.get(chain)
-        ticket_state = state.tickets.get(key) if state else None
-        if state is None or ticket_state is None or ticket_state.spec is None:
-            raise BatonError(
-                f"no ticket {key} in chain {chain}",
-                hint="run baton validate with the chain and ticket that baton run printed",
-            )
-        if attempt < 1 or attempt > len(ticket_state.attempts):
-            raise BatonError(f"ticket {key} has no attempt {attempt}")
-        sha = ticket_state.attempts[attempt - 1].validation_requested
-        if not sha:
-            raise BatonError(f"attempt {attempt} of {key} asks for no validation")
-        git.run("fetch", "-q", "--no-tags", remote_url(repo.full_name, dict(environ)), sha)
-        with tempfile.TemporaryDirectory(prefix="baton-validate-") as tmp:
-            work = Path(tmp) / "attempt"
-            git.run("worktree", "add", "-q", "--detach", str(work), sha)
-            share_with(run_as or config.validation.run_as, Path(tmp))
-            try:
-                validation = validate_here(
-                    Git.open(work),  # opened before the agent's code runs in it
-                    config,
-                    ticket_state.spec,
-                    base=str(ticket_state.base_commit),
-                    rules_at=str(state.base_commit),
-                    head=sha,
-                    ticket_command=config.validation.issue_test_commands,
-                    run_as=run_as,
-                    sandbox=sandbox,
-                )
-            finally:
-                git.run("worktree", "remove", "--force", str(work), check=False)
-        gh = repo.gh_repo
-        repo.api.call(
-            lambda: gh.create_check_run(
-                name=VALIDATION_CHECK,
-                head_sha=sha,
-                status="completed",
-                conclusion="success" if validation.passed else "failure",
-                external_id=validation_id(chain, key, attempt),
-                output={
-                    "title": f"{key} attempt {attempt}: {validation.summary()}"[:255],
-                    "summary": repo.redact(validation.summary()),
-                    "text": cap(repo.redact(validation_text(validation))),
-                },
-            ),
-            write=True,
+    """`project`: the default branch's checkout, whose configuration is Baton's, not the agent's."""
+    git, config = project.git, project.config
+    sandbox = runtime.sandbox(config)  # the agent's code runs in it
+    github = runtime.github()
+    repo = github.repo
+    data = github.store.load()
+    state = data.chains.get(chain)
+    ticket_state = state.tickets.get(key) if state else None
+    if state is None or ticket_state is None or ticket_state.spec is None:
+        raise BatonError(
+            f"no ticket {key} in chain {chain}",
+            hint="run baton validate with the chain and ticket that baton run printed",
         )
-        return validation
-    finally:
-        repo.api.close()
+    if attempt < 1 or attempt > len(ticket_state.attempts):
+        raise BatonError(f"ticket {key} has no attempt {attempt}")
+    sha = ticket_state.attempts[attempt - 1].validation_requested
+    if not sha:
+        raise BatonError(f"attempt {attempt} of {key} asks for no validation")
+    git.run("fetch", "-q", "--no-tags", github.remote(), sha)
+    with tempfile.TemporaryDirectory(prefix="baton-validate-") as tmp:
+        work = Path(tmp) / "attempt"
+        git.run("worktree", "add", "-q", "--detach", str(work), sha)
+        share_with(run_as or config.validation.run_as, Path(tmp))
+        try:
+            validation = validate_here(
+                Git.open(work),  # opened before the agent's code runs in it
+                config,
+                ticket_state.spec,
+                base=str(ticket_state.base_commit),
+                rules_at=str(state.base_commit),
+                head=sha,
+                ticket_command=config.validation.issue_test_commands,
+                run_as=run_as,
+                sandbox=sandbox,
+            )
+        finally:
+            git.run("worktree", "remove", "--force", str(work), check=False)
+    gh = repo.gh_repo
+    repo.api.call(
+        lambda: gh.create_check_run(
+            name=VALIDATION_CHECK,
+            head_sha=sha,
+            status="completed",
+            conclusion="success" if validation.passed else "failure",
+            external_id=validation_id(chain, key, attempt),
+            output={
+                "title": f"{key} attempt {attempt}: {validation.summary()}"[:255],
+                "summary": repo.redact(validation.summary()),
+                "text": cap(repo.redact(validation_text(validation))),
+            },
+        ),
+        write=True,
+    )
+    return validation

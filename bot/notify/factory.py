@@ -17,10 +17,15 @@ log = logging.getLogger(__name__)
 
 
 def build_notifiers(
-    config: Config, environ: Mapping[str, str], console: Notifier | None = None
+    config: Config,
+    environ: Mapping[str, str],
+    console: Notifier | None = None,
+    redact: Redactor | None = None,
 ) -> Notifiers:
+    """`redact`: the run's redactor (by default, one for the secrets `environ` holds)."""
     notifiers = [console] if console is not None else []
-    slack = slack_notifier(config.notify.slack, environ)
+    redact = redact or Redactor(secret_values(environ))
+    slack = slack_notifier(config.notify.slack, environ, redact)
     if slack is not None:
         notifiers.append(slack)
     # Inside Actions: annotations for blocked tickets and the chain's table in the job summary.
@@ -32,7 +37,9 @@ def build_notifiers(
     return Notifiers(notifiers)
 
 
-def slack_notifier(config: SlackConfig, environ: Mapping[str, str]) -> Notifier | None:
+def slack_notifier(
+    config: SlackConfig, environ: Mapping[str, str], redact: Redactor
+) -> Notifier | None:
     """A bot token with a channel or user: the threaded notifier; else a webhook: one message per
     event; else none. BATON_SLACK_API_URL replaces Slack's Web API address (proxies, tests)."""
     token = environ.get("SLACK_BOT_TOKEN", "").strip()
@@ -50,7 +57,6 @@ def slack_notifier(config: SlackConfig, environ: Mapping[str, str]) -> Notifier 
     # slack_sdk loads only when Slack is configured.
     from bot.notify import slack  # noqa: PLC0415
 
-    redact = Redactor(secret_values(environ))
     links = Links.from_environment(environ)
     if token and target:
         client = slack.web_client(token, environ.get("BATON_SLACK_API_URL") or None)

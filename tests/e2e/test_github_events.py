@@ -165,3 +165,35 @@ def test_an_untrusted_reviewer_is_refused(
     assert _calls(work) == calls, "nothing was dispatched"
     refusals = [c for c in github.comments_on(pr) if "@mallory, who has triage access" in c.body]
     assert len(refusals) == 1
+
+
+def test_a_review_comment_event_reads_the_state_once_before_its_work(
+    github: FakeGitHub, tmp_path: Path, shared_dir: Path
+) -> None:
+    """The followup is added to the state as read once; the reconcile that works it starts from
+    the state as that saved it: no second read, and one client for the whole event."""
+    work, pr = _chain_with_pr(github, tmp_path)
+    comment_id = github.add_comment(pr, "Say why, too", author=github.admin_login)
+    payload = webhook_payload(
+        shared_dir,
+        "issue_comment/created.payload.json",
+        github,
+        issue__number=pr,
+        issue__pull_request={"url": f"{github.url}/repos/{github.full_name}/pulls/{pr}"},
+        comment__id=comment_id,
+        comment__body="Say why, too",
+        comment__user__login=github.admin_login,
+    )
+    github.reset_counters()
+    result = _event(github, work, "issue_comment", payload)
+    assert result.exit_code == 0, result.output
+    assert "event: reconcile" in result.output
+
+    state_file = f"/repos/{github.full_name}/contents/state.json"
+    seen = [r.method for r in github.requests if r.path == state_file]
+    first_write = seen.index("PUT")
+    assert seen[:first_write] == ["GET"], "the followup reads the state once"
+    second_write = seen.index("PUT", first_write + 1)
+    assert "GET" not in seen[first_write:second_write], (
+        "the reconcile starts from the state the followup saved"
+    )

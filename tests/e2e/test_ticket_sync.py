@@ -17,8 +17,8 @@ from bot.chain_file import ChainFile, load_chain_dir
 from bot.cli import cli
 from bot.forge.github import Repo, ticket_body
 from bot.forge.ticket_sync import PushResult, pull, push
-from bot.github_mode import open_repo
 from bot.issue_form import parse_issue_body
+from bot.runtime import Runtime
 from bot.tickets import Ticket
 from tests.e2e.github_support import calls, checkout, config_text, run
 from tests.fakes.github import FakeGitHub
@@ -83,9 +83,9 @@ def repo(fake: FakeGitHub) -> Iterator[Repo]:
         "BATON_BOT_LOGIN": fake.bot_login,
         "BATON_GITHUB_WRITE_INTERVAL": "0",
     }
-    opened = open_repo(env, None)
-    yield opened
-    opened.api.close()
+    runtime = Runtime.from_environ(env)
+    yield runtime.github().repo
+    runtime.close()
 
 
 def _tickets_dir(root: Path, backend: str = BACKEND) -> Path:
@@ -284,11 +284,11 @@ def test_pushed_ready_tickets_run_as_their_chain(github: FakeGitHub, tmp_path: P
         "BATON_BOT_LOGIN": github.bot_login,
         "BATON_GITHUB_WRITE_INTERVAL": "0",
     }
-    repo = open_repo(env, None)
+    runtime = Runtime.from_environ(env)
     try:
-        created = push(repo, load_chain_dir(folder), label=TRIGGER).created
+        created = push(runtime.github().repo, load_chain_dir(folder), label=TRIGGER).created
     finally:
-        repo.api.close()
+        runtime.close()
     work = checkout(github, tmp_path)
 
     result = run(github, work)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from bot.config import Config, NotifyConfig, SlackConfig
-from bot.local import run_local
+from bot.local import LocalRun, run_local
 from bot.notify import Event, EventKind, Notifier, Notifiers
 from bot.notify.factory import build_notifiers
+from bot.runtime import Project, Runtime
 from bot.state import ChainState, TicketState
 from tests.e2e.helpers import make_repo, status
 from tests.fakes.slack import WEBHOOK_PATH, FakeSlack, Message
@@ -65,6 +67,10 @@ def _no_secret_in_any_log_line(
             assert secret not in line, (secret, record.name, record.getMessage())
 
 
+def _run_local(repo: Path, notifier: Notifier) -> LocalRun:
+    return run_local(Runtime.from_environ(os.environ), Project.open(repo), notifier)
+
+
 def _env(slack: FakeSlack, **more: str) -> dict[str, str]:
     return {"SLACK_BOT_TOKEN": slack.token, "BATON_SLACK_API_URL": slack.api_url, **more}
 
@@ -103,7 +109,7 @@ def test_a_chain_with_a_correction_is_one_message_updated_in_place_and_a_thread(
     repo = _repo(tmp_path)
     notifiers = build_notifiers(_config(), _env(slack))
 
-    run = run_local(repo, notifiers)
+    run = _run_local(repo, notifiers)
 
     assert [c.outcome for c in run.chains] == ["passed"]
     [parent] = slack.top_level(CHANNEL)
@@ -126,7 +132,7 @@ def test_a_chain_with_a_correction_is_one_message_updated_in_place_and_a_thread(
     chain = status(repo)["chains"]["work"]
     assert (chain["slack_channel"], chain["slack_ts"]) == (CHANNEL, parent.ts)
 
-    again = run_local(repo, build_notifiers(_config(), _env(slack)))
+    again = _run_local(repo, build_notifiers(_config(), _env(slack)))
     assert [c.outcome for c in again.chains] == ["passed"]
     assert len(slack.messages) == 5, "a run with nothing to do says nothing"
 
@@ -205,7 +211,7 @@ def test_a_500_is_logged_and_the_chain_goes_on(
     repo = _repo(tmp_path)
     slack.fail_next("chat.postMessage", 500)  # the chain's first message is lost
 
-    run = run_local(repo, build_notifiers(_config(), _env(slack)))
+    run = _run_local(repo, build_notifiers(_config(), _env(slack)))
 
     assert [c.outcome for c in run.chains] == ["passed"]
     failures = [r for r in caplog.records if r.getMessage() == "slack.failed"]
@@ -246,7 +252,7 @@ def test_the_webhook_posts_one_message_per_event(slack: FakeSlack, tmp_path: Pat
     notifiers = build_notifiers(_config(None), {"SLACK_WEBHOOK_URL": slack.webhook_url})
     slack.fail_next("webhook", 429, retry_after=1)
 
-    run = run_local(repo, notifiers)
+    run = _run_local(repo, notifiers)
 
     assert [c.outcome for c in run.chains] == ["passed"]
     assert slack.statuses("webhook") == [429] + [200] * 5

@@ -18,10 +18,10 @@ from click.testing import CliRunner
 from bot.agents.cli.versions import TESTED_VERSIONS
 from bot.cli import cli
 from bot.config import Config
-from bot.github_mode import pending_chains
 from bot.init import DEFAULT_SCHEDULE
 from bot.state import ChainState, StoreData, TicketState
 from bot.store import FileStore
+from bot.workflow_matrix import pending_chains
 from bot.workspace import Git
 
 ROOT = Path(__file__).resolve().parents[2]

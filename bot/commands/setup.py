@@ -1,0 +1,80 @@
+"""`baton init` (a repository set up for Baton) and `baton config check`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from bot.commands.inputs import repo_option, report
+from bot.runtime import Runtime
+
+
+@click.group()
+def config() -> None:
+    """Inspect the configuration."""
+
+
+@config.command("check")
+@click.argument("path", default=".github/baton.yml", type=click.Path(path_type=Path))
+@click.pass_obj
+def config_check(runtime: Runtime, path: Path) -> None:
+    """Validate .github/baton.yml (a missing file means every default)."""
+    from bot.agents.cli.versions import check_version
+    from bot.config import check_config
+
+    loaded, problems = check_config(path)
+    report(problems)
+    if loaded is None:
+        sys.exit(1)
+    click.echo(f"{path}: ok" if path.exists() else f"{path}: absent, every default applies")
+    checked = check_version(loaded.agent, runtime.environ)
+    if checked is not None:  # a CLI agent: is it there, and is it a version the presets know?
+        click.echo(
+            f"agent: {checked.line}" if checked.tested else f"warning: agent: {checked.line}",
+            err=not checked.tested,
+        )
+    if loaded.agent.kind == "cursor" and runtime.environ.get("CURSOR_API_KEY"):
+        from bot.agents.cursor.settings import check_cursor_key
+
+        click.echo(f"cursor: ok ({check_cursor_key(loaded.agent, runtime.environ)})")
+
+
+@click.command("init")
+@repo_option("The repository to set up.")
+@click.option("--force", is_flag=True, help="Overwrite files that exist (default: keep them).")
+@click.option(
+    "--agent",
+    "agent",
+    default="claude",
+    show_default=True,
+    help="The agent kind: claude, codex, gemini, cursor-cli, cursor or command.",
+)
+@click.option(
+    "--action-ref",
+    help="The Baton action for the workflow, pinned: owner/baton@<full commit SHA> "
+    "(default: a placeholder to set, BATON_ACTION_REF).",
+)
+@click.option(
+    "--schedule",
+    default="17 * * * *",
+    show_default=True,
+    help="The cron schedule of the safety-net run that picks up what a dropped event missed.",
+)
+def init_command(
+    repo: Path, force: bool, agent: str, action_ref: str | None, schedule: str
+) -> None:
+    """Set up a repository for Baton in GitHub Actions: the workflow, the ticket issue form, a
+    starter .github/baton.yml and knowledge/CONVENTIONS.md. Existing files are kept."""
+    from bot.init import init_repository
+
+    result = init_repository(
+        repo, agent=agent, force=force, action_ref=action_ref, schedule=schedule
+    )
+    width = max(len(f.path) for f in result.files)
+    for written in result.files:
+        click.echo(f"{written.outcome:<11} {written.path:<{width}}  {written.purpose}")
+    click.echo("\nNext:")
+    for number, step in enumerate(result.next_steps(), start=1):
+        click.echo(f"{number}. {step}")

@@ -1,0 +1,100 @@
+"""`baton tickets`: parse, lint, push and pull tickets."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from bot.commands.inputs import read_text, repo_option, report
+from bot.errors import BatonError, Problem
+from bot.runtime import Runtime
+
+
+@click.group()
+def tickets() -> None:
+    """Parse, lint and sync tickets (issue bodies and tickets/*.yml chain files)."""
+
+
+@tickets.command("parse")
+@click.argument("path", default="-", type=click.Path(allow_dash=True, dir_okay=False))
+@click.option("--title", help="The ticket's title (an issue's title is not part of its body).")
+def tickets_parse(path: str, title: str | None) -> None:
+    """Parse an issue body (a file, or - for stdin) and print the ticket as JSON."""
+    from bot.issue_form import parse_issue_body
+
+    body = sys.stdin.read() if path == "-" else read_text(Path(path))
+    ticket, problems = parse_issue_body(
+        body, title=title, source="<stdin>" if path == "-" else path
+    )
+    report(problems)
+    if ticket is None:
+        sys.exit(1)
+    click.echo(json.dumps(ticket.model_dump(mode="json"), indent=2, ensure_ascii=False))
+
+
+@tickets.command("lint")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def tickets_lint(paths: tuple[Path, ...]) -> None:
+    """Check chain files (*.yml) and issue bodies (other files); a directory means its chain files.
+
+    With no PATH, the tickets/ directory. Exit 1 when any problem is an error."""
+    from bot.chain_file import parse_chain_file
+    from bot.issue_form import parse_issue_body
+
+    files: list[Path] = []
+    for path in paths or (Path("tickets"),):
+        if path.is_dir():
+            files += sorted(p for p in path.iterdir() if p.suffix in {".yml", ".yaml"})
+        elif path.exists():
+            files.append(path)
+        else:
+            raise BatonError(f"{path} does not exist", hint="pass chain files or issue bodies")
+    problems: list[Problem] = []
+    for file in files:
+        if file.suffix in {".yml", ".yaml"}:
+            problems += parse_chain_file(file)[1]
+        else:
+            problems += parse_issue_body(read_text(file), source=str(file))[1]
+    report(problems)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    click.echo(f"{len(files)} file(s) checked: {errors} error(s), {warnings} warning(s)")
+    if errors:
+        sys.exit(1)
+
+
+@tickets.command("push")
+@repo_option()
+@click.option("--ready", is_flag=True, help="Also add the trigger label, so Baton starts on them.")
+@click.pass_obj
+def tickets_push(runtime: Runtime, repo: Path, ready: bool) -> None:
+    """Create or update one GitHub issue per ticket of tickets/*.yml (GITHUB_REPOSITORY)."""
+    from bot.chain_file import load_chain_dir
+    from bot.config import load_config
+    from bot.forge.ticket_sync import push
+
+    config = load_config(repo / ".github" / "baton.yml")
+    chains = load_chain_dir(repo / config.tickets_dir)
+    github = runtime.github()
+    result = push(github.repo, chains, label=config.labels.trigger if ready else None)
+    click.echo(
+        f"{len(result.created)} created, {len(result.updated)} updated, "
+        f"{len(result.unchanged)} unchanged"
+    )
+
+
+@tickets.command("pull")
+@repo_option()
+@click.pass_obj
+def tickets_pull(runtime: Runtime, repo: Path) -> None:
+    """Write the open issues Baton pushed, or that carry the trigger label, to tickets/*.yml."""
+    from bot.config import load_config
+    from bot.forge.ticket_sync import pull
+
+    config = load_config(repo / ".github" / "baton.yml")
+    written = pull(runtime.github().repo, config.labels.trigger, repo / config.tickets_dir)
+    for path in written:
+        click.echo(f"wrote {path}")

@@ -1,0 +1,64 @@
+"""`baton run --event`: the GitHub Actions event (GITHUB_EVENT_NAME, GITHUB_EVENT_PATH) turned into
+work: what it asks, after checking who asked; then a reconcile."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.errors import ConfigError
+from bot.events import Route, route
+from bot.forge.github import bot_login_from_env
+from bot.github_mode import GitHubRun, run_github
+from bot.notify import Notifier
+from bot.review_followup import queue_review
+from bot.runtime import Project, Runtime
+from bot.workspace import STATE_DIR
+
+
+@dataclass
+class EventRun:
+    route: Route
+    run: GitHubRun | None = None
+
+
+def run_event(
+    runtime: Runtime, project: Project, notifier: Notifier, *, max_minutes: float | None = None
+) -> EventRun:
+    env = runtime.environ
+    event_path = Path(env.get("GITHUB_EVENT_PATH", ""))
+    try:
+        payload = json.loads(event_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(
+            f"cannot read the event payload {event_path}: {exc}",
+            hint="run inside GitHub Actions, or point GITHUB_EVENT_PATH at the event's JSON",
+        ) from exc
+    decided = route(
+        env.get("GITHUB_EVENT_NAME", ""),
+        payload if isinstance(payload, dict) else {},
+        trigger_label=project.config.labels.trigger,
+        bot_login=bot_login_from_env(dict(env)),
+    )
+    if decided.action == "ignore":
+        return EventRun(decided)
+    state = None
+    if decided.review is not None:
+        github = runtime.github(project.git.root / STATE_DIR)
+        queued = queue_review(github, project.config, decided.review)
+        if queued is None:
+            return EventRun(Route("ignore", f"{decided.reason}: nothing to do for Baton"))
+        decided = Route("reconcile", decided.reason, chain=queued.chain)
+        state = queued.state
+    run = run_github(
+        runtime,
+        project,
+        notifier,
+        chain=decided.chain,
+        dry_run=decided.dry_run,
+        max_minutes=max_minutes,
+        max_tickets=decided.max_tickets,
+        known_state=state,
+    )
+    return EventRun(decided, run)
