@@ -17,7 +17,7 @@ from bot.chain import Action
 from bot.chain_file import ChainFile
 from bot.config import Config, load_config
 from bot.dispatcher import Dispatcher, RunOptions
-from bot.errors import ConfigError, ForgeError, Problem, StateConflict
+from bot.errors import ConfigError, NotFound, Problem, StateConflict
 from bot.events import (
     ReviewRequest,
     Route,
@@ -26,25 +26,26 @@ from bot.events import (
     review_ticket,
     route,
 )
-from bot.forge.github import (
-    GitHubForge,
-    GitHubJobs,
-    GitHubStore,
-    GitHubTickets,
-    Repo,
-    bot_login_from_env,
-    remote_url,
-)
-from bot.forge.github_api import Credentials, GitHubApi, RequestStats
+from bot.forge.github.accounting import RequestStats
+from bot.forge.github.client import Credentials, GitHubApi
+from bot.forge.github.commits import GitHubForge
+from bot.forge.github.intake import GitHubTickets
+from bot.forge.github.jobs import GitHubJobs
+from bot.forge.github.publish import GitHubReports
+from bot.forge.github.repo import Repo, bot_login_from_env, remote_url
+from bot.forge.github.store import GitHubStateFile
+from bot.forge.github.trust import Trust
 from bot.forge.names import chain_of_issue
 from bot.knowledge import report_path
 from bot.local import make_agent, run_lock, select_chains
 from bot.markers import marker
 from bot.notify import Notifier
+from bot.publishing import Publisher
 from bot.redact import Redactor
 from bot.sandbox import NoSandbox, open_sandbox
 from bot.secret_names import secret_values
 from bot.state import ChainState, ReviewRef, RunRef, StoreData, TicketState
+from bot.store import BranchStore, Store
 from bot.tickets import Ticket
 from bot.workspace import STATE_DIR, Git
 
@@ -162,7 +163,7 @@ def run_github(
     api = repo.api
     full_name = repo.full_name
     try:
-        store = GitHubStore(repo)
+        store = BranchStore(GitHubStateFile(repo), repo.redact)
         data = store.load()
         # The default branch, as the chains recorded it: asked of GitHub only the first time.
         known = next((c.base_branch for c in data.chains.values()), None)
@@ -212,12 +213,11 @@ def run_github(
             for chain_file in chains:
                 forge = GitHubForge(
                     repo,
-                    config,
-                    labels=found.labels,
                     remote=remote_url(full_name, dict(env)),
                     push_token=env.get("GITHUB_TOKEN"),
                     default_branch=default_branch,
                 )
+                publisher = Publisher(GitHubReports(repo), config.labels, found.labels, repo.redact)
                 dispatcher = Dispatcher(
                     git=git,
                     config=config,
@@ -225,6 +225,7 @@ def run_github(
                     agent=lambda: agent or make_agent(config, git.root, sandbox),
                     notifier=notifier,
                     forge=forge,
+                    publisher=publisher,
                     options=options,
                     sandbox=sandbox,
                     jobs=jobs,
@@ -304,7 +305,7 @@ def _queue_review(
     only a hint: the comment's author, text and pull request are read back from the API."""
     repo = open_repo(env, root / STATE_DIR)
     try:
-        store = GitHubStore(repo)
+        store = BranchStore(GitHubStateFile(repo), repo.redact)
         data = store.load()
         if not any(
             c.pr_number == hint.pr or (hint.head and c.branch == hint.head)
@@ -315,7 +316,7 @@ def _queue_review(
         chain = _chain_of_pull(repo, data, request.pr) if request else None
         if request is None or chain is None:
             return None
-        refusal = GitHubTickets(repo, config).refusal(
+        refusal = Trust(repo, config.trust).refusal(
             request.author, request.author_is_bot, "the review comment is from"
         )
         if refusal:
@@ -341,7 +342,7 @@ def _queue_review(
 
 
 def _add_review(
-    store: GitHubStore, data: StoreData, name: str, ticket: Ticket, review: ReviewRef
+    store: Store, data: StoreData, name: str, ticket: Ticket, review: ReviewRef
 ) -> None:
     """Add the review's ticket to its chain, once. The chain's own job may be saving the state
     at the same time (it holds the chain, and picks the ticket up at its next save): a conflict
@@ -370,10 +371,8 @@ def _as_recorded(repo: Repo, hint: ReviewRequest) -> ReviewRequest | None:
     such comment (any more)."""
     try:
         record = repo.api.get_json(f"{repo.path}{record_path(hint)}")
-    except ForgeError as exc:
-        if exc.status == 404:
-            return None
-        raise
+    except NotFound:
+        return None
     return as_recorded(hint, record) if isinstance(record, dict) else None
 
 
@@ -386,10 +385,8 @@ def _chain_of_pull(repo: Repo, data: StoreData, pr: int) -> ChainState | None:
         return chain
     try:
         pull = repo.api.get_json(f"{repo.path}/pulls/{pr}")
-    except ForgeError as exc:
-        if exc.status == 404:
-            return None
-        raise
+    except NotFound:
+        return None
     head = ((pull or {}).get("head") or {}).get("ref")
     return next((c for c in unnumbered if head and c.branch == head), None)
 
@@ -425,7 +422,7 @@ def issue_chains(
     config = load_config(git.root / ".github" / "baton.yml")
     repo = open_repo(environ, git.root / STATE_DIR)
     try:
-        data = GitHubStore(repo).load()
+        data = BranchStore(GitHubStateFile(repo), repo.redact).load()
         issues = GitHubTickets(repo, config).poll()
     finally:
         repo.api.close()

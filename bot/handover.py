@@ -13,13 +13,8 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from bot.chain import Action, Wait
-from bot.errors import BatonError
 from bot.lease import RunSeen
 from bot.state import ChainState, Handover, RunRef
-
-
-class HandoverError(BatonError):
-    """A new job could not be started for the chain; the message names the fix."""
 
 
 class Jobs(Protocol):

@@ -1,7 +1,7 @@
 """`baton validate`: the validation job. It runs where no secret is (a job with a read-only token
 that may only write check runs): it tests the agent's commit with the test command of the base
 configuration, reviews it against the base's rules, and leaves the result as a check run that the
-next reconcile reads (`GitHubForge.validation_result`)."""
+next reconcile reads (`bot.validation.check_run`)."""
 
 from __future__ import annotations
 
@@ -11,17 +11,16 @@ from pathlib import Path
 
 from bot.config import load_config
 from bot.errors import BatonError
-from bot.forge.github import (
-    VALIDATION_CHECK,
-    GitHubStore,
-    remote_url,
-    validation_id,
-    validation_text,
-)
+from bot.forge import CheckRun
+from bot.forge.github.checks import create_check_run
+from bot.forge.github.repo import remote_url
+from bot.forge.github.store import GitHubStateFile
 from bot.github_mode import open_repo
 from bot.reporting import _cap
 from bot.sandbox import open_sandbox
 from bot.state import Validation
+from bot.store import BranchStore
+from bot.validation.check_run import VALIDATION_CHECK, validation_id, validation_text
 from bot.validation.command import share_with
 from bot.validation.run import validate_here
 from bot.workspace import Git
@@ -41,7 +40,7 @@ def validate_attempt(
     sandbox = open_sandbox(config.sandbox, environ)  # the agent's code runs in it
     repo = open_repo(environ, None)
     try:
-        data = GitHubStore(repo).load()
+        data = BranchStore(GitHubStateFile(repo), repo.redact).load()
         state = data.chains.get(chain)
         ticket_state = state.tickets.get(key) if state else None
         if state is None or ticket_state is None or ticket_state.spec is None:
@@ -73,22 +72,15 @@ def validate_attempt(
                 )
             finally:
                 git.run("worktree", "remove", "--force", str(work), check=False)
-        gh = repo.gh_repo
-        repo.api.call(
-            lambda: gh.create_check_run(
-                name=VALIDATION_CHECK,
-                head_sha=sha,
-                status="completed",
-                conclusion="success" if validation.passed else "failure",
-                external_id=validation_id(chain, key, attempt),
-                output={
-                    "title": f"{key} attempt {attempt}: {validation.summary()}"[:255],
-                    "summary": repo.redact(validation.summary()),
-                    "text": _cap(repo.redact(validation_text(validation))),
-                },
-            ),
-            write=True,
+        run = CheckRun(
+            name=VALIDATION_CHECK,
+            conclusion="success" if validation.passed else "failure",
+            title=f"{key} attempt {attempt}: {validation.summary()}"[:255],
+            summary=validation.summary(),
+            batches=[],
+            text=_cap(repo.redact(validation_text(validation))),
         )
+        create_check_run(repo, sha, run, validation_id(chain, key, attempt))
         return validation
     finally:
         repo.api.close()

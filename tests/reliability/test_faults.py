@@ -28,8 +28,8 @@ from bot.agents.cursor import CursorAgent
 from bot.cli import cli
 from bot.config import AgentConfig
 from bot.errors import ForgeError
-from bot.forge.github import Repo
-from bot.forge.github_api import Credentials, GitHubApi
+from bot.forge.github.client import Credentials, GitHubApi
+from bot.forge.github.repo import Repo
 from bot.markers import marker
 from bot.redact import Redactor
 from bot.workspace import Git
