@@ -280,6 +280,28 @@ def test_an_unreachable_github_is_one_line(two: Chain, tally: Tally) -> None:
     check_whole(two, tally)
 
 
+def test_a_corrupt_state_on_its_branch_is_one_line(two: Chain, tally: Tally) -> None:
+    """state.json on `baton/state` is not Baton's state (a bad hand edit, a truncated write):
+    the run stops with one line naming the file and the branch, touches nothing, and goes on
+    once the file is restored."""
+    first = run_inline(two.fake, two.work, "--max-tickets", "1")
+    assert first.exit_code == 0, first.output
+    good = two.fake.read_file("state.json", "baton/state")
+    assert good is not None
+    calls = agent_calls(two.log)
+    two.fake.commit("baton/state", {"state.json": '{"chains": {"sprint": '}, "A bad edit")
+    tally.add("faults")
+    seen = len(two.fake.exchanges)
+    said = one_error_line(run_inline(two.fake, two.work))
+    assert "state.json on the baton/state branch is not valid Baton state" in said
+    assert "restore it from the branch's history" in said
+    assert [e.method for e in two.fake.exchanges[seen:] if e.method != "GET"] == []
+    assert agent_calls(two.log) == calls
+    two.fake.commit("baton/state", {"state.json": good}, "Restored")
+    settle(two)
+    check_whole(two, tally)
+
+
 def test_a_slow_answer_past_the_timeout(two: Chain, tally: Tally) -> None:
     """The client gives up after its timeout. A read is asked again; a write that GitHub did
     meanwhile is not sent again blindly, and the next try finds it by its marker."""
