@@ -31,9 +31,9 @@ from bot.chain import (
 )
 from bot.chain_file import ChainFile
 from bot.config import Config
-from bot.errors import BatonError, Problem, StateConflict, WorkspaceError
+from bot.errors import BatonError, HandoverError, Problem, StateConflict, WorkspaceError
 from bot.forge import Forge, LocalForge
-from bot.handover import HandoverError, Jobs, continuation, handover_due
+from bot.handover import Jobs, continuation, handover_due
 from bot.knowledge import report_path
 from bot.learning import proposals
 from bot.lease import fingerprint, held_by_another, holder, rebase, take
@@ -47,6 +47,7 @@ from bot.prompts import (
     launch_prompt,
     recovery_prompt,
 )
+from bot.publishing import Publisher, propose_conventions, publish_knowledge
 from bot.sandbox import NoSandbox, Sandbox
 from bot.state import (
     Attempt,
@@ -61,6 +62,7 @@ from bot.state import (
 )
 from bot.store import Store
 from bot.tickets import Ticket
+from bot.validation.check_run import validation_result
 from bot.validation.llm import llm_reviewer
 from bot.validation.run import validate_here
 from bot.workspace import Git
@@ -104,6 +106,7 @@ class Dispatcher:
         agent: Callable[[], Agent],
         notifier: Notifier,
         forge: Forge | None = None,
+        publisher: Publisher | None = None,
         options: RunOptions | None = None,
         sandbox: Sandbox | None = None,
         jobs: Jobs | None = None,
@@ -115,7 +118,8 @@ class Dispatcher:
         self._make_agent = agent
         self._agent: Agent | None = None
         self.notifier = notifier
-        self.forge: Forge = forge or LocalForge(config.knowledge.dir)
+        self.forge: Forge = forge or LocalForge()
+        self.publisher = publisher  # what people see of the chain; None: nothing to report
         self.options = options or RunOptions()
         self.sandbox: Sandbox = sandbox or NoSandbox()  # where the test command runs
         # Inside Actions: the runs of Baton's workflow (a lease holder's, a new job's).
@@ -161,9 +165,10 @@ class Dispatcher:
         if self._leased_elsewhere(state):
             return state
         if state.prepared and not state.finished:
-            self.forge.open_chain(self.git, state)
+            self.forge.open_branch(self.git, state.branch)
             self._switch_to(state.branch)
-        self.forge.report(state)
+        if self.publisher is not None:
+            self.publisher.report(state)
         try:
             state = self._work(state)
             # A ticket another run added meanwhile (a review followup: the event's job finds the
@@ -340,11 +345,12 @@ class Dispatcher:
                 return
 
     def _save(self, state: ChainState, *, renew: bool = True) -> ChainState:
-        """Persist, then let the forge report what changed (its records go with the next save).
+        """Persist, then report what changed (the records go with the next save).
         Every save renews this run's lease on the chain."""
         if renew:
             take(state, self.lease_owner, self.lease_seconds, self.options.run)
-        self.forge.stage(state)
+        if self.publisher is not None:
+            self.publisher.stage(state)
         data = self._data.model_copy(update={"chains": {**self._data.chains, state.name: state}})
         for _ in range(3):
             try:
@@ -367,7 +373,8 @@ class Dispatcher:
                 hint="run baton again: it continues where it stopped",
             )
         self._seen = fingerprint(state)
-        self.forge.report(state)
+        if self.publisher is not None:
+            self.publisher.report(state)
         return state
 
     def _saved_reports(self, state: ChainState) -> object:
@@ -436,7 +443,7 @@ class Dispatcher:
         self.git.checkout_branch(state.branch, base)
         state.base_commit = state.checkpoint = base
         state.prepared = True
-        self.forge.pushed(self.git, state)
+        self.forge.push(self.git, state.branch)
         self._save(state)
         self._event(
             "chain_started",
@@ -449,7 +456,7 @@ class Dispatcher:
         """Return the working copy to a checkpoint, so the next prompt starts from green."""
         if commit and (self.git.head() != commit or self.git.dirty_files()):
             self.git.reset_to(commit)
-            self.forge.pushed(self.git, state)
+            self.forge.push(self.git, state.branch)
 
     def _send(self, action: SendPrompt, state: ChainState) -> ChainState:
         ticket, ts, kind = self._tickets[action.ticket], state.tickets[action.ticket], action.prompt
@@ -504,7 +511,7 @@ class Dispatcher:
             state.pr_number = int(found.group(1)) if found else None
 
         attempt.commit = self.git.commit_all(f"baton({ts.key}): attempt {attempt.number}, {kind}")
-        self.forge.pushed(self.git, state)
+        self.forge.push(self.git, state.branch)
         attempt.agent = result
         if result.session_id:
             session.id = result.session_id
@@ -590,7 +597,7 @@ class Dispatcher:
                 continue
             if not last.validation_requested:
                 continue
-            found = self.forge.validation_result(state, ts.key, last.number)
+            found = validation_result(self.forge, state, ts.key, last.number)
             if found is not None and found.commit == last.validation_requested:
                 state = self._apply_validation(state, ts.key, found)
         return state
@@ -623,11 +630,13 @@ class Dispatcher:
         self._ensure_at(state, state.checkpoint)
         final = state.model_copy(update={"finished": True})
         data = self._data.model_copy(update={"chains": {**self._data.chains, state.name: final}})
-        state.knowledge_commit = self.forge.publish_knowledge(self.git, final, data)
+        state.knowledge_commit = publish_knowledge(
+            self.forge, self.git, self.config.knowledge.dir, final, data
+        )
         found = [p for p in proposals(final) if p.id not in self._data.proposals]
         if found:
-            added = self.forge.propose_conventions(
-                self.git, final, self.config.review.conventions, found
+            added = propose_conventions(
+                self.forge, self.git, final, self.config.review.conventions, found
             )
             self._data = self._data.model_copy(
                 update={"proposals": [*self._data.proposals, *added]}

@@ -76,9 +76,48 @@ class AgentError(BatonError):
     """The coding agent could not be reached or answered with nonsense."""
 
 
+class HandoverError(BatonError):
+    """A new job could not be started for the chain; the message names the fix."""
+
+
 class ForgeError(BatonError):
-    """The forge (GitHub) refused or failed a request; `status` is its HTTP status, if any."""
+    """The forge (GitHub) refused or failed a request. The adapter raises one of the kinds below;
+    callers tell them apart by type. `status` is the HTTP status, if any, for the message."""
 
     def __init__(self, message: str, *, status: int | None = None, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.status = status
+
+
+class NotFound(ForgeError):
+    """No such thing there (404), or not any more (410)."""
+
+
+class Forbidden(ForgeError):
+    """The token may not do this (403): a permission the job lacks, a personal token."""
+
+
+class RateLimited(ForgeError):
+    """A rate limit was still spent after waiting as long as a run may wait."""
+
+
+class Conflict(ForgeError):
+    """The thing changed since it was read (409): a write over a stale version."""
+
+
+class Unprocessable(ForgeError):
+    """The request was understood and refused (422): it exists already, it is not a fast
+    forward, a field is wrong."""
+
+
+class ProtectedBranch(ForgeError):
+    """The branch takes no direct writes: changes must come as a pull request."""
+
+
+class Unanswered(ForgeError):
+    """No clear answer (a lost connection, a timeout): a write may have happened, so it is
+    looked for before it is made again."""
+
+
+class ServerError(Unanswered):
+    """GitHub failed on its side (5xx); a write may have happened all the same."""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.errors import ConfigError
 from bot.events import Route, route
-from bot.forge.github import bot_login_from_env
+from bot.forge.github.repo import bot_login_from_env
 from bot.github_mode import GitHubRun, run_github
 from bot.notify import Notifier
 from bot.review_followup import queue_review

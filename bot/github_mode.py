@@ -16,7 +16,7 @@ from bot.chain_file import ChainFile
 from bot.config import Config
 from bot.dispatcher import Dispatcher, RunOptions
 from bot.errors import Problem
-from bot.forge.github_api import RequestStats
+from bot.forge.github.accounting import RequestStats
 from bot.knowledge import report_path
 from bot.local import make_agent, run_lock, select_chains
 from bot.notify import Notifier
@@ -161,7 +161,8 @@ def run_github(
                 store=store,
                 agent=lambda: agent or make_agent(config, env, git.root, sandbox),
                 notifier=notifier,
-                forge=github.forge(config, found.labels, default_branch),
+                forge=github.forge(default_branch),
+                publisher=github.publisher(config, found.labels),
                 options=options,
                 sandbox=sandbox,
                 jobs=jobs,

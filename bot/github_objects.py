@@ -10,17 +10,17 @@ from pathlib import Path
 
 from bot.config import Config
 from bot.errors import ConfigError
-from bot.forge.github import (
-    GitHubForge,
-    GitHubJobs,
-    GitHubStore,
-    GitHubTickets,
-    Repo,
-    bot_login_from_env,
-    remote_url,
-)
-from bot.forge.github_api import Credentials, GitHubApi
+from bot.forge.github.client import Credentials, GitHubApi
+from bot.forge.github.commits import GitHubForge
+from bot.forge.github.intake import GitHubTickets
+from bot.forge.github.jobs import GitHubJobs
+from bot.forge.github.publish import GitHubReports
+from bot.forge.github.repo import Repo, bot_login_from_env, remote_url
+from bot.forge.github.store import GitHubStateFile
+from bot.forge.github.trust import Trust
+from bot.publishing import Publisher
 from bot.redact import Redactor
+from bot.store import BranchStore
 
 
 def credentials(env: Mapping[str, str]) -> Credentials:
@@ -56,23 +56,26 @@ class GitHub:
 
     env: Mapping[str, str]
     repo: Repo
-    store: GitHubStore
+    store: BranchStore
 
     def tickets(self, config: Config) -> GitHubTickets:
         return GitHubTickets(self.repo, config)
 
-    def forge(
-        self, config: Config, labels: dict[int, set[str]], default_branch: str
-    ) -> GitHubForge:
-        """A chain's forge: its reports, pull request and pushes."""
+    def trust(self, config: Config) -> Trust:
+        return Trust(self.repo, config.trust)
+
+    def forge(self, default_branch: str) -> GitHubForge:
+        """A chain's branch and files: pushes, fetches, knowledge commits."""
         return GitHubForge(
             self.repo,
-            config,
-            labels=labels,
             remote=remote_url(self.repo.full_name, dict(self.env)),
             push_token=self.env.get("GITHUB_TOKEN"),
             default_branch=default_branch,
         )
+
+    def publisher(self, config: Config, labels: dict[int, set[str]]) -> Publisher:
+        """What a chain shows people: labels, comments, its pull request, checks."""
+        return Publisher(GitHubReports(self.repo), config.labels, labels, self.repo.redact)
 
     def jobs(self, default_branch: str) -> GitHubJobs:
         """This workflow's jobs: a chain with work left goes on in a new one."""
@@ -92,4 +95,4 @@ class GitHub:
 
 def open_github(env: Mapping[str, str], cache_dir: Path | None, redact: Redactor) -> GitHub:
     repo = open_repo(env, cache_dir, redact)
-    return GitHub(env, repo, GitHubStore(repo))
+    return GitHub(env, repo, BranchStore(GitHubStateFile(repo), repo.redact))

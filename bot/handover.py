@@ -4,7 +4,7 @@ schedule tick: it starts its own workflow again for that chain at once (`workflo
 the new job goes on where this one stopped. Once per run and chain, recorded in the chain's state.
 
 The decision is pure (`handover_due`); the dispatch goes through the `Jobs` port, whose GitHub
-adapter is `bot.forge.github.GitHubJobs`.
+adapter is `bot.forge.github.jobs.GitHubJobs`.
 """
 
 from __future__ import annotations
@@ -13,13 +13,8 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from bot.chain import Action, Wait
-from bot.errors import BatonError
 from bot.lease import RunSeen
 from bot.state import ChainState, Handover, RunRef
-
-
-class HandoverError(BatonError):
-    """A new job could not be started for the chain; the message names the fix."""
 
 
 class Jobs(Protocol):

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from bot.learning import context_with_history
@@ -107,32 +106,6 @@ def knowledge_files(
         "CONTEXT.md": context_with_history(context, chain, counts(chain)),
     }
     return {f"{knowledge_dir}/{name}": redact(_normalise(text)) for name, text in files.items()}
-
-
-def write_knowledge(
-    root: Path,
-    knowledge_dir: str,
-    data: StoreData,
-    chain: ChainState,
-    *,
-    redact: Callable[[str], str] | None = None,
-) -> list[Path]:
-    """Write the knowledge files into a working copy; return their paths."""
-
-    def current(name: str) -> str:
-        path = root / knowledge_dir / name
-        return path.read_text(encoding="utf-8") if path.exists() else ""
-
-    files = knowledge_files(
-        knowledge_dir, data, chain, current("CHANGELOG.md"), current("CONTEXT.md"), redact=redact
-    )
-    paths = []
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        paths.append(path)
-    return paths
 
 
 def _normalise(text: str) -> str:

@@ -128,7 +128,7 @@ def run_local(
         git=git,
         config=config,
         store=store,
-        forge=LocalForge(config.knowledge.dir, remote),
+        forge=LocalForge(remote),
         agent=lambda: agent or make_agent(config, runtime.environ, git.root, sandbox),
         notifier=notifier,
         options=options,

@@ -8,12 +8,13 @@ import re
 from dataclasses import dataclass
 
 from bot.config import Config
-from bot.errors import ForgeError, StateConflict
+from bot.errors import NotFound, StateConflict
 from bot.events import ReviewRequest, as_recorded, record_path, review_ticket
-from bot.forge.github import GitHubStore, Repo
+from bot.forge.github.repo import Repo
 from bot.github_objects import GitHub
 from bot.markers import marker
 from bot.state import ChainState, ReviewRef, StoreData, TicketState
+from bot.store import Store
 from bot.tickets import Ticket
 
 
@@ -39,7 +40,7 @@ def queue_review(github: GitHub, config: Config, hint: ReviewRequest) -> Queued 
     chain = _chain_of_pull(repo, data, request.pr) if request else None
     if request is None or chain is None:
         return None
-    refusal = github.tickets(config).refusal(
+    refusal = github.trust(config).refusal(
         request.author, request.author_is_bot, "the review comment is from"
     )
     if refusal:
@@ -62,7 +63,7 @@ def queue_review(github: GitHub, config: Config, hint: ReviewRequest) -> Queued 
 
 
 def _add_review(
-    store: GitHubStore, data: StoreData, name: str, ticket: Ticket, review: ReviewRef
+    store: Store, data: StoreData, name: str, ticket: Ticket, review: ReviewRef
 ) -> StoreData:
     """Add the review's ticket to its chain, once; the state with it. The chain's own job may be
     saving the state at the same time (it holds the chain, and picks the ticket up at its next
@@ -90,10 +91,8 @@ def _as_recorded(repo: Repo, hint: ReviewRequest) -> ReviewRequest | None:
     such comment (any more)."""
     try:
         record = repo.api.get_json(f"{repo.path}{record_path(hint)}")
-    except ForgeError as exc:
-        if exc.status == 404:
-            return None
-        raise
+    except NotFound:
+        return None
     return as_recorded(hint, record) if isinstance(record, dict) else None
 
 
@@ -106,9 +105,7 @@ def _chain_of_pull(repo: Repo, data: StoreData, pr: int) -> ChainState | None:
         return chain
     try:
         pull = repo.api.get_json(f"{repo.path}/pulls/{pr}")
-    except ForgeError as exc:
-        if exc.status == 404:
-            return None
-        raise
+    except NotFound:
+        return None
     head = ((pull or {}).get("head") or {}).get("ref")
     return next((c for c in unnumbered if head and c.branch == head), None)

@@ -1,7 +1,7 @@
 """`baton validate`: the validation job. It runs where no secret is (a job with a read-only token
 that may only write check runs): it tests the agent's commit with the test command of the base
 configuration, reviews it against the base's rules, and leaves the result as a check run that the
-next reconcile reads (`GitHubForge.validation_result`)."""
+next reconcile reads (`bot.validation.check_run`)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ import tempfile
 from pathlib import Path
 
 from bot.errors import BatonError
-from bot.forge.github import VALIDATION_CHECK, validation_id, validation_text
+from bot.forge import CheckRun
+from bot.forge.github.checks import create_check_run
 from bot.render.markdown import cap
 from bot.runtime import Project, Runtime
 from bot.state import Validation
+from bot.validation.check_run import VALIDATION_CHECK, validation_id, validation_text
 from bot.validation.command import share_with
 from bot.validation.run import validate_here
 from bot.workspace import Git
@@ -64,20 +66,13 @@ def validate_attempt(
             )
         finally:
             git.run("worktree", "remove", "--force", str(work), check=False)
-    gh = repo.gh_repo
-    repo.api.call(
-        lambda: gh.create_check_run(
-            name=VALIDATION_CHECK,
-            head_sha=sha,
-            status="completed",
-            conclusion="success" if validation.passed else "failure",
-            external_id=validation_id(chain, key, attempt),
-            output={
-                "title": f"{key} attempt {attempt}: {validation.summary()}"[:255],
-                "summary": repo.redact(validation.summary()),
-                "text": cap(repo.redact(validation_text(validation))),
-            },
-        ),
-        write=True,
+    run = CheckRun(
+        name=VALIDATION_CHECK,
+        conclusion="success" if validation.passed else "failure",
+        title=f"{key} attempt {attempt}: {validation.summary()}"[:255],
+        summary=validation.summary(),
+        batches=[],
+        text=cap(repo.redact(validation_text(validation))),
     )
+    create_check_run(repo, sha, run, validation_id(chain, key, attempt))
     return validation

@@ -1,57 +1,116 @@
-"""The Forge port: where tickets come from and where results are reported.
+"""The Forge ports: plain verbs over plain data. The core decides what the outside world should
+show (`bot.outbox`) and when (`bot.publishing`); an adapter only performs the verbs and never
+reads or writes the chain's state.
 
-The dispatcher calls these hooks at fixed points; an adapter makes the outside world reflect the
-chain's state. Local mode keeps everything in the repository; GitHub mode (`bot.forge.github`)
-reports on issues and pull requests and commits the knowledge base through the API.
+`Forge` moves the chain's branch, reads what a validation job left and commits files the core
+computed; `Reports` writes comments, labels, the pull request, check runs and reviews. Local mode
+(`LocalForge`) keeps everything in the repository and reports nothing; GitHub mode is
+`bot.forge.github`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Literal, Protocol
 
 from bot.errors import WorkspaceError
-from bot.knowledge import write_knowledge
-from bot.learning import Proposal, conventions_with_proposals
-from bot.state import ChainState, StoreData, Validation
 from bot.workspace import Git
+
+Read = Callable[[str], str]
+"""A file's text where the files are written, by repository path ("" when there is none)."""
+Files = Callable[[Read], dict[str, str]]
+"""The files to write, by repository path, computed from what is there now."""
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """A completed check run: its annotations in the requests they go in (GitHub takes at most
+    50 per request, and one request at least)."""
+
+    name: str
+    conclusion: Literal["success", "failure"]
+    title: str
+    summary: str
+    batches: list[list[dict[str, Any]]]
+    text: str | None = None
 
 
 class Forge(Protocol):
-    def open_chain(self, git: Git, state: ChainState) -> None:
-        """Before a prepared chain continues: make its branch available in the working copy."""
+    def open_branch(self, git: Git, branch: str) -> None:
+        """Make `branch` (made by an earlier run) available in the working copy."""
         ...
 
-    def pushed(self, git: Git, state: ChainState) -> None:
-        """The chain's branch moved (prepared, an attempt committed, returned to a checkpoint)."""
-        ...
-
-    def stage(self, state: ChainState) -> None:
-        """Just before a save: note in `state.reports` what `report` is about to create."""
+    def push(self, git: Git, branch: str) -> None:
+        """The working copy's HEAD is now `branch` (prepared, committed, returned to a
+        checkpoint): publish it where it needs to be seen."""
         ...
 
     def fetch(self, git: Git, branch: str) -> None:
         """Bring a branch a cloud agent pushed into the working copy's FETCH_HEAD."""
         ...
 
-    def validation_result(self, state: ChainState, key: str, attempt: int) -> Validation | None:
-        """The result a validation job reported for this attempt, if it has arrived."""
+    def check_run_texts(self, sha: str, name: str, external_id: str) -> list[tuple[int, str]]:
+        """(id, text) of the completed check runs `name` with `external_id` on commit `sha`."""
         ...
 
-    def report(self, state: ChainState) -> None:
-        """Make the outside world reflect `state` (labels, comments, checks). Idempotent; may
-        record what it wrote in `state.reports`, which the dispatcher saves with the next save."""
+    def publish_files(self, git: Git, files: Files, message: str) -> str | None:
+        """Commit `files` where this forge keeps the knowledge base; the commit that holds them.
+        Raises ProtectedBranch when it takes no direct writes."""
         ...
 
-    def publish_knowledge(self, git: Git, state: ChainState, data: StoreData) -> str | None:
-        """Write the knowledge base for a finished chain; return the commit that holds it."""
+    def propose_files(
+        self, git: Git, branch: str, files: Files, *, message: str, title: str, body: str
+    ) -> str | None:
+        """Offer `files` for people to accept (a pull request from `branch`, or a commit of its
+        own); never rewrite theirs. The commit that holds them."""
         ...
 
-    def propose_conventions(
-        self, git: Git, state: ChainState, path: str, found: list[Proposal]
-    ) -> list[str]:
-        """Offer new conventions for people to accept (a separate commit, or a pull request);
-        never rewrite theirs. Returns the ids of the proposals it added."""
+
+class Reports(Protocol):
+    """Writes people read. Each verb is safe to repeat: without a known id, a `lookup` finds what
+    an earlier, interrupted try wrote (by its marker or external id) before anything is made."""
+
+    def ensure_comment(
+        self, issue: int, mark: str, body: str, known_id: int | None, *, lookup: bool
+    ) -> int: ...
+
+    def set_labels(self, issue: int, add: str | None, remove: list[str]) -> None:
+        """Add `add`, remove `remove` (a label already gone is fine)."""
+        ...
+
+    def ensure_pull_request(
+        self, known: int | None, *, base: str, head: str, title: str, body: str, lookup: bool
+    ) -> int:
+        """The open pull request from `head` with `body`: updated when known or found, else
+        opened. Its number."""
+        ...
+
+    def ensure_check_run(
+        self, sha: str, run: CheckRun, external_id: str, known_id: int | None, *, lookup: bool
+    ) -> int:
+        """A check run written once: the known or found one, else a new one. Raises Forbidden
+        when the token may not write check runs (a personal token)."""
+        ...
+
+    def set_commit_status(self, sha: str, context: str, state: str, description: str) -> None: ...
+
+    def ensure_review(
+        self,
+        pr: int,
+        mark: str,
+        commit: str | None,
+        body: str,
+        comments: list[dict[str, Any]],
+        *,
+        lookup: bool,
+    ) -> int:
+        """A pull-request review with comments on lines, written once; its id."""
+        ...
+
+    def reply(self, pr: int, body: str, comment_id: int | None) -> int:
+        """Answer in a review comment's thread (`comment_id`), or on the pull request."""
         ...
 
 
@@ -61,16 +120,15 @@ class LocalForge:
     With a `remote` (a cloud agent needs one to reach the code), the chain's branch is pushed
     there after every move and the agent's branches are fetched from it."""
 
-    def __init__(self, knowledge_dir: str, remote: str | None = None) -> None:
-        self.knowledge_dir = knowledge_dir
+    def __init__(self, remote: str | None = None) -> None:
         self.remote = remote
 
-    def open_chain(self, _git: Git, _state: ChainState) -> None:
+    def open_branch(self, _git: Git, _branch: str) -> None:
         return None
 
-    def pushed(self, git: Git, state: ChainState) -> None:
+    def push(self, git: Git, branch: str) -> None:
         if self.remote:
-            git.run("push", "-q", "--force", self.remote, f"HEAD:refs/heads/{state.branch}")
+            git.run("push", "-q", "--force", self.remote, f"HEAD:refs/heads/{branch}")
 
     def fetch(self, git: Git, branch: str) -> None:
         if not self.remote:
@@ -80,27 +138,34 @@ class LocalForge:
             )
         git.run("fetch", "-q", self.remote, branch)
 
-    def stage(self, _state: ChainState) -> None:
-        return None
+    def check_run_texts(self, _sha: str, _name: str, _external_id: str) -> list[tuple[int, str]]:
+        return []  # local mode validates inline
 
-    def validation_result(self, _state: ChainState, _key: str, _attempt: int) -> Validation | None:
-        return None  # local mode validates inline
+    def publish_files(self, git: Git, files: Files, message: str) -> str | None:
+        _write(Path(git.root), files)
+        return git.commit_all(message)
 
-    def report(self, _state: ChainState) -> None:
-        return None
+    def propose_files(
+        self, git: Git, _branch: str, files: Files, *, message: str, title: str, body: str
+    ) -> str | None:
+        """A commit of its own on the chain's branch: people take it or revert it."""
+        del title, body  # a pull request's; a local commit has only its message
+        if not _write(Path(git.root), files):
+            return None
+        return git.commit_all(message)
 
-    def publish_knowledge(self, git: Git, state: ChainState, data: StoreData) -> str | None:
-        write_knowledge(Path(git.root), self.knowledge_dir, data, state)
-        return git.commit_all(f"baton: knowledge of chain {state.name}")
 
-    def propose_conventions(
-        self, git: Git, state: ChainState, path: str, found: list[Proposal]
-    ) -> list[str]:
-        file = Path(git.root) / path
-        existing = file.read_text(encoding="utf-8") if file.exists() else ""
-        text, added = conventions_with_proposals(existing, found, state.name)
-        if added:
-            file.parent.mkdir(parents=True, exist_ok=True)
-            file.write_text(text, encoding="utf-8")
-            git.commit_all(f"baton: propose conventions learned in chain {state.name}")
-        return added
+def _write(root: Path, files: Files) -> list[Path]:
+    """`files` written into the working copy at `root`; their paths."""
+
+    def read(path: str) -> str:
+        file = root / path
+        return file.read_text(encoding="utf-8") if file.exists() else ""
+
+    paths = []
+    for name, text in files(read).items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths

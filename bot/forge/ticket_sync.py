@@ -16,7 +16,8 @@ from typing import Any
 import yaml
 
 from bot.chain_file import ChainFile
-from bot.forge.github import Repo, ticket_body
+from bot.forge.github.intake import ticket_body
+from bot.forge.github.repo import Repo
 from bot.forge.names import chain_of_issue
 from bot.issue_form import parse_issue_body, render_issue_body
 from bot.markers import marker, markers_in

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from bot.redact import from_environment
 from bot.render.comments import validation_body
 from bot.render.markdown import cap, one_line
 from bot.state import Finding, TicketState
@@ -58,34 +57,26 @@ def annotation(finding: Finding, redact: Redact) -> dict[str, Any]:
     }
 
 
-def _redactor(redact: Redact | None) -> Redact:
-    # Without one given, the token shapes and the secrets Baton was given in its environment.
-    return redact if redact is not None else from_environment()
-
-
-def check_run(
-    ticket: TicketState, title: str | None, redact: Redact | None = None
-) -> CheckRunOutput | None:
+def check_run(ticket: TicketState, title: str | None, redact: Redact) -> CheckRunOutput | None:
     """The check run of the ticket's last validated attempt; None before one."""
     attempt = ticket.last
     if attempt is None or attempt.validation is None:
         return None
     v = attempt.validation
-    clean = _redactor(redact)
     return CheckRunOutput(
-        name=check_run_name(ticket.key, clean(title) if title else None),
+        name=check_run_name(ticket.key, redact(title) if title else None),
         conclusion="success" if v.passed else "failure",
-        title=clean(f"attempt {attempt.number}: {v.summary()}")[:TITLE_MAX],
-        summary=cap(clean(validation_body(attempt, v))),
-        annotations=[annotation(f, clean) for f in v.findings if f.file],
+        title=redact(f"attempt {attempt.number}: {v.summary()}")[:TITLE_MAX],
+        summary=cap(redact(validation_body(attempt, v))),
+        annotations=[annotation(f, redact) for f in v.findings if f.file],
     )
 
 
-def commit_status(ticket: TicketState, redact: Redact | None = None) -> tuple[str, str, str] | None:
+def commit_status(ticket: TicketState, redact: Redact) -> tuple[str, str, str] | None:
     """(context, state, description) for repositories where check runs cannot be created."""
     attempt = ticket.last
     if attempt is None or attempt.validation is None:
         return None
     v = attempt.validation
-    description = _redactor(redact)(v.summary())[:DESCRIPTION_MAX]
+    description = redact(v.summary())[:DESCRIPTION_MAX]
     return (f"baton/{ticket.key}", "success" if v.passed else "failure", description)

@@ -15,7 +15,8 @@ from click.testing import CliRunner
 
 from bot.chain_file import ChainFile, load_chain_dir
 from bot.cli import cli
-from bot.forge.github import Repo, ticket_body
+from bot.forge.github.intake import ticket_body
+from bot.forge.github.repo import Repo
 from bot.forge.ticket_sync import PushResult, pull, push
 from bot.issue_form import parse_issue_body
 from bot.runtime import Runtime

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
-from bot.forge.github import parse_validation_text
+from bot.validation.check_run import parse_validation_text
 from tests.e2e.github_support import AGENT, calls, checkout, config_text, github_env, issue, run
 from tests.e2e.helpers import baton
 from tests.fakes.github import FakeGitHub

@@ -28,8 +28,8 @@ from bot.agents.cursor.agent import CursorAgent
 from bot.cli import cli
 from bot.config import AgentConfig
 from bot.errors import ForgeError
-from bot.forge.github import Repo
-from bot.forge.github_api import Credentials, GitHubApi
+from bot.forge.github.client import Credentials, GitHubApi
+from bot.forge.github.repo import Repo
 from bot.markers import marker
 from bot.redact import Redactor
 from bot.workspace import Git
@@ -277,6 +277,28 @@ def test_an_unreachable_github_is_one_line(two: Chain, tally: Tally) -> None:
     assert "GitHub did not answer" in said
     assert agent_calls(two.log) == []
     settle(two)  # GitHub is back: the chain goes on
+    check_whole(two, tally)
+
+
+def test_a_corrupt_state_on_its_branch_is_one_line(two: Chain, tally: Tally) -> None:
+    """state.json on `baton/state` is not Baton's state (a bad hand edit, a truncated write):
+    the run stops with one line naming the file and the branch, touches nothing, and goes on
+    once the file is restored."""
+    first = run_inline(two.fake, two.work, "--max-tickets", "1")
+    assert first.exit_code == 0, first.output
+    good = two.fake.read_file("state.json", "baton/state")
+    assert good is not None
+    calls = agent_calls(two.log)
+    two.fake.commit("baton/state", {"state.json": '{"chains": {"sprint": '}, "A bad edit")
+    tally.add("faults")
+    seen = len(two.fake.exchanges)
+    said = one_error_line(run_inline(two.fake, two.work))
+    assert "state.json on the baton/state branch is not valid Baton state" in said
+    assert "restore it from the branch's history" in said
+    assert [e.method for e in two.fake.exchanges[seen:] if e.method != "GET"] == []
+    assert agent_calls(two.log) == calls
+    two.fake.commit("baton/state", {"state.json": good}, "Restored")
+    settle(two)
     check_whole(two, tally)
 
 
