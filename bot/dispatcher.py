@@ -1,5 +1,6 @@
 """The reconcile loop: observe the chain, ask `chain.plan` what to do, do the first thing through
-the ports, save, and ask again, until nothing is left to do now or the time budget is spent.
+the ports, move the state with `bot.transitions`, save, and ask again, until nothing is left to
+do now or the time budget is spent.
 
 Everything the loop learns is written to the store before the next step, so a run killed at any
 point is continued by the next one: no ticket passes twice, no session is started twice.
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,19 +24,18 @@ from bot.chain import (
     Skip,
     Validate,
     Wait,
-    after_agent,
-    after_validation,
     plan,
     sync_tickets,
 )
 from bot.chain_file import ChainFile
+from bot.chain_store import ChainStore
 from bot.config import Config
 from bot.errors import BatonError, Problem, StateConflict, WorkspaceError
 from bot.forge import Forge, LocalForge
-from bot.handover import HandoverError, Jobs, continuation, handover_due
+from bot.handover import HandoverError, Jobs, handed_over, handover_due
 from bot.knowledge import report_path
 from bot.learning import proposals
-from bot.lease import fingerprint, held_by_another, holder, rebase, take
+from bot.lease import held_by_another, holder, holds, released, take
 from bot.notify import Event, EventKind, Notifier
 from bot.ordering import work_order
 from bot.prompts import (
@@ -48,19 +47,25 @@ from bot.prompts import (
     recovery_prompt,
 )
 from bot.sandbox import NoSandbox, Sandbox
-from bot.state import (
-    Attempt,
-    ChainState,
-    Handover,
-    RunRef,
-    Session,
-    StoreData,
-    TicketStatus,
-    Validation,
-    now,
-)
+from bot.state import ChainState, RunRef, Validation, now
 from bot.store import Store
 from bot.tickets import Ticket
+from bot.transitions import (
+    Moved,
+    Note,
+    answered,
+    closing,
+    cloud_revert,
+    finished,
+    joined,
+    prepared,
+    sent,
+    start_point,
+    stopped,
+    tickets_started,
+    validated,
+    validation_requested,
+)
 from bot.validation.llm import llm_reviewer
 from bot.validation.run import validate_here
 from bot.workspace import Git
@@ -83,17 +88,6 @@ class RunOptions:
     run: RunRef | None = None
 
 
-def _as_event(status: TicketStatus) -> EventKind:
-    events: dict[str, EventKind] = {
-        "passed": "passed",
-        "blocked": "blocked",
-        "skipped": "skipped",
-        "correcting": "correcting",
-        "recovering": "recovering",
-    }
-    return events.get(status, "validated")
-
-
 class Dispatcher:
     def __init__(
         self,
@@ -111,7 +105,6 @@ class Dispatcher:
         self.git = git
         self.root = git.root
         self.config = config
-        self.store = store
         self._make_agent = agent
         self._agent: Agent | None = None
         self.notifier = notifier
@@ -133,12 +126,12 @@ class Dispatcher:
         self.lease_seconds = 60 * (
             config.agent.timeout_minutes + config.validation.test_timeout_minutes + 10
         )
+        self.chains = ChainStore(store, self.lease_owner)
         self._llm = llm_reviewer(config.review.llm)
         self.planned: list[Action] = []  # with dry_run: what would be done now
         self._order: list[Ticket] = []  # the chain's tickets, in work order
-        self._tickets: dict[str, Ticket] = {}
-        self._seen: str | None = None  # the chain as this run last read or saved it
-        self._data = StoreData()
+        # The chain as this run has it now: what its release saves, also after an error.
+        self._live: ChainState | None = None
 
     @property
     def agent(self) -> Agent:
@@ -146,15 +139,16 @@ class Dispatcher:
             self._agent = self._make_agent()
         return self._agent
 
+    @property
+    def _tickets(self) -> dict[str, Ticket]:
+        return {str(t.key): t for t in self._order}
+
     # -- the loop ------------------------------------------------------------------------------
 
     def run_chain(self, chain_file: ChainFile) -> ChainState:
         self._order = work_order(chain_file.tickets)
-        self._tickets = {str(t.key): t for t in self._order}
-        self._data = self.store.load()
-        self._seen = fingerprint(self._data.chains.get(chain_file.name))
-        state = self._data.chains.get(chain_file.name) or self._new_state(chain_file.name)
-        state = sync_tickets(state, self._order)
+        loaded = self.chains.load(chain_file.name)
+        state = self._adopt(loaded or self._new_state(chain_file.name))
         if self.options.dry_run:
             self.planned = plan(state, self._order, self.policy)
             return state
@@ -172,30 +166,14 @@ class Dispatcher:
                 state = self._work(fresh)
             return state
         finally:
-            self._release(state)
+            self._release(self._live or state)
 
     def _adopt(self, state: ChainState) -> ChainState:
-        """`state` as read back from the store: the tickets another run added to it (a review
+        """`state` as this run goes on with it: the tickets another run added to it (a review
         followup) join this run's work, in work order."""
-        self._seen = fingerprint(state)
-        added = [t.spec for t in state.tickets.values() if t.spec and t.key not in self._tickets]
-        if added:
-            self._order = work_order([*self._order, *added])
-            self._tickets = {str(t.key): t for t in self._order}
-        return sync_tickets(state, self._order)
-
-    def _take_additions(self, state: ChainState, merged: ChainState) -> None:
-        """Tickets another run added to the chain while this run held it, into `state` and
-        this run's work (in place: the loop goes on with this very state)."""
-        added = {key: t for key, t in merged.tickets.items() if key not in state.tickets}
-        if not added:
-            return
-        state.tickets.update(added)
-        state.reviews.update({k: r for k, r in merged.reviews.items() if k not in state.reviews})
-        state.finished = False
-        specs = [t.spec for t in added.values() if t.spec and t.key not in self._tickets]
-        self._order = work_order([*self._order, *specs])
-        self._tickets = {str(t.key): t for t in self._order}
+        self._order = joined(self._order, state)
+        self._live = sync_tickets(state, self._order)
+        return self._live
 
     def _added_meanwhile(self, state: ChainState) -> ChainState | None:
         """The chain as the store has it, when another run added a ticket to it while this run
@@ -203,14 +181,13 @@ class Dispatcher:
         out_of_time = (
             self.options.deadline is not None and time.monotonic() >= self.options.deadline
         )
-        if out_of_time or state.lease is None or state.lease.owner != self.lease_owner:
+        if out_of_time or not holds(state, self.lease_owner):
             return None
-        data = self.store.load()
+        data = self.chains.read()
         fresh = data.chains.get(state.name)
         if fresh is None or all(key in self._tickets for key in fresh.tickets):
             return None
-        self._data = data
-        return self._adopt(fresh)
+        return self._adopt(self.chains.adopt(data, state.name) or state)
 
     def _work(self, state: ChainState) -> ChainState:
         while True:
@@ -219,21 +196,22 @@ class Dispatcher:
             if actions and isinstance(actions[0], Wait):
                 return state  # the validation job's result comes with a later run
             if not actions:
-                if state.reports != self._saved_reports(state):
-                    self._save(state)  # what the last report wrote
+                if self.chains.unsaved_reports(state):
+                    state = self._save(state)  # what the last report wrote
                 return state
             if self.options.deadline is not None and time.monotonic() >= self.options.deadline:
                 log.info("run.time_budget_spent", extra={"chain": state.name})
                 return self._hand_over(state, actions)
-            if self._ticket_limit_reached(actions[0]):
+            started = tickets_started(actions[0], self.tickets_started, self.options.max_tickets)
+            if started is None:
                 log.info("run.ticket_limit_reached", extra={"chain": state.name})
                 return state
+            self.tickets_started = started
             try:
                 state = self._perform(actions[0], state)
             except StateConflict:
                 log.info("state.conflict_replan", extra={"chain": state.name})
-                self._data = self.store.load()
-                state = self._adopt(self._data.chains.get(state.name) or state)
+                state = self._adopt(self.chains.load(state.name) or state)
                 if self._leased_elsewhere(state):
                     return state
                 continue
@@ -243,19 +221,6 @@ class Dispatcher:
                 and self.actions_done >= self.options.crash_after
             ):
                 os._exit(CRASH_EXIT)
-
-    def _ticket_limit_reached(self, action: Action) -> bool:
-        starts = (
-            isinstance(action, SendPrompt)
-            and action.prompt in {"launch", "followup"}
-            and not action.retry
-        )
-        if not starts or self.options.max_tickets is None:
-            return False
-        if self.tickets_started >= self.options.max_tickets:
-            return True
-        self.tickets_started += 1
-        return False
 
     def _new_state(self, name: str) -> ChainState:
         base = self.config.branches.base or self.git.branch()
@@ -299,16 +264,14 @@ class Dispatcher:
             self.jobs.dispatch_chain(state.name)
         except HandoverError as exc:
             error = str(exc)
-        state.handovers.append(Handover(run=run, dispatched=error is None, error=error))
-        state.lease = None  # the new job takes the chain as soon as it starts
+        moved = handed_over(state, run, error)
         try:
-            self._save(state, renew=False)
+            state = self._save(moved.state, renew=False)
         except BatonError as exc:  # the new job goes on regardless; only the record is lost
             log.warning("handover.record_lost", extra={"chain": state.name, "error": str(exc)})
-        backend = state.sessions[-1].backend if state.sessions else None
-        if error is None:
-            self._event("handed_over", state, f"continued in a new job: {continuation(backend)}")
-        else:
+            state = self._live = moved.state
+        self._tell(state, moved.notes)
+        if error is not None:
             self.problems.append(
                 Problem(
                     "warning",
@@ -321,58 +284,42 @@ class Dispatcher:
         return state
 
     def _release(self, state: ChainState) -> None:
-        """Give the chain back when this run holds it, so the next run need not wait. Another
-        run may have saved meanwhile (a review followup added to the chain): what it saved stays,
-        the lease goes."""
+        """The run's last save: give the chain back when this run holds it, so the next run need
+        not wait, and keep what the last report recorded. Another run may have saved meanwhile
+        (a review followup added to the chain): what it saved stays, the lease goes."""
         for _ in range(3):
-            if state.lease is None or state.lease.owner != self.lease_owner:
+            held = holds(state, self.lease_owner)
+            if not held and not self.chains.unsaved_reports(state):
                 return
-            state.lease = None
             try:
-                self._save(state, renew=False)
+                self._save(released(state) if held else state, renew=False)
                 return
             except StateConflict:
-                self._data = self.store.load()
-                state = self._data.chains.get(state.name) or state
-                self._seen = fingerprint(state)
+                state = self.chains.load(state.name) or state
             except BatonError as exc:  # the lease lapses at its expiry; the run's error matters
                 log.info("lease.release_lost", extra={"chain": state.name, "error": str(exc)})
                 return
 
     def _save(self, state: ChainState, *, renew: bool = True) -> ChainState:
         """Persist, then let the forge report what changed (its records go with the next save).
-        Every save renews this run's lease on the chain."""
+        Every save renews this run's lease on the chain. The chain as saved, with the tickets
+        another run added meanwhile, is what the run goes on with."""
         if renew:
-            take(state, self.lease_owner, self.lease_seconds, self.options.run)
+            state = take(state, self.lease_owner, self.lease_seconds, self.options.run)
         self.forge.stage(state)
-        data = self._data.model_copy(update={"chains": {**self._data.chains, state.name: state}})
-        for _ in range(3):
-            try:
-                self._data = self.store.save(data)
-                break
-            except StateConflict:
-                current = self.store.load()
-                if current.revision == data.revision:
-                    continue  # nobody else saved (the write failed, the store moved): again
-                # Another run saved another chain, or added a ticket to this one: keep both.
-                # Otherwise it took this chain: the loop re-reads it and plans again.
-                rebased = rebase(current, data, state.name, self._seen, self.lease_owner)
-                if rebased is None:
-                    raise
-                self._take_additions(state, rebased.chains[state.name])
-                data = rebased.model_copy(update={"chains": {**rebased.chains, state.name: state}})
-        else:
-            raise StateConflict(
-                "the state kept changing while Baton saved it",
-                hint="run baton again: it continues where it stopped",
-            )
-        self._seen = fingerprint(state)
+        state = self._adopt(self.chains.save(state))
         self.forge.report(state)
         return state
 
-    def _saved_reports(self, state: ChainState) -> object:
-        saved = self._data.chains.get(state.name)
-        return saved.reports if saved else {}
+    def _record(self, moved: Moved) -> ChainState:
+        """Save the chain's new state, then tell people what happened."""
+        state = self._save(moved.state)
+        self._tell(state, moved.notes)
+        return state
+
+    def _tell(self, state: ChainState, notes: list[Note]) -> None:
+        for note in notes:
+            self._event(note.kind, state, note.message, note.ticket)
 
     def _event(
         self, kind: EventKind, state: ChainState, message: str, ticket: str | None = None
@@ -404,12 +351,7 @@ class Dispatcher:
         if isinstance(action, Validate):
             return self._validate(action, state)
         if isinstance(action, Block | Skip):
-            ticket = state.tickets[action.ticket]
-            ticket.status = "blocked" if isinstance(action, Block) else "skipped"
-            ticket.reason = action.reason
-            self._save(state)
-            self._event(_as_event(ticket.status), state, action.reason, ticket.key)
-            return state
+            return self._record(stopped(state, action))
         return self._finish(state)
 
     # -- the actions ---------------------------------------------------------------------------
@@ -434,16 +376,8 @@ class Dispatcher:
         base = self.git.run("rev-parse", "--verify", f"{state.base_branch}^{{commit}}")
         self.git.exclude_state_dir()
         self.git.checkout_branch(state.branch, base)
-        state.base_commit = state.checkpoint = base
-        state.prepared = True
         self.forge.pushed(self.git, state)
-        self._save(state)
-        self._event(
-            "chain_started",
-            state,
-            f"{len(state.tickets)} ticket(s) on {state.branch} from {state.base_branch}",
-        )
-        return state
+        return self._record(prepared(state, base))
 
     def _ensure_at(self, state: ChainState, commit: str | None) -> None:
         """Return the working copy to a checkpoint, so the next prompt starts from green."""
@@ -452,41 +386,13 @@ class Dispatcher:
             self.forge.pushed(self.git, state)
 
     def _send(self, action: SendPrompt, state: ChainState) -> ChainState:
-        ticket, ts, kind = self._tickets[action.ticket], state.tickets[action.ticket], action.prompt
-        if action.retry and ts.last is not None:
-            attempt = ts.last
-            attempt.tries += 1
-        else:
-            if kind in {"launch", "followup"}:
-                self._ensure_at(state, state.checkpoint)
-                ts.base_commit = state.checkpoint
-            elif kind == "recovery":
-                self._ensure_at(state, ts.base_commit)
-                ts.recovered = True
-            if kind in {"launch", "recovery"}:
-                state.sessions.append(
-                    Session(
-                        number=len(state.sessions) + 1,
-                        backend=self.agent.name,
-                        reason="start" if kind == "launch" else "recovery",
-                    )
-                )
-            attempt = Attempt(
-                number=len(ts.attempts) + 1, kind=kind, session=state.sessions[-1].number
-            )
-            ts.attempts.append(attempt)
-        ts.status = "running"
-        self._save(state)  # the intent: a crash from here on sends this prompt again
-
+        ticket, kind = self._tickets[action.ticket], action.prompt
+        self._ensure_at(state, start_point(state, action))
+        # The intent, saved: a crash from here on sends this prompt again.
+        state = self._record(sent(state, action, self.agent.name))
         prompt = self._prompt(kind, ticket, state)
         session = state.sessions[-1]
         resume = session.id if kind in {"followup", "correction"} else None
-        self._event(
-            "prompt_sent",
-            state,
-            f"{kind} (attempt {attempt.number}, session {session.number})",
-            ts.key,
-        )
         allowed = self._test_command(ticket)  # the one command the agent may run to test
         if resume:
             result = self.agent.resume(
@@ -498,25 +404,10 @@ class Dispatcher:
             # A cloud agent pushed its work: validate exactly that.
             self.forge.fetch(self.git, result.branch)
             self.git.run("reset", "-q", "--hard", "FETCH_HEAD")
-        if result.pr_url and state.pr_number is None:
-            # The agent opened a pull request itself: the chain reports on that one.
-            found = re.search(r"/pull/(\d+)", result.pr_url)
-            state.pr_number = int(found.group(1)) if found else None
-
-        attempt.commit = self.git.commit_all(f"baton({ts.key}): attempt {attempt.number}, {kind}")
+        number = state.tickets[action.ticket].attempts[-1].number
+        commit = self.git.commit_all(f"baton({action.ticket}): attempt {number}, {kind}")
         self.forge.pushed(self.git, state)
-        attempt.agent = result
-        if result.session_id:
-            session.id = result.session_id
-        ts.status, ts.reason = after_agent(ts, result)
-        if not result.ok:
-            attempt.finished_at = now()
-        self._save(state)
-        if result.ok:
-            self._event("agent_replied", state, f"answered in {result.duration_s:.1f}s", ts.key)
-        else:
-            self._event(_as_event(ts.status), state, ts.reason or "agent failed", ts.key)
-        return state
+        return self._record(answered(state, action.ticket, result, commit))
 
     def _prompt(self, kind: str, ticket: Ticket, state: ChainState) -> str:
         key = str(ticket.key)
@@ -527,7 +418,8 @@ class Dispatcher:
             test_command=self._test_command(ticket),
         )
         if kind == "followup":
-            return followup_prompt(ticket, view, self._cloud_revert(state))
+            revert = cloud_revert(state) if self.options.cloud_agent else None
+            return followup_prompt(ticket, view, revert)
         if kind == "correction":
             corrected = state.tickets[key].attempts[-2].validation  # the attempt being corrected
             return correction_prompt(
@@ -537,16 +429,6 @@ class Dispatcher:
         if kind == "recovery":
             return recovery_prompt(ticket, view, knowledge, state.tickets[key])
         return launch_prompt(ticket, view, knowledge)
-
-    def _cloud_revert(self, state: ChainState) -> str | None:
-        """A cloud agent keeps its own branch: when the work last sent there was not accepted,
-        the next prompt asks it to return to the checkpoint (Baton cannot reset its copy)."""
-        if not self.options.cloud_agent:
-            return None
-        commits = [a.commit for t in state.tickets.values() for a in t.attempts if a.commit]
-        # The ticket being sent already has its (empty) attempt: look at the ones before it.
-        previous = commits[-2] if len(commits) >= 2 else None
-        return state.checkpoint if previous and previous != state.checkpoint else None
 
     def _knowledge(self, state: ChainState) -> Knowledge:
         """Context and conventions as the base commit has them: the agent cannot rewrite its rules."""
@@ -563,13 +445,9 @@ class Dispatcher:
 
     def _validate(self, action: Validate, state: ChainState) -> ChainState:
         ticket, ts = self._tickets[action.ticket], state.tickets[action.ticket]
-        attempt = ts.attempts[-1]
         if self.options.validate_in_job:
             # The agent's code runs where no secret is: a job of its own (`baton validate`).
-            attempt.validation_requested = self.git.head()
-            self._save(state)
-            self._event("validated", state, "waiting for the validation job", ts.key)
-            return state
+            return self._record(validation_requested(state, ts.key, self.git.head()))
         validation = validate_here(
             self.git,
             self.config,
@@ -580,11 +458,12 @@ class Dispatcher:
             ticket_command=self.options.ticket_commands,
             sandbox=self.sandbox,
         )
-        return self._apply_validation(state, ts.key, validation)
+        return self._record(validated(state, ts.key, validation, self.policy))
 
     def _collect_validations(self, state: ChainState) -> ChainState:
         """Observe: results of validation jobs that finished since the last run."""
-        for ts in state.tickets.values():
+        for key in list(state.tickets):
+            ts = state.tickets[key]
             last = ts.last
             if ts.status != "validating" or last is None or last.validation is not None:
                 continue
@@ -592,49 +471,20 @@ class Dispatcher:
                 continue
             found = self.forge.validation_result(state, ts.key, last.number)
             if found is not None and found.commit == last.validation_requested:
-                state = self._apply_validation(state, ts.key, found)
-        return state
-
-    def _apply_validation(self, state: ChainState, key: str, validation: Validation) -> ChainState:
-        ts = state.tickets[key]
-        attempt = ts.attempts[-1]
-        attempt.validation = validation
-        attempt.finished_at = now()
-        ts.status, ts.reason = after_validation(ts, validation, self.policy)
-        if ts.status == "passed" and validation.commit:
-            ts.checkpoint = state.checkpoint = validation.commit
-        self._save(state)
-        self._event("validated", state, validation.summary(), ts.key)
-        if ts.status != "validating":
-            head = validation.commit or ""
-            message = {"passed": f"checkpoint {head[:10]}", "correcting": "sending a correction"}
-            self._event(
-                _as_event(ts.status), state, ts.reason or message.get(ts.status, ""), ts.key
-            )
+                state = self._record(validated(state, ts.key, found, self.policy))
         return state
 
     def _finish(self, state: ChainState) -> ChainState:
-        if state.finished_at is None:
-            # When the last attempt ended: the same on a re-run, so it writes the very same files.
-            ends = [
-                a.finished_at for t in state.tickets.values() for a in t.attempts if a.finished_at
-            ]
-            state.finished_at = max(ends, default=state.started_at)
+        # Finished when its last attempt ended: the same on a re-run, which then writes the
+        # very same files.
+        final = closing(state)
         self._ensure_at(state, state.checkpoint)
-        final = state.model_copy(update={"finished": True})
-        data = self._data.model_copy(update={"chains": {**self._data.chains, state.name: final}})
-        state.knowledge_commit = self.forge.publish_knowledge(self.git, final, data)
-        found = [p for p in proposals(final) if p.id not in self._data.proposals]
+        data = self.chains.with_chain(final)
+        commit = self.forge.publish_knowledge(self.git, final, data)
+        found = [p for p in proposals(final) if p.id not in self.chains.data.proposals]
         if found:
             added = self.forge.propose_conventions(
                 self.git, final, self.config.review.conventions, found
             )
-            self._data = self._data.model_copy(
-                update={"proposals": [*self._data.proposals, *added]}
-            )
-        state.finished = True
-        self._save(state)
-        self._event(
-            "chain_finished", state, f"{state.outcome}; knowledge in {self.config.knowledge.dir}/"
-        )
-        return state
+            self.chains.proposed(added)
+        return self._record(finished(final, commit, self.config.knowledge.dir))

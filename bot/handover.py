@@ -16,6 +16,7 @@ from bot.chain import Action, Wait
 from bot.errors import BatonError
 from bot.lease import RunSeen
 from bot.state import ChainState, Handover, RunRef
+from bot.transitions import Moved, Note
 
 
 class HandoverError(BatonError):
@@ -43,6 +44,18 @@ def handover_due(state: ChainState, next_actions: Sequence[Action], run: RunRef 
     if run is None or state.finished or not next_actions or isinstance(next_actions[0], Wait):
         return False
     return not any(h.run == run for h in state.handovers)
+
+
+def handed_over(state: ChainState, run: RunRef, error: str | None) -> Moved:
+    """The chain after `run` asked for a new job to go on with it (`error`: why none could be
+    started): the handover recorded, and the chain let go of, for the new job to take at once."""
+    handover = Handover(run=run, dispatched=error is None, error=error)
+    changes = {"handovers": [*state.handovers, handover], "lease": None}
+    new = state.model_copy(update=changes, deep=True)
+    if error is not None:
+        return Moved(new)
+    backend = new.sessions[-1].backend if new.sessions else None
+    return Moved(new, [Note("handed_over", f"continued in a new job: {continuation(backend)}")])
 
 
 def continuation(backend: str | None) -> str:

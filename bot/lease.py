@@ -81,8 +81,19 @@ def held_by_another(
     return lease
 
 
-def take(state: ChainState, me: str, seconds: float, run: RunRef | None = None) -> None:
-    state.lease = Lease(owner=me, until=now() + timedelta(seconds=seconds), run=run)
+def take(state: ChainState, me: str, seconds: float, run: RunRef | None = None) -> ChainState:
+    """The chain held by this run (`me`) for `seconds` from now."""
+    lease = Lease(owner=me, until=now() + timedelta(seconds=seconds), run=run)
+    return state.model_copy(update={"lease": lease}, deep=True)
+
+
+def holds(state: ChainState, me: str) -> bool:
+    return state.lease is not None and state.lease.owner == me
+
+
+def released(state: ChainState) -> ChainState:
+    """The chain let go of, so that the next run need not wait for the lease to lapse."""
+    return state.model_copy(update={"lease": None}, deep=True)
 
 
 def rebase(
