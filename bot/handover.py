@@ -51,7 +51,7 @@ def handed_over(state: ChainState, run: RunRef, error: str | None) -> Moved:
     started): the handover recorded, and the chain let go of, for the new job to take at once."""
     handover = Handover(run=run, dispatched=error is None, error=error)
     changes = {"handovers": [*state.handovers, handover], "lease": None}
-    new = state.model_copy(update=changes, deep=True)
+    new = state.model_copy(update=changes)
     if error is not None:
         return Moved(new)
     backend = new.sessions[-1].backend if new.sessions else None

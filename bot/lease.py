@@ -84,7 +84,7 @@ def held_by_another(
 def take(state: ChainState, me: str, seconds: float, run: RunRef | None = None) -> ChainState:
     """The chain held by this run (`me`) for `seconds` from now."""
     lease = Lease(owner=me, until=now() + timedelta(seconds=seconds), run=run)
-    return state.model_copy(update={"lease": lease}, deep=True)
+    return state.model_copy(update={"lease": lease})
 
 
 def holds(state: ChainState, me: str) -> bool:
@@ -93,7 +93,7 @@ def holds(state: ChainState, me: str) -> bool:
 
 def released(state: ChainState) -> ChainState:
     """The chain let go of, so that the next run need not wait for the lease to lapse."""
-    return state.model_copy(update={"lease": None}, deep=True)
+    return state.model_copy(update={"lease": None})
 
 
 def rebase(

@@ -1,7 +1,7 @@
 """How the chain moves, pure: each function takes the state and what happened (the action, the
 agent's answer, the commit made, the validation) and returns the NEW state, with what to tell
-people about it. The caller's state is never changed; the dispatcher performs the I/O, applies
-these, and saves what they return.
+people about it. The caller's state is never changed (what a move leaves alone may be shared
+with it); the dispatcher performs the I/O, applies these, and saves what they return.
 """
 
 from __future__ import annotations
@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 from bot.chain import Action, Block, Policy, SendPrompt, Skip, after_agent, after_validation
 from bot.notify import EventKind
 from bot.ordering import work_order
-from bot.state import AgentResult, Attempt, ChainState, Session, TicketStatus, Validation, now
+from bot.state import (
+    AgentResult,
+    Attempt,
+    ChainState,
+    Session,
+    TicketState,
+    TicketStatus,
+    Validation,
+    now,
+)
 from bot.tickets import Ticket
 
 
@@ -44,10 +53,19 @@ def _as_event(status: TicketStatus) -> EventKind:
     return events.get(status, "validated")
 
 
+def _changing(state: ChainState, key: str) -> tuple[ChainState, TicketState]:
+    """A new state in which ticket `key`, the sessions and the chain's own fields may be changed;
+    the other tickets are shared with `state`, which stays as it was."""
+    ticket = state.tickets[key].model_copy(deep=True)
+    sessions = [s.model_copy() for s in state.sessions]
+    new = state.model_copy(update={"tickets": {**state.tickets, key: ticket}, "sessions": sessions})
+    return new, ticket
+
+
 def prepared(state: ChainState, base: str) -> Moved:
     """The chain's branch was created at `base`: the first checkpoint."""
     changes = {"base_commit": base, "checkpoint": base, "prepared": True}
-    new = state.model_copy(update=changes, deep=True)
+    new = state.model_copy(update=changes)
     started = f"{len(new.tickets)} ticket(s) on {new.branch} from {new.base_branch}"
     return Moved(new, [Note("chain_started", started)])
 
@@ -55,8 +73,7 @@ def prepared(state: ChainState, base: str) -> Moved:
 def stopped(state: ChainState, action: Block | Skip) -> Moved:
     """The ticket is blocked or skipped, for the action's reason."""
     status: TicketStatus = "blocked" if isinstance(action, Block) else "skipped"
-    new = state.model_copy(deep=True)
-    ticket = new.tickets[action.ticket]
+    new, ticket = _changing(state, action.ticket)
     ticket.status, ticket.reason = status, action.reason
     return Moved(new, [Note(_as_event(status), action.reason, action.ticket)])
 
@@ -79,8 +96,8 @@ def sent(state: ChainState, action: SendPrompt, backend: str) -> Moved:
     """The prompt is about to go out: its attempt is recorded (a retry counts one more try of the
     last), and a launch or a recovery opens a new session of `backend`. Saved before the call,
     so that a run killed during it sends the prompt again rather than lose it."""
-    new = state.model_copy(deep=True)
-    ticket, kind = new.tickets[action.ticket], action.prompt
+    new, ticket = _changing(state, action.ticket)
+    kind = action.prompt
     if action.retry and ticket.last is not None:
         ticket.last.tries += 1
     else:
@@ -104,11 +121,10 @@ def sent(state: ChainState, action: SendPrompt, backend: str) -> Moved:
 def answered(state: ChainState, key: str, result: AgentResult, commit: str) -> Moved:
     """The agent answered the ticket's last attempt, and its work was committed as `commit`:
     the ticket goes on to validation, or to recovery (see `chain.after_agent`)."""
-    new = state.model_copy(deep=True)
+    new, ticket = _changing(state, key)
     if result.pr_url and new.pr_number is None:
         # The agent opened a pull request itself: the chain reports on that one.
         new.pr_number = pr_number(result.pr_url)
-    ticket = new.tickets[key]
     attempt = ticket.attempts[-1]
     attempt.commit, attempt.agent = commit, result
     if result.session_id:
@@ -129,16 +145,15 @@ def pr_number(url: str) -> int | None:
 
 def validation_requested(state: ChainState, key: str, head: str) -> Moved:
     """The ticket's last attempt (at `head`) is to be validated by a job of its own."""
-    new = state.model_copy(deep=True)
-    new.tickets[key].attempts[-1].validation_requested = head
+    new, ticket = _changing(state, key)
+    ticket.attempts[-1].validation_requested = head
     return Moved(new, [Note("validated", "waiting for the validation job", key)])
 
 
 def validated(state: ChainState, key: str, validation: Validation, policy: Policy) -> Moved:
     """The ticket's last attempt was validated: it passes (and its commit is the chain's new
     checkpoint), or is corrected, recovered or blocked (see `chain.after_validation`)."""
-    new = state.model_copy(deep=True)
-    ticket = new.tickets[key]
+    new, ticket = _changing(state, key)
     attempt = ticket.attempts[-1]
     attempt.validation, attempt.finished_at = validation, now()
     ticket.status, ticket.reason = after_validation(ticket, validation, policy)
@@ -158,7 +173,7 @@ def closing(state: ChainState) -> ChainState:
     the same on a re-run, so that a re-run writes the very same knowledge files."""
     ends = [a.finished_at for t in state.tickets.values() for a in t.attempts if a.finished_at]
     at = state.finished_at or max(ends, default=state.started_at)
-    return state.model_copy(update={"finished_at": at, "finished": True}, deep=True)
+    return state.model_copy(update={"finished_at": at, "finished": True})
 
 
 def finished(state: ChainState, knowledge_commit: str | None, knowledge_dir: str) -> Moved:
