@@ -186,10 +186,11 @@ def finished(state: ChainState, knowledge_commit: str | None, knowledge_dir: str
 def cloud_revert(state: ChainState) -> str | None:
     """For a cloud agent, which keeps its own branch: the checkpoint to return to when the work
     last sent there was not accepted (Baton cannot reset the agent's copy), else None."""
+    # The ticket being sent has its attempt already, with no commit yet: the last commit is the
+    # work sent before it.
     commits = [a.commit for t in state.tickets.values() for a in t.attempts if a.commit]
-    # The ticket being sent already has its (empty) attempt: look at the ones before it.
-    previous = commits[-2] if len(commits) >= 2 else None
-    return state.checkpoint if previous and previous != state.checkpoint else None
+    last = commits[-1] if commits else None
+    return state.checkpoint if last and last != state.checkpoint else None
 
 
 def tickets_started(action: Action, started: int, limit: int | None) -> int | None:
