@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot import transitions
 from bot.agents.base import Agent
 from bot.chain import (
     Action,
@@ -32,40 +33,18 @@ from bot.chain_store import ChainStore
 from bot.config import Config
 from bot.errors import BatonError, Problem, StateConflict, WorkspaceError
 from bot.forge import Forge, LocalForge
-from bot.handover import HandoverError, Jobs, handed_over, handover_due
+from bot.handover import HandoverError, Jobs, handed_over, handover_due, not_handed_over
 from bot.knowledge import report_path
 from bot.learning import proposals
-from bot.lease import held_by_another, holder, holds, released, take
-from bot.notify import Event, EventKind, Notifier
+from bot.lease import holder, holds, released, standing, take
+from bot.notify import Notifier
 from bot.ordering import work_order
-from bot.prompts import (
-    ChainView,
-    Knowledge,
-    correction_prompt,
-    followup_prompt,
-    launch_prompt,
-    recovery_prompt,
-)
+from bot.prompts import ChainView, Knowledge, prompt_for
 from bot.sandbox import NoSandbox, Sandbox
-from bot.state import ChainState, RunRef, Validation, now
+from bot.state import AttemptKind, ChainState, RunRef
 from bot.store import Store
 from bot.tickets import Ticket
-from bot.transitions import (
-    Moved,
-    Note,
-    answered,
-    closing,
-    cloud_revert,
-    finished,
-    joined,
-    prepared,
-    sent,
-    start_point,
-    stopped,
-    tickets_started,
-    validated,
-    validation_requested,
-)
+from bot.transitions import Moved, Note
 from bot.validation.llm import llm_reviewer
 from bot.validation.run import validate_here
 from bot.workspace import Git
@@ -114,11 +93,7 @@ class Dispatcher:
         # Inside Actions: the runs of Baton's workflow (a lease holder's, a new job's).
         self.jobs = jobs
         self.problems: list[Problem] = []  # for the user: one line each, with the fix
-        self.policy = Policy(
-            max_corrections=config.validation.max_corrections,
-            max_agent_minutes=config.limits.max_agent_minutes,
-            max_agent_runs=config.limits.max_agent_runs,
-        )
+        self.policy = Policy.of(config)
         self.actions_done = 0
         self.tickets_started = 0
         self.lease_owner = holder()
@@ -171,7 +146,7 @@ class Dispatcher:
     def _adopt(self, state: ChainState) -> ChainState:
         """`state` as this run goes on with it: the tickets another run added to it (a review
         followup) join this run's work, in work order."""
-        self._order = joined(self._order, state)
+        self._order = transitions.joined(self._order, state)
         self._live = sync_tickets(state, self._order)
         return self._live
 
@@ -202,7 +177,9 @@ class Dispatcher:
             if self.options.deadline is not None and time.monotonic() >= self.options.deadline:
                 log.info("run.time_budget_spent", extra={"chain": state.name})
                 return self._hand_over(state, actions)
-            started = tickets_started(actions[0], self.tickets_started, self.options.max_tickets)
+            started = transitions.tickets_started(
+                actions[0], self.tickets_started, self.options.max_tickets
+            )
             if started is None:
                 log.info("run.ticket_limit_reached", extra={"chain": state.name})
                 return state
@@ -216,41 +193,18 @@ class Dispatcher:
                     return state
                 continue
             self.actions_done += 1
-            if (
-                self.options.crash_after is not None
-                and self.actions_done >= self.options.crash_after
-            ):
+            crash = self.options.crash_after
+            if crash is not None and self.actions_done >= crash:
                 os._exit(CRASH_EXIT)
 
     def _new_state(self, name: str) -> ChainState:
-        base = self.config.branches.base or self.git.branch()
-        if base is None:
-            raise WorkspaceError(
-                "HEAD is detached, so Baton cannot tell the base branch",
-                hint="check out a branch, or set branches.base in .github/baton.yml",
-            )
-        return ChainState(
-            name=name, branch=f"{self.config.branches.prefix}{name}", base_branch=base
-        )
+        return transitions.new_chain(name, self.config.branches, self.git.branch())
 
     def _leased_elsewhere(self, state: ChainState) -> bool:
-        lease = state.lease
         runs = self.jobs.workflow_run if self.jobs is not None else None
-        other = held_by_another(state, self.lease_owner, runs=runs)
-        if other is not None:
-            where = f"{other.run.describe()}, " if other.run else ""
-            self._event(
-                "chain_started",
-                state,
-                f"another baton run is working this chain ({where}until "
-                f"{other.until:%H:%M:%S} UTC); leaving it alone",
-            )
-        elif lease and lease.run and lease.owner != self.lease_owner and lease.until > now():
-            self._event(
-                "chain_started",
-                state,
-                f"{lease.run.describe()} held this chain and has finished: taking it over",
-            )
+        other, news = standing(state, self.lease_owner, runs)
+        if news:
+            self._tell(state, [Note("chain_started", news)])
         return other is not None
 
     def _hand_over(self, state: ChainState, actions: list[Action]) -> ChainState:
@@ -272,15 +226,7 @@ class Dispatcher:
             state = self._live = moved.state
         self._tell(state, moved.notes)
         if error is not None:
-            self.problems.append(
-                Problem(
-                    "warning",
-                    "handover",
-                    f"the time budget was spent with work left, and no new job could be "
-                    f"started: {error}",
-                    source=f"chain {state.name}",
-                )
-            )
+            self.problems.append(not_handed_over(state.name, error))
         return state
 
     def _release(self, state: ChainState) -> None:
@@ -318,29 +264,9 @@ class Dispatcher:
         return state
 
     def _tell(self, state: ChainState, notes: list[Note]) -> None:
-        for note in notes:
-            self._event(note.kind, state, note.message, note.ticket)
-
-    def _event(
-        self, kind: EventKind, state: ChainState, message: str, ticket: str | None = None
-    ) -> None:
-        ts = state.tickets.get(ticket) if ticket else None
-        last = ts.last if ts else None
         report = f"{self.config.knowledge.dir}/{report_path(state)}" if state.finished else None
-        self.notifier.notify(
-            Event(
-                kind=kind,
-                chain=state.name,
-                ticket=ticket,
-                message=message,
-                title=ts.title if ts else None,
-                attempts=len(ts.attempts) if ts else None,
-                details=last.validation.summary() if last and last.validation else None,
-                url=last.agent.pr_url if last and last.agent else None,
-                report=report,
-                state=state,
-            )
-        )
+        for note in notes:
+            self.notifier.notify(note.event(state, report))
 
     def _perform(self, action: Action, state: ChainState) -> ChainState:
         log.debug("action.start", extra={"action": action.describe()})
@@ -351,33 +277,32 @@ class Dispatcher:
         if isinstance(action, Validate):
             return self._validate(action, state)
         if isinstance(action, Block | Skip):
-            return self._record(stopped(state, action))
+            return self._record(transitions.stopped(state, action))
         return self._finish(state)
 
     # -- the actions ---------------------------------------------------------------------------
 
-    def _switch_to(self, branch: str) -> None:
-        if self.git.branch() != branch:
-            dirty = self.git.dirty_files()
-            if dirty:
-                raise WorkspaceError(
-                    f"the working copy has uncommitted changes ({', '.join(dirty[:3])})",
-                    hint="commit or stash them, then run baton again",
-                )
-            self.git.switch(branch)
-
-    def _prepare(self, state: ChainState) -> ChainState:
+    def _refuse_dirty(self) -> None:  # leaving the branch: never with uncommitted work in it
         dirty = self.git.dirty_files()
-        if dirty and self.git.branch() != state.branch:
+        if dirty:
             raise WorkspaceError(
                 f"the working copy has uncommitted changes ({', '.join(dirty[:3])})",
                 hint="commit or stash them, then run baton again",
             )
+
+    def _switch_to(self, branch: str) -> None:
+        if self.git.branch() != branch:
+            self._refuse_dirty()
+            self.git.switch(branch)
+
+    def _prepare(self, state: ChainState) -> ChainState:
+        if self.git.branch() != state.branch:
+            self._refuse_dirty()
         base = self.git.run("rev-parse", "--verify", f"{state.base_branch}^{{commit}}")
         self.git.exclude_state_dir()
         self.git.checkout_branch(state.branch, base)
         self.forge.pushed(self.git, state)
-        return self._record(prepared(state, base))
+        return self._record(transitions.prepared(state, base))
 
     def _ensure_at(self, state: ChainState, commit: str | None) -> None:
         """Return the working copy to a checkpoint, so the next prompt starts from green."""
@@ -387,9 +312,9 @@ class Dispatcher:
 
     def _send(self, action: SendPrompt, state: ChainState) -> ChainState:
         ticket, kind = self._tickets[action.ticket], action.prompt
-        self._ensure_at(state, start_point(state, action))
+        self._ensure_at(state, transitions.start_point(state, action))
         # The intent, saved: a crash from here on sends this prompt again.
-        state = self._record(sent(state, action, self.agent.name))
+        state = self._record(transitions.sent(state, action, self.agent.name))
         prompt = self._prompt(kind, ticket, state)
         session = state.sessions[-1]
         resume = session.id if kind in {"followup", "correction"} else None
@@ -407,37 +332,21 @@ class Dispatcher:
         number = state.tickets[action.ticket].attempts[-1].number
         commit = self.git.commit_all(f"baton({action.ticket}): attempt {number}, {kind}")
         self.forge.pushed(self.git, state)
-        return self._record(answered(state, action.ticket, result, commit))
+        return self._record(transitions.answered(state, action.ticket, result, commit))
 
-    def _prompt(self, kind: str, ticket: Ticket, state: ChainState) -> str:
-        key = str(ticket.key)
-        view = ChainView(
-            name=state.name,
-            tickets=list(self._tickets.values()),
-            states=state.tickets,
-            test_command=self._test_command(ticket),
-        )
-        if kind == "followup":
-            revert = cloud_revert(state) if self.options.cloud_agent else None
-            return followup_prompt(ticket, view, revert)
-        if kind == "correction":
-            corrected = state.tickets[key].attempts[-2].validation  # the attempt being corrected
-            return correction_prompt(
-                ticket, corrected or Validation(commit=None), view.test_command
-            )
-        knowledge = self._knowledge(state)
-        if kind == "recovery":
-            return recovery_prompt(ticket, view, knowledge, state.tickets[key])
-        return launch_prompt(ticket, view, knowledge)
+    def _prompt(self, kind: AttemptKind, ticket: Ticket, state: ChainState) -> str:
+        view = ChainView(state.name, self._order, state.tickets, self._test_command(ticket))
+        revert = transitions.cloud_revert(state) if self.options.cloud_agent else None
+        return prompt_for(kind, ticket, view, lambda: self._knowledge(state), revert)
 
     def _knowledge(self, state: ChainState) -> Knowledge:
         """Context and conventions as the base commit has them: the agent cannot rewrite its rules."""
-
-        def read(name: str) -> str:
-            path = f"{self.config.knowledge.dir}/{name}"
-            return self.git.run("show", f"{state.base_commit}:{path}", check=False)
-
-        return Knowledge(context=read("CONTEXT.md"), conventions=read("CONVENTIONS.md"))
+        at = f"{state.base_commit}:{self.config.knowledge.dir}"
+        context, conventions = (
+            self.git.run("show", f"{at}/{name}", check=False)
+            for name in ("CONTEXT.md", "CONVENTIONS.md")
+        )
+        return Knowledge(context=context, conventions=conventions)
 
     def _test_command(self, ticket: Ticket) -> str | None:
         own = ticket.test_command if self.options.ticket_commands else None
@@ -447,7 +356,7 @@ class Dispatcher:
         ticket, ts = self._tickets[action.ticket], state.tickets[action.ticket]
         if self.options.validate_in_job:
             # The agent's code runs where no secret is: a job of its own (`baton validate`).
-            return self._record(validation_requested(state, ts.key, self.git.head()))
+            return self._record(transitions.validation_requested(state, ts.key, self.git.head()))
         validation = validate_here(
             self.git,
             self.config,
@@ -458,7 +367,7 @@ class Dispatcher:
             ticket_command=self.options.ticket_commands,
             sandbox=self.sandbox,
         )
-        return self._record(validated(state, ts.key, validation, self.policy))
+        return self._record(transitions.validated(state, ts.key, validation, self.policy))
 
     def _collect_validations(self, state: ChainState) -> ChainState:
         """Observe: results of validation jobs that finished since the last run."""
@@ -471,13 +380,13 @@ class Dispatcher:
                 continue
             found = self.forge.validation_result(state, ts.key, last.number)
             if found is not None and found.commit == last.validation_requested:
-                state = self._record(validated(state, ts.key, found, self.policy))
+                state = self._record(transitions.validated(state, ts.key, found, self.policy))
         return state
 
     def _finish(self, state: ChainState) -> ChainState:
         # Finished when its last attempt ended: the same on a re-run, which then writes the
         # very same files.
-        final = closing(state)
+        final = transitions.closing(state)
         self._ensure_at(state, state.checkpoint)
         data = self.chains.with_chain(final)
         commit = self.forge.publish_knowledge(self.git, final, data)
@@ -487,4 +396,4 @@ class Dispatcher:
                 self.git, final, self.config.review.conventions, found
             )
             self.chains.proposed(added)
-        return self._record(finished(final, commit, self.config.knowledge.dir))
+        return self._record(transitions.finished(final, commit, self.config.knowledge.dir))

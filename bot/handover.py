@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from bot.chain import Action, Wait
-from bot.errors import BatonError
+from bot.errors import BatonError, Problem
 from bot.lease import RunSeen
 from bot.state import ChainState, Handover, RunRef
 from bot.transitions import Moved, Note
@@ -56,6 +56,15 @@ def handed_over(state: ChainState, run: RunRef, error: str | None) -> Moved:
         return Moved(new)
     backend = new.sessions[-1].backend if new.sessions else None
     return Moved(new, [Note("handed_over", f"continued in a new job: {continuation(backend)}")])
+
+
+def not_handed_over(chain: str, error: str) -> Problem:
+    return Problem(
+        "warning",
+        "handover",
+        f"the time budget was spent with work left, and no new job could be started: {error}",
+        source=f"chain {chain}",
+    )
 
 
 def continuation(backend: str | None) -> str:

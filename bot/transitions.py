@@ -10,7 +10,9 @@ import re
 from dataclasses import dataclass, field
 
 from bot.chain import Action, Block, Policy, SendPrompt, Skip, after_agent, after_validation
-from bot.notify import EventKind
+from bot.config import BranchesConfig
+from bot.errors import WorkspaceError
+from bot.notify import Event, EventKind
 from bot.ordering import work_order
 from bot.state import (
     AgentResult,
@@ -33,6 +35,24 @@ class Note:
     message: str
     ticket: str | None = None
 
+    def event(self, state: ChainState, report: str | None) -> Event:
+        """The event, with what a rich notifier (Slack) shows beside it: the ticket's title and
+        attempts, its last validation, the pull request its agent opened, the chain's `report`."""
+        ticket = state.tickets.get(self.ticket) if self.ticket else None
+        last = ticket.last if ticket else None
+        return Event(
+            kind=self.kind,
+            chain=state.name,
+            ticket=self.ticket,
+            message=self.message,
+            title=ticket.title if ticket else None,
+            attempts=len(ticket.attempts) if ticket else None,
+            details=last.validation.summary() if last and last.validation else None,
+            url=last.agent.pr_url if last and last.agent else None,
+            report=report,
+            state=state,
+        )
+
 
 @dataclass(frozen=True)
 class Moved:
@@ -51,6 +71,18 @@ def _as_event(status: TicketStatus) -> EventKind:
         "recovering": "recovering",
     }
     return events.get(status, "validated")
+
+
+def new_chain(name: str, branches: BranchesConfig, current: str | None) -> ChainState:
+    """A chain not started yet, on its own branch from the configured base (else the branch
+    checked out, `current`)."""
+    base = branches.base or current
+    if base is None:
+        raise WorkspaceError(
+            "HEAD is detached, so Baton cannot tell the base branch",
+            hint="check out a branch, or set branches.base in .github/baton.yml",
+        )
+    return ChainState(name=name, branch=f"{branches.prefix}{name}", base_branch=base)
 
 
 def _changing(state: ChainState, key: str) -> tuple[ChainState, TicketState]:
