@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.agents.result import AgentResult
+from bot.config import Config
 from bot.state import (
     IN_FLIGHT,
     TERMINAL,
@@ -33,6 +34,13 @@ class Policy:
     # Per chain: once spent, no new prompt is sent; the chain stops and reports what is left.
     max_agent_minutes: float | None = None
     max_agent_runs: int | None = None
+
+    @classmethod
+    def of(cls, config: Config) -> Policy:
+        limits = config.limits
+        return cls(
+            config.validation.max_corrections, limits.max_agent_minutes, limits.max_agent_runs
+        )
 
     def spent(self, state: ChainState) -> str | None:
         """Why the chain's agent budget is spent, or None while it is not."""

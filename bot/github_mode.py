@@ -14,12 +14,13 @@ from pathlib import Path
 from bot.chain import Action
 from bot.chain_file import ChainFile
 from bot.config import Config
-from bot.dispatcher import Dispatcher, RunOptions
+from bot.dispatcher import Dispatcher
 from bot.errors import Problem
 from bot.forge.github.accounting import RequestStats
 from bot.knowledge import report_path
 from bot.local import make_agent, run_lock, select_chains
 from bot.notify import Notifier
+from bot.run_options import RunOptions
 from bot.runtime import Project, Runtime
 from bot.sandbox import NoSandbox
 from bot.state import ChainState, RunRef, StoreData

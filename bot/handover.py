@@ -13,8 +13,10 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from bot.chain import Action, Wait
+from bot.errors import Problem
 from bot.lease import RunSeen
 from bot.state import ChainState, Handover, RunRef
+from bot.transitions import Moved, Note
 
 
 class Jobs(Protocol):
@@ -38,6 +40,27 @@ def handover_due(state: ChainState, next_actions: Sequence[Action], run: RunRef 
     if run is None or state.finished or not next_actions or isinstance(next_actions[0], Wait):
         return False
     return not any(h.run == run for h in state.handovers)
+
+
+def handed_over(state: ChainState, run: RunRef, error: str | None) -> Moved:
+    """The chain after `run` asked for a new job to go on with it (`error`: why none could be
+    started): the handover recorded, and the chain let go of, for the new job to take at once."""
+    handover = Handover(run=run, dispatched=error is None, error=error)
+    changes = {"handovers": [*state.handovers, handover], "lease": None}
+    new = state.model_copy(update=changes)
+    if error is not None:
+        return Moved(new)
+    backend = new.sessions[-1].backend if new.sessions else None
+    return Moved(new, [Note("handed_over", f"continued in a new job: {continuation(backend)}")])
+
+
+def not_handed_over(chain: str, error: str) -> Problem:
+    return Problem(
+        "warning",
+        "handover",
+        f"the time budget was spent with work left, and no new job could be started: {error}",
+        source=f"chain {chain}",
+    )
 
 
 def continuation(backend: str | None) -> str:

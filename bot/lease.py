@@ -81,8 +81,35 @@ def held_by_another(
     return lease
 
 
-def take(state: ChainState, me: str, seconds: float, run: RunRef | None = None) -> None:
-    state.lease = Lease(owner=me, until=now() + timedelta(seconds=seconds), run=run)
+def standing(
+    state: ChainState, me: str, runs: RunLookup | None = None
+) -> tuple[Lease | None, str | None]:
+    """Another live run's lease on the chain (this run leaves the chain alone), or None; and
+    what to tell people of it: that the chain is left alone, or taken over from a finished run."""
+    lease = state.lease
+    other = held_by_another(state, me, runs=runs)
+    if other is not None:
+        where = f"{other.run.describe()}, " if other.run else ""
+        until = f"until {other.until:%H:%M:%S} UTC"
+        return other, f"another baton run is working this chain ({where}{until}); leaving it alone"
+    if lease and lease.run and lease.owner != me and lease.until > now():
+        return None, f"{lease.run.describe()} held this chain and has finished: taking it over"
+    return None, None
+
+
+def take(state: ChainState, me: str, seconds: float, run: RunRef | None = None) -> ChainState:
+    """The chain held by this run (`me`) for `seconds` from now."""
+    lease = Lease(owner=me, until=now() + timedelta(seconds=seconds), run=run)
+    return state.model_copy(update={"lease": lease})
+
+
+def holds(state: ChainState, me: str) -> bool:
+    return state.lease is not None and state.lease.owner == me
+
+
+def released(state: ChainState) -> ChainState:
+    """The chain let go of, so that the next run need not wait for the lease to lapse."""
+    return state.model_copy(update={"lease": None})
 
 
 def rebase(

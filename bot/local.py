@@ -15,11 +15,12 @@ from bot.agents.cli.agent import CliAgent
 from bot.chain import Action
 from bot.chain_file import ChainFile, load_chain_dir
 from bot.config import Config
-from bot.dispatcher import Dispatcher, RunOptions
+from bot.dispatcher import Dispatcher
 from bot.errors import BatonError, ConfigError, StateError
 from bot.forge import LocalForge
 from bot.knowledge import report_path
 from bot.notify import Notifier
+from bot.run_options import RunOptions
 from bot.runtime import Project, Runtime
 from bot.sandbox import NoSandbox, Sandbox
 from bot.state import ChainState, StoreData

@@ -8,6 +8,7 @@ fenced as data, and the prompt says so.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.learning import HISTORY
@@ -224,3 +225,24 @@ def recovery_prompt(
 
 def _cap_tail(text: str) -> str:
     return text if len(text) <= TAIL_CAP else "[…]\n" + text[-TAIL_CAP:]
+
+
+def prompt_for(
+    kind: AttemptKind,
+    ticket: Ticket,
+    chain: ChainView,
+    knowledge: Callable[[], Knowledge],
+    revert_to: str | None = None,
+) -> str:
+    """The prompt of `kind` for `ticket`, whose attempt is the last in `chain.states`. The
+    knowledge is read only for the prompts that carry it (a launch, a recovery); `revert_to`, see
+    `followup_prompt`."""
+    state = chain.states[str(ticket.key)]
+    if kind == "followup":
+        return followup_prompt(ticket, chain, revert_to)
+    if kind == "correction":
+        corrected = state.attempts[-2].validation  # the attempt being corrected
+        return correction_prompt(ticket, corrected or Validation(commit=None), chain.test_command)
+    if kind == "recovery":
+        return recovery_prompt(ticket, chain, knowledge(), state)
+    return launch_prompt(ticket, chain, knowledge())

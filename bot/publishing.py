@@ -7,6 +7,7 @@ port.
 from __future__ import annotations
 
 import logging
+from typing import Protocol
 
 from bot.config import LabelsConfig
 from bot.errors import Forbidden, ForgeError, ProtectedBranch
@@ -42,6 +43,26 @@ _FAILED = {
     Review: "github.review_failed",
     Reply: "github.reply_failed",
 }
+
+
+class Reporter(Protocol):
+    def stage(self, state: ChainState) -> None:
+        """Before a save: record in the state the writes about to be made."""
+        ...
+
+    def report(self, state: ChainState) -> None:
+        """After a save: make the writes, recording what was written in the state."""
+        ...
+
+
+class Unreported:
+    """Local mode: the chain is shown in the terminal and its knowledge files only."""
+
+    def stage(self, _state: ChainState) -> None:
+        return None
+
+    def report(self, _state: ChainState) -> None:
+        return None
 
 
 class Publisher:

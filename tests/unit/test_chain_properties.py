@@ -1,10 +1,11 @@
-"""Properties of the chain's pure decisions (`bot.chain`), over random chains and random outcomes.
+"""Properties of the chain's pure decisions and transitions (`bot.chain`, `bot.transitions`), over
+random chains and random outcomes.
 
-A small simulator stands in for the dispatcher: for each planned action it does to the state what
-the dispatcher does (record the attempt, open a session on launch and recovery, move the ticket
-with `after_agent` and `after_validation`, set the checkpoint on a pass, block, skip, finish), with
-no git, agent or store. Hypothesis chooses how every agent call and every validation turns out,
-and whether Baton itself is interrupted right after recording a prompt as sent.
+A small simulator stands in for the dispatcher's I/O: for each planned action it applies the very
+transitions the dispatcher applies (record the attempt, the agent's answer, the validation, block,
+skip, finish), with made-up commits and no git, agent or store. Hypothesis chooses how every agent
+call and every validation turns out, and whether Baton itself is interrupted right after
+recording a prompt as sent.
 
 The simulator also plays the agent's side: it knows which session the agent would still accept a
 followup in (one that started well and has not failed since), independently of what the state
@@ -14,7 +15,7 @@ says, so the properties can check the decisions against the world rather than ag
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import Literal, Protocol, TypeVar
 
@@ -32,8 +33,6 @@ from bot.chain import (
     SendPrompt,
     Skip,
     Validate,
-    after_agent,
-    after_validation,
     max_attempts,
     plan,
     sync_tickets,
@@ -43,15 +42,21 @@ from bot.state import (
     IN_FLIGHT,
     TERMINAL,
     AgentResult,
-    Attempt,
     ChainState,
     CommandResult,
     Finding,
-    Session,
     Validation,
-    now,
 )
 from bot.tickets import Ticket
+from bot.transitions import (
+    answered,
+    closing,
+    finished,
+    prepared,
+    sent,
+    stopped,
+    validated,
+)
 
 # "failed": the agent's run failed before it named a session (a launch that never got going);
 # "failed-in-session": it failed in a session it had named (an ERROR or EXPIRED run);
@@ -121,9 +126,10 @@ class Scripted:
 class Step:
     """One pass of the loop: the state as `plan` saw it, what it planned, and the agent's world."""
 
-    before: ChainState  # never changed afterwards: the simulator changes copies
+    before: ChainState  # never changed afterwards: the transitions return new states
     actions: list[Action]
     agent_session: int | None  # the session the agent would take a followup in, if any
+    saved: str = field(repr=False)  # `before` as it was then, to check that it stays so
 
     @property
     def action(self) -> Action | None:
@@ -163,7 +169,8 @@ def step_limit(tickets: list[Ticket], policy: Policy) -> int:
 
 
 class Simulator:
-    """Applies each action to the state as the dispatcher does, with made-up results."""
+    """Performs each planned action as the dispatcher does, through the real transitions
+    (`bot.transitions`), with made-up results in place of git, the agent and the tests."""
 
     def __init__(self, tickets: list[Ticket], policy: Policy, outcomes: Outcomes) -> None:
         self.tickets = work_order(tickets)
@@ -177,8 +184,9 @@ class Simulator:
     def run(self) -> Run:
         run = Run(self.tickets, self.policy, self.state)
         for _ in range(step_limit(self.tickets, self.policy)):
-            actions = plan(self.state, self.tickets)
-            run.steps.append(Step(self.state, actions, self.agent_session))
+            actions = plan(self.state, self.tickets, self.policy)
+            saved = self.state.model_dump_json()
+            run.steps.append(Step(self.state, actions, self.agent_session, saved))
             if not actions:
                 run.state = self.state
                 return run
@@ -189,86 +197,41 @@ class Simulator:
         self._commits += 1
         return f"{self._commits:040x}"
 
-    def _fork(self, ticket: str | None = None) -> ChainState:
-        """A copy of the state to change, sharing what the action leaves alone, so the states
-        recorded in earlier steps stay exactly as `plan` saw them (and cheaply)."""
-        old = self.state
-        tickets = dict(old.tickets)
-        if ticket is not None:
-            tickets[ticket] = old.tickets[ticket].model_copy(deep=True)
-        sessions = [s.model_copy() for s in old.sessions]
-        self.state = old.model_copy(update={"tickets": tickets, "sessions": sessions})
-        return self.state
-
     def perform(self, action: Action) -> None:
-        state = self._fork(getattr(action, "ticket", None))
+        state = self.state
         if isinstance(action, Prepare):
-            state.base_commit = state.checkpoint = self._commit()
-            state.prepared = True
+            self.state = prepared(state, self._commit()).state
         elif isinstance(action, SendPrompt):
             self.send(action)
         elif isinstance(action, Validate):
             self.validate(action)
         elif isinstance(action, Block | Skip):
-            ticket = state.tickets[action.ticket]
-            ticket.status = "blocked" if isinstance(action, Block) else "skipped"
-            ticket.reason = action.reason
+            self.state = stopped(state, action).state
         elif isinstance(action, Finish):
-            state.finished_at = now()
-            state.knowledge_commit = self._commit()
-            state.finished = True
+            self.state = finished(closing(state), self._commit(), "knowledge").state
 
     def send(self, action: SendPrompt) -> None:
-        state, kind = self.state, action.prompt
-        ts = state.tickets[action.ticket]
-        if action.retry and ts.last is not None:
-            attempt = ts.last
-            attempt.tries += 1
-        else:
-            if kind in {"launch", "followup"}:
-                ts.base_commit = state.checkpoint
-            elif kind == "recovery":
-                ts.recovered = True
-            if kind in {"launch", "recovery"}:
-                number = len(state.sessions) + 1
-                reason: Literal["start", "recovery"] = "start" if kind == "launch" else "recovery"
-                state.sessions.append(Session(number=number, backend="sim", reason=reason))
-            attempt = Attempt(
-                number=len(ts.attempts) + 1, kind=kind, session=state.sessions[-1].number
-            )
-            ts.attempts.append(attempt)
-        ts.status = "running"
-
-        session = state.sessions[-1]
-        starts = kind in {"launch", "recovery"}
+        self.state = sent(self.state, action, "sim").state
+        session = self.state.sessions[-1]
+        starts = action.prompt in {"launch", "recovery"}
         outcome = self.outcomes.agent(action)
         if outcome == "interrupted":  # Baton dies here: the prompt is recorded, its answer is not
             if starts:
                 self.agent_session = None  # whatever the agent opened, Baton never learned its id
             return
         ok = outcome == "ok"
-        agent_id = f"agent-{session.number}"
         known = outcome != "failed" or not starts  # a resumed session keeps its id
         result = AgentResult(
             ok=ok,
-            session_id=agent_id if known else None,
+            session_id=f"agent-{session.number}" if known else None,
             summary="done" if ok else "",
             error=None if ok else "the agent's run ended in ERROR",
         )
         self.agent_session = session.number if ok else None
-        attempt.commit = self._commit()
-        attempt.agent = result
-        if result.session_id:
-            session.id = result.session_id
-        ts.status, ts.reason = after_agent(ts, result)
-        if not ok:
-            attempt.finished_at = now()
+        self.state = answered(self.state, action.ticket, result, self._commit()).state
 
     def validate(self, action: Validate) -> None:
-        state = self.state
-        ts = state.tickets[action.ticket]
-        attempt = ts.attempts[-1]
-        head = attempt.commit
+        head = self.state.tickets[action.ticket].attempts[-1].commit
         assert head is not None
         outcome = self.outcomes.validation(action.ticket)
         command = CommandResult(
@@ -279,11 +242,7 @@ class Simulator:
             severity: Literal["minor", "major"] = "major" if outcome == "major" else "minor"
             findings.append(Finding(rule="scope", severity=severity, message="a finding"))
         validation = Validation(commit=head, command=command, findings=findings)
-        attempt.validation = validation
-        attempt.finished_at = now()
-        ts.status, ts.reason = after_validation(ts, validation, self.policy)
-        if ts.status == "passed":
-            ts.checkpoint = state.checkpoint = head
+        self.state = validated(self.state, action.ticket, validation, self.policy).state
 
 
 def simulate(tickets: list[Ticket], policy: Policy, outcomes: Outcomes) -> Run:
@@ -316,6 +275,14 @@ def runs(draw: st.DrawFn) -> Run:
     return simulate(tickets, policy, Drawn(draw(st.data())))
 
 
+@st.composite
+def budgeted_runs(draw: st.DrawFn) -> Run:
+    """Runs of chains with a budget of agent runs, often too small for the chain."""
+    tickets, policy = draw(chains())
+    budget = draw(st.integers(min_value=1, max_value=6))
+    return simulate(tickets, replace(policy, max_agent_runs=budget), Drawn(draw(st.data())))
+
+
 # -- properties ------------------------------------------------------------------------------------
 
 
@@ -330,6 +297,17 @@ def test_the_loop_ends_with_a_finish_and_every_ticket_settled(run: Run) -> None:
     assert plan(run.state, run.tickets) == []
     assert {t.status for t in run.state.tickets.values()} <= TERMINAL
     assert run.state.outcome in {"passed", "blocked"}
+    # Finished when its last attempt ended: a re-run writes the very same knowledge files.
+    ends = [a.finished_at for t in run.state.tickets.values() for a in t.attempts if a.finished_at]
+    assert run.state.finished_at == max(ends, default=run.state.started_at)
+    assert run.state.knowledge_commit is not None
+
+
+@PROPERTY
+@given(runs())
+def test_transitions_leave_the_state_they_are_given_as_it_was(run: Run) -> None:
+    for step in run.steps:
+        assert step.before.model_dump_json() == step.saved, step.action
 
 
 @PROPERTY
@@ -462,6 +440,25 @@ def test_an_interrupted_prompt_is_sent_again_then_blocked(run: Run) -> None:
         else:
             reason = f"the {last.kind} prompt was interrupted {MAX_TRIES} times"
             assert step.actions == [Block(ticket.key, reason)]
+
+
+@PROPERTY
+@given(budgeted_runs())
+def test_a_spent_budget_sends_no_new_prompt_and_the_chain_still_finishes(run: Run) -> None:
+    budget = run.policy.max_agent_runs
+    assert budget is not None
+    assert sum(len(t.attempts) for t in run.state.tickets.values()) <= budget
+    *_, finishing, last = run.steps
+    assert (finishing.actions, last.actions) == ([Finish()], [])
+    spent = f"the chain's budget of {budget} agent runs is spent"
+    for step, send in run.sends:
+        if not send.retry:
+            assert run.policy.spent(step.before) is None, send
+    for ticket in run.state.tickets.values():
+        if ticket.reason == spent:
+            assert ticket.status in {"blocked", "skipped"}
+        if ticket.status == "skipped" and ticket.reason == spent:
+            assert ticket.attempts == []
 
 
 # -- examples --------------------------------------------------------------------------------------

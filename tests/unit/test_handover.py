@@ -139,7 +139,7 @@ def test_a_lease_whose_run_cannot_be_told_holds_until_its_expiry() -> None:
 
 def test_the_lease_records_this_run() -> None:
     state = _chain()
-    take(state, "me", 60, RUN)
+    state = take(state, "me", 60, RUN)
     assert state.lease is not None
     assert state.lease.run == RUN
 
@@ -222,7 +222,7 @@ def test_a_save_keeps_what_another_run_saved_of_another_chain() -> None:
 
 def test_a_ticket_added_to_the_chain_this_run_holds_joins_it() -> None:
     held = _chain(finished=True)
-    take(held, "me", 60)
+    held = take(held, "me", 60)
     theirs = held.model_copy(deep=True)
     theirs.tickets["review-9"] = TicketState(key="review-9")
     theirs.finished = False
@@ -238,7 +238,7 @@ def test_a_ticket_added_to_the_chain_this_run_holds_joins_it() -> None:
 def test_a_chain_another_run_took_is_read_again() -> None:
     loaded = _chain()
     taken = loaded.model_copy(deep=True)
-    take(taken, "another run", 60)
+    taken = take(taken, "another run", 60)
 
     assert (
         rebase(_store(taken, revision=2), _store(loaded), "sprint-1", fingerprint(loaded), "me")

@@ -31,7 +31,7 @@ def test_a_live_holder_on_this_machine_keeps_the_chain() -> None:
 
 def test_an_earlier_run_in_this_process_holds_nothing() -> None:
     state = _chain()
-    take(state, holder(), 60)
+    state = take(state, holder(), 60)
     assert held_by_another(state, holder()) is None
 
 
