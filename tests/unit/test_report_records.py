@@ -1,4 +1,4 @@
-"""What the forge records of its reports (comment ids, digests) reaches the store, also when the
+"""What the publisher records of its reports (comment ids, digests) reaches the store, also when the
 report that wrote it came after the run's last action: otherwise the next run repeats the write
 or looks it up again."""
 
@@ -10,8 +10,7 @@ from pathlib import Path
 from bot.chain_file import ChainFile
 from bot.config import Config
 from bot.dispatcher import Dispatcher
-from bot.forge import LocalForge
-from bot.handover import HandoverError
+from bot.errors import HandoverError
 from bot.lease import RunSeen
 from bot.notify import Event
 from bot.run_options import RunOptions
@@ -61,13 +60,16 @@ class WritingAgent:
         return AgentResult(ok=True, session_id="s-1", summary="wrote a.txt")
 
 
-class RecordingForge(LocalForge):
+class RecordingReporter:
     """Reports the tickets' statuses and the handovers (as the pull request's body does), and
-    records what it wrote as a GitHub forge does: a new record whenever what it shows changed."""
+    records what it wrote as the GitHub publisher does: a new record whenever what it shows
+    changed."""
 
     def __init__(self) -> None:
-        super().__init__("knowledge")
         self.shown: list[str] = []
+
+    def stage(self, _state: ChainState) -> None:
+        return None
 
     def report(self, state: ChainState) -> None:
         shown = ",".join(f"{t.key}={t.status}" for t in state.tickets.values())
@@ -117,7 +119,10 @@ def _repo(path: Path) -> Git:
 
 
 def _dispatcher(
-    git: Git, forge: RecordingForge, options: RunOptions | None = None, jobs: NoNewJob | None = None
+    git: Git,
+    reporter: RecordingReporter,
+    options: RunOptions | None = None,
+    jobs: NoNewJob | None = None,
 ) -> Dispatcher:
     return Dispatcher(
         git=git,
@@ -125,7 +130,7 @@ def _dispatcher(
         store=FileStore(git.root / ".baton" / "state.json"),
         agent=WritingAgent,
         notifier=Events(),
-        forge=forge,
+        publisher=reporter,
         options=options,
         jobs=jobs,
     )
@@ -137,28 +142,28 @@ def _saved(git: Git) -> StoreData:
 
 def test_the_last_reports_records_are_saved(tmp_path: Path) -> None:
     git = _repo(tmp_path)
-    forge = RecordingForge()
+    reporter = RecordingReporter()
 
-    state = _dispatcher(git, forge).run_chain(CHAIN)
+    state = _dispatcher(git, reporter).run_chain(CHAIN)
 
     assert state.finished
-    assert forge.shown[-1] == "a=passed,finished=True,handovers=0"
-    assert _saved(git).chains["work"].reports["status"].digest == forge.shown[-1]
+    assert reporter.shown[-1] == "a=passed,finished=True,handovers=0"
+    assert _saved(git).chains["work"].reports["status"].digest == reporter.shown[-1]
 
 
 def test_a_run_with_nothing_to_do_saves_what_its_report_wrote(tmp_path: Path) -> None:
     git = _repo(tmp_path)
-    _dispatcher(git, RecordingForge()).run_chain(CHAIN)
+    _dispatcher(git, RecordingReporter()).run_chain(CHAIN)
     data = _saved(git)
     # The last report's write was lost on the way (say, GitHub did not answer): the next run's
     # report writes it again, and that run has nothing else to do.
     data.chains["work"].reports.pop("status")
     FileStore(git.root / ".baton" / "state.json").save(data)
 
-    forge = RecordingForge()
-    _dispatcher(git, forge).run_chain(CHAIN)
+    reporter = RecordingReporter()
+    _dispatcher(git, reporter).run_chain(CHAIN)
 
-    assert forge.shown == ["a=passed,finished=True,handovers=0"]
+    assert reporter.shown == ["a=passed,finished=True,handovers=0"]
     chain = _saved(git).chains["work"]
     assert chain.reports["status"].digest == "a=passed,finished=True,handovers=0"
     assert chain.lease is None, "the run let go of the chain"
@@ -166,15 +171,15 @@ def test_a_run_with_nothing_to_do_saves_what_its_report_wrote(tmp_path: Path) ->
 
 def test_a_run_that_hands_the_chain_over_saves_what_its_report_wrote(tmp_path: Path) -> None:
     git = _repo(tmp_path)
-    forge = RecordingForge()
+    reporter = RecordingReporter()
     out_of_time = RunOptions(deadline=time.monotonic() - 1, run=RUN)
     jobs = NoNewJob()
 
-    state = _dispatcher(git, forge, out_of_time, jobs).run_chain(CHAIN)
+    state = _dispatcher(git, reporter, out_of_time, jobs).run_chain(CHAIN)
 
     assert jobs.asked == ["dispatch work"]
     assert [h.run for h in state.handovers] == [RUN]
     chain = _saved(git).chains["work"]
     assert chain.handovers == state.handovers
-    assert forge.shown[-1] == "a=queued,finished=False,handovers=1"
-    assert chain.reports["status"].digest == forge.shown[-1]
+    assert reporter.shown[-1] == "a=queued,finished=False,handovers=1"
+    assert chain.reports["status"].digest == reporter.shown[-1]
