@@ -237,7 +237,7 @@ class Dispatcher:
                 return
 
     def _save(self, state: ChainState, *, renew: bool = True) -> ChainState:
-        """Persist, then let the forge report what changed (its records go with the next save).
+        """Persist, then report what changed (the records go with the next save).
         Every save renews this run's lease on the chain. The chain as saved, with the tickets
         another run added meanwhile, is what the run goes on with."""
         if renew:
