@@ -42,9 +42,14 @@ class CursorApiError(AgentError):
         self.retry_after = retry_after
 
     @property
+    def unanswered(self) -> bool:
+        """No answer, or a server error: the request may have taken effect all the same."""
+        return self.status is None or self.status >= 500
+
+    @property
     def transient(self) -> bool:
         """Worth another try: no answer, a server error, or a rate limit (not a spent budget)."""
-        if self.status is None or self.status >= 500:
+        if self.unanswered:
             return True
         return self.status == 429 and self.code != "usage_limit_exceeded"
 

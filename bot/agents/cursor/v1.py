@@ -96,7 +96,7 @@ class V1:
             except CursorApiError as exc:
                 if unanswered and exc.is_conflict("agent_busy"):
                     return self.current(agent_id)
-                unanswered = unanswered or exc.status is None or exc.status >= 500
+                unanswered = unanswered or exc.unanswered
                 raise
 
         return retried(post)

@@ -27,7 +27,7 @@ from bot.errors import (
     Unanswered,
     Unprocessable,
 )
-from bot.forge.github.accounting import RequestCounter, RequestStats
+from bot.forge.github.accounting import RequestCounter, RequestStats, count_requests
 from bot.forge.github.retry import retrying
 
 log = logging.getLogger(__name__)
@@ -84,15 +84,9 @@ class GitHubApi:
             lazy=True,
             timeout=timeout,
         )
-        self._counter = RequestCounter(self.stats)
-        # The request log is read for counting, and kept from the run's own log: it is verbose.
-        requester_log = logging.getLogger("github.Requester")
-        requester_log.addHandler(self._counter)
-        requester_log.setLevel(logging.DEBUG)
-        requester_log.propagate = False
+        count_requests(self.gh, RequestCounter(self.stats))
 
     def close(self) -> None:
-        logging.getLogger("github.Requester").removeHandler(self._counter)
         self.cache.save()
         self.gh.close()
 
