@@ -15,8 +15,10 @@ from click.testing import CliRunner
 
 from bot.chain_file import ChainFile, load_chain_dir
 from bot.cli import cli
+from bot.config import TrustConfig
 from bot.forge.github.intake import ticket_body
 from bot.forge.github.repo import Repo
+from bot.forge.github.trust import Trust
 from bot.forge.ticket_sync import PushResult, pull, push
 from bot.issue_form import parse_issue_body
 from bot.runtime import Runtime
@@ -238,8 +240,9 @@ def test_pull_writes_chain_files_that_lint_and_hold_the_same_tickets(
     )
     out = tmp_path / "pulled"
 
-    written = pull(repo, TRIGGER, out)
-    assert sorted(p.name for p in written) == ["backend.yml", "frontend.yml"]
+    pulled_files = pull(repo, Trust(repo, TrustConfig()), TRIGGER, out)
+    assert pulled_files.refused == []
+    assert sorted(p.name for p in pulled_files.written) == ["backend.yml", "frontend.yml"]
     lint = CliRunner().invoke(cli, ["tickets", "lint", str(out)])
     assert lint.exit_code == 0, lint.output
     assert "0 error(s)" in lint.output

@@ -110,6 +110,7 @@ def _labelled(shared_dir: Path, fake: FakeGitHub, number: int, sender: str) -> d
         "issues/labeled.payload.json",
         fake,
         issue__number=number,
+        issue__body=fake.issue(number).body,
         issue__milestone__title="Sprint 1",
         issue__user=_user(fake.issue(number).user),
         label__name="ready-for-agent",
