@@ -142,7 +142,8 @@ def pull(repo: Repo, trust: Trust, trigger_label: str, directory: Path) -> PullR
     people with write access may edit an issue someone else opened."""
     result = PullResult()
     issues = []
-    for issue in repo.api.get_pages(f"{repo.path}/issues", {"state": "open"}):
+    listed = repo.api.get_pages(f"{repo.path}/issues", {"state": "open"})
+    for issue in sorted(listed, key=lambda i: int(i["number"])):
         if issue.get("pull_request"):
             continue
         if _issue_key(issue, repo.bot_login):
