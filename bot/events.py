@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from bot.forge import LabelledBody
 from bot.forge.names import chain_of_issue
 from bot.security import clean_untrusted
 from bot.state import ChainState
@@ -42,6 +43,7 @@ class Route:
     dry_run: bool = False
     max_tickets: int | None = None
     review: ReviewRequest | None = None
+    labelled: LabelledBody | None = None  # the body as the trigger label found it
 
 
 def _is_bot(user: dict[str, Any]) -> bool:
@@ -85,10 +87,18 @@ def _reconcile(event: str, payload: dict[str, Any], trigger_label: str) -> Route
     if action != "labeled" or label != trigger_label:
         return Route("ignore", f"issues.{action} with label {label!r} asks nothing")
     issue = payload.get("issue") or {}
+    number = _int_or_none(issue.get("number"))
     return Route(
         "reconcile",
         f"issue #{issue.get('number')} was labelled {trigger_label}",
         chain=chain_of_issue(issue),
+        labelled=LabelledBody(
+            issue=number,
+            sender=str((payload.get("sender") or {}).get("login") or ""),
+            body=str(issue.get("body") or ""),
+        )
+        if number is not None
+        else None,
     )
 
 

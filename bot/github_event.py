@@ -60,5 +60,6 @@ def run_event(
         max_minutes=max_minutes,
         max_tickets=decided.max_tickets,
         known_state=state,
+        labelled=decided.labelled,
     )
     return EventRun(decided, run)

@@ -16,6 +16,7 @@ from bot.chain_file import ChainFile
 from bot.config import Config
 from bot.dispatcher import Dispatcher
 from bot.errors import Problem
+from bot.forge import LabelledBody
 from bot.forge.github.accounting import RequestStats
 from bot.knowledge import report_path
 from bot.local import make_agent, run_lock, select_chains
@@ -110,9 +111,11 @@ def run_github(
     crash_after: int | None = None,
     max_tickets: int | None = None,
     known_state: StoreData | None = None,
+    labelled: LabelledBody | None = None,
 ) -> GitHubRun:
     """Reconcile every chain of the repository's issues (or only `chain`). `known_state`: the state
-    as this run has just read it (a review followup's event), so that it is not read again."""
+    as this run has just read it (a review followup's event), so that it is not read again;
+    `labelled`: the body the labeled event that started this run carried."""
     env, git, config = runtime.environ, project.git, project.config
     github = runtime.github(git.root / STATE_DIR)
     api = github.repo.api
@@ -126,7 +129,7 @@ def run_github(
         )
     claimed = {key: t.spec for c in data.chains.values() for key, t in c.tickets.items() if t.spec}
     issue_tickets = github.tickets(config)
-    found = issue_tickets.load(claimed)
+    found = issue_tickets.load(claimed, labelled)
     chains = (
         select_chains(chains_to_run(data, found.chains), chain)
         if (data.chains or found.chains)

@@ -90,11 +90,17 @@ def tickets_push(runtime: Runtime, repo: Path, ready: bool) -> None:
 @repo_option()
 @click.pass_obj
 def tickets_pull(runtime: Runtime, repo: Path) -> None:
-    """Write the open issues Baton pushed, or that carry the trigger label, to tickets/*.yml."""
+    """Write the open issues Baton pushed, or whose trigger label someone with write access
+    applied, to tickets/*.yml."""
     from bot.config import load_config
     from bot.forge.ticket_sync import pull
 
     config = load_config(repo / ".github" / "baton.yml")
-    written = pull(runtime.github().repo, config.labels.trigger, repo / config.tickets_dir)
-    for path in written:
+    github = runtime.github()
+    result = pull(
+        github.repo, github.trust(config), config.labels.trigger, repo / config.tickets_dir
+    )
+    for path in result.written:
         click.echo(f"wrote {path}")
+    for refusal in result.refused:
+        click.echo(refusal.render(), err=True)

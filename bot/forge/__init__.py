@@ -37,6 +37,16 @@ class CheckRun:
     text: str | None = None
 
 
+@dataclass(frozen=True)
+class LabelledBody:
+    """An issue's body as the `labeled` event that applied its trigger label carried it, and who
+    applied the label: the ticket, when that person may start work (`bot.forge.github.frozen`)."""
+
+    issue: int
+    sender: str
+    body: str
+
+
 class Forge(Protocol):
     def open_branch(self, git: Git, branch: str) -> None:
         """Make `branch` (made by an earlier run) available in the working copy."""

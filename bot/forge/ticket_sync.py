@@ -2,7 +2,8 @@
 
 Push creates or updates one issue per ticket (an issue-form body, the chain as milestone), found
 again by a hidden key in the body; unchanged issues are not touched. Pull writes the issues back
-as chain files.
+as chain files: Baton's own, and those whose trigger label someone trusted applied, with the body
+as the label found it.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from typing import Any
 import yaml
 
 from bot.chain_file import ChainFile
+from bot.errors import Problem
+from bot.forge.github.frozen import body_at_label
 from bot.forge.github.intake import ticket_body
 from bot.forge.github.repo import Repo
+from bot.forge.github.trust import Trust
 from bot.forge.names import chain_of_issue
 from bot.issue_form import parse_issue_body, render_issue_body
 from bot.markers import marker, markers_in
@@ -126,17 +130,33 @@ def _body(chain: str, ticket: Ticket, deps: dict[str, str]) -> str:
     return f"{rendered}\n\n{key_marker(chain, str(ticket.key))}"
 
 
-def pull(repo: Repo, trigger_label: str, directory: Path) -> list[Path]:
-    """Open issues Baton pushed or labelled for it, written as `tickets/<chain>.yml`."""
-    issues = [
-        i
-        for i in repo.api.get_pages(f"{repo.path}/issues", {"state": "open"})
-        if not i.get("pull_request")
-        and (
-            _issue_key(i, repo.bot_login)
-            or trigger_label in {lb["name"] for lb in i.get("labels") or []}
-        )
-    ]
+@dataclass
+class PullResult:
+    written: list[Path] = field(default_factory=list)
+    refused: list[Problem] = field(default_factory=list)
+
+
+def pull(repo: Repo, trust: Trust, trigger_label: str, directory: Path) -> PullResult:
+    """Open issues Baton pushed, or whose trigger label someone with write access applied (and
+    unchanged since), written as `tickets/<chain>.yml`. Baton's own issues need no label: only
+    people with write access may edit an issue someone else opened."""
+    result = PullResult()
+    issues = []
+    listed = repo.api.get_pages(f"{repo.path}/issues", {"state": "open"})
+    for issue in sorted(listed, key=lambda i: int(i["number"])):
+        if issue.get("pull_request"):
+            continue
+        if _issue_key(issue, repo.bot_login):
+            issues.append(issue)
+        elif trigger_label in {lb["name"] for lb in issue.get("labels") or []}:
+            labelling = trust.labelling(int(issue["number"]), trigger_label)
+            refusal = trust.label_refusal(labelling)
+            body = body_at_label(issue, labelling) if labelling and not refusal else None
+            if body is None:
+                why = refusal or "changed after the trigger label"
+                result.refused.append(Problem("warning", "trust", why, f"#{issue['number']}"))
+            else:
+                issues.append({**issue, "body": body})
     keys: dict[int, tuple[str, str]] = {}
     for issue in issues:
         number = int(issue["number"])
@@ -171,12 +191,11 @@ def pull(repo: Repo, trigger_label: str, directory: Path) -> list[Path]:
             entry["depends_on"] = deps
         chains.setdefault(chain, []).append(entry)
     directory.mkdir(parents=True, exist_ok=True)
-    written = []
     for chain, entries in sorted(chains.items()):
         path = directory / f"{chain}.yml"
         text = yaml.safe_dump(
             {"chain": chain, "tickets": entries}, sort_keys=False, allow_unicode=True
         )
         path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written
+        result.written.append(path)
+    return result

@@ -192,7 +192,7 @@ def test_a_protected_default_branch_gets_the_knowledge_as_a_pull_request(
 # -- an issue that does not parse --------------------------------------------------------------
 
 
-def test_an_issue_without_a_goal_is_answered_once_and_worked_once_fixed(
+def test_an_issue_without_a_goal_is_answered_once_and_worked_once_fixed_and_labelled_again(
     github: FakeGitHub, tmp_path: Path
 ) -> None:
     good = render_issue_body(
@@ -212,10 +212,16 @@ def test_an_issue_without_a_goal_is_answered_once_and_worked_once_fixed(
         (answer,) = _own_comments(github, number)
         assert "Goal" in answer.body
         assert "Edit the issue" in answer.body
-        assert "baton:invalid" in github.labels_of(number)
+        assert "apply the `ready-for-agent` label again" in answer.body
+        assert github.labels_of(number) == ["baton:invalid"], "the trigger label is taken off"
     assert github.pulls() == []
 
     _human(github).get_issue(number).edit(body=good)
+    edited = _run(github, work)
+    assert edited.exit_code == 0, edited.output
+    assert calls(work) == [], "an edit alone starts nothing"
+
+    _human(github).get_issue(number).add_to_labels("ready-for-agent")
     fixed = _run(github, work)
     assert fixed.exit_code == 0, fixed.output
     labels = github.labels_of(number)

@@ -37,7 +37,7 @@ every answer against it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
@@ -113,6 +113,7 @@ class FakeGitHub:
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._app_token_prefixes = app_token_prefixes
+        self._ahead = timedelta(0)  # how far `pass_time` moved GitHub's clock
         started = clock()
         git = BareRepo.create(
             root / "fake-github" / owner / f"{repo}.git",
@@ -125,7 +126,7 @@ class FakeGitHub:
             repo=Repo(owner, repo, 1_000_000, default_branch, started, private=private),
             git=git,
             app=App(app_id, app_slug, app_slug.replace("-", " ").title(), owner, installation_id),
-            clock=clock,
+            clock=lambda: clock() + self._ahead,
         )
         self._world.ensure_user(owner, type="Organization", role="admin")
         self.admin_login = "octocat"
@@ -305,6 +306,12 @@ class FakeGitHub:
             if state != "open":
                 world.set_state(issue, state, actor=author)
             return issue.number
+
+    def pass_time(self, seconds: float) -> None:
+        """GitHub's clock moves on by `seconds`: what happens next is stamped later (its times
+        are whole seconds, as GitHub's are, so two steps within one second share a time)."""
+        with self._world.lock:
+            self._ahead += timedelta(seconds=seconds)
 
     def label_issue(self, number: int, label: str, *, actor: str | None = None) -> None:
         """`actor` labels the issue (a `labeled` event, as when a maintainer applies a label)."""

@@ -202,7 +202,20 @@ def walk_issues(fake: FakeGitHub) -> None:
     ]
     assert ("labeled", fake.bot_login, "baton:queued") in events
     assert ("unlabeled", fake.bot_login, "baton:queued") in events
-    assert {t.event for t in issue.get_timeline()} >= {"labeled", "unlabeled", "closed", "reopened"}
+    note = issue.create_comment("The endpoint answers 200.")  # a comment is on the timeline too
+    timeline = list(issue.get_timeline())
+    assert {t.event for t in timeline} >= {
+        "labeled",
+        "unlabeled",
+        "closed",
+        "reopened",
+        "commented",
+    }
+    commented = [t for t in timeline if t.event == "commented"]
+    assert [(t.actor.login, t.created_at is not None) for t in commented] == [
+        (fake.bot_login, True)
+    ]
+    note.delete()
     first = next(iter(repo.get_issues_events()))
     assert repo.get_issues_event(first.id).id == first.id
 

@@ -11,8 +11,10 @@ from typing import Any
 from bot.chain_file import ChainFile
 from bot.config import Config
 from bot.errors import NotFound, Problem
+from bot.forge import LabelledBody
+from bot.forge.github.frozen import body_at_label, changed_answer
 from bot.forge.github.repo import Repo
-from bot.forge.github.trust import Trust
+from bot.forge.github.trust import NO_LABELLER, Trust
 from bot.forge.names import chain_of_issue
 from bot.issue_form import parse_issue_body
 from bot.markers import marker
@@ -48,9 +50,10 @@ class GitHubTickets:
         self.config = config
         self.trust = Trust(repo, config.trust)
 
-    def load(self, claimed: dict[str, Ticket]) -> IssueTickets:
+    def load(self, claimed: dict[str, Ticket], event: LabelledBody | None = None) -> IssueTickets:
         """Open issues with the trigger label. Claimed tickets keep the body as it was claimed;
-        new ones must come from a trusted labeller and parse, or are answered once and left."""
+        new ones must come from a trusted labeller, unchanged since the label (`event`: the body
+        the labeled event carried), and parse, or are answered once and left."""
         found = IssueTickets()
         issues = self.poll()
         for issue in sorted(issues, key=lambda i: int(i["number"])):
@@ -59,7 +62,7 @@ class GitHubTickets:
             number = int(issue["number"])
             key = f"#{number}"
             found.labels[number] = {str(label["name"]) for label in issue.get("labels") or []}
-            ticket = claimed.get(key) or self._claim(issue, found)
+            ticket = claimed.get(key) or self._claim(issue, found, event)
             if ticket is not None:
                 found.chains.setdefault(str(ticket.chain), []).append(ticket)
         return found
@@ -70,10 +73,14 @@ class GitHubTickets:
             f"{self.repo.path}/issues", {"state": "open", "labels": self.config.labels.trigger}
         )
 
-    def _claim(self, issue: dict[str, Any], found: IssueTickets) -> Ticket | None:
+    def _claim(
+        self, issue: dict[str, Any], found: IssueTickets, event: LabelledBody | None
+    ) -> Ticket | None:
         number = int(issue["number"])
-        refusal = self.trust.label_refusal(number, self.config.labels.trigger)
-        if refusal:
+        labelling = self.trust.labelling(number, self.config.labels.trigger)
+        refusal = self.trust.label_refusal(labelling)
+        if refusal or labelling is None:
+            refusal = refusal or NO_LABELLER
             found.problems.append(Problem("warning", "trust", refusal, f"#{number}"))
             self._answer_once(
                 number,
@@ -82,9 +89,17 @@ class GitHubTickets:
                 "with write access to this repository; one of them can re-apply the label.",
             )
             return None
+        body = body_at_label(issue, labelling, event)
+        if body is None:
+            found.problems.append(
+                Problem("warning", "trust", "changed after the trigger label", f"#{number}")
+            )
+            self._answer_once(number, "changed", changed_answer(self.config.labels.trigger))
+            self._unlabel(number, found)
+            return None
         chain = chain_of_issue(issue)
         ticket, problems = parse_issue_body(
-            ticket_body(str(issue.get("body") or "")),
+            ticket_body(body),
             title=str(issue.get("title") or ""),
             key=f"#{number}",
             chain=chain,
@@ -99,11 +114,13 @@ class GitHubTickets:
                 "invalid",
                 "⚠️ Baton cannot work this ticket until its body is fixed:\n\n"
                 + "\n".join(f"- {line}" for line in lines)
-                + "\n\nEdit the issue; Baton reads it again on its next run.",
+                + "\n\nEdit the issue; then someone with write access can apply the "
+                f"`{self.config.labels.trigger}` label again.",
             )
             if invalid not in found.labels[number]:
                 issue_obj = self.repo.gh_repo.get_issue(number)
                 self.repo.api.call(lambda: issue_obj.add_to_labels(invalid), write=True)
+            self._unlabel(number, found)
             return None
         if invalid in found.labels[number]:
             issue_obj = self.repo.gh_repo.get_issue(number)
@@ -138,6 +155,13 @@ class GitHubTickets:
             if f"#{number}" not in out:
                 out.append(f"#{number}")
         return out
+
+    def _unlabel(self, number: int, found: IssueTickets) -> None:
+        """Take the trigger label off: a later edit is worked only once it is applied again."""
+        trigger = self.config.labels.trigger
+        issue_obj = self.repo.gh_repo.get_issue(number)
+        self.repo.api.call(lambda: issue_obj.remove_from_labels(trigger), write=True)
+        found.labels[number].discard(trigger)
 
     def _answer_once(self, number: int, topic: str, text: str) -> None:
         mark = marker(f"issue={number}", topic)
