@@ -1,0 +1,195 @@
+"""The regular expressions of `baton-rules`, run by RE2 in time linear in the text.
+
+A rule's regex is the repository's, but the text it runs on is the agent's: with a backtracking
+engine, `(a+)+$` over forty `a` and a `b` runs for minutes. RE2 never backtracks, so a line costs
+at most its length times the size of the program: the size is capped here, and constructs that
+need backtracking (backreferences, lookaround, atomic groups) are refused with the fix.
+
+Patterns are RE2 syntax, which is Python's for everything both engines run, with Python's
+spellings that RE2 lacks translated (`\\Z`, `{,n}`, `\\uXXXX`, `\\UXXXXXXXX`, `\\N{NAME}`). As in
+RE2, `\\d`, `\\w`, `\\s` and `\\b` are ASCII: write `\\p{L}` or `\\pN` for other scripts.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Final, Protocol
+
+import re2
+
+# The largest program a rule may compile to. Checking a line walks at most this many states per
+# byte (RE2's NFA, when its DFA runs out of memory), so it bounds the slowest rule: about 0.3 s on
+# a 100 kB hostile line (benchmarks/rules.py measures it).
+MAX_PROGRAM: Final = 2_000
+# Room for RE2's DFA, which is what keeps most hostile lines at memory speed (RE2's default of
+# 8 MiB gives up on 2-byte text for counted repetitions of a few hundred).
+_MAX_MEM: Final = 64 << 20
+
+_OPTIONS = re2.Options()
+_OPTIONS.log_errors = False  # RE2 would print its own copy of the error on stderr
+_OPTIONS.never_capture = True  # only "is there a match" counts: no submatch pass
+_OPTIONS.max_mem = _MAX_MEM
+
+
+class UnsafePattern(ValueError):
+    """A pattern RE2 cannot run, or not within the budget; the message says the fix."""
+
+
+class Matcher(Protocol):
+    """A `forbid` or `require` entry, ready to run: the first match's text, or None."""
+
+    def search(self, text: str) -> str | None: ...
+
+    def search_file(self, text: str) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class LiteralText:
+    """A literal entry: Python's substring search, which is linear in the text too."""
+
+    text: str
+
+    def search(self, text: str) -> str | None:
+        return self.text if self.text in text else None
+
+    def search_file(self, text: str) -> str | None:
+        return self.search(text)
+
+
+@dataclass(frozen=True)
+class LinearRegex:
+    """A compiled rule regex."""
+
+    pattern: str
+    _compiled: re2._Regexp
+
+    def search(self, text: str) -> str | None:
+        found = self._compiled.search(_valid(text))
+        return None if found is None else str(found.group())
+
+    def search_file(self, text: str) -> str | None:
+        """As `search`, with Python's `$` also before a file's last newline (RE2's `$` is only
+        the very end), so `require: '}$'` holds for a file that ends in `}` and a newline."""
+        found = self.search(text)
+        if found is None and text.endswith("\n"):
+            return self.search(text[:-1])
+        return found
+
+
+def compile_linear(pattern: str) -> LinearRegex:
+    """The pattern compiled for RE2, or UnsafePattern naming the problem and its fix."""
+    translated = _translate(pattern)
+    try:
+        compiled = re2.compile(translated, _OPTIONS)
+    except re2.error as exc:
+        detail = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc
+        raise UnsafePattern(f"`{pattern}` is not a valid regular expression: {detail}") from exc
+    size = int(compiled.programsize)
+    if size > MAX_PROGRAM:
+        raise UnsafePattern(
+            f"`{pattern}` compiles to {size} steps, more than the {MAX_PROGRAM} a rule may take "
+            "to stay fast on any line; use smaller counted repetitions (`{n}`) or split it into "
+            "several entries"
+        )
+    return LinearRegex(pattern, compiled)
+
+
+def _valid(text: str) -> str:
+    # RE2 reads UTF-8: a lone surrogate (from a lenient decode) would not encode.
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+# --- Python's spellings and the constructs that need backtracking --------------------------------
+
+_AROUND = "match the text around it instead, or move the condition to `exclude`"
+_NO_BACKTRACKING = "RE2 never backtracks, so it needs none"
+_BACKREFERENCE = "spell out the repeated text, or list the alternatives"
+# Group openings RE2 has no support for: what each is, and the fix.
+_REFUSED: Final = {
+    "(?=": ("lookahead `(?=`", _AROUND),
+    "(?!": ("negative lookahead `(?!`", _AROUND),
+    "(?<=": ("lookbehind `(?<=`", _AROUND),
+    "(?<!": ("negative lookbehind `(?<!`", _AROUND),
+    "(?P=": ("a named backreference `(?P=`", _BACKREFERENCE),
+    "(?(": ("a conditional group `(?(`", "write the alternatives with `|`"),
+    "(?>": ("an atomic group `(?>`", f"write it as a plain group: {_NO_BACKTRACKING}"),
+    "(?#": ("a comment group `(?#`", "remove the comment"),
+}
+_FLAGS = "use only the flags `i`, `m`, `s` and `U`; `\\d \\w \\s \\b` are ASCII here"
+_FLAGS_GROUP = re.compile(r"\(\?([a-zA-Z-]+)[:)]")
+_COUNT = re.compile(r"\{(\d+|(?=,))(,\d*)?\}")  # a repetition, as Python reads `{`
+_HEX = {"u": 4, "U": 8}
+_OCTAL = re.compile(r"[0-3][0-7]{2}")
+
+
+def _refuse(pattern: str, what: str, fix: str) -> UnsafePattern:
+    return UnsafePattern(
+        f"`{pattern}` uses {what}, which rules cannot use: they run in linear time (RE2); {fix}"
+    )
+
+
+def _translate(pattern: str) -> str:
+    """The pattern in RE2's spelling; UnsafePattern for what RE2 cannot run."""
+    out: list[str] = []
+    i, class_start, quantified = 0, -1, False  # class_start: where the open class's items begin
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            text, i = _escape(pattern, i, class_start >= 0)
+            out.append(text)
+            quantified = False
+            continue
+        if class_start >= 0:
+            if ch == "]" and i > class_start:  # a `]` first in the class is itself an item
+                class_start = -1
+        elif ch == "[":
+            class_start = i + 2 if pattern.startswith("^", i + 1) else i + 1
+        elif ch == "(":
+            _check_group(pattern, i)
+        elif ch == "{" and (count := _COUNT.match(pattern, i)):
+            # Python's `{,n}` and `{,}` count from 0; RE2 would read them as text.
+            out.append(f"{{{count[1] or 0}{count[2] or ''}}}")
+            i, quantified = count.end(), True
+            continue
+        elif ch == "+" and quantified:
+            raise _refuse(pattern, "a possessive quantifier", f"drop the `+`: {_NO_BACKTRACKING}")
+        out.append(ch)
+        quantified = class_start < 0 and ch in "*+?" and not (ch == "?" and quantified)
+        i += 1
+    return "".join(out)
+
+
+def _check_group(pattern: str, i: int) -> None:
+    for opening, (what, fix) in _REFUSED.items():
+        if pattern.startswith(opening, i):
+            raise _refuse(pattern, what, fix)
+    flags = _FLAGS_GROUP.match(pattern, i)
+    if flags and set(flags[1]) - set("imsU-"):
+        raise _refuse(pattern, f"the flags `{flags[0]}`", _FLAGS)
+
+
+def _escape(pattern: str, i: int, in_class: bool) -> tuple[str, int]:
+    """The escape at `i` in RE2's spelling, and the index after it."""
+    if i + 1 >= len(pattern):
+        return "\\", i + 1  # RE2 reports the trailing backslash
+    ch = pattern[i + 1]
+    if ch in _HEX:
+        digits = pattern[i + 2 : i + 2 + _HEX[ch]]
+        if len(digits) == _HEX[ch] and all(c in "0123456789abcdefABCDEF" for c in digits):
+            return f"\\x{{{digits}}}", i + 2 + len(digits)
+    elif ch == "N" and pattern.startswith("{", i + 2) and "}" in pattern[i + 3 :]:
+        end = pattern.index("}", i + 3)
+        try:
+            return f"\\x{{{ord(unicodedata.lookup(pattern[i + 3 : end])):x}}}", end + 1
+        except KeyError:
+            raise UnsafePattern(
+                f"`{pattern}` names no Unicode character `{pattern[i + 3 : end]}`; write the "
+                "character itself, or `\\x{...}` with its code point"
+            ) from None
+    elif ch == "Z" and not in_class:
+        return "\\z", i + 2  # Python's end of text is RE2's `\z`
+    elif ch in "123456789" and not in_class and not _OCTAL.match(pattern, i + 1):
+        raise _refuse(pattern, f"a backreference `\\{ch}`", _BACKREFERENCE)
+    return pattern[i : i + 2], i + 2
