@@ -42,8 +42,6 @@ class Matcher(Protocol):
 
     def search(self, text: str) -> str | None: ...
 
-    def search_file(self, text: str) -> str | None: ...
-
 
 @dataclass(frozen=True)
 class LiteralText:
@@ -53,9 +51,6 @@ class LiteralText:
 
     def search(self, text: str) -> str | None:
         return self.text if self.text in text else None
-
-    def search_file(self, text: str) -> str | None:
-        return self.search(text)
 
 
 @dataclass(frozen=True)
@@ -68,14 +63,6 @@ class LinearRegex:
     def search(self, text: str) -> str | None:
         found = self._compiled.search(_valid(text))
         return None if found is None else str(found.group())
-
-    def search_file(self, text: str) -> str | None:
-        """As `search`, with Python's `$` also before a file's last newline (RE2's `$` is only
-        the very end), so `require: '}$'` holds for a file that ends in `}` and a newline."""
-        found = self.search(text)
-        if found is None and text.endswith("\n"):
-            return self.search(text[:-1])
-        return found
 
 
 def compile_linear(pattern: str) -> LinearRegex:
@@ -134,6 +121,7 @@ def _translate(pattern: str) -> str:
     """The pattern in RE2's spelling; UnsafePattern for what RE2 cannot run."""
     out: list[str] = []
     i, class_start, quantified = 0, -1, False  # class_start: where the open class's items begin
+    multiline = [False]  # the `m` flag in each open group
     while i < len(pattern):
         ch = pattern[i]
         if ch == "\\":
@@ -147,7 +135,11 @@ def _translate(pattern: str) -> str:
         elif ch == "[":
             class_start = i + 2 if pattern.startswith("^", i + 1) else i + 1
         elif ch == "(":
-            _check_group(pattern, i)
+            multiline.append(_group_multiline(pattern, i, multiline))
+        elif ch == ")" and len(multiline) > 1:
+            multiline.pop()
+        elif ch == "$" and not multiline[-1]:
+            ch = "(?:\\n?\\z)"  # Python's `$` also holds before a final newline; RE2's does not
         elif ch == "{" and (count := _COUNT.match(pattern, i)):
             # Python's `{,n}` and `{,}` count from 0; RE2 would read them as text.
             out.append(f"{{{count[1] or 0}{count[2] or ''}}}")
@@ -161,13 +153,23 @@ def _translate(pattern: str) -> str:
     return "".join(out)
 
 
-def _check_group(pattern: str, i: int) -> None:
+def _group_multiline(pattern: str, i: int, multiline: list[bool]) -> bool:
+    """Whether `m` holds inside the group opened at `i`; a bare `(?m)` sets it for the rest of
+    the enclosing group. UnsafePattern for a group RE2 has no support for."""
     for opening, (what, fix) in _REFUSED.items():
         if pattern.startswith(opening, i):
             raise _refuse(pattern, what, fix)
     flags = _FLAGS_GROUP.match(pattern, i)
-    if flags and set(flags[1]) - set("imsU-"):
+    if flags is None:
+        return multiline[-1]
+    on, _, off = flags[1].partition("-")
+    if set(on + off) - set("imsU"):
         raise _refuse(pattern, f"the flags `{flags[0]}`", _FLAGS)
+    inside = "m" in on or (multiline[-1] and "m" not in off)
+    if flags[0].endswith(")"):
+        multiline[-1] = inside
+        return inside  # popped by the group's own `)`
+    return inside
 
 
 def _escape(pattern: str, i: int, in_class: bool) -> tuple[str, int]:

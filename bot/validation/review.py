@@ -233,11 +233,11 @@ def _patterns(rule: PatternsRule, change: Change, read: Reader) -> list[Finding]
         if not require:
             continue
         content = read(change.head, f.path) or ""
-        missing = [(shown, regex) for shown, regex in require if not regex.search_file(content)]
+        missing = [(shown, regex) for shown, regex in require if not regex.search(content)]
         if missing and f.status != "added":
             # A file that never had it is an old gap, not this change's doing.
             before = read(change.base, f.old_path or f.path) or ""
-            missing = [(shown, regex) for shown, regex in missing if regex.search_file(before)]
+            missing = [(shown, regex) for shown, regex in missing if regex.search(before)]
         findings += [
             _finding(rule, f"{rule.message} (missing `{shown}`)", f.path, _first_added(f))
             for shown, _ in missing
