@@ -19,18 +19,25 @@ from typing import Final, Protocol
 
 import re2
 
-# The largest program a rule may compile to. Checking a line walks at most this many states per
-# byte (RE2's NFA, when its DFA runs out of memory), so it bounds the slowest rule: about 0.3 s on
-# a 100 kB hostile line (benchmarks/rules.py measures it).
-MAX_PROGRAM: Final = 2_000
-# Room for RE2's DFA, which is what keeps most hostile lines at memory speed (RE2's default of
-# 8 MiB gives up on 2-byte text for counted repetitions of a few hundred).
+# The most steps a rule may take per byte of text. RE2 runs a DFA, one step per byte; when a
+# pattern's DFA would need more states than memory allows (`.*a.{50}b` over random `a` and `b`),
+# it runs an NFA instead, whose step per byte walks every position of the pattern still alive.
+# Counted as the program compiled byte-wise (Latin-1), where a class is one position whatever
+# its UTF-8 tree, the cap keeps the slowest rule near a second on a 100 kB hostile line
+# (benchmarks/rules.py measures it).
+MAX_STEPS: Final = 120
+# Room for RE2's DFA, which keeps hostile lines at memory speed (with RE2's default of 8 MiB, a
+# counted repetition of a few hundred over 2-byte text already falls back to the NFA).
 _MAX_MEM: Final = 64 << 20
 
 _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False  # RE2 would print its own copy of the error on stderr
 _OPTIONS.never_capture = True  # only "is there a match" counts: no submatch pass
 _OPTIONS.max_mem = _MAX_MEM
+_BYTEWISE = re2.Options()
+_BYTEWISE.log_errors = False
+_BYTEWISE.never_capture = True
+_BYTEWISE.encoding = re2.Options.Encoding.LATIN1
 
 
 class UnsafePattern(ValueError):
@@ -73,14 +80,23 @@ def compile_linear(pattern: str) -> LinearRegex:
     except re2.error as exc:
         detail = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc
         raise UnsafePattern(f"`{pattern}` is not a valid regular expression: {detail}") from exc
-    size = int(compiled.programsize)
-    if size > MAX_PROGRAM:
+    steps = _steps(translated, compiled)
+    if steps > MAX_STEPS:
         raise UnsafePattern(
-            f"`{pattern}` compiles to {size} steps, more than the {MAX_PROGRAM} a rule may take "
-            "to stay fast on any line; use smaller counted repetitions (`{n}`) or split it into "
-            "several entries"
+            f"`{pattern}` takes {steps} steps per character, more than the {MAX_STEPS} a rule "
+            "may take to stay fast on any line; use smaller counted repetitions (`{n}`) or "
+            "split it into several entries"
         )
     return LinearRegex(pattern, compiled)
+
+
+def _steps(translated: str, compiled: re2._Regexp) -> int:
+    # A Unicode class (`\p{Greek}`) is one position, though it has no byte-wise form.
+    bytewise = _UNICODE_CLASS.sub("a", translated)
+    try:
+        return int(re2.compile(bytewise.encode(), _BYTEWISE).programsize)
+    except re2.error:  # `\x{100}` and above have no byte-wise form: count the UTF-8 program
+        return int(compiled.programsize)
 
 
 def _valid(text: str) -> str:
@@ -108,6 +124,7 @@ _FLAGS = "use only the flags `i`, `m`, `s` and `U`; `\\d \\w \\s \\b` are ASCII 
 _FLAGS_GROUP = re.compile(r"\(\?([a-zA-Z-]+)[:)]")
 _COUNT = re.compile(r"\{(\d+|(?=,))(,\d*)?\}")  # a repetition, as Python reads `{`
 _HEX = {"u": 4, "U": 8}
+_UNICODE_CLASS = re.compile(r"\\[pP](?:\{[^}]*\}|[A-Za-z])")
 _OCTAL = re.compile(r"[0-3][0-7]{2}")
 
 
@@ -190,6 +207,9 @@ def _escape(pattern: str, i: int, in_class: bool) -> tuple[str, int]:
                 f"`{pattern}` names no Unicode character `{pattern[i + 3 : end]}`; write the "
                 "character itself, or `\\x{...}` with its code point"
             ) from None
+    elif ch in "xpP" and pattern.startswith("{", i + 2) and "}" in pattern[i + 3 :]:
+        end = pattern.index("}", i + 3) + 1  # RE2's `\x{2014}`, `\p{Greek}`: no repetition
+        return pattern[i:end], end
     elif ch == "Z" and not in_class:
         return "\\z", i + 2  # Python's end of text is RE2's `\z`
     elif ch in "123456789" and not in_class and not _OCTAL.match(pattern, i + 1):

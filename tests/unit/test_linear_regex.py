@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.validation.linear_regex import MAX_PROGRAM, LiteralText, UnsafePattern, compile_linear
+from bot.validation.linear_regex import MAX_STEPS, LiteralText, UnsafePattern, compile_linear
 
 K100 = 100_000
 
@@ -34,11 +34,19 @@ HOSTILE: list[tuple[str, str, str | None]] = [
     # a dot that can take everything, many times over
     (r"(?:.*=){12}END", "=" * 11 + "." * K100, None),
     (r"(?:.*=){12}END", "=" * 12 + "END", "=" * 12 + "END"),
-    (r"(?:.*,){40}\}", "," * K100, None),
+    (r"(?:.*,){30}\}", "," * K100, None),
     (r"\s*(?:\s*)*#", " " * K100, None),
-    # the longest counted repetitions within the budget, over multi-byte text
-    (r".{240}\|", "é" * K100, None),
-    (r"[^|]{200}\|", "漢" * (K100 // 2) + "|", "漢" * 200 + "|"),
+    # counted repetitions within the budget, over multi-byte text and text that makes RE2's
+    # DFA give way to its NFA
+    (r".{55}\|", "é" * K100, None),
+    (r".*a.{50}c", "ab" * (K100 // 2), None),
+    (r"[ab]*a[ab]{110}c", "ab" * (K100 // 2), None),
+    (
+        r"[ab]*a[ab]{110}c",
+        "ba" * (K100 // 2) + "b" * 110 + "c",
+        "ba" * (K100 // 2) + "b" * 110 + "c",
+    ),
+    (r"[^|]{55}\|", "漢" * (K100 // 2) + "|", "漢" * 55 + "|"),
     (r"(?:\p{Greek}+\s?){3}\d", "αβγ " * (K100 // 4) + "x", None),
     # an ordinary rule finds its text at the end of a long line, once
     (r"\bconsole\.log\b", "a;" * (K100 // 2) + "console.log(x)", "console.log"),
@@ -159,10 +167,10 @@ def test_what_needs_backtracking_is_refused_with_the_fix(pattern: str, what: str
         (r"(a", "is not a valid regular expression: missing ): (a"),
         (r"a{1001}", "is not a valid regular expression: invalid repetition size: {1001}"),
         (r"\N{NO SUCH THING}", "names no Unicode character `NO SUCH THING`; write the character"),
-        (r"[\s\S]{300}:", f"compiles to 2105 steps, more than the {MAX_PROGRAM} a rule may take"),
+        (r"[\s\S]{300}:", f"takes 305 steps per character, more than the {MAX_STEPS} a rule may"),
         (
-            r"(?:\pL\pN){40}",
-            f"steps, more than the {MAX_PROGRAM} a rule may take to stay fast on any line; "
+            r"(?:\pL\pN){70}",
+            f"steps per character, more than the {MAX_STEPS} a rule may take to stay fast on any line; "
             "use smaller counted repetitions (`{n}`) or split it into several entries",
         ),
     ],
@@ -190,3 +198,9 @@ def test_look_alikes_of_refused_constructs_run(pattern: str, text: str) -> None:
     found = re.search(pattern, text)
     assert found is not None
     assert compile_linear(pattern).search(text) == found.group()
+
+
+def test_re2_s_own_braces_are_not_counted_repetitions() -> None:
+    assert compile_linear(r"\x{3000}+").search("a\u3000\u3000b") == "\u3000\u3000"
+    assert compile_linear(r"\p{Greek}{2}").search("x\u03b1\u03b2\u03b3") == "\u03b1\u03b2"
+    assert compile_linear(r"[\P{L}]+").search("ab12") == "12"
