@@ -22,10 +22,11 @@ import re2
 # The most steps a rule may take per byte of text. RE2 runs a DFA, one step per byte; when a
 # pattern's DFA would need more states than memory allows (`.*a.{50}b` over random `a` and `b`),
 # it runs an NFA instead, whose step per byte walks every position of the pattern still alive.
-# Counted as the program compiled byte-wise (Latin-1), where a class is one position whatever
-# its UTF-8 tree, the cap keeps the slowest rule near a second on a 100 kB hostile line
-# (benchmarks/rules.py measures it).
-MAX_STEPS: Final = 120
+# Counted on the program compiled byte-wise (Latin-1), where a class is one position whatever
+# its UTF-8 tree, the cap keeps the slowest rule near half a second of CPU on a 100 kB hostile
+# line (benchmarks/rules.py measures it) and still admits `.{121}`, a line too long.
+MAX_STEPS: Final = 250
+UNICODE_CLASS_STEPS: Final = 16
 # Room for RE2's DFA, which keeps hostile lines at memory speed (with RE2's default of 8 MiB, a
 # counted repetition of a few hundred over 2-byte text already falls back to the NFA).
 _MAX_MEM: Final = 64 << 20
@@ -91,8 +92,9 @@ def compile_linear(pattern: str) -> LinearRegex:
 
 
 def _steps(translated: str, compiled: re2._Regexp) -> int:
-    # A Unicode class (`\p{Greek}`) is one position, though it has no byte-wise form.
-    bytewise = _UNICODE_CLASS.sub("a", translated)
+    # A Unicode class has no byte-wise form; in UTF-8 each of its positions tries the many
+    # first bytes of its characters: it counts as UNICODE_CLASS_STEPS positions.
+    bytewise = _UNICODE_CLASS.sub(f"(?:a{{{UNICODE_CLASS_STEPS}}})", translated)
     try:
         return int(re2.compile(bytewise.encode(), _BYTEWISE).programsize)
     except re2.error:  # `\x{100}` and above have no byte-wise form: count the UTF-8 program
@@ -124,7 +126,10 @@ _FLAGS = "use only the flags `i`, `m`, `s` and `U`; `\\d \\w \\s \\b` are ASCII 
 _FLAGS_GROUP = re.compile(r"\(\?([a-zA-Z-]+)[:)]")
 _COUNT = re.compile(r"\{(\d+|(?=,))(,\d*)?\}")  # a repetition, as Python reads `{`
 _HEX = {"u": 4, "U": 8}
-_UNICODE_CLASS = re.compile(r"\\[pP](?:\{[^}]*\}|[A-Za-z])")
+# A Unicode class (`\\pL`, or a bracket class holding one), to count by its weight.
+_UNICODE_CLASS = re.compile(
+    r"\[\^?\]?(?:[^]\\]|\\.)*?\\[pP](?:[^]\\]|\\.)*\]|\\[pP](?:\{[^}]*\}|[A-Za-z])"
+)
 _OCTAL = re.compile(r"[0-3][0-7]{2}")
 
 
