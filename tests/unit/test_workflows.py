@@ -294,6 +294,16 @@ def test_the_run_job_has_its_secrets_and_no_more(baton_workflow: dict[str, Any])
     assert "secrets." not in json.dumps(plan)
 
 
+def test_only_the_jobs_that_read_secrets_run_in_the_baton_environment(
+    baton_workflow: dict[str, Any],
+) -> None:
+    """The agent and Slack secrets can live in the `baton` environment, which the repository
+    limits to its default branch: a workflow edited on an agent's branch cannot read them."""
+    for name, job in baton_workflow["jobs"].items():
+        reads_secrets = "secrets." in json.dumps(job)
+        assert (job.get("environment") == "baton") == reads_secrets, name
+
+
 def test_the_reusable_workflows_caller_can_be_handed_over() -> None:
     """The caller its header shows, read as a workflow: Baton hands a chain over by dispatching
     the caller's workflow with the input `chain`, so the caller must take that input and grant
