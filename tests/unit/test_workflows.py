@@ -294,14 +294,19 @@ def test_the_run_job_has_its_secrets_and_no_more(baton_workflow: dict[str, Any])
     assert "secrets." not in json.dumps(plan)
 
 
-def test_only_the_jobs_that_read_secrets_run_in_the_baton_environment(
-    baton_workflow: dict[str, Any],
-) -> None:
-    """The agent and Slack secrets can live in the `baton` environment, which the repository
-    limits to its default branch: a workflow edited on an agent's branch cannot read them."""
-    for name, job in baton_workflow["jobs"].items():
-        reads_secrets = "secrets." in json.dumps(job)
-        assert (job.get("environment") == "baton") == reads_secrets, name
+@pytest.mark.parametrize(
+    "path", [ROOT / ".github/workflows/baton.yml", ROOT / "bot/templates/workflow.yml"]
+)
+def test_every_secret_is_a_repository_secret_with_its_reason(path: Path) -> None:
+    """Secrets are repository secrets, not a deployment environment's: environments are not
+    available to private repositories on every plan. Each reference says so where zizmor's
+    auditor would flag it, and the header gives the reason."""
+    text = path.read_text()
+    lines = [line for line in text.splitlines() if "${{ secrets." in line]
+    assert lines
+    assert all("# zizmor: ignore[secrets-outside-env]" in line for line in lines)
+    assert "environments are not available to" in text
+    assert "environment:" not in yaml.safe_dump(yaml.safe_load(text))
 
 
 def test_the_reusable_workflows_caller_can_be_handed_over() -> None:
