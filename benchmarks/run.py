@@ -28,6 +28,7 @@ from typing import Any
 from click.testing import CliRunner
 
 from benchmarks.actions import chain_in_one_job, idle_day
+from benchmarks.rules import slowest_rule
 from bot.chain import Policy, plan
 from bot.cli import cli
 from bot.demo import create_demo_repo
@@ -54,6 +55,8 @@ TARGETS = {
     "actions_sessions_per_chain": 1,
     "actions_wall_over_agent_and_tests": 1.05,
     "actions_idle_jobs_per_day": 24,
+    # A rule's regex over a 100 kB hostile line (benchmarks/rules.py), CPU seconds: recorded.
+    "rule_slowest_cpu_seconds": 1.0,
 }
 # The agent's and the test command's fixed durations (seconds) in the Actions simulation.
 ACTIONS_QUICK = (1.0, 0.2)
@@ -285,6 +288,7 @@ def main() -> int:
         "overhead": _time(
             "agent overhead", lambda: demo_chain_overhead(1.0 if args.quick else 3.0)
         ),
+        "rules": _time("rules on hostile lines", lambda: slowest_rule(1 if args.quick else 3)),
     }
     agent_s, test_s = ACTIONS_QUICK if args.quick else ACTIONS_FULL
     on_actions = {
@@ -336,6 +340,11 @@ def main() -> int:
         ),
         ("convention review: s (median)", overhead["review_seconds_median"], "-"),
         ("dispatcher share of chain time", overhead["share_dispatcher_only"], "< 0.02"),
+        (
+            "slowest rule, 100 kB hostile line: CPU s",
+            results["rules"]["slowest_cpu_seconds"],
+            "< 1",
+        ),
         *_actions_rows(on_actions),
     ]
     width = max(len(name) for name, _, _ in rows)

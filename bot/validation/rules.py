@@ -17,7 +17,8 @@ and a fix `hint`. The kinds:
   module prefix (`unittest.mock`, `lodash`) or a path prefix (`tests/helpers/`).
 - `patterns`: in ADDED lines of files matching `applies_to`, a `forbid` entry is a finding;
   a `require` entry must appear in every file the change adds (and must not be removed from a
-  file that had it). An entry is a literal string (or `{literal: "..."}`), or `{regex: "..."}`.
+  file that had it). An entry is a literal string (or `{literal: "..."}`), or `{regex: "..."}`,
+  run in linear time by RE2 (`bot.validation.linear_regex`): the agent writes the text it runs on.
 - `size`: at most `max_changed_lines` (added + removed) and `max_changed_files` per change,
   counting files matching `applies_to` (default: all).
 
@@ -44,6 +45,7 @@ from pydantic import (
 from bot.errors import Problem
 from bot.state import Severity
 from bot.tickets import RepoPath
+from bot.validation.linear_regex import LiteralText, Matcher, compile_linear
 from bot.yaml_source import parse_yaml, validation_problems
 
 FENCE_INFO: Final = "baton-rules"
@@ -59,10 +61,7 @@ def _one_or_many(value: Any) -> Any:
 
 
 def _compiles(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"`{value}` is not a valid regular expression: {exc}") from exc
+    compile_linear(value)  # UnsafePattern is a ValueError: the rule's problem, with its fix
     return value
 
 
@@ -99,8 +98,10 @@ class Pattern(_Strict):
     def shown(self) -> str:
         return self.regex if self.regex is not None else str(self.literal)
 
-    def compile(self) -> re.Pattern[str]:
-        return re.compile(self.regex if self.regex is not None else re.escape(str(self.literal)))
+    def compile(self) -> Matcher:
+        return (
+            compile_linear(self.regex) if self.regex is not None else LiteralText(str(self.literal))
+        )
 
 
 def _patterns(value: Any) -> Any:

@@ -25,6 +25,7 @@ _WORKFLOW_KEYS = {"name", "run-name", "on", "permissions", "env", "defaults", "c
 _JOB_KEYS = {
     "name", "needs", "if", "runs-on", "permissions", "concurrency", "outputs", "env", "defaults",
     "steps", "timeout-minutes", "strategy", "continue-on-error", "uses", "with", "secrets",
+    "environment",
 }  # fmt: skip
 _STEP_KEYS = {
     "id", "if", "name", "uses", "run", "shell", "with", "env", "continue-on-error",
@@ -45,6 +46,15 @@ def _mapping(value: Any, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise WorkflowError(f"{where} must be a mapping, not {type(value).__name__}")
     return {str(k): v for k, v in value.items()}
+
+
+def _environment(value: Any, where: str) -> str | None:
+    """A job's `environment`: its name, written alone or as `{name: ..., url: ...}`."""
+    if value is None or isinstance(value, str):
+        return value
+    settings = _mapping(value, where)
+    _unknown(settings, {"name", "url"}, where)
+    return str(settings["name"])
 
 
 def _unknown(data: Mapping[str, Any], known: set[str], where: str) -> None:
@@ -116,6 +126,9 @@ class Job:
     strategy: Mapping[str, Any] | None
     continue_on_error: Any
     uses: str | None  # a call of a reusable workflow (this runner does not run those)
+    # The deployment environment whose secrets the job reads (the runner's secrets stand for the
+    # repository's and the environment's together).
+    environment: str | None = None
 
     @classmethod
     def read(cls, job_id: str, data: Any) -> Job:
@@ -145,6 +158,7 @@ class Job:
             strategy=strategy,
             continue_on_error=job.get("continue-on-error", False),
             uses=str(job["uses"]) if "uses" in job else None,
+            environment=_environment(job.get("environment"), f"{where}.environment"),
         )
 
 

@@ -294,6 +294,21 @@ def test_the_run_job_has_its_secrets_and_no_more(baton_workflow: dict[str, Any])
     assert "secrets." not in json.dumps(plan)
 
 
+@pytest.mark.parametrize(
+    "path", [ROOT / ".github/workflows/baton.yml", ROOT / "bot/templates/workflow.yml"]
+)
+def test_every_secret_is_a_repository_secret_with_its_reason(path: Path) -> None:
+    """Secrets are repository secrets, not a deployment environment's: environments are not
+    available to private repositories on every plan. Each reference says so where zizmor's
+    auditor would flag it, and the header gives the reason."""
+    text = path.read_text()
+    lines = [line for line in text.splitlines() if "${{ secrets." in line]
+    assert lines
+    assert all("# zizmor: ignore[secrets-outside-env]" in line for line in lines)
+    assert "environments are not available to" in text
+    assert "environment:" not in yaml.safe_dump(yaml.safe_load(text))
+
+
 def test_the_reusable_workflows_caller_can_be_handed_over() -> None:
     """The caller its header shows, read as a workflow: Baton hands a chain over by dispatching
     the caller's workflow with the input `chain`, so the caller must take that input and grant
