@@ -17,9 +17,9 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from bot.command_result import CommandResult
 from bot.errors import WorkspaceError
 from bot.git_guard import Repository, git_argv, git_env, open_repository
-from bot.state import CommandResult
 
 STATE_DIR = ".baton"
 # What a command's tail keeps: a line of megabytes would otherwise fill the state on every save.

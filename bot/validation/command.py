@@ -13,10 +13,10 @@ import os
 import subprocess
 from pathlib import Path
 
+from bot.command_result import CommandResult
 from bot.errors import ConfigError
 from bot.sandbox import Confinement, NoSandbox, Sandbox
 from bot.security import command_env
-from bot.state import CommandResult
 from bot.workspace import run_command
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from syrupy.assertion import SnapshotAssertion
 
+from bot.command_result import CommandResult
 from bot.prompts import (
     ChainView,
     Knowledge,
@@ -12,7 +13,7 @@ from bot.prompts import (
     launch_prompt,
     recovery_prompt,
 )
-from bot.state import AgentResult, Attempt, CommandResult, Finding, TicketState, Validation
+from bot.state import AgentResult, Attempt, Finding, TicketState, Validation
 from bot.tickets import Ticket, TicketFiles
 
 HELPER = Ticket(

@@ -11,12 +11,12 @@ from bot.chain_file import ChainFile
 from bot.config import Config
 from bot.dispatcher import Dispatcher
 from bot.errors import HandoverError
-from bot.lease import RunSeen
 from bot.notify import Event
 from bot.run_options import RunOptions
 from bot.state import AgentResult, ChainState, Report, RunRef, StoreData
 from bot.store import FileStore
 from bot.tickets import Ticket, TicketFiles
+from bot.workflow_runs import RunSeen
 from bot.workspace import Git
 
 RUN = RunRef(repository="octo-org/widgets", id=7001)
