@@ -31,11 +31,12 @@ class Project:
     config: Config
 
     @classmethod
-    def open(cls, path: Path) -> Project:
+    def open(cls, path: Path, environ: Mapping[str, str]) -> Project:
+        """The working copy at `path`, its git run in `environ` (Baton's) less its secrets."""
         from bot.config import load_config  # noqa: PLC0415 (pydantic only when it is used)
         from bot.workspace import Git  # noqa: PLC0415
 
-        git = Git.open(path)
+        git = Git.open(path, environ)
         return cls(git, load_config(git.root / ".github" / "baton.yml"))
 
 

@@ -6,6 +6,7 @@ rule finding or plant findings outside the change."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import textwrap
 import time
@@ -46,7 +47,7 @@ def make_change(tmp_path: Path, files: dict[str, str]) -> tuple[Git, str, str]:
     (root / "knowledge" / "CONVENTIONS.md").write_text(CONVENTIONS)
     (root / "src").mkdir()
     (root / "src" / "app.py").write_text("def handler():\n    return 1\n")
-    git = Git(root)
+    git = Git(root, os.environ)
     git.run("init", "-q", "-b", "main")
     base = git.commit_all("base")
     for path, text in files.items():

@@ -15,6 +15,7 @@ import base64
 import contextlib
 import json
 import logging
+import os
 import subprocess
 import sys
 import textwrap
@@ -356,7 +357,7 @@ def local_outbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outbox]:
         entries[1]["depends_on"] = ["t1"]
         (repo / "tickets").mkdir()
         (repo / "tickets" / "work.yml").write_text(json.dumps({"tickets": entries}, indent=1))
-        git = Git(repo)
+        git = Git(repo, os.environ)
         git.run("init", "-q", "-b", "main")
         initial = git.commit_all("initial")
         env = {**CONFIGURED, "BATON_SLACK_API_URL": slack.api_url}

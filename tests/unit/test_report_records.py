@@ -4,6 +4,7 @@ or looks it up again."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -111,7 +112,7 @@ CHAIN = ChainFile(
 
 
 def _repo(path: Path) -> Git:
-    git = Git(path)
+    git = Git(path, os.environ)
     git.run("init", "-q", "-b", "main")
     (path / "README.md").write_text("hello\n")
     git.commit_all("initial")
