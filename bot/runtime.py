@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.redact import Redactor
-from bot.secret_names import secret_values
+from bot.redact import Redactor, from_environment
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -52,7 +51,7 @@ class Runtime:
     def from_environ(cls, environ: Mapping[str, str]) -> Runtime:
         """The runtime of this environment (a copy: it does not change under the run)."""
         env = dict(environ)
-        return cls(env, Redactor(secret_values(env)))
+        return cls(env, from_environment(env))
 
     def console(self) -> Notifier:
         """The terminal's notifier: one line per ticket event, on stderr."""

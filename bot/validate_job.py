@@ -58,6 +58,7 @@ def validate_attempt(
                 ticket_state.spec,
                 base=str(ticket_state.base_commit),
                 rules_at=str(state.base_commit),
+                environ=runtime.environ,
                 head=sha,
                 ticket_command=config.validation.issue_test_commands,
                 run_as=run_as,

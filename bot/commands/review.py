@@ -126,7 +126,7 @@ def review_command(
         head_sha,
         ticket,
         loaded.rules,
-        llm=llm_reviewer(llm_config, runtime.environ),
+        llm=llm_reviewer(llm_config, runtime.environ, runtime.redact),
         conventions=loaded.prose,
     )
     header = {"base": base_sha, "head": head_sha, "conventions": loaded.path}

@@ -34,6 +34,7 @@ from bot.errors import BatonError
 from bot.issue_form import parse_issue_body
 from bot.markers import has_marker, markers_in
 from bot.prompts import ChainView, Knowledge, launch_prompt
+from bot.redact import from_environment
 from bot.state import AgentResult, StoreData
 from bot.store import FileStore
 from bot.tickets import Ticket
@@ -173,7 +174,7 @@ def _check_ticket(ticket: Ticket, problems: list[Any], holds: dict[str, Any]) ->
 
 def _check_prompt(ticket: Ticket, body: str, holds: dict[str, Any]) -> None:
     view = ChainView(name="sprint-1", tickets=[ticket], states={}, test_command="pytest -q")
-    prompt = launch_prompt(ticket, view, Knowledge())
+    prompt = launch_prompt(ticket, view, Knowledge(), redact=from_environment(os.environ))
     assert prompt.startswith("# Baton · launch · ticket #7\n")
     block = _data_block(prompt)
     assert "<!--" not in prompt

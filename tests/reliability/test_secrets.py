@@ -552,7 +552,7 @@ def test_a_token_hidden_by_an_invisible_character_is_redacted_in_the_prompt(
         context=f"token: {token[:4]}\u200b{token[4:]}\nkey: {CURSOR_API_KEY[:5]}\u2060{CURSOR_API_KEY[5:]}",
     )
     view = ChainView(name="c", tickets=[ticket], states={}, test_command=None)
-    prompt = launch_prompt(ticket, view, Knowledge())
+    prompt = launch_prompt(ticket, view, Knowledge(), redact=from_environment(os.environ))
     tally.add("secrets_planted", 2)
     assert token not in prompt
     assert CURSOR_API_KEY not in prompt

@@ -13,6 +13,7 @@ from bot.config import Config
 from bot.dispatcher import Dispatcher
 from bot.errors import HandoverError
 from bot.notify import Event
+from bot.redact import from_environment
 from bot.run_options import RunOptions
 from bot.state import AgentResult, ChainState, Report, RunRef, StoreData
 from bot.store import FileStore
@@ -131,6 +132,8 @@ def _dispatcher(
         store=FileStore(git.root / ".baton" / "state.json"),
         agent=WritingAgent,
         notifier=Events(),
+        environ=os.environ,
+        redact=from_environment(os.environ),
         publisher=reporter,
         options=options,
         jobs=jobs,
