@@ -174,7 +174,7 @@ def _median_wall(argv: list[str], repeat: int, cwd: Path | None = None) -> float
 def startup(repeat: int) -> dict[str, Any]:
     baton = str(Path(sys.executable).parent / "baton")
     with tempfile.TemporaryDirectory() as tmp:
-        repo = create_demo_repo(Path(tmp) / "demo")
+        repo = create_demo_repo(Path(tmp) / "demo", os.environ)
         return {
             "help_seconds": _median_wall([baton, "--help"], repeat),
             "dry_run_seconds": _median_wall(
@@ -188,7 +188,7 @@ def demo_chain_overhead(agent_seconds: float) -> dict[str, Any]:
     """The demo chain in local mode with an agent that takes a fixed time per run: the share of
     the chain's wall time spent outside the agent (git, validation set-up, state, knowledge)."""
     with tempfile.TemporaryDirectory() as tmp:
-        repo = create_demo_repo(Path(tmp) / "demo")
+        repo = create_demo_repo(Path(tmp) / "demo", os.environ)
         config = repo / ".github" / "baton.yml"
         sleeper = Path(tmp) / "sleeper.py"
         sleeper.write_text(

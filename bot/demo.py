@@ -12,6 +12,7 @@ import shlex
 import shutil
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from bot.errors import BatonError
@@ -47,7 +48,8 @@ def demo_config(assets: Path) -> str:
     )
 
 
-def create_demo_repo(directory: Path | None) -> Path:
+def create_demo_repo(directory: Path | None, environ: Mapping[str, str]) -> Path:
+    """A new repository with the demo's project, committed (`environ`: Baton's, for git)."""
     assets = demo_assets()
     target = directory or Path(tempfile.mkdtemp(prefix="baton-demo-"))
     if target.exists() and any(target.iterdir()):
@@ -55,13 +57,13 @@ def create_demo_repo(directory: Path | None) -> Path:
     shutil.copytree(assets / "project", target, dirs_exist_ok=True)
     (target / ".github").mkdir(exist_ok=True)
     (target / ".github" / "baton.yml").write_text(demo_config(assets), encoding="utf-8")
-    git = Git(target)
+    git = Git(target, environ)
     git.run("init", "-q", "-b", "main")
     git.commit_all("Bookshelf API, before Baton")
     return target
 
 
 def run_demo(runtime: Runtime, directory: Path | None) -> LocalRun:
-    target = create_demo_repo(directory)
+    target = create_demo_repo(directory, runtime.environ)
     print(f"demo repository: {target}", file=sys.stderr)
-    return run_local(runtime, Project.open(target), runtime.console())
+    return run_local(runtime, Project.open(target, runtime.environ), runtime.console())

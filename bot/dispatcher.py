@@ -8,10 +8,11 @@ point is continued by the next one: no ticket passes twice, no session is starte
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from bot import transitions
 from bot.agents.base import Agent
@@ -40,6 +41,7 @@ from bot.notify import Notifier
 from bot.ordering import work_order
 from bot.prompts import ChainView, Knowledge, prompt_for
 from bot.publishing import Reporter, Unreported, propose_conventions, publish_knowledge
+from bot.redact import Redactor
 from bot.run_options import RunOptions
 from bot.sandbox import NoSandbox, Sandbox
 from bot.state import AttemptKind, ChainState
@@ -47,7 +49,7 @@ from bot.store import Store
 from bot.tickets import Ticket
 from bot.transitions import Moved, Note
 from bot.validation.check_run import validation_result
-from bot.validation.llm import llm_reviewer
+from bot.validation.review import ChangeReviewer
 from bot.validation.run import validate_here
 from bot.workspace import Git
 
@@ -64,6 +66,9 @@ class Dispatcher:
         store: Store,
         agent: Callable[[], Agent],
         notifier: Notifier,
+        environ: Mapping[str, str],
+        redact: Redactor,
+        llm: ChangeReviewer | None = None,
         forge: Forge | None = None,
         publisher: Reporter | None = None,
         options: RunOptions | None = None,
@@ -76,6 +81,8 @@ class Dispatcher:
         self._make_agent = agent
         self._agent: Agent | None = None
         self.notifier = notifier
+        # Baton's environment (for the test command), the run's redactor, the LLM reviewer.
+        self.environ, self.redact, self._llm = environ, redact, llm
         self.forge: Forge = forge or LocalForge()
         self.publisher: Reporter = publisher or Unreported()  # what people see of the chain
         self.options = options or RunOptions()
@@ -92,7 +99,6 @@ class Dispatcher:
             config.agent.timeout_minutes + config.validation.test_timeout_minutes + 10
         )
         self.chains = ChainStore(store, self.lease_owner)
-        self._llm = llm_reviewer(config.review.llm)
         self.planned: list[Action] = []  # with dry_run: what would be done now
         self._order: list[Ticket] = []  # the chain's tickets, in work order
         # The chain as this run has it now: what its release saves, also after an error.
@@ -327,7 +333,8 @@ class Dispatcher:
     def _prompt(self, kind: AttemptKind, ticket: Ticket, state: ChainState) -> str:
         view = ChainView(state.name, self._order, state.tickets, self._test_command(ticket))
         revert = transitions.cloud_revert(state) if self.options.cloud_agent else None
-        return prompt_for(kind, ticket, view, lambda: self._knowledge(state), revert)
+        knowledge = functools.partial(self._knowledge, state)
+        return prompt_for(kind, ticket, view, knowledge, revert, redact=self.redact)
 
     def _knowledge(self, state: ChainState) -> Knowledge:
         """Context and conventions as the base commit has them: the agent cannot rewrite its rules."""
@@ -353,6 +360,7 @@ class Dispatcher:
             ticket,
             base=str(ts.base_commit),
             rules_at=str(state.base_commit),
+            environ=self.environ,
             llm=self._llm,
             ticket_command=self.options.ticket_commands,
             sandbox=self.sandbox,
@@ -379,7 +387,8 @@ class Dispatcher:
         final = transitions.closing(state)
         self._ensure_at(state, state.checkpoint)
         data = self.chains.with_chain(final)
-        commit = publish_knowledge(self.forge, self.git, self.config.knowledge.dir, final, data)
+        folder = self.config.knowledge.dir
+        commit = publish_knowledge(self.forge, self.git, folder, final, data, redact=self.redact)
         found = [p for p in proposals(final) if p.id not in self.chains.data.proposals]
         if found:
             added = propose_conventions(

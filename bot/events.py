@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from bot.forge import LabelledBody
 from bot.forge.names import chain_of_issue
-from bot.security import clean_untrusted
+from bot.security import Redact, clean_untrusted
 from bot.state import ChainState
 from bot.tickets import Ticket, TicketFiles
 
@@ -171,9 +171,10 @@ def as_recorded(request: ReviewRequest, record: dict[str, Any]) -> ReviewRequest
     )
 
 
-def review_ticket(request: ReviewRequest, chain: ChainState) -> Ticket:
+def review_ticket(request: ReviewRequest, chain: ChainState, redact: Redact) -> Ticket:
     """The review comment as a ticket of its chain: worked in the chain's session, validated like
-    any other. Its scope is the commented file, or everything the chain's tickets may change."""
+    any other. Its scope is the commented file, or everything the chain's tickets may change.
+    `redact`: the run's redactor."""
     where = f" on {request.path}:{request.line}" if request.path else ""
     scope = (
         [request.path]
@@ -184,7 +185,7 @@ def review_ticket(request: ReviewRequest, chain: ChainState) -> Ticket:
         key=f"review-{request.comment_id}",
         title=f"Review by @{request.author}{where}",
         goal="A reviewer asked for a change on the chain's pull request. Address this comment:"
-        f"\n\n{clean_untrusted(request.body)}",
+        f"\n\n{clean_untrusted(request.body, redact)}",
         context=f"The comment is on `{request.path}`, line {request.line}."
         if request.path
         else None,

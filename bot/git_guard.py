@@ -78,10 +78,10 @@ _MAX_INCLUDE_DEPTH = 10
 _INCLUDE = r"^include(if\..*)?\.path$"
 
 
-def git_env() -> dict[str, str]:
-    """The environment for Baton's git: Baton's own, without its secrets (a push or fetch adds
-    its credential to its own call)."""
-    env = {k: v for k, v in os.environ.items() if k not in _SECRETS}
+def git_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment for Baton's git: Baton's own (`environ`), without its secrets (a push or
+    fetch adds its credential to its own call). Made twice, it is the same."""
+    env = {k: v for k, v in environ.items() if k not in _SECRETS}
     env.pop("GIT_EXTERNAL_DIFF", None)
     env.setdefault("GIT_ALLOW_PROTOCOL", ALLOWED_PROTOCOLS)
     return {**env, "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat"}
@@ -146,9 +146,11 @@ class Repository:
         return changed
 
 
-def open_repository(root: Path, *, anywhere_inside: bool) -> Repository | None:
+def open_repository(
+    root: Path, env: Mapping[str, str], *, anywhere_inside: bool
+) -> Repository | None:
     """The working copy at `root` (or the one `root` is inside, with `anywhere_inside`), its
-    configuration saved as it is now; None when there is none."""
+    configuration saved as it is now; None when there is none. `env`: git's (`git_env`)."""
     proc = subprocess.run(
         git_argv(
             (
@@ -161,7 +163,7 @@ def open_repository(root: Path, *, anywhere_inside: bool) -> Repository | None:
             location=[],
         ),
         cwd=root,
-        env=git_env(),
+        env=env,
         capture_output=True,
         text=True,
         check=False,
@@ -178,11 +180,11 @@ def open_repository(root: Path, *, anywhere_inside: bool) -> Repository | None:
         git_dir / "commondir",
         common_dir / "info" / "attributes",
     ]
-    paths += _included(paths[:2])
+    paths += _included(paths[:2], env)
     return Repository(git_dir, top, {path: _saved(path) for path in dict.fromkeys(paths)})
 
 
-def _included(configs: list[Path], depth: int = 0) -> list[Path]:
+def _included(configs: list[Path], env: Mapping[str, str], depth: int = 0) -> list[Path]:
     """Every file the `include.path` and `includeIf.<condition>.path` of `configs` name, whatever
     the condition says now (a branch Baton checks out later may meet it), recursively."""
     found: list[Path] = []
@@ -196,7 +198,7 @@ def _included(configs: list[Path], depth: int = 0) -> list[Path]:
                 location=[],
             ),
             cwd=config.parent,
-            env=git_env(),
+            env=env,
             capture_output=True,
             text=True,
             check=False,
@@ -207,7 +209,7 @@ def _included(configs: list[Path], depth: int = 0) -> list[Path]:
             if value:
                 path = Path(value).expanduser()
                 targets.append(path if path.is_absolute() else config.parent / path)
-        found += targets + _included(targets, depth + 1)
+        found += targets + _included(targets, env, depth + 1)
     return found
 
 

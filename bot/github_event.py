@@ -39,7 +39,7 @@ def run_event(
         env.get("GITHUB_EVENT_NAME", ""),
         payload if isinstance(payload, dict) else {},
         trigger_label=project.config.labels.trigger,
-        bot_login=bot_login_from_env(dict(env)),
+        bot_login=bot_login_from_env(env),
     )
     if decided.action == "ignore":
         return EventRun(decided)

@@ -27,6 +27,7 @@ from bot.sandbox import NoSandbox
 from bot.state import ChainState, RunRef, StoreData
 from bot.store import Store
 from bot.tickets import Ticket
+from bot.validation.llm import llm_reviewer
 from bot.workflow_matrix import awaiting_validation
 from bot.workspace import STATE_DIR
 
@@ -151,7 +152,8 @@ def run_github(
     # agent whose work is tested in a job of its own.
     elsewhere = options.cloud_agent and options.validate_in_job
     sandbox = NoSandbox() if idle or elsewhere else runtime.sandbox(config)
-    agent = None if idle else make_agent(config, env, git.root, sandbox)
+    agent = None if idle else make_agent(config, runtime, git.root, sandbox)
+    llm = llm_reviewer(config.review.llm, env, runtime.redact)
     store = _ReadOnce(github.store, data)
     results: list[ChainState] = []
     planned: dict[str, list[Action]] = {}
@@ -163,8 +165,11 @@ def run_github(
                 git=git,
                 config=config,
                 store=store,
-                agent=lambda: agent or make_agent(config, env, git.root, sandbox),
+                agent=lambda: agent or make_agent(config, runtime, git.root, sandbox),
                 notifier=notifier,
+                environ=env,
+                redact=runtime.redact,
+                llm=llm,
                 forge=github.forge(default_branch),
                 publisher=github.publisher(config, found.labels),
                 options=options,

@@ -47,7 +47,7 @@ def open_repo(env: Mapping[str, str], cache_dir: Path | None, redact: Redactor) 
         write_interval=float(env.get("BATON_GITHUB_WRITE_INTERVAL") or 1.0),
         cache_path=cache_dir / "github-etags.json" if cache_dir else None,
     )
-    return Repo(api, full_name, bot_login_from_env(dict(env)), redact)
+    return Repo(api, full_name, bot_login_from_env(env), redact)
 
 
 @dataclass
@@ -68,7 +68,7 @@ class GitHub:
         """A chain's branch and files: pushes, fetches, knowledge commits."""
         return GitHubForge(
             self.repo,
-            remote=remote_url(self.repo.full_name, dict(self.env)),
+            remote=remote_url(self.repo.full_name, self.env),
             push_token=self.env.get("GITHUB_TOKEN"),
             default_branch=default_branch,
         )
@@ -87,7 +87,7 @@ class GitHub:
 
     def remote(self) -> str:
         """The repository's git remote (BATON_GIT_REMOTE, or the server's URL)."""
-        return remote_url(self.repo.full_name, dict(self.env))
+        return remote_url(self.repo.full_name, self.env)
 
     def close(self) -> None:
         self.repo.api.close()

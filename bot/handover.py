@@ -14,9 +14,9 @@ from typing import Protocol
 
 from bot.chain import Action, Wait
 from bot.errors import Problem
-from bot.lease import RunSeen
 from bot.state import ChainState, Handover, RunRef
 from bot.transitions import Moved, Note
+from bot.workflow_runs import RunSeen
 
 
 class Jobs(Protocol):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -278,6 +279,7 @@ def _workflow(agent: str, action_ref: str | None, schedule: str) -> str:
 
 def init_repository(
     repo: Path,
+    environ: Mapping[str, str],
     *,
     agent: str = DEFAULT_AGENT,
     force: bool = False,
@@ -285,8 +287,9 @@ def init_repository(
     schedule: str = DEFAULT_SCHEDULE,
 ) -> InitResult:
     """Write the files into the git repository at `repo`: an existing file is kept unless
-    `force`, so a second run changes nothing. `schedule` is the workflow's cron line (UTC)."""
-    root = Git.open(repo).root
+    `force`, so a second run changes nothing. `schedule` is the workflow's cron line (UTC);
+    `environ`: Baton's environment, for git."""
+    root = Git.open(repo, environ).root
     planned = render(agent, action_ref, schedule)
     written = [_write(root, item, force=force) for item in planned]
     return InitResult(root, agent, written, action_ref_set=action_ref is not None)

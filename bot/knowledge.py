@@ -25,7 +25,6 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.learning import context_with_history
-from bot.redact import from_environment
 from bot.render.report import changelog_with_entry, counts, report_md, status_md
 from bot.render.timeline import timeline_svg
 from bot.state import SCHEMA_VERSION, Attempt, ChainState, StoreData, TicketState
@@ -90,13 +89,12 @@ def knowledge_files(
     changelog: str,
     context: str = "",
     *,
-    redact: Callable[[str], str] | None = None,
+    redact: Callable[[str], str],
 ) -> dict[str, str]:
     """Every knowledge file a finished chain writes, by repository path: status.json, STATUS.md,
     the chain's report and its timeline, the changelog and the project context (`changelog` and
-    `context` are their current texts) with this chain's entries. Redacted by `redact` (default:
-    the token shapes and the secrets of the environment)."""
-    redact = redact or from_environment()
+    `context` are their current texts) with this chain's entries. Redacted by `redact` (the
+    run's redactor: the token shapes and the secrets of the environment)."""
     files = {
         "status.json": json.dumps(status_json(data), indent=2, ensure_ascii=False) + "\n",
         "STATUS.md": status_md(data),

@@ -12,21 +12,10 @@ import os
 import socket
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.state import ChainState, Lease, RunRef, StoreData, now
-
-
-@dataclass(frozen=True)
-class RunSeen:
-    """What the Actions API says of a run now: its status (queued, in_progress, completed, ...)
-    and the attempt it is at (a re-run is a new attempt of the same run)."""
-
-    status: str
-    attempt: int
-    conclusion: str | None = None
-
+from bot.workflow_runs import RunSeen
 
 # (a lease holder's run) -> the run as the Actions API sees it, or None when that cannot be told.
 RunLookup = Callable[[RunRef], RunSeen | None]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from bot.runtime import Project, Runtime
 from bot.sandbox import NoSandbox, Sandbox
 from bot.state import ChainState, StoreData
 from bot.store import FileStore
+from bot.validation.llm import llm_reviewer
 from bot.workspace import STATE_DIR
 
 
@@ -41,17 +42,24 @@ class LocalRun:
 
 def make_agent(
     config: Config,
-    environ: Mapping[str, str],
+    runtime: Runtime,
     workdir: Path | None = None,
     sandbox: Sandbox | None = None,
 ) -> Agent:
-    """The configured agent; a CLI agent runs in `sandbox` (a cloud agent works elsewhere, with
-    its key from `environ`)."""
+    """The configured agent, with the runtime's environment and redactor; a CLI agent runs in
+    `sandbox` (a cloud agent works elsewhere, with its key from the environment)."""
+    environ = runtime.environ
     if config.agent.kind == "cursor":
         from bot.agents.cursor.agent import CursorAgent  # noqa: PLC0415 (httpx only when it is used)
 
         return CursorAgent.from_env(config.agent, environ, workdir)
-    return CliAgent(config.agent, config.validation.test_command, environ=environ, sandbox=sandbox)
+    return CliAgent(
+        config.agent,
+        config.validation.test_command,
+        environ=environ,
+        redact=runtime.redact,
+        sandbox=sandbox,
+    )
 
 
 @contextlib.contextmanager
@@ -122,7 +130,7 @@ def run_local(
     # Where agents and test commands run; a dry run runs neither.
     sandbox = NoSandbox() if dry_run else runtime.sandbox(config)
     # A missing agent executable is a configuration error: say so before touching anything.
-    agent = None if dry_run else make_agent(config, runtime.environ, git.root, sandbox)
+    agent = None if dry_run else make_agent(config, runtime, git.root, sandbox)
     # A cloud agent reaches the code through a remote: the chain's branch is pushed to `origin`.
     remote = "origin" if config.agent.kind == "cursor" else None
     dispatcher = Dispatcher(
@@ -130,8 +138,11 @@ def run_local(
         config=config,
         store=store,
         forge=LocalForge(remote),
-        agent=lambda: agent or make_agent(config, runtime.environ, git.root, sandbox),
+        agent=lambda: agent or make_agent(config, runtime, git.root, sandbox),
         notifier=notifier,
+        environ=runtime.environ,
+        redact=runtime.redact,
+        llm=llm_reviewer(config.review.llm, runtime.environ, runtime.redact),
         options=options,
         sandbox=sandbox,
     )

@@ -174,15 +174,15 @@ class Publisher:
 
 
 def publish_knowledge(
-    forge: Forge, git: Git, folder: str, state: ChainState, data: StoreData
+    forge: Forge, git: Git, folder: str, state: ChainState, data: StoreData, *, redact: Redact
 ) -> str | None:
-    """All knowledge files of the run in one commit where the forge keeps them; a protected
-    branch gets a `baton/knowledge` pull request instead."""
+    """All knowledge files of the run (redacted) in one commit where the forge keeps them; a
+    protected branch gets a `baton/knowledge` pull request instead."""
 
     def files(read: Read) -> dict[str, str]:
         changelog = read(f"{folder}/CHANGELOG.md")
         context = read(f"{folder}/CONTEXT.md")
-        return knowledge_files(folder, data, state, changelog, context)
+        return knowledge_files(folder, data, state, changelog, context, redact=redact)
 
     message = f"baton: knowledge of chain {state.name}"
     try:

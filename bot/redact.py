@@ -12,7 +12,6 @@ changes nothing more.
 from __future__ import annotations
 
 import base64
-import os
 import re
 from collections.abc import Iterable, Mapping
 
@@ -117,9 +116,6 @@ class Redactor:
         return text
 
 
-def from_environment(environ: Mapping[str, str] | None = None) -> Redactor:
-    """A redactor for the token shapes and the secrets the environment gives Baton."""
-    return Redactor(secret_values(os.environ if environ is None else environ))
-
-
-redact = Redactor()
+def from_environment(environ: Mapping[str, str]) -> Redactor:
+    """A redactor for the token shapes and the secrets `environ` gives Baton."""
+    return Redactor(secret_values(environ))

@@ -55,7 +55,7 @@ def queue_review(github: GitHub, config: Config, hint: ReviewRequest) -> Queued 
             None,
         )
         return None
-    ticket = review_ticket(request, chain)
+    ticket = review_ticket(request, chain, repo.redact)
     review = ReviewRef(
         comment_id=request.comment_id, kind=request.kind, pr=request.pr, author=request.author
     )

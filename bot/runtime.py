@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.redact import Redactor
-from bot.secret_names import secret_values
+from bot.redact import Redactor, from_environment
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -31,11 +30,12 @@ class Project:
     config: Config
 
     @classmethod
-    def open(cls, path: Path) -> Project:
+    def open(cls, path: Path, environ: Mapping[str, str]) -> Project:
+        """The working copy at `path`, its git run in `environ` (Baton's) less its secrets."""
         from bot.config import load_config  # noqa: PLC0415 (pydantic only when it is used)
         from bot.workspace import Git  # noqa: PLC0415
 
-        git = Git.open(path)
+        git = Git.open(path, environ)
         return cls(git, load_config(git.root / ".github" / "baton.yml"))
 
 
@@ -51,7 +51,7 @@ class Runtime:
     def from_environ(cls, environ: Mapping[str, str]) -> Runtime:
         """The runtime of this environment (a copy: it does not change under the run)."""
         env = dict(environ)
-        return cls(env, Redactor(secret_values(env)))
+        return cls(env, from_environment(env))
 
     def console(self) -> Notifier:
         """The terminal's notifier: one line per ticket event, on stderr."""

@@ -9,12 +9,13 @@ allow-list (bot.agents.environment).
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-from bot.redact import from_environment
 from bot.secret_names import SECRET_VARIABLES
+
+# The run's redactor (`bot.redact.Redactor`, made once from the environment by the entry point).
+Redact = Callable[[str], str]
 
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 # Zero-width and bidi controls (also the Arabic letter mark), BOM, and Unicode tag characters
@@ -53,25 +54,24 @@ def strip_ansi(text: str) -> str:
     return _ANSI.sub("", text)
 
 
-def clean_untrusted(text: str) -> str:
+def clean_untrusted(text: str, redact: Redact) -> str:
     """The visible text, with its secrets redacted (a token split by a zero-width character is
     whole again once that is gone)."""
-    return from_environment()(visible_text(text))
+    return redact(visible_text(text))
 
 
-def fence(text: str, info: str = "text") -> str:
+def fence(text: str, info: str, redact: Redact) -> str:
     """Fence untrusted `text` as data: secrets redacted, and nothing inside can close the fence
     (one backtick more than its longest run)."""
-    text = from_environment()(text)
+    text = redact(text)
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     ticks = "`" * max(3, longest + 1)
     return f"{ticks}{info}\n{text}\n{ticks}"
 
 
-def command_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment for a test command (code the agent wrote): no credentials at all, neither
-    Baton's nor anything whose name says it is one."""
-    source = os.environ if environ is None else environ
+def command_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment for a test command (code the agent wrote): Baton's (`environ`) without
+    any credential, neither Baton's nor anything whose name says it is one."""
     return {
-        k: v for k, v in source.items() if k not in SECRET_VARIABLES and not _SECRET_NAME.search(k)
+        k: v for k, v in environ.items() if k not in SECRET_VARIABLES and not _SECRET_NAME.search(k)
     }

@@ -9,6 +9,7 @@ from typing import Final, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.agents.result import AgentResult
+from bot.command_result import CommandResult
 from bot.tickets import Ticket
 
 SCHEMA_VERSION: Final = 1
@@ -46,18 +47,6 @@ class Finding(_Data):
         if self.file is None:
             return "(change)"
         return f"{self.file}:{self.line}" if self.line else self.file
-
-
-class CommandResult(_Data):
-    command: str
-    exit_code: int | None  # None when it timed out or could not start
-    duration_s: float
-    timed_out: bool = False
-    tail: str = ""  # the last lines of its output
-
-    @property
-    def ok(self) -> bool:
-        return self.exit_code == 0 and not self.timed_out
 
 
 class Validation(_Data):

@@ -17,7 +17,6 @@ from bot.state import Validation
 from bot.validation.check_run import VALIDATION_CHECK, validation_id, validation_text
 from bot.validation.command import share_with
 from bot.validation.run import validate_here
-from bot.workspace import Git
 
 
 def validate_attempt(
@@ -54,11 +53,12 @@ def validate_attempt(
         share_with(run_as or config.validation.run_as, Path(tmp))
         try:
             validation = validate_here(
-                Git.open(work),  # opened before the agent's code runs in it
+                git.open_at(work),  # opened before the agent's code runs in it
                 config,
                 ticket_state.spec,
                 base=str(ticket_state.base_commit),
                 rules_at=str(state.base_commit),
+                environ=runtime.environ,
                 head=sha,
                 ticket_command=config.validation.issue_test_commands,
                 run_as=run_as,

@@ -17,9 +17,9 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from bot.command_result import CommandResult
 from bot.errors import WorkspaceError
 from bot.git_guard import Repository, git_argv, git_env, open_repository
-from bot.state import CommandResult
 
 STATE_DIR = ".baton"
 # What a command's tail keeps: a line of megabytes would otherwise fill the state on every save.
@@ -154,10 +154,12 @@ def _die_with_parent() -> Callable[[], None] | None:
 
 class Git:
     """A git working copy. Every call runs with what the agent could have planted in the
-    repository switched off (see `bot.git_guard`)."""
+    repository switched off (see `bot.git_guard`), in Baton's environment (`environ`, given once
+    by the entry point) without Baton's secrets."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, environ: Mapping[str, str]) -> None:
         self.root = root
+        self.env = git_env(environ)
         # Found at the first call that sees a working copy at `root` (`git init` makes one).
         self._repo: Repository | None = None
 
@@ -189,7 +191,7 @@ class Git:
         return subprocess.run(
             argv,
             cwd=self.root,
-            env={**git_env(), **_IDENTITY, **(extra_env or {})},
+            env={**self.env, **_IDENTITY, **(extra_env or {})},
             input=stdin,
             capture_output=True,
             check=False,
@@ -197,20 +199,28 @@ class Git:
 
     def _repository(self) -> Repository | None:
         if self._repo is None and self.root.is_dir():
-            self._repo = open_repository(self.root, anywhere_inside=False)
+            self._repo = open_repository(self.root, self.env, anywhere_inside=False)
         return self._repo
 
     @classmethod
-    def open(cls, root: Path) -> Git:
-        repo = open_repository(root, anywhere_inside=True) if root.is_dir() else None
+    def open(cls, root: Path, environ: Mapping[str, str]) -> Git:
+        """The working copy `root` is in, its configuration kept as it is now (see
+        `bot.git_guard`)."""
+        env = git_env(environ)
+        repo = open_repository(root, env, anywhere_inside=True) if root.is_dir() else None
         if repo is None:
             raise WorkspaceError(
                 f"{root} is not a git working copy",
                 hint="run baton in a git repository or pass --repo",
             )
-        git = cls(repo.work_tree)
+        git = cls(repo.work_tree, env)
         git._repo = repo
         return git
+
+    def open_at(self, root: Path) -> Git:
+        """The working copy at `root` (a worktree of this one, say), opened as `open` does, its
+        git run in the same environment."""
+        return Git.open(root, self.env)
 
     def head(self) -> str:
         return self.run("rev-parse", "HEAD")

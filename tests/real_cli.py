@@ -24,6 +24,7 @@ import pytest
 from bot.agents.cli.agent import CliAgent
 from bot.agents.result import AgentResult
 from bot.config import AgentConfig
+from bot.redact import from_environment
 from bot.sandbox import Sandbox
 from tests.fakes.models import ModelEndpoint, gemini, openai
 
@@ -64,7 +65,13 @@ def agent_for(cli: Path, sandbox: Sandbox | None = None, **settings: object) -> 
     config = AgentConfig.model_validate(
         {"kind": cli.name, "executable": str(cli), "timeout_minutes": 2, **settings}
     )
-    return CliAgent(config, TEST_COMMAND, environ=os.environ, sandbox=sandbox)
+    return CliAgent(
+        config,
+        TEST_COMMAND,
+        environ=os.environ,
+        redact=from_environment(os.environ),
+        sandbox=sandbox,
+    )
 
 
 def assert_played(result: AgentResult, model: ModelEndpoint, summary: str) -> None:

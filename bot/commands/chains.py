@@ -49,7 +49,7 @@ def chains_command(
     otherwise those of the repository's tickets/*.yml and .baton/state.json."""
     from bot.workflow_matrix import awaiting_validation, issue_chains, pending_chains
 
-    project = Project.open(repo)
+    project = Project.open(repo, runtime.environ)
     if local or not runtime.environ.get("GITHUB_REPOSITORY"):
         from bot.chain_file import load_chain_dir
         from bot.local import load_state
@@ -93,7 +93,7 @@ def status_command(runtime: Runtime, repo: Path, as_json: bool) -> None:
     from bot.render.terminal import chain_table
     from bot.workspace import Git
 
-    data = load_state(Git.open(repo).root)
+    data = load_state(Git.open(repo, runtime.environ).root)
     if as_json:
         click.echo(json.dumps(status_json(data), indent=2))
         return

@@ -101,7 +101,7 @@ def review_command(
     from bot.validation.review import config_at, load_conventions, review_change
     from bot.workspace import Git
 
-    git = Git.open(repo)
+    git = Git.open(repo, runtime.environ)
     base_sha = _commit(git, base, "--base")
     head_sha = _commit(git, head, "--head")
     ticket = _ticket(ticket_path, key) if ticket_path else None
@@ -126,7 +126,7 @@ def review_command(
         head_sha,
         ticket,
         loaded.rules,
-        llm=llm_reviewer(llm_config, runtime.environ),
+        llm=llm_reviewer(llm_config, runtime.environ, runtime.redact),
         conventions=loaded.prose,
     )
     header = {"base": base_sha, "head": head_sha, "conventions": loaded.path}

@@ -136,7 +136,7 @@ def _run_once(
 ) -> int:
     env = runtime.environ
     crash = env.get("BATON_CRASH_AFTER_ACTIONS")  # fault injection for crash tests
-    project = Project.open(repo)
+    project = Project.open(repo, runtime.environ)
     notifiers = runtime.notifiers(project.config)
     result: Any
     if from_event:

@@ -62,15 +62,16 @@ def config_check(runtime: Runtime, path: Path) -> None:
     show_default=True,
     help="The cron schedule of the safety-net run that picks up what a dropped event missed.",
 )
+@click.pass_obj
 def init_command(
-    repo: Path, force: bool, agent: str, action_ref: str | None, schedule: str
+    runtime: Runtime, repo: Path, force: bool, agent: str, action_ref: str | None, schedule: str
 ) -> None:
     """Set up a repository for Baton in GitHub Actions: the workflow, the ticket issue form, a
     starter .github/baton.yml and knowledge/CONVENTIONS.md. Existing files are kept."""
     from bot.init import init_repository
 
     result = init_repository(
-        repo, agent=agent, force=force, action_ref=action_ref, schedule=schedule
+        repo, runtime.environ, agent=agent, force=force, action_ref=action_ref, schedule=schedule
     )
     width = max(len(f.path) for f in result.files)
     for written in result.files:

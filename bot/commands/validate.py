@@ -28,6 +28,11 @@ def validate_command(
     from bot.validate_job import validate_attempt
 
     found = validate_attempt(
-        runtime, Project.open(repo), chain=chain, key=ticket, attempt=attempt, run_as=run_as
+        runtime,
+        Project.open(repo, runtime.environ),
+        chain=chain,
+        key=ticket,
+        attempt=attempt,
+        run_as=run_as,
     )
     click.echo(f"{chain}/{ticket} attempt {attempt}: {found.summary()}")

@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.notify import Event
-from bot.redact import Redactor
+from bot.redact import Redactor, from_environment
 from bot.render.actions import annotation, summary_markdown
 from bot.render.links import Links
-from bot.secret_names import secret_values
 
 
 class ActionsNotifier:
@@ -39,9 +38,13 @@ class ActionsNotifier:
 
     @classmethod
     def from_environment(
-        cls, environ: Mapping[str, str], stream: TextIO | None = None
+        cls,
+        environ: Mapping[str, str],
+        stream: TextIO | None = None,
+        redact: Redactor | None = None,
     ) -> ActionsNotifier | None:
-        """The notifier inside GitHub Actions (GITHUB_ACTIONS=true); None elsewhere."""
+        """The notifier inside GitHub Actions (GITHUB_ACTIONS=true); None elsewhere. `redact`:
+        the run's redactor (by default, one for the secrets `environ` holds)."""
         if environ.get("GITHUB_ACTIONS") != "true":
             return None
         summary = environ.get("GITHUB_STEP_SUMMARY") or None
@@ -49,7 +52,7 @@ class ActionsNotifier:
             Path(summary) if summary else None,
             stream=stream,
             links=Links.from_environment(environ),
-            redact=Redactor(secret_values(environ)),
+            redact=redact or from_environment(environ),
         )
 
     def notify(self, event: Event) -> None:

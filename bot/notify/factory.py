@@ -9,9 +9,8 @@ from collections.abc import Mapping
 
 from bot.config import Config, SlackConfig
 from bot.notify import Notifier, Notifiers
-from bot.redact import Redactor
+from bot.redact import Redactor, from_environment
 from bot.render.links import Links
-from bot.secret_names import secret_values
 
 log = logging.getLogger(__name__)
 
@@ -24,14 +23,14 @@ def build_notifiers(
 ) -> Notifiers:
     """`redact`: the run's redactor (by default, one for the secrets `environ` holds)."""
     notifiers = [console] if console is not None else []
-    redact = redact or Redactor(secret_values(environ))
+    redact = redact or from_environment(environ)
     slack = slack_notifier(config.notify.slack, environ, redact)
     if slack is not None:
         notifiers.append(slack)
     # Inside Actions: annotations for blocked tickets and the chain's table in the job summary.
     from bot.notify.actions import ActionsNotifier  # noqa: PLC0415 - it imports this module
 
-    actions = ActionsNotifier.from_environment(environ)
+    actions = ActionsNotifier.from_environment(environ, redact=redact)
     if actions is not None:
         notifiers.append(actions)
     return Notifiers(notifiers)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
+from bot.command_result import CommandResult
 from bot.errors import ConfigError
 from bot.sandbox import Confinement, NoSandbox, Sandbox
 from bot.security import command_env
-from bot.state import CommandResult
 from bot.workspace import run_command
 
 
@@ -27,10 +28,13 @@ def run_test_command(
     tail_lines: int,
     run_as: str | None = None,
     *,
+    environ: Mapping[str, str],
     sandbox: Sandbox | None = None,
     network: bool = False,
 ) -> CommandResult:
-    env = command_env()
+    """Run the test command in `workdir`, with Baton's environment (`environ`) less every
+    credential."""
+    env = command_env(environ)
     if run_as is not None:
         if os.geteuid() != 0:
             _check_sudo(run_as)

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from pathlib import Path
 from typing import Protocol
 
 from pydantic import ValidationError
@@ -51,10 +50,6 @@ class ChangeReviewer(Protocol):
     def review(self, conventions: str, change: Change) -> list[Finding]: ...
 
 
-def _git(git: Git | Path) -> Git:
-    return Git(git) if isinstance(git, Path) else git
-
-
 @dataclass(frozen=True)
 class Conventions:
     path: str
@@ -67,9 +62,8 @@ class Conventions:
         return conventions_prose(self.text) if self.text else ""
 
 
-def load_conventions(git: Git | Path, ref: str, path: str) -> Conventions:
+def load_conventions(git: Git, ref: str, path: str) -> Conventions:
     """CONVENTIONS.md as `ref` has it (`git show REF:PATH`); a missing file has no rules."""
-    git = _git(git)
     text = read_file_at(git, ref, path)
     if text is None:
         return Conventions(path, None, [], [])
@@ -77,14 +71,13 @@ def load_conventions(git: Git | Path, ref: str, path: str) -> Conventions:
     return Conventions(path, text, rules, problems)
 
 
-def load_rules(git: Git | Path, ref: str, path: str) -> tuple[list[Rule], list[Problem]]:
+def load_rules(git: Git, ref: str, path: str) -> tuple[list[Rule], list[Problem]]:
     conventions = load_conventions(git, ref, path)
     return conventions.rules, conventions.problems
 
 
-def config_at(git: Git | Path, ref: str, path: str = CONFIG_PATH) -> Config:
+def config_at(git: Git, ref: str, path: str = CONFIG_PATH) -> Config:
     """Baton's configuration as `ref` has it (all defaults when the file is absent there)."""
-    git = _git(git)
     text = read_file_at(git, ref, path)
     if text is None:
         return Config()

@@ -5,6 +5,7 @@ configuration; phase 2 reviews the change against the rules as the chain's base 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 
 from bot.config import Config
 from bot.sandbox import NoSandbox, Sandbox
@@ -22,6 +23,7 @@ def validate_here(
     *,
     base: str,
     rules_at: str,
+    environ: Mapping[str, str],
     head: str | None = None,
     llm: ChangeReviewer | None = None,
     ticket_command: bool = True,
@@ -30,7 +32,8 @@ def validate_here(
 ) -> Validation:
     """Validate `base..head` (HEAD of `git` by default) in the working copy of `git`. Without
     `ticket_command`, the ticket's own test command is ignored for the configured one. The
-    test command runs in `sandbox` (none when not given)."""
+    test command runs in `sandbox` (none when not given), with Baton's environment (`environ`)
+    less every credential."""
     started = time.monotonic()
     head = head or git.head()
     changed = git.changed_files(base, head)
@@ -45,6 +48,7 @@ def validate_here(
             cfg.test_timeout_minutes * 60,
             cfg.output_lines,
             run_as=run_as or cfg.run_as,
+            environ=environ,
             sandbox=sandbox or NoSandbox(),
             network=cfg.network,
         )

@@ -128,7 +128,7 @@ def commit_with_config(path: Path, config: dict[str, Any]) -> Git:
     """`config` as .github/baton.yml, and everything in `path` committed on main, a new repo."""
     (path / ".github").mkdir()
     (path / ".github" / "baton.yml").write_text(json.dumps(config))
-    git = Git(path)
+    git = Git(path, os.environ)
     git.run("init", "-q", "-b", "main")
     git.commit_all("initial")
     return git

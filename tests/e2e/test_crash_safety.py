@@ -3,6 +3,7 @@ interrupted: same tickets, same attempts, same commits, one session, nothing los
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +23,15 @@ def _outcome(repo: Path) -> dict[str, Any]:
             for key, t in chain["tickets"].items()
         },
         # Commit subjects on the chain's branch, oldest first: no attempt was committed twice.
-        "commits": Git(repo).run("log", "--reverse", "--format=%s", "main..HEAD").splitlines(),
-        "clean": not Git(repo).dirty_files(),
+        "commits": Git(repo, os.environ)
+        .run("log", "--reverse", "--format=%s", "main..HEAD")
+        .splitlines(),
+        "clean": not Git(repo, os.environ).dirty_files(),
     }
 
 
 def test_a_crash_after_any_action_changes_nothing_in_the_end(tmp_path: Path) -> None:
-    reference_repo = create_demo_repo(tmp_path / "reference")
+    reference_repo = create_demo_repo(tmp_path / "reference", os.environ)
     assert baton("run", "--local", "--repo", str(reference_repo)).returncode == 0
     reference = _outcome(reference_repo)
     assert reference["finished"]
@@ -37,7 +40,7 @@ def test_a_crash_after_any_action_changes_nothing_in_the_end(tmp_path: Path) -> 
     boundary = 0
     while True:
         boundary += 1
-        repo = create_demo_repo(tmp_path / f"crash-{boundary}")
+        repo = create_demo_repo(tmp_path / f"crash-{boundary}", os.environ)
         crashed = baton(
             "run", "--local", "--repo", str(repo), env={"BATON_CRASH_AFTER_ACTIONS": str(boundary)}
         )

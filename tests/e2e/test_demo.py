@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -76,7 +77,7 @@ def test_demo_passes_every_ticket_and_records_the_correction(
     assert "`tests/test_books.py:5` (shared-test-client)" in correction["prompt"]
     assert "Fix: import make_client from tests.helpers" in correction["prompt"]
 
-    git = Git(repo)
+    git = Git(repo, os.environ)
     assert git.branch() == "baton/api-tests"
     subjects = git.run("log", "-2", "--format=%s").splitlines()
     assert subjects == [
@@ -99,7 +100,7 @@ def test_demo_refuses_a_directory_that_is_not_empty(tmp_path: Path) -> None:
 def test_a_second_identical_chain_does_not_propose_the_convention_again(tmp_path: Path) -> None:
     repo = tmp_path / "demo"
     assert CliRunner().invoke(cli, ["demo", "--dir", str(repo)]).exit_code == 0
-    git = Git(repo)
+    git = Git(repo, os.environ)
     git.run("checkout", "-q", "main")
     chain = (repo / "tickets" / "api-tests.yml").read_text()
     (repo / "tickets" / "api-tests.yml").unlink()

@@ -6,6 +6,7 @@ against the fake GitHub, read-only."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -209,7 +210,7 @@ def test_init_says_what_each_agent_needs(agent: str, needed: str, tmp_path: Path
 def test_the_schedule_is_the_users(tmp_path: Path) -> None:
     """Hourly by default; any cron line GitHub runs, checked before anything is written."""
     repo = _empty_repo(tmp_path)
-    init_repository(repo, schedule="  5  9-17  * *  MON-FRI ")
+    init_repository(repo, os.environ, schedule="  5  9-17  * *  MON-FRI ")
     workflow = repo / ".github" / "workflows" / "baton.yml"
     text = workflow.read_text()
     assert '    - cron: "5 9-17 * * MON-FRI"\n' in text
@@ -222,7 +223,7 @@ def test_the_schedule_is_the_users(tmp_path: Path) -> None:
     (tmp_path / "other").mkdir()
     other = _empty_repo(tmp_path / "other")
     with pytest.raises(BatonError, match="fires more often than every 5 minutes"):
-        init_repository(other, schedule="*/2 * * * *")
+        init_repository(other, os.environ, schedule="*/2 * * * *")
     assert _snapshot(other) == {}
 
 

@@ -5,6 +5,7 @@ change and exits 0."""
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 from pathlib import Path
 
@@ -126,7 +127,7 @@ def repo(tmp_path: Path) -> Path:
     """main: the base; branch `clean`: a good change; branch `planted`: one violation per rule."""
     root = tmp_path / "repo"
     root.mkdir()
-    git = Git(root)
+    git = Git(root, os.environ)
     git.run("init", "-q", "-b", "main")
     write(root, BASE_FILES)
     git.commit_all("base")
@@ -171,7 +172,7 @@ def test_json_and_github_formats(repo: Path) -> None:
     assert [(f["rule"], f["severity"], f["file"], f["line"]) for f in data["findings"]] == EXPECTED
     assert (data["major"], data["minor"]) == (3, 2)
     assert data["conventions"] == "knowledge/CONVENTIONS.md"
-    assert data["base"] == Git(repo).run("rev-parse", "main")
+    assert data["base"] == Git(repo, os.environ).run("rev-parse", "main")
 
     # As a whole process, the way CI runs it.
     proc = baton("review", "--base", "main", "--head", "planted", "--format", "github", cwd=repo)
@@ -254,7 +255,7 @@ def test_a_ticket_adds_its_scope_and_lifts_a_forbidden_path_it_names(
 
 
 def test_malformed_rules_unknown_refs_and_conventions_elsewhere(repo: Path) -> None:
-    git = Git(repo)
+    git = Git(repo, os.environ)
     git.run("checkout", "-q", "-b", "broken", "main")
     text = CONVENTIONS.replace(
         "severity: minor\n  max_changed_files", "severity: low\n  max_changed_files"
@@ -301,7 +302,7 @@ def review_codes(repo: Path, base: str, head: str, *args: str) -> int:
 
 
 def test_untrusted_paths_cannot_inject_workflow_commands(repo: Path, tmp_path: Path) -> None:
-    git = Git(repo)
+    git = Git(repo, os.environ)
     git.run("checkout", "-q", "-b", "evil", "main")
     evil = "evil\n::error title=pwned::all good\n,x:%0A/test_y.py"
     write(repo, {evil: "time.sleep(1)\n"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -13,18 +14,18 @@ from bot.workspace import Git
 
 
 def test_dry_run_prints_the_next_action_and_changes_nothing(tmp_path: Path) -> None:
-    repo = create_demo_repo(tmp_path / "demo")
-    head = Git(repo).head()
+    repo = create_demo_repo(tmp_path / "demo", os.environ)
+    head = Git(repo, os.environ).head()
     result = CliRunner().invoke(cli, ["run", "--local", "--repo", str(repo), "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "api-tests: prepare the chain's branch" in result.output
-    assert Git(repo).head() == head
-    assert Git(repo).branch() == "main"
+    assert Git(repo, os.environ).head() == head
+    assert Git(repo, os.environ).branch() == "main"
     assert not (repo / ".baton" / "state.json").exists()
 
 
 def test_status_before_and_after_a_run(tmp_path: Path) -> None:
-    repo = create_demo_repo(tmp_path / "demo")
+    repo = create_demo_repo(tmp_path / "demo", os.environ)
     runner = CliRunner()
     assert (
         "no chains have run here yet" in runner.invoke(cli, ["status", "--repo", str(repo)]).output
@@ -49,22 +50,22 @@ def test_run_outside_a_repository_is_one_clear_line(tmp_path: Path) -> None:
 
 
 def test_uncommitted_changes_stop_the_run_before_anything_happens(tmp_path: Path) -> None:
-    repo = create_demo_repo(tmp_path / "demo")
+    repo = create_demo_repo(tmp_path / "demo", os.environ)
     (repo / "README.md").write_text("local edit\n")
     result = CliRunner().invoke(cli, ["run", "--local", "--repo", str(repo)])
     assert result.exit_code == 1
     assert "uncommitted changes (README.md)" in result.output
     assert (repo / "README.md").read_text() == "local edit\n"
-    assert Git(repo).branch() == "main"
+    assert Git(repo, os.environ).branch() == "main"
 
 
 def test_a_missing_agent_executable_is_a_configuration_error(tmp_path: Path) -> None:
-    repo = create_demo_repo(tmp_path / "demo")
+    repo = create_demo_repo(tmp_path / "demo", os.environ)
     (repo / ".github" / "baton.yml").write_text(
         "agent:\n  kind: claude\n  executable: no-such-agent-here\n"
         "validation:\n  test_command: 'true'\n"
     )
-    Git(repo).commit_all("use claude")
+    Git(repo, os.environ).commit_all("use claude")
     result = CliRunner().invoke(cli, ["run", "--local", "--repo", str(repo)])
     assert result.exit_code == 1
     assert "`no-such-agent-here` is not installed" in result.output

@@ -15,7 +15,7 @@ from tests.e2e.helpers import ROOT
 
 
 def test_watch_works_the_chain_then_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
-    repo = create_demo_repo(tmp_path / "demo")
+    repo = create_demo_repo(tmp_path / "demo", os.environ)
     proc = subprocess.Popen(
         [
             sys.executable,

@@ -20,6 +20,7 @@ import pytest
 from bot.agents.cli.agent import CliAgent
 from bot.config import AgentConfig
 from bot.errors import ConfigError
+from bot.redact import from_environment
 from bot.sandbox import AgentFiles, Command, Confinement
 
 FAKES = Path(__file__).resolve().parents[1] / "fakes" / "agents"
@@ -80,7 +81,7 @@ def agent_for(kind: str, test_command: str | None = None, **settings: Any) -> Cl
         settings.setdefault("command", STEP)
     settings.setdefault("env", FAKE_ENV)
     config = AgentConfig.model_validate({"kind": kind, **settings})
-    return CliAgent(config, test_command, environ=os.environ)
+    return CliAgent(config, test_command, environ=os.environ, redact=from_environment(os.environ))
 
 
 def alive(pid: int) -> bool:
@@ -537,8 +538,14 @@ class ConfiningSandbox:
 
 def test_codex_keeps_its_own_sandbox_unless_batons_confines_it(home: Path, workdir: Path) -> None:
     config = AgentConfig.model_validate({"kind": "codex", "env": FAKE_ENV})
-    assert CliAgent(config, environ=os.environ).start("hi", workdir).ok
-    confined = CliAgent(config, environ=os.environ, sandbox=ConfiningSandbox())
+    assert (
+        CliAgent(config, environ=os.environ, redact=from_environment(os.environ))
+        .start("hi", workdir)
+        .ok
+    )
+    confined = CliAgent(
+        config, environ=os.environ, redact=from_environment(os.environ), sandbox=ConfiningSandbox()
+    )
     first = confined.start("hi", workdir)
     assert confined.resume(str(first.session_id), "again", workdir).ok
 

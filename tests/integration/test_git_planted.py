@@ -213,7 +213,7 @@ def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, http_remote: str) -> La
     (decoy_tree / "a.txt").write_text("decoy\n")
 
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    git = Git.open(root)  # as Baton opens a working copy: before any agent ran in it
+    git = Git.open(root, os.environ)  # as Baton opens a working copy: before any agent ran in it
     return Lab(tmp_path, root, remote, decoy, decoy_tree, marks, script, http_remote, git, base)
 
 
@@ -524,7 +524,7 @@ def test_the_configuration_is_put_back_and_what_it_trusted_keeps_working(lab: La
     lab.clear()
     lab.config(("filter.upper.clean", "tr a-z A-Z"))
     lab.write(".gitattributes", "*.up filter=upper\n")
-    trusted = Git.open(lab.root)
+    trusted = Git.open(lab.root, os.environ)
     original = (lab.root / ".git" / "config").read_bytes()
 
     _fsmonitor(lab)
@@ -547,7 +547,7 @@ def test_a_helper_the_repository_always_had_never_sees_the_push_credential(
         ("credential.helper", f"!{lab.mark('trusted-helper')}"),
         ("remote.http.url", http_remote),
     )
-    git = Git.open(lab.root)
+    git = Git.open(lab.root, os.environ)
     with pytest.raises(WorkspaceError, match="fetch"):
         git.run_env(CREDENTIAL_ENV, "fetch", "-q", "http", "main")
     assert lab.ran() == [], "no helper is asked for or told the push's credential"

@@ -6,12 +6,14 @@ rule finding or plant findings outside the change."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import textwrap
 import time
 from pathlib import Path
 
 from bot.config import LlmReviewerConfig
+from bot.redact import Redactor
 from bot.validation.diff import Change, read_change
 from bot.validation.llm import LlmReviewer, llm_reviewer
 from bot.validation.review import load_conventions, review_change
@@ -46,7 +48,7 @@ def make_change(tmp_path: Path, files: dict[str, str]) -> tuple[Git, str, str]:
     (root / "knowledge" / "CONVENTIONS.md").write_text(CONVENTIONS)
     (root / "src").mkdir()
     (root / "src" / "app.py").write_text("def handler():\n    return 1\n")
-    git = Git(root)
+    git = Git(root, os.environ)
     git.run("init", "-q", "-b", "main")
     base = git.commit_all("base")
     for path, text in files.items():
@@ -57,7 +59,7 @@ def make_change(tmp_path: Path, files: dict[str, str]) -> tuple[Git, str, str]:
 
 def reviewer(url: str, **settings: object) -> LlmReviewer:
     config = LlmReviewerConfig.model_validate({"enabled": True, "base_url": url, **settings})
-    return LlmReviewer(config, KEY)
+    return LlmReviewer(config, KEY, redact=Redactor())
 
 
 def answer(*findings: dict[str, object]) -> str:
@@ -162,15 +164,19 @@ def test_no_key_no_request_and_off_by_default(tmp_path: Path) -> None:
     git, base, head = make_change(tmp_path, PRINT_CHANGE)
     with FakeLlm(api_key=KEY) as llm:
         config = LlmReviewerConfig(enabled=True, base_url=llm.url)
-        keyless = llm_reviewer(config, environ={})
+        keyless = llm_reviewer(config, environ={}, redact=Redactor())
         assert keyless is not None
         found = keyless.review("", read_change(git, base, head))
         assert "ANTHROPIC_API_KEY is not set" in found[0].message
         assert llm.requests == []
-        assert llm_reviewer(LlmReviewerConfig(), environ={"ANTHROPIC_API_KEY": KEY}) is None
+        assert (
+            llm_reviewer(LlmReviewerConfig(), environ={"ANTHROPIC_API_KEY": KEY}, redact=Redactor())
+            is None
+        )
         from_env = llm_reviewer(
             LlmReviewerConfig(enabled=True, provider="openai"),
             environ={"OPENAI_API_KEY": KEY, "BATON_LLM_API_URL": llm.url},
+            redact=Redactor(),
         )
         assert from_env is not None
         assert from_env.review("", read_change(git, base, head)) == []

@@ -6,6 +6,7 @@ are problems naming the rule and the line in CONVENTIONS.md."""
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def write(root: Path, files: dict[str, str | None]) -> None:
 def make_repo(tmp_path: Path, rules: str, files: dict[str, str | None]) -> Git:
     root = tmp_path / "repo"
     root.mkdir()
-    git = Git(root)
+    git = Git(root, os.environ)
     git.run("init", "-q", "-b", "main")
     write(root, {CONVENTIONS: conventions(rules), **files})
     git.commit_all("base")
@@ -439,7 +440,7 @@ def test_rules_are_read_at_the_base_so_a_change_cannot_rewrite_them(tmp_path: Pa
     git = make_repo(tmp_path, FORBIDDEN, {"uv.lock": "old\n"})
     base, head = change(git, {CONVENTIONS: "# Conventions\n\nNo rules.\n", "uv.lock": "new\n"})
     assert where(review(git, base, head)) == [("no-ci-edits", "uv.lock", 1)]
-    loaded = load_conventions(git.root, head, CONVENTIONS)
+    loaded = load_conventions(git, head, CONVENTIONS)
     assert loaded.rules == []
     assert load_conventions(git, base, "docs/NONE.md").text is None
 

@@ -25,6 +25,7 @@ import pytest
 from bot.agents.cli.agent import CliAgent
 from bot.config import AgentConfig, Config, check_config
 from bot.errors import ConfigError
+from bot.redact import from_environment
 from bot.sandbox import BwrapSandbox, NoSandbox, Sandbox, open_sandbox
 from bot.sandbox.bwrap import PRIVATE_TMP
 from bot.validation.command import run_test_command
@@ -133,7 +134,7 @@ def test_the_test_command_reaches_none_of_batons_secrets(
     repo: Path, home: Path, sandbox: Sandbox
 ) -> None:
     command = probe_line(repo, "seen.json", "--run", "planted-tool", *planted_reads(home))
-    result = run_test_command(command, repo, 60, 50, sandbox=sandbox)
+    result = run_test_command(command, repo, 60, 50, environ=os.environ, sandbox=sandbox)
     assert result.exit_code == 0, result.tail
     assert result.command == command
     seen = seen_by(repo, "seen.json")
@@ -146,10 +147,12 @@ def test_the_test_command_has_no_network_unless_allowed(
     repo: Path, sandbox: Sandbox, server: int
 ) -> None:
     command = probe_line(repo, "seen.json", "--port", str(server))
-    closed = run_test_command(command, repo, 60, 50, sandbox=sandbox)
+    closed = run_test_command(command, repo, 60, 50, environ=os.environ, sandbox=sandbox)
     assert closed.exit_code == 0, closed.tail
     assert seen_by(repo, "seen.json")["connect"].startswith("error")
-    allowed = run_test_command(command, repo, 60, 50, sandbox=sandbox, network=True)
+    allowed = run_test_command(
+        command, repo, 60, 50, environ=os.environ, sandbox=sandbox, network=True
+    )
     assert allowed.exit_code == 0, allowed.tail
     assert seen_by(repo, "seen.json")["connect"] == "ok"
 
@@ -164,7 +167,9 @@ def test_the_agent_reaches_only_its_own_home_which_lasts_for_its_chain(
     config = AgentConfig.model_validate(
         {"kind": "command", "command": f"{command} {reads}", "env": ["XDG_CONFIG_HOME"]}
     )
-    agent = CliAgent(config, environ=os.environ, sandbox=sandbox)
+    agent = CliAgent(
+        config, environ=os.environ, redact=from_environment(os.environ), sandbox=sandbox
+    )
     first = agent.start("# go", repo, "baton/one")
     assert first.ok, first.error
     seen = seen_by(repo, "seen.json")
@@ -196,6 +201,7 @@ def test_a_claude_agent_gets_a_copy_of_its_own_configuration_and_nothing_else(
     agent = CliAgent(
         AgentConfig.model_validate({"kind": "claude", "executable": str(claude)}),
         environ=os.environ,
+        redact=from_environment(os.environ),
         sandbox=sandbox,
     )
     result = agent.start("# go", repo, "baton/one")
@@ -217,14 +223,16 @@ def test_a_user_switch_happens_inside_the_sandbox(repo: Path, sandbox: Sandbox) 
     if os.geteuid() != 0:
         pytest.skip("runuser needs root; as another account the switch goes through sudo")
     repo.chmod(0o777)
-    result = run_test_command("id -u > uid.txt", repo, 60, 50, run_as="nobody", sandbox=sandbox)
+    result = run_test_command(
+        "id -u > uid.txt", repo, 60, 50, run_as="nobody", environ=os.environ, sandbox=sandbox
+    )
     assert result.exit_code == 0, result.tail
     assert (repo / "uid.txt").read_text().strip() == "65534"
 
 
 def test_a_working_copy_that_holds_the_home_is_refused(home: Path, sandbox: Sandbox) -> None:
     with pytest.raises(ConfigError, match="sandbox: off"):
-        run_test_command("true", home.parent, 60, 50, sandbox=sandbox)
+        run_test_command("true", home.parent, 60, 50, environ=os.environ, sandbox=sandbox)
 
 
 # -- choosing the sandbox ----------------------------------------------------------------------

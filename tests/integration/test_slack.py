@@ -68,7 +68,7 @@ def _no_secret_in_any_log_line(
 
 
 def _run_local(repo: Path, notifier: Notifier) -> LocalRun:
-    return run_local(Runtime.from_environ(os.environ), Project.open(repo), notifier)
+    return run_local(Runtime.from_environ(os.environ), Project.open(repo, os.environ), notifier)
 
 
 def _env(slack: FakeSlack, **more: str) -> dict[str, str]:

@@ -8,6 +8,7 @@ its state."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import stat
@@ -33,6 +34,7 @@ from bot.errors import BatonError
 from bot.issue_form import parse_issue_body
 from bot.markers import has_marker, markers_in
 from bot.prompts import ChainView, Knowledge, launch_prompt
+from bot.redact import from_environment
 from bot.state import AgentResult, StoreData
 from bot.store import FileStore
 from bot.tickets import Ticket
@@ -172,7 +174,7 @@ def _check_ticket(ticket: Ticket, problems: list[Any], holds: dict[str, Any]) ->
 
 def _check_prompt(ticket: Ticket, body: str, holds: dict[str, Any]) -> None:
     view = ChainView(name="sprint-1", tickets=[ticket], states={}, test_command="pytest -q")
-    prompt = launch_prompt(ticket, view, Knowledge())
+    prompt = launch_prompt(ticket, view, Knowledge(), redact=from_environment(os.environ))
     assert prompt.startswith("# Baton · launch · ticket #7\n")
     block = _data_block(prompt)
     assert "<!--" not in prompt
@@ -237,7 +239,7 @@ def _finished_repo(root: Path) -> Path:
             }
         )
     )
-    git = Git(repo)
+    git = Git(repo, os.environ)
     git.run("init", "-q", "-b", "main")
     git.commit_all("initial")
     result = invoke("run", "--local", "--repo", str(repo))
@@ -318,7 +320,7 @@ def test_rules_block(name: str, spec: dict[str, Any], tally: Tally, tmp_path: Pa
     rules, problems = parse_rules(text, "knowledge/CONVENTIONS.md")
 
     # `baton review` reads the rules at the base commit of a change.
-    git = Git(tmp_path)
+    git = Git(tmp_path, os.environ)
     git.run("init", "-q", "-b", "main")
     (tmp_path / "knowledge").mkdir()
     (tmp_path / "knowledge" / "CONVENTIONS.md").write_bytes(text.encode("utf-8"))
@@ -413,7 +415,7 @@ def _agent_repo(root: Path, preset: str, entries: list[tuple[str, dict[str, Any]
             }
         )
     )
-    git = Git(repo)
+    git = Git(repo, os.environ)
     git.run("init", "-q", "-b", "main")
     git.commit_all("initial")
 
@@ -452,7 +454,7 @@ def test_agent_output(
         cost = attempt.agent.cost_usd
         assert cost is None or 0 <= cost < 1e6
     # The committed status is strict JSON (no NaN or Infinity), for every reader.
-    status = Git(repo).run("show", f"{chain.branch}:knowledge/status.json")
+    status = Git(repo, os.environ).run("show", f"{chain.branch}:knowledge/status.json")
     json.loads(status, parse_constant=lambda c: pytest.fail(f"status.json holds {c}"))
 
 
@@ -545,7 +547,7 @@ def test_cursor_api_answer(
 @pytest.mark.parametrize(("name", "spec"), cases("state"))
 def test_state_file(name: str, spec: dict[str, Any], tally: Tally, tmp_path: Path) -> None:
     tally.add("bad_inputs")
-    Git(tmp_path).run("init", "-q", "-b", "main")
+    Git(tmp_path, os.environ).run("init", "-q", "-b", "main")
     state = tmp_path / ".baton" / "state.json"
     state.parent.mkdir()
     shutil.copy(CORPUS / "state" / name, state)

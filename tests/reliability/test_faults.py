@@ -159,7 +159,9 @@ def check_whole(chain: Chain, tally: Tally, *, outcome: str = "passed") -> Books
         assert found.pulls == 1
     assert found.knowledge_commits == 1
     assert state["checkpoint"] == found.chain_head, "the chain's branch holds the checkpoint"
-    tree = Git(chain.fake.git_dir).run("ls-tree", "-r", "--name-only", BRANCH).splitlines()
+    tree = (
+        Git(chain.fake.git_dir, os.environ).run("ls-tree", "-r", "--name-only", BRANCH).splitlines()
+    )
     assert not [p for p in tree if p.startswith(".baton/")], "Baton's own files stay out"
     return found
 
@@ -694,7 +696,9 @@ def test_a_fetch_of_a_chain_branch_that_is_gone_stops_with_one_line(
     said = one_error_line(run_inline(fresh.fake, fresh.work))
     assert "git fetch" in said
     # The branch is back (pushed again from the first checkout): the chain goes on.
-    Git(two.work).run("push", "-q", str(two.fake.git_dir), f"{chain_head}:refs/heads/{BRANCH}")
+    Git(two.work, os.environ).run(
+        "push", "-q", str(two.fake.git_dir), f"{chain_head}:refs/heads/{BRANCH}"
+    )
     settle(fresh)
     check_whole(fresh, tally)
 
@@ -805,7 +809,7 @@ def test_a_full_disk_on_the_state_write_stops_cleanly_and_loses_nothing(
     assert {k: t["status"] for k, t in chain["tickets"].items()} == dict.fromkeys(
         ["one", "two", "three"], "passed"
     )
-    subjects = Git(repo).run("log", "--format=%s", "main..baton/work").splitlines()
+    subjects = Git(repo, os.environ).run("log", "--format=%s", "main..baton/work").splitlines()
     repeated = len(subjects) - len(set(subjects))
     tally.add("lost_or_duplicated", repeated)
     assert repeated == 0, subjects

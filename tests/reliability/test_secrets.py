@@ -15,6 +15,7 @@ import base64
 import contextlib
 import json
 import logging
+import os
 import subprocess
 import sys
 import textwrap
@@ -356,7 +357,7 @@ def local_outbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outbox]:
         entries[1]["depends_on"] = ["t1"]
         (repo / "tickets").mkdir()
         (repo / "tickets" / "work.yml").write_text(json.dumps({"tickets": entries}, indent=1))
-        git = Git(repo)
+        git = Git(repo, os.environ)
         git.run("init", "-q", "-b", "main")
         initial = git.commit_all("initial")
         env = {**CONFIGURED, "BATON_SLACK_API_URL": slack.api_url}
@@ -551,7 +552,7 @@ def test_a_token_hidden_by_an_invisible_character_is_redacted_in_the_prompt(
         context=f"token: {token[:4]}\u200b{token[4:]}\nkey: {CURSOR_API_KEY[:5]}\u2060{CURSOR_API_KEY[5:]}",
     )
     view = ChainView(name="c", tickets=[ticket], states={}, test_command=None)
-    prompt = launch_prompt(ticket, view, Knowledge())
+    prompt = launch_prompt(ticket, view, Knowledge(), redact=from_environment(os.environ))
     tally.add("secrets_planted", 2)
     assert token not in prompt
     assert CURSOR_API_KEY not in prompt

@@ -20,7 +20,6 @@ from bot.chain import (
 )
 from bot.handover import handover_due, handover_line, handover_lines
 from bot.lease import (
-    RunSeen,
     fingerprint,
     held_by_another,
     holder,
@@ -41,6 +40,7 @@ from bot.state import (
     TicketState,
     now,
 )
+from bot.workflow_runs import RunSeen
 
 RUN = RunRef(repository="octo-org/widgets", id=7001, attempt=1)
 

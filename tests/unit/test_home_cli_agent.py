@@ -13,6 +13,7 @@ import pytest
 
 from bot.agents.cli.agent import CliAgent
 from bot.config import AgentConfig
+from bot.redact import from_environment
 from tests.fakes.cli_agent import HOME_CLI, NEEDS_CORRECTION, home_cli_agent, sessions_in
 
 
@@ -82,7 +83,11 @@ def test_baton_reads_a_resume_its_home_cannot_find_as_a_lost_session(
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    agent = CliAgent(AgentConfig.model_validate(home_cli_agent()), environ=os.environ)
+    agent = CliAgent(
+        AgentConfig.model_validate(home_cli_agent()),
+        environ=os.environ,
+        redact=from_environment(os.environ),
+    )
     prompt = PROMPT.format(kind="launch", n=1, extra="")
 
     started = agent.start(prompt, work)

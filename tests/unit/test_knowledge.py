@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from syrupy.assertion import SnapshotAssertion
 
 from bot.knowledge import knowledge_files, status_json
+from bot.redact import Redactor
 from bot.render.report import changelog_with_entry, report_md, status_md
 from bot.state import (
     AgentResult,
@@ -147,7 +148,7 @@ def test_the_changelog_gets_one_entry_per_run_newest_first() -> None:
 
 def test_every_knowledge_file_of_a_finished_chain() -> None:
     files = knowledge_files(
-        "knowledge", StoreData(chains={"api-tests": _chain()}), _chain(), "", ""
+        "knowledge", StoreData(chains={"api-tests": _chain()}), _chain(), "", "", redact=Redactor()
     )
     assert sorted(files) == [
         "knowledge/CHANGELOG.md",

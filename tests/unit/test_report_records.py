@@ -4,6 +4,7 @@ or looks it up again."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -11,12 +12,13 @@ from bot.chain_file import ChainFile
 from bot.config import Config
 from bot.dispatcher import Dispatcher
 from bot.errors import HandoverError
-from bot.lease import RunSeen
 from bot.notify import Event
+from bot.redact import from_environment
 from bot.run_options import RunOptions
 from bot.state import AgentResult, ChainState, Report, RunRef, StoreData
 from bot.store import FileStore
 from bot.tickets import Ticket, TicketFiles
+from bot.workflow_runs import RunSeen
 from bot.workspace import Git
 
 RUN = RunRef(repository="octo-org/widgets", id=7001)
@@ -111,7 +113,7 @@ CHAIN = ChainFile(
 
 
 def _repo(path: Path) -> Git:
-    git = Git(path)
+    git = Git(path, os.environ)
     git.run("init", "-q", "-b", "main")
     (path / "README.md").write_text("hello\n")
     git.commit_all("initial")
@@ -130,6 +132,8 @@ def _dispatcher(
         store=FileStore(git.root / ".baton" / "state.json"),
         agent=WritingAgent,
         notifier=Events(),
+        environ=os.environ,
+        redact=from_environment(os.environ),
         publisher=reporter,
         options=options,
         jobs=jobs,

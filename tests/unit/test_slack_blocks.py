@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
+from bot.command_result import CommandResult
 from bot.notify import Event, EventKind
 from bot.render.links import Links
 from bot.render.slack import (
@@ -17,7 +18,7 @@ from bot.render.slack import (
     event_reply,
     webhook_message,
 )
-from bot.state import AgentResult, Attempt, ChainState, CommandResult, TicketState, Validation
+from bot.state import AgentResult, Attempt, ChainState, TicketState, Validation
 from tests.fakes.slack import check_blocks
 from tests.unit.render_samples import HOSTILE
 from tests.unit.render_samples import chain as hostile_chain

@@ -6,6 +6,7 @@ matrix the plan job feeds them: `baton chains --json`."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -418,7 +419,7 @@ def _repo(tmp_path: Path) -> Path:
     (repo / "tickets").mkdir(parents=True)
     (repo / "tickets" / "alpha.yml").write_text(CHAIN_FILE.format(key="one"))
     (repo / "tickets" / "beta.yml").write_text(CHAIN_FILE.format(key="two"))
-    git = Git(repo)
+    git = Git(repo, os.environ)
     git.run("init", "-q", "-b", "main")
     git.commit_all("tickets")
     return repo
@@ -463,5 +464,5 @@ def test_an_unknown_chain_is_one_clear_error(tmp_path: Path) -> None:
 def test_no_tickets_directory_means_no_work(tmp_path: Path) -> None:
     repo = tmp_path / "empty"
     repo.mkdir()
-    Git(repo).run("init", "-q")
+    Git(repo, os.environ).run("init", "-q")
     assert _chains(repo, "--json") == []

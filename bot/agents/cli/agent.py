@@ -19,7 +19,7 @@ from bot.agents.cli.presets import PRESETS, agent_env, preset_executable
 from bot.agents.cli.reasons import failure_detail, generic_fix, one_line, refusal_reason
 from bot.agents.result import AgentResult
 from bot.config import AgentConfig
-from bot.redact import from_environment
+from bot.redact import Redactor
 from bot.sandbox import AGENT_FILES, AgentFiles, Confinement, NoSandbox, Sandbox
 from bot.security import strip_ansi
 from bot.workspace import STATE_DIR, run_command
@@ -33,8 +33,9 @@ class CliAgent:
 
     `test_command` is the command the agent may run to test its work (a call can name the
     ticket's own instead); a preset grants its CLI that and edits in the working copy.
-    `environ` is Baton's environment: the agent sees the part of it that `agent_env` allows,
-    its executables are found on its PATH, and its secrets are redacted from what the agent says."""
+    `environ` is Baton's environment: the agent sees the part of it that `agent_env` allows and
+    its executables are found on its PATH; `redact`, the run's redactor, takes its secrets out of
+    what the agent says."""
 
     def __init__(
         self,
@@ -42,6 +43,7 @@ class CliAgent:
         test_command: str | None = None,
         *,
         environ: Mapping[str, str],
+        redact: Redactor,
         sandbox: Sandbox | None = None,
     ) -> None:
         self.config = config
@@ -49,6 +51,7 @@ class CliAgent:
         self.timeout_s = config.timeout_minutes * 60
         self.test_command = test_command
         self.environ = environ
+        self.redact = redact
         # None runs the agent unconfined; the entry points pass the sandbox they opened.
         self.sandbox: Sandbox = sandbox or NoSandbox()
         self.files = AGENT_FILES.get(config.kind, AgentFiles())
@@ -141,9 +144,7 @@ class CliAgent:
             return AgentResult(
                 ok=False,
                 session_id=session,
-                error=from_environment(self.environ)(
-                    known or f"{exc} (exit {result.exit_code}): {detail}"
-                ),
+                error=self.redact(known or f"{exc} (exit {result.exit_code}): {detail}"),
                 duration_s=result.duration_s,
                 session_lost=lost,
             )
@@ -167,12 +168,12 @@ class CliAgent:
                 f"the agent's reply names no session, so Baton cannot continue it "
                 f"(is `{argv[0]}` too old to report its session id?)"
             )
-        redact = from_environment(self.environ)  # what the agent says may quote a credential
+        # What the agent says may quote a credential.
         return AgentResult(
             ok=not failed,
             session_id=reply.session_id or session,
-            summary=redact(strip_ansi(reply.summary)[:SUMMARY]),
-            error=redact(error) if error else None,
+            summary=self.redact(strip_ansi(reply.summary)[:SUMMARY]),
+            error=self.redact(error) if error else None,
             cost_usd=reply.cost_usd,
             duration_s=result.duration_s,
             session_lost=failed and lost,

@@ -46,7 +46,9 @@ def repository_url(config: AgentConfig, environ: Mapping[str, str], workdir: Pat
     if environ.get("GITHUB_REPOSITORY"):
         server = (environ.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/")
         return f"{server}/{environ['GITHUB_REPOSITORY']}"
-    origin = Git(workdir).run("remote", "get-url", "origin", check=False) if workdir else ""
+    origin = (
+        Git(workdir, environ).run("remote", "get-url", "origin", check=False) if workdir else ""
+    )
     if origin:
         return _https_url(origin)
     raise ConfigError(

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from bot.errors import BatonError, Forbidden, ForgeError, HandoverError, NotFound, Unprocessable
 from bot.forge.github.repo import Repo
-from bot.lease import RunSeen
+from bot.workflow_runs import RunSeen
 
 log = logging.getLogger(__name__)
 

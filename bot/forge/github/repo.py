@@ -4,7 +4,7 @@ goes through before it is sent."""
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,14 +61,12 @@ class Repo:
         return int(created.id)
 
 
-def bot_login_from_env(environ: dict[str, str] | None = None) -> str:
-    env = os.environ if environ is None else environ
-    return env.get("BATON_BOT_LOGIN") or "github-actions[bot]"
+def bot_login_from_env(environ: Mapping[str, str]) -> str:
+    return environ.get("BATON_BOT_LOGIN") or "github-actions[bot]"
 
 
-def remote_url(full_name: str, environ: dict[str, str] | None = None) -> str:
-    env = os.environ if environ is None else environ
-    if env.get("BATON_GIT_REMOTE"):
-        return env["BATON_GIT_REMOTE"]
-    server = env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+def remote_url(full_name: str, environ: Mapping[str, str]) -> str:
+    if environ.get("BATON_GIT_REMOTE"):
+        return environ["BATON_GIT_REMOTE"]
+    server = environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
     return f"{server}/{full_name}.git"
