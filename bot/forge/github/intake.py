@@ -89,6 +89,7 @@ class GitHubTickets:
             key=f"#{number}",
             chain=chain,
             source=f"#{number}",
+            allow_protected=self.config.allow_protected,
         )
         invalid = self.config.labels.invalid
         if ticket is None:
