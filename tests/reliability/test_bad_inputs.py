@@ -296,7 +296,26 @@ def test_chain_file(
 
     repo = _copy(finished_repo, tmp_path)
     shutil.copy(path, repo / "tickets" / name)
-    _run_keeps_state(repo, spec)
+    if "run_blocks" in spec:
+        _run_blocks_only_the_cycle(repo, path.stem, spec["run_blocks"])
+    else:
+        _run_keeps_state(repo, spec)
+
+
+def _run_blocks_only_the_cycle(repo: Path, chain: str, keys: list[str]) -> None:
+    """`baton run --local` with a chain whose tickets wait for each other: each is blocked naming
+    the cycle, nothing is sent to an agent, and the other chains' state is kept."""
+    Git(repo).commit_all("a chain whose tickets wait for each other")
+    result = invoke("run", "--local", "--repo", str(repo))
+    assert result.exit_code == 1, result.output  # a chain is blocked
+    data = state_of(repo)
+    assert tickets_in(data) == {"base": ["done"], chain: sorted(keys)}
+    assert data.chains["base"].tickets["done"].status == "passed"
+    for key in keys:
+        ticket = data.chains[chain].tickets[key]
+        assert ticket.status == "blocked"
+        assert ticket.attempts == []
+        assert "form a cycle" in (ticket.reason or "")
 
 
 @pytest.mark.parametrize(("name", "spec"), cases("config"))
