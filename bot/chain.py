@@ -6,11 +6,13 @@ applies its result with the functions below, saves, and asks again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.agents.result import AgentResult
 from bot.config import Config
+from bot.ordering import cycles
 from bot.state import (
     IN_FLIGHT,
     TERMINAL,
@@ -51,6 +53,25 @@ class Policy:
         if self.max_agent_minutes is not None and minutes >= self.max_agent_minutes:
             return f"the chain's budget of {self.max_agent_minutes:g} agent minutes is spent"
         return None
+
+
+@dataclass(frozen=True)
+class Outside:
+    """What a chain's plan knows beyond its own tickets (GitHub mode; a chain file's tickets
+    depend only on each other). A dependency outside the chain is met (it passed in another
+    chain, or its issue was closed as done), stopped (why it never will be), or else waited for.
+    `cycles`: the tickets of this chain on a dependency cycle through other chains."""
+
+    met: frozenset[str] = frozenset()
+    stopped: Mapping[str, str] = field(default_factory=dict)
+    cycles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def cycle_reason(cycle: tuple[str, ...]) -> str:
+    return (
+        f"its dependencies form a cycle ({' → '.join(cycle)}); remove one of their "
+        "`Depends on` entries"
+    )
 
 
 @dataclass(frozen=True)
@@ -141,14 +162,25 @@ def sync_tickets(state: ChainState, tickets: list[Ticket]) -> ChainState:
     return state.model_copy(update={"tickets": merged, "finished": False})
 
 
-def plan(state: ChainState, tickets: list[Ticket], policy: Policy | None = None) -> list[Action]:
-    """The next actions, most urgent first. `tickets` are in work order (dependencies first)."""
+def plan(
+    state: ChainState,
+    tickets: list[Ticket],
+    policy: Policy | None = None,
+    outside: Outside | None = None,
+) -> list[Action]:
+    """The next actions, most urgent first. `tickets` are in work order (dependencies first;
+    `bot.ordering.plan_order`, which puts those on a cycle last)."""
     if state.finished:
         return []
     if not state.prepared:
         return [Prepare()]
     spent = (policy or Policy()).spent(state)
-    action = _in_flight(state, tickets, spent) or _next_queued(state, tickets, spent)
+    outside = outside or Outside()
+    action = (
+        _in_flight(state, tickets, spent)
+        or _on_a_cycle(state, tickets, outside)
+        or _next_queued(state, tickets, spent, outside)
+    )
     if action is not None:
         return [action]
     if all(state.tickets[_key(t)].status in TERMINAL for t in tickets):
@@ -168,7 +200,20 @@ def _in_flight(state: ChainState, tickets: list[Ticket], spent: str | None) -> A
     return None
 
 
-def _next_queued(state: ChainState, tickets: list[Ticket], spent: str | None) -> Action | None:
+def _on_a_cycle(state: ChainState, tickets: list[Ticket], outside: Outside) -> Action | None:
+    """A queued ticket on a dependency cycle is blocked at once, naming the cycle: it could never
+    start, and the chain's other tickets go on."""
+    found = {**cycles(tickets), **outside.cycles}
+    for ticket in tickets:
+        key = _key(ticket)
+        if state.tickets[key].status == "queued" and key in found:
+            return Block(key, cycle_reason(found[key]))
+    return None
+
+
+def _next_queued(
+    state: ChainState, tickets: list[Ticket], spent: str | None, outside: Outside
+) -> Action | None:
     for ticket in tickets:
         current = state.tickets[_key(ticket)]
         if current.status != "queued":
@@ -179,7 +224,12 @@ def _next_queued(state: ChainState, tickets: list[Ticket], spent: str | None) ->
         stopped = [d for d in deps if d.status in {"blocked", "skipped"}]
         if stopped:
             return Skip(current.key, f"depends on {stopped[0].key}, which is {stopped[0].status}")
-        if all(d.status == "passed" for d in deps):
+        beyond = [d for d in ticket.depends_on if d not in state.tickets]
+        gone = [d for d in beyond if d in outside.stopped]
+        if gone:
+            return Skip(current.key, f"depends on {gone[0]}, which {outside.stopped[gone[0]]}")
+        met = all(d in outside.met for d in beyond)
+        if met and all(d.status == "passed" for d in deps):
             return SendPrompt(current.key, "followup" if state.session else "launch")
     return None
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.errors import ChainError, Problem, TicketError
+from bot.errors import ChainError, Problem, TicketError, cap_warnings
 from bot.ordering import work_order
+from bot.protected import protected_files, protected_message
 from bot.tickets import Ticket
 from bot.yaml_source import YamlDoc, read_yaml, validation_problems
 
@@ -42,7 +43,22 @@ class ChainFile(BaseModel):
     tickets: list[Ticket]
 
 
-def parse_chain_doc(doc: YamlDoc, default_name: str) -> tuple[ChainFile | None, list[Problem]]:
+def parse_chain_doc(
+    doc: YamlDoc, default_name: str, *, allow_protected: bool = False, keep_cycles: bool = False
+) -> tuple[ChainFile | None, list[Problem]]:
+    """The chain of a parsed file (None when any error) and its problems. A protected path among
+    a ticket's files is an error unless `allow_protected` (the repository's `allow_protected`).
+    `keep_cycles`: a chain whose only error is a dependency cycle is returned all the same, for a
+    run, which blocks the tickets on the cycle and works the others."""
+    chain, problems = _parse_chain_doc(doc, default_name, allow_protected)
+    if chain is not None and problems and not keep_cycles:
+        chain = None
+    return chain, cap_warnings(problems)
+
+
+def _parse_chain_doc(
+    doc: YamlDoc, default_name: str, allow_protected: bool
+) -> tuple[ChainFile | None, list[Problem]]:
     if not isinstance(doc.data, dict):
         return None, [Problem("error", "(top)", "must be a mapping with `tickets:`", doc.source, 1)]
     try:
@@ -76,6 +92,16 @@ def parse_chain_doc(doc: YamlDoc, default_name: str) -> tuple[ChainFile | None, 
                 )
             )
         seen.setdefault(entry.key, i)
+        for name, j, path in [] if allow_protected else protected_files(entry.files):
+            problems.append(
+                Problem(
+                    "error",
+                    f"tickets[{i}].files.{name}[{j}]",
+                    protected_message(path),
+                    doc.source,
+                    doc.line(("tickets", i, "files", name, j)),
+                )
+            )
     for i, entry in enumerate(model.tickets):
         for j, dep in enumerate(entry.depends_on):
             if dep not in seen:
@@ -98,26 +124,29 @@ def parse_chain_doc(doc: YamlDoc, default_name: str) -> tuple[ChainFile | None, 
                         doc.line(("tickets", i, "depends_on", j)),
                     )
                 )
-    if not problems:
-        try:
-            work_order(model.tickets)
-        except ChainError as exc:
-            problems.append(
-                Problem("error", "depends_on", str(exc), doc.source, doc.line(("tickets",)))
-            )
     if any(p.severity == "error" for p in problems):
         return None, problems
+    try:
+        work_order(model.tickets)
+    except ChainError as exc:
+        # An error for `tickets lint`; a run blocks the tickets on the cycle and works the rest.
+        problems.append(
+            Problem("error", "depends_on", str(exc), doc.source, doc.line(("tickets",)))
+        )
     tickets = [
         Ticket.model_validate({**entry.model_dump(), "chain": name}) for entry in model.tickets
     ]
-    return ChainFile(name=name, path=doc.source, description=model.description, tickets=tickets), []
+    chain = ChainFile(name=name, path=doc.source, description=model.description, tickets=tickets)
+    return chain, problems
 
 
-def parse_chain_file(path: Path) -> tuple[ChainFile | None, list[Problem]]:
+def parse_chain_file(
+    path: Path, *, allow_protected: bool = False, keep_cycles: bool = False
+) -> tuple[ChainFile | None, list[Problem]]:
     doc, problems = read_yaml(path)
     if doc is None:
         return None, problems
-    return parse_chain_doc(doc, path.stem)
+    return parse_chain_doc(doc, path.stem, allow_protected=allow_protected, keep_cycles=keep_cycles)
 
 
 def load_chain_file(path: Path) -> ChainFile:
@@ -127,15 +156,17 @@ def load_chain_file(path: Path) -> ChainFile:
     return chain
 
 
-def load_chain_dir(directory: Path) -> list[ChainFile]:
-    """Every chain file in `directory` (`*.yml` and `*.yaml`), sorted by name; all errors at once."""
+def load_chain_dir(directory: Path, *, allow_protected: bool = False) -> list[ChainFile]:
+    """Every chain file in `directory` (`*.yml` and `*.yaml`), sorted by name; all errors at once.
+    A chain whose only error is a dependency cycle is loaded: its run blocks the cycle."""
     chains: list[ChainFile] = []
     problems: list[Problem] = []
     for path in sorted([*directory.glob("*.yml"), *directory.glob("*.yaml")]):
-        chain, found = parse_chain_file(path)
-        problems += found
-        if chain is not None:
-            chains.append(chain)
+        chain, found = parse_chain_file(path, allow_protected=allow_protected, keep_cycles=True)
+        if chain is None:
+            problems += found
+        else:
+            chains.append(chain)  # a dependency cycle blocks its tickets when the chain runs
     first: dict[str, ChainFile] = {}
     for chain in chains:
         if chain.name in first:

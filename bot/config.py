@@ -168,6 +168,9 @@ class Config(_Strict):
     # Where agents and test commands run: `bwrap` confined by bubblewrap (an error when it is
     # missing), `off` unconfined, `auto` bubblewrap when it works here (see bot/sandbox).
     sandbox: Literal["auto", "bwrap", "off"] = "auto"
+    # Whether a ticket may name a protected path (bot/protected.py) among its files; a ticket is
+    # anyone's text, and those files run with the repository's rights.
+    allow_protected: bool = False
 
     _tickets_dir = field_validator("tickets_dir")(_relative_dir)
     _sandbox = field_validator("sandbox", mode="before")(_sandbox_mode)

@@ -19,6 +19,7 @@ from bot.agents.base import Agent
 from bot.chain import (
     Action,
     Block,
+    Outside,
     Policy,
     Prepare,
     SendPrompt,
@@ -38,7 +39,7 @@ from bot.knowledge import report_path
 from bot.learning import proposals
 from bot.lease import holder, holds, released, standing, take
 from bot.notify import Notifier
-from bot.ordering import work_order
+from bot.ordering import plan_order
 from bot.prompts import ChainView, Knowledge, prompt_for
 from bot.publishing import Reporter, Unreported, propose_conventions, publish_knowledge
 from bot.redact import Redactor
@@ -101,6 +102,7 @@ class Dispatcher:
         self.chains = ChainStore(store, self.lease_owner)
         self.planned: list[Action] = []  # with dry_run: what would be done now
         self._order: list[Ticket] = []  # the chain's tickets, in work order
+        self._outside: Outside | None = None
         # The chain as this run has it now: what its release saves, also after an error.
         self._live: ChainState | None = None
 
@@ -116,12 +118,15 @@ class Dispatcher:
 
     # -- the loop ------------------------------------------------------------------------------
 
-    def run_chain(self, chain_file: ChainFile) -> ChainState:
-        self._order = work_order(chain_file.tickets)
+    def run_chain(self, chain_file: ChainFile, outside: Outside | None = None) -> ChainState:
+        """Work the chain until nothing is left to do now. `outside`: what is known of the
+        dependencies beyond it (GitHub mode)."""
+        self._outside = outside
+        self._order = plan_order(chain_file.tickets)
         loaded = self.chains.load(chain_file.name)
         state = self._adopt(loaded or self._new_state(chain_file.name))
         if self.options.dry_run:
-            self.planned = plan(state, self._order, self.policy)
+            self.planned = plan(state, self._order, self.policy, self._outside)
             return state
         if self._leased_elsewhere(state):
             return state
@@ -163,7 +168,7 @@ class Dispatcher:
     def _work(self, state: ChainState) -> ChainState:
         while True:
             state = self._collect_validations(state)
-            actions = plan(state, self._order, self.policy)
+            actions = plan(state, self._order, self.policy, self._outside)
             if actions and isinstance(actions[0], Wait):
                 return state  # the validation job's result comes with a later run
             if not actions:

@@ -27,6 +27,22 @@ class Problem:
         return f"{where}: {self.severity}: {self.field}: {self.message}"
 
 
+MAX_WARNINGS = 20
+
+
+def cap_warnings(problems: list[Problem], limit: int = MAX_WARNINGS) -> list[Problem]:
+    """Every error, and the first `limit` warnings and then one that counts the rest: a body of
+    ten thousand unknown headings says so in one line, not ten thousand, on every run."""
+    warnings = [p for p in problems if p.severity == "warning"]
+    if len(warnings) <= limit:
+        return problems
+    shown = set(map(id, warnings[:limit]))
+    kept = [p for p in problems if p.severity == "error" or id(p) in shown]
+    last = warnings[limit]
+    more = len(warnings) - limit
+    return [*kept, Problem("warning", "body", f"{more} more warning(s) not shown", last.source)]
+
+
 class BatonError(Exception):
     """Base of every error Baton raises on purpose."""
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from bot.chain import Action
 from bot.chain_file import ChainFile
 from bot.config import Config
+from bot.dependencies import dependencies_first, outside_of
 from bot.dispatcher import Dispatcher
 from bot.errors import Problem
 from bot.forge import LabelledBody
@@ -131,11 +132,8 @@ def run_github(
     claimed = {key: t.spec for c in data.chains.values() for key, t in c.tickets.items() if t.spec}
     issue_tickets = github.tickets(config)
     found = issue_tickets.load(claimed, labelled)
-    chains = (
-        select_chains(chains_to_run(data, found.chains), chain)
-        if (data.chains or found.chains)
-        else []
-    )
+    every = chains_to_run(data, found.chains)
+    chains = dependencies_first(select_chains(every, chain) if every else [])
     options = RunOptions(
         dry_run=dry_run,
         deadline=time.monotonic() + max_minutes * 60 if max_minutes else None,
@@ -176,7 +174,9 @@ def run_github(
                 sandbox=sandbox,
                 jobs=jobs,
             )
-            state = dispatcher.run_chain(chain_file)
+            states = {**data.chains, **{s.name: s for s in results}}
+            outside = outside_of(chain_file, every, states, issue_tickets.issue_state)
+            state = dispatcher.run_chain(chain_file, outside)
             results.append(state)
             planned[chain_file.name] = dispatcher.planned
             problems += dispatcher.problems

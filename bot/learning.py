@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from bot.markers import marker, markers_in
-from bot.render.markdown import one_line
+from bot.render.markdown import prose
 from bot.state import ChainState
 
 PROPOSED = "## Proposed"
@@ -127,5 +127,5 @@ def context_with_history(existing: str, chain: ChainState, counts: str) -> str:
     day = (chain.finished_at or chain.started_at).strftime("%Y-%m-%d")
     lines = [f"\n{mark}", f"### {day}: chain `{chain.name}`, {chain.outcome} ({counts})", ""]
     for t in chain.tickets.values():
-        lines.append(f"- `{t.key}` {one_line(t.title or '')}".rstrip() + f": {t.status}")
+        lines.append(f"- `{t.key}` {prose(t.title or '')}".rstrip() + f": {t.status}")
     return text + "\n".join(lines) + "\n"

@@ -118,7 +118,9 @@ def run_local(
             f"no {config.tickets_dir}/ directory in {git.root}",
             hint="write a chain file tickets/<chain>.yml (see `baton tickets lint`)",
         )
-    chains = select_chains(load_chain_dir(tickets_dir), chain)
+    chains = select_chains(
+        load_chain_dir(tickets_dir, allow_protected=config.allow_protected), chain
+    )
     options = RunOptions(
         dry_run=dry_run,
         deadline=time.monotonic() + max_minutes * 60 if max_minutes else None,

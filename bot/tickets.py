@@ -9,10 +9,11 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.globs import matches_any
+from bot.lookalikes import forbidden_char
 from bot.security import has_invisible, visible_text
 
 KEY_PATTERN = r"[A-Za-z0-9#][A-Za-z0-9._#/-]{0,99}"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 # Dependency references written in an issue: `#12`, `owner/repo#3`, or an issue URL.
 _REF_PATTERNS = (
@@ -42,6 +43,15 @@ def well_formed(value: Any) -> Any:
         return [well_formed(v) for v in value]
     if isinstance(value, dict):
         return {k: well_formed(v) for k, v in value.items()}
+    return value
+
+
+def _no_controls(value: str) -> str:
+    """`value`, refused when it holds a control or bidi character: it would hide text from the
+    person reading the ticket, or act on a terminal that shows it."""
+    char = forbidden_char(value)
+    if char:
+        raise ValueError(f"has the control character {char}; remove it")
     return value
 
 
@@ -100,7 +110,7 @@ class Ticket(BaseModel):
     @field_validator("goal")
     @classmethod
     def _goal(cls, value: str) -> str:
-        value = normalize_text(value)
+        value = _no_controls(normalize_text(value))
         if not value:
             raise ValueError("the goal is empty; say what the ticket must achieve")
         if not visible_text(value).strip():
@@ -115,12 +125,12 @@ class Ticket(BaseModel):
     def _optional_text(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        return normalize_text(value) or None
+        return _no_controls(normalize_text(value)) or None
 
     @field_validator("acceptance")
     @classmethod
     def _criteria(cls, values: list[str]) -> list[str]:
-        cleaned = [normalize_text(v) for v in values]
+        cleaned = [_no_controls(normalize_text(v)) for v in values]
         for item in cleaned:
             if "\n" in item:
                 raise ValueError(f"criterion {item!r} spans lines; write one criterion per line")
@@ -130,6 +140,7 @@ class Ticket(BaseModel):
     @classmethod
     def _deps(cls, values: list[str]) -> list[str]:
         for item in values:
+            _no_controls(item)
             if not re.fullmatch(KEY_PATTERN, item) and not is_issue_reference(item):
                 raise ValueError(
                     f"dependency {item!r} is neither a ticket key nor an issue reference"

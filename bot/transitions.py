@@ -14,7 +14,7 @@ from bot.chain import Action, Block, Policy, SendPrompt, Skip, after_agent, afte
 from bot.config import BranchesConfig
 from bot.errors import WorkspaceError
 from bot.notify import Event, EventKind
-from bot.ordering import work_order
+from bot.ordering import plan_order
 from bot.state import (
     Attempt,
     ChainState,
@@ -243,4 +243,4 @@ def joined(order: list[Ticket], state: ChainState) -> list[Ticket]:
     run held it (a review followup, claimed with its spec)."""
     known = {t.key for t in order}
     added = [t.spec for t in state.tickets.values() if t.spec and t.key not in known]
-    return work_order([*order, *added]) if added else order
+    return plan_order([*order, *added]) if added else order

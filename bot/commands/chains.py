@@ -56,7 +56,8 @@ def chains_command(
 
         root = project.git.root
         tickets_dir = root / project.config.tickets_dir
-        files = load_chain_dir(tickets_dir) if tickets_dir.is_dir() else []
+        allow = project.config.allow_protected
+        files = load_chain_dir(tickets_dir, allow_protected=allow) if tickets_dir.is_dir() else []
         found = {c.name: [str(t.key) for t in c.tickets] for c in files}
         data = load_state(root)
     else:

@@ -18,6 +18,15 @@ def tickets() -> None:
     """Parse, lint and sync tickets (issue bodies and tickets/*.yml chain files)."""
 
 
+def _allow_protected() -> bool:
+    """Whether the repository here (its .github/baton.yml, if any) lets tickets name protected
+    paths; `baton config check` reports a config that does not load."""
+    from bot.config import DEFAULT_PATH, check_config
+
+    config, _ = check_config(DEFAULT_PATH)
+    return config is not None and config.allow_protected
+
+
 @tickets.command("parse")
 @click.argument("path", default="-", type=click.Path(allow_dash=True, dir_okay=False))
 @click.option("--title", help="The ticket's title (an issue's title is not part of its body).")
@@ -27,7 +36,10 @@ def tickets_parse(path: str, title: str | None) -> None:
 
     body = sys.stdin.read() if path == "-" else read_text(Path(path))
     ticket, problems = parse_issue_body(
-        body, title=title, source="<stdin>" if path == "-" else path
+        body,
+        title=title,
+        source="<stdin>" if path == "-" else path,
+        allow_protected=_allow_protected(),
     )
     report(problems)
     if ticket is None:
@@ -53,11 +65,14 @@ def tickets_lint(paths: tuple[Path, ...]) -> None:
         else:
             raise BatonError(f"{path} does not exist", hint="pass chain files or issue bodies")
     problems: list[Problem] = []
+    allow = _allow_protected()
     for file in files:
         if file.suffix in {".yml", ".yaml"}:
-            problems += parse_chain_file(file)[1]
+            problems += parse_chain_file(file, allow_protected=allow)[1]
         else:
-            problems += parse_issue_body(read_text(file), source=str(file))[1]
+            problems += parse_issue_body(read_text(file), source=str(file), allow_protected=allow)[
+                1
+            ]
     report(problems)
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
@@ -77,7 +92,7 @@ def tickets_push(runtime: Runtime, repo: Path, ready: bool) -> None:
     from bot.forge.ticket_sync import push
 
     config = load_config(repo / ".github" / "baton.yml")
-    chains = load_chain_dir(repo / config.tickets_dir)
+    chains = load_chain_dir(repo / config.tickets_dir, allow_protected=config.allow_protected)
     github = runtime.github()
     result = push(github.repo, chains, label=config.labels.trigger if ready else None)
     click.echo(

@@ -9,6 +9,7 @@ is found as it was written.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Literal
 
@@ -23,6 +24,10 @@ Redact = Callable[[str], str]
 MESSAGE_MAX = 4_000  # GitHub shows the start of a long annotation; keep it readable
 
 _ICON = {"passed": "✅", "blocked": "❌", "skipped": "⏭️"}
+
+
+# Control characters but CR and LF (ESC drives the log viewer: colours, links) and bidi controls.
+_CONTROL = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def escape_data(text: str) -> str:
@@ -44,7 +49,10 @@ def workflow_command(
     line: int | None = None,
     title: str | None = None,
 ) -> str:
-    """One line: `::error file=…,line=…,title=…::message`, every part escaped."""
+    """One line: `::error file=…,line=…,title=…::message`, every part escaped, and control
+    characters dropped from the message and the title (the log viewer obeys ESC sequences)."""
+    message = _CONTROL.sub("", message)
+    title = _CONTROL.sub("", title) if title else title
     props = [f"file={escape_property(file)}"] if file else []
     props += [f"line={line}"] if file and line else []
     props += [f"title={escape_property(title)}"] if title else []

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.handover import handover_lines
 from bot.markers import marker
-from bot.render.markdown import cap, code, code_block, one_line, table_cell
+from bot.render.markdown import cap, code, code_block, prose, table_cell
 from bot.state import Attempt, ChainState, Finding, TicketState, Validation
 
 _ICON = {"passed": "✅", "blocked": "⛔", "skipped": "⏭️", "running": "⏳", "queued": "🕓"}
@@ -57,7 +57,7 @@ def status_comment(chain: ChainState, ticket: TicketState) -> str:
         "",
     ]
     if ticket.reason and ended:
-        lines += [f"Reason: {one_line(ticket.reason)}", ""]
+        lines += [f"Reason: {prose(ticket.reason)}", ""]
     done = [a for a in ticket.attempts if a.validation or (a.agent and not a.agent.ok)]
     if done:
         lines += ["| attempt | kind | agent | validation |", "| --- | --- | --- | --- |"]
@@ -76,9 +76,9 @@ def finding_items(findings: list[Finding]) -> list[str]:
         return ["No findings."]
     lines = []
     for f in findings:
-        hint = f" Fix: {one_line(f.hint)}" if f.hint else ""
+        hint = f" Fix: {prose(f.hint)}" if f.hint else ""
         lines.append(
-            f"- **{f.severity}** {code(f.where)} ({one_line(f.rule)}): {one_line(f.message)}.{hint}"
+            f"- **{f.severity}** {code(f.where)} ({prose(f.rule)}): {prose(f.message)}.{hint}"
         )
     return lines
 
@@ -109,7 +109,7 @@ def validation_comment(ticket: TicketState, title: str | None) -> str | None:
     attempt = ticket.last
     if attempt is None or attempt.validation is None:
         return None
-    head = f"### Baton validation: {ticket.key} {one_line(title or '')}".rstrip()
+    head = f"### Baton validation: {ticket.key} {prose(title or '')}".rstrip()
     body = validation_body(attempt, attempt.validation)
     return cap(f"{validation_marker(ticket.key)}\n{head}\n\n{body}")
 
@@ -128,7 +128,7 @@ def pr_body(chain: ChainState, numbers: dict[str, int]) -> str:
         ref = f"#{numbers[t.key]}" if t.key in numbers else code(t.key)
         # Only ticks and endings: the body changes when a ticket ends, not at every step.
         ending = f" ({t.status})" if t.status in {"blocked", "skipped"} else ""
-        lines.append(f"- [{tick}] {ref} {one_line(t.title or '')}".rstrip() + ending)
+        lines.append(f"- [{tick}] {ref} {prose(t.title or '')}".rstrip() + ending)
     handovers = handover_lines(chain)
     if handovers:
         lines += ["", *(f"- {line}" for line in handovers)]
@@ -152,8 +152,8 @@ def line_review(ticket: TicketState, attempt: Attempt) -> tuple[str, list[dict[s
             "path": f.file,
             "line": f.line,
             "side": "RIGHT",
-            "body": f"**{f.severity}** ({f.rule}): {f.message}."
-            + (f"\n\nFix: {f.hint}" if f.hint else ""),
+            "body": f"**{f.severity}** ({prose(f.rule)}): {prose(f.message)}."
+            + (f"\n\nFix: {prose(f.hint)}" if f.hint else ""),
         }
         for f in on_lines
     ]

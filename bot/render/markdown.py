@@ -2,7 +2,10 @@
 run's summary, the job summary, the knowledge files).
 
 Ticket titles, agents' words, findings and test output are untrusted: in a table cell they stay
-one cell on one line, in a code span or block they cannot close it early.
+one cell on one line, in a code span or block they cannot close it early, and in prose (`prose`)
+they stay on their line. Wherever they are read as Markdown they are defanged: no HTML renders, an
+`@name` notifies nobody and `Closes #1` closes nothing (a zero-width space breaks the mention
+and the keyword, as Renovate does; people read the same words).
 """
 
 from __future__ import annotations
@@ -13,6 +16,16 @@ MAX_TEXT = 65_000  # GitHub allows 65,535 characters in a comment or a check run
 CELL_MAX = 300
 
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+# Control characters (but tab and line ends) and bidi controls: nothing a reader should get from
+# untrusted text, and a bidi override shows text in another order than it is read.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_ZWSP = "\u200b"
+# `@login` or `@org/team`, not an e-mail address (`a@b.c`): GitHub notifies whoever it names.
+_MENTION = re.compile(r"(?<![\w/])@(?=[A-Za-z0-9])")
+# GitHub's closing keywords before an issue reference (`#1`, `o/r#1`, `GH-1`, an issue URL): in a
+# pull request's body they close the issue on merge. Matched in a line, in linear time.
+_KEYWORD = re.compile(r"(?i)\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\b")
+_REFERENCE = re.compile(r"\s*:?\s+(?:[\w.-]+/[\w.-]+#\d|#\d|gh-\d|https?://)", re.IGNORECASE)
 
 
 def cap(text: str) -> str:
@@ -22,9 +35,33 @@ def cap(text: str) -> str:
     return text[: MAX_TEXT - 40].rstrip() + "\n\n… (cut to GitHub's size limit)"
 
 
+def defang(text: str) -> str:
+    """`text` with its mentions and closing keywords broken by a zero-width space."""
+    text = _MENTION.sub("@" + _ZWSP, text)
+
+    def keyword(m: re.Match[str]) -> str:
+        word = m.group()
+        if not _REFERENCE.match(text, m.end()):
+            return word
+        return word[0] + _ZWSP + word[1:]
+
+    return _KEYWORD.sub(keyword, text)
+
+
+def escape_html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def prose(text: str | None) -> str:
+    """Untrusted text in a line of Markdown (a list item, a heading): one line, no HTML, no link
+    or image target, defanged."""
+    return defang(escape_html(one_line(text or "")).replace("](", "]\\("))
+
+
 def one_line(text: str) -> str:
-    """Line breaks (and the spaces around them) as one space: the text stays in its list item."""
-    return _LINE_BREAKS.sub(" ", text).strip()
+    """Line breaks (and the spaces around them) as one space: the text stays in its list item.
+    Control and bidi characters are dropped."""
+    return _CONTROL.sub("", _LINE_BREAKS.sub(" ", text)).strip()
 
 
 def table_cell(text: str | None, limit: int | None = CELL_MAX) -> str:
@@ -35,10 +72,10 @@ def table_cell(text: str | None, limit: int | None = CELL_MAX) -> str:
     text = one_line(text)
     if limit is not None and len(text) > limit:
         text = text[: limit - 1] + "…"
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = escape_html(text)
     # `](` is how a link or an image starts its target; a bracket alone stays as written, so
     # `[redacted]` reads as it does everywhere else.
-    return re.sub(r"([\\|`])", r"\\\1", text).replace("](", "]\\(")
+    return defang(re.sub(r"([\\|`])", r"\\\1", text).replace("](", "]\\("))
 
 
 def code(text: str) -> str:
@@ -54,5 +91,5 @@ def code(text: str) -> str:
 def code_block(text: str, info: str = "text", indent: str = "") -> list[str]:
     """A fenced code block's lines; a fence inside `text` is broken with a zero-width space, so
     it cannot end the block."""
-    body = text.replace("```", "``\u200b`").splitlines()
+    body = _CONTROL.sub("", text).replace("```", "``\u200b`").splitlines()
     return [f"{indent}```{info}", *(f"{indent}{line}" for line in body), f"{indent}```"]

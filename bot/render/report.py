@@ -8,7 +8,7 @@ test output in its code block. The knowledge writer redacts every file before it
 from __future__ import annotations
 
 from bot.handover import handover_lines
-from bot.render.markdown import code, code_block, one_line, table_cell
+from bot.render.markdown import code, code_block, prose, table_cell
 from bot.state import Attempt, ChainState, StoreData
 
 CHANGELOG_HEAD = "# Changelog\n\nWritten by Baton after every run, newest first.\n"
@@ -60,7 +60,7 @@ def _attempt_lines(attempt: Attempt) -> list[str]:
     elif agent.ok:
         said = f"agent answered in {agent.duration_s:.1f}s"
     else:
-        said = f"agent failed after {agent.duration_s:.1f}s: {one_line(agent.error or '')}"
+        said = f"agent failed after {agent.duration_s:.1f}s: {prose(agent.error or '')}"
     if agent is not None and agent.cost_usd is not None:
         said += f", cost ${agent.cost_usd:.4f}"
     v = attempt.validation
@@ -71,8 +71,8 @@ def _attempt_lines(attempt: Attempt) -> list[str]:
     ]
     if v is not None:
         lines += [
-            f"  - [{f.severity}] {code(f.where)} ({one_line(f.rule)}): {one_line(f.message)}"
-            + (f". Fix: {one_line(f.hint)}" if f.hint else "")
+            f"  - [{f.severity}] {code(f.where)} ({prose(f.rule)}): {prose(f.message)}"
+            + (f". Fix: {prose(f.hint)}" if f.hint else "")
             for f in v.findings
         ]
         if v.command is not None and not v.command.ok and v.command.tail.strip():
@@ -118,10 +118,10 @@ def report_md(chain: ChainState, timeline: str) -> str:
             f"| {t.corrections} | {_short(t.checkpoint)} |"
         )
     for t in chain.tickets.values():
-        title = one_line(t.title or "")
+        title = prose(t.title or "")
         lines += ["", f"## {code(t.key)} {title}".rstrip() + f": {t.status}", ""]
         if t.reason:
-            lines += [f"Reason: {one_line(t.reason)}", ""]
+            lines += [f"Reason: {prose(t.reason)}", ""]
         lines += [line for a in t.attempts for line in _attempt_lines(a)] or ["- No attempts."]
     return "\n".join(lines) + "\n"
 
@@ -146,9 +146,9 @@ def changelog_with_entry(existing: str, chain: ChainState) -> str:
     day = (chain.finished_at or chain.started_at).strftime("%Y-%m-%d")
     entry = [f"## {day}: chain {code(chain.name)}, {chain.outcome} ({counts(chain)})", marker, ""]
     for t in chain.tickets.values():
-        note = f": {one_line(t.reason)}" if t.reason else ""
+        note = f": {prose(t.reason)}" if t.reason else ""
         entry.append(
-            f"- {code(t.key)} {one_line(t.title or '')}".rstrip()
+            f"- {code(t.key)} {prose(t.title or '')}".rstrip()
             + f": {t.status} after {len(t.attempts)} attempt(s){note}"
         )
     body = existing if existing.strip() else CHANGELOG_HEAD

@@ -7,6 +7,7 @@ title cannot mention `@channel` or forge a link, and cut to Slack's limits.
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypedDict
 
 from bot.notify import Event
@@ -20,6 +21,7 @@ HEADER_MAX = 150
 CONTEXT_MAX = 2000
 
 Block = dict[str, Any]
+_MENTION = re.compile(r"(?<![\w/])@(?=[A-Za-z0-9])")
 
 
 class Message(TypedDict):
@@ -55,8 +57,11 @@ _EVENT = {  # kind: (icon, what happened)
 
 
 def escape(text: str) -> str:
-    """Text as Slack's mrkdwn shows it literally: `&`, `<` and `>` are its control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text as Slack's mrkdwn shows it literally: `&`, `<` and `>` are its control characters
+    (`<@U123>`, `<!channel>`); a bare `@here` is broken by a zero-width space as well, for a
+    client that links names."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MENTION.sub("@\u200b", text)
 
 
 def cut(text: str, limit: int) -> str:
@@ -197,7 +202,8 @@ def event_reply(event: Event, links: Links, *, standalone: bool = False) -> Mess
         )
     who = f"{event.ticket} " if event.ticket else ""
     text = f"{event.chain}: {who}{happened}" + (f": {event.message}" if event.message else "")
-    return {"text": cut(text, SECTION_MAX), "blocks": blocks}
+    # The fallback text is mrkdwn as well: it is what a notification shows.
+    return {"text": cut(escape(text), SECTION_MAX), "blocks": blocks}
 
 
 def webhook_message(event: Event, links: Links) -> Message:

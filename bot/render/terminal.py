@@ -5,6 +5,7 @@ text escaped so it prints as text), and `baton review`'s output as text, JSON or
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -29,9 +30,18 @@ _STYLE = {
 }
 
 
+# C0 and C1 controls but tab and LF (ESC starts a terminal sequence), and the bidi controls.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """Control characters shown as `\\x1b` or `\\u202e`: untrusted text cannot drive the terminal."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
 def one_line(text: str) -> str:
-    """CR and LF shown as `\\r` and `\\n`: untrusted text stays on its line."""
-    return text.replace("\r", "\\r").replace("\n", "\\n")
+    """`printable`, with LF shown as `\\n` too: untrusted text stays on its line."""
+    return printable(text).replace("\n", "\\n")
 
 
 def event_line(event: Event, when: datetime, redact: Redact) -> str:
@@ -62,12 +72,12 @@ def chain_table(chain: ChainState, redact: Redact) -> Table:
         result = t.reason or (last.validation.summary() if last and last.validation else "")
         style = _STYLE.get(t.status, "")
         table.add_row(
-            escape(t.key),
+            escape(printable(t.key)),
             f"[{style}]{t.status}[/]" if style else t.status,
             str(len(t.attempts)),
             str(t.corrections),
             f"{seconds:.1f}s",
-            escape(redact(result)),
+            escape(printable(redact(result))),
         )
     return table
 

@@ -117,3 +117,47 @@ def test_every_chain_of_a_run_starts_from_the_same_base(tmp_path: Path) -> None:
     chains = status(repo)["chains"]
     assert {c["base_branch"] for c in chains.values()} == {"main"}
     assert len({c["base_commit"] for c in chains.values()}) == 1
+
+
+def test_a_dependency_cycle_blocks_its_chain_and_the_other_chains_are_worked(
+    tmp_path: Path,
+) -> None:
+    repo = make_repo(
+        tmp_path / "repo",
+        agent_script="""\
+            import pathlib, re, sys
+            prompt = pathlib.Path(sys.argv[1]).read_text()
+            for path in re.findall(r"`([a-z]+\\.txt)`", prompt)[:1]:
+                pathlib.Path(path).write_text("done\\n")
+            print("done")
+        """,
+        tickets=TWO_TICKETS,
+        test_command="true",
+    )
+    (repo / "tickets" / "loop.yml").write_text(
+        "tickets:\n"
+        "  - {key: egg, title: Egg, goal: Create egg.txt., files: {create: [egg.txt]},"
+        " depends_on: [hen]}\n"
+        "  - {key: hen, title: Hen, goal: Create hen.txt., files: {create: [hen.txt]},"
+        " depends_on: [egg]}\n"
+        "  - {key: nest, title: Nest, goal: Create nest.txt., files: {create: [nest.txt]}}\n"
+    )
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(["git", "commit", "-qm", "a chain with a cycle"], cwd=repo, check=True)
+
+    linted = baton("tickets", "lint", str(repo / "tickets"))
+    assert linted.returncode == 1
+    assert "dependency cycle among tickets egg, hen" in linted.stdout + linted.stderr
+
+    result = baton("run", "--local", "--repo", str(repo))
+    assert result.returncode == 1, result.stderr  # a chain has blocked tickets
+    assert "Traceback" not in result.stderr
+    chains = status(repo)["chains"]
+    loop = chains["loop"]["tickets"]
+    for key in ("egg", "hen"):
+        assert loop[key]["status"] == "blocked"
+        assert loop[key]["attempts"] == []
+        assert "cycle (egg → hen → egg)" in loop[key]["reason"]
+    assert loop["nest"]["status"] == "passed", "the chain's other tickets are worked"
+    work = chains["work"]["tickets"]
+    assert [work["first"]["status"], work["second"]["status"]] == ["passed", "passed"]

@@ -328,6 +328,13 @@ class FakeGitHub:
             issue = self.issue(number)
             return self._world.add_comment(issue, body, author=author or self.admin_login).id
 
+    def close_issue(self, number: int, *, reason: str = "completed") -> None:
+        """A maintainer closes the issue (`completed` or `not_planned`)."""
+        with self._world.lock:
+            self._world.set_state(
+                self.issue(number), "closed", actor=self.admin_login, reason=reason
+            )
+
     def block(self, number: int, *, by: int) -> None:
         """Issue `number` is blocked by issue `by` (GitHub's issue dependencies)."""
         with self._world.lock:

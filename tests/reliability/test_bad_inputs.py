@@ -140,11 +140,17 @@ def test_issue_body(name: str, spec: dict[str, Any], tally: Tally) -> None:
     if "error" in spec:
         assert ticket is None
         errors = [p for p in problems if p.severity == "error"]
-        assert [(p.field, p.line) for p in errors] == [(spec["error"], spec.get("line"))]
+        more = [{"error": field, "line": line} for field, line in spec.get("more_errors", [])]
+        expected = [spec, *more]
+        assert [(p.field, p.line) for p in errors] == [
+            (e["error"], e.get("line")) for e in expected
+        ]
         for result in (parsed, linted):
             assert result.exit_code == 1
-            [line] = error_lines(result)
-            assert line.startswith(expected_head(path, spec)), line
+            lines = error_lines(result)
+            assert len(lines) == len(expected), lines
+            for line, each in zip(lines, expected, strict=True):
+                assert line.startswith(expected_head(path, each)), line
         return
 
     assert ticket is not None, [p.render() for p in problems]
@@ -156,9 +162,13 @@ def test_issue_body(name: str, spec: dict[str, Any], tally: Tally) -> None:
 
 
 def _check_ticket(ticket: Ticket, problems: list[Any], holds: dict[str, Any]) -> None:
-    assert sorted(p.field for p in problems if p.severity == "warning") == sorted(
-        holds.get("warnings", [])
-    )
+    warnings = [p for p in problems if p.severity == "warning"]
+    if "warning_count" in holds:
+        # Capped: the first ones, then one line that counts the rest.
+        assert len(warnings) == holds["warning_count"]
+        assert warnings[-1].message.endswith("more warning(s) not shown")
+    else:
+        assert sorted(p.field for p in warnings) == sorted(holds.get("warnings", []))
     if "goal" in holds:
         assert ticket.goal == holds["goal"]
     for part in holds.get("context_has", []):
@@ -288,7 +298,26 @@ def test_chain_file(
 
     repo = _copy(finished_repo, tmp_path)
     shutil.copy(path, repo / "tickets" / name)
-    _run_keeps_state(repo, spec)
+    if "run_blocks" in spec:
+        _run_blocks_only_the_cycle(repo, path.stem, spec["run_blocks"])
+    else:
+        _run_keeps_state(repo, spec)
+
+
+def _run_blocks_only_the_cycle(repo: Path, chain: str, keys: list[str]) -> None:
+    """`baton run --local` with a chain whose tickets wait for each other: each is blocked naming
+    the cycle, nothing is sent to an agent, and the other chains' state is kept."""
+    Git(repo).commit_all("a chain whose tickets wait for each other")
+    result = invoke("run", "--local", "--repo", str(repo))
+    assert result.exit_code == 1, result.output  # a chain is blocked
+    data = state_of(repo)
+    assert tickets_in(data) == {"base": ["done"], chain: sorted(keys)}
+    assert data.chains["base"].tickets["done"].status == "passed"
+    for key in keys:
+        ticket = data.chains[chain].tickets[key]
+        assert ticket.status == "blocked"
+        assert ticket.attempts == []
+        assert "form a cycle" in (ticket.reason or "")
 
 
 @pytest.mark.parametrize(("name", "spec"), cases("config"))

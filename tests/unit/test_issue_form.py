@@ -236,10 +236,18 @@ def test_heading_outside_a_fence_in_context_is_an_unknown_section() -> None:
 # --- lists --------------------------------------------------------------------------------------
 
 
-def test_acceptance_checkbox_variants_and_plain_lines() -> None:
-    criteria = "- [X] a\n- [x] b\n- [ ] c\n- [] d\n- e\nf\n* g\n1. h\n\n- [ ]\n"
+def test_acceptance_checkbox_variants() -> None:
+    criteria = "- [X] a\n- [x] b\n- [ ] c\n- [] d\n- e\n* g\n1. h\n\n- [ ]\n"
     ticket = parse_ok(body(("Goal", "g"), ("Acceptance criteria", criteria)))
-    assert ticket.acceptance == ["a", "b", "c", "d", "e", "f", "g", "h"]
+    assert ticket.acceptance == ["a", "b", "c", "d", "e", "g", "h"]
+
+
+def test_acceptance_line_that_is_no_list_item_is_an_error_quoting_it() -> None:
+    # A criterion decides when the ticket passes: prose or a wrapped line is not guessed into one.
+    criteria = "- [ ] a\nf\n   wrapped onto a second line\n1) h"
+    [error] = errors_of(body(("Goal", "g"), ("Acceptance criteria", criteria)))
+    assert (error.field, error.line) == ("Acceptance criteria", 5)
+    assert error.message.startswith("'f' is not a list item (and 1 more such line(s))")
 
 
 def test_paths_one_per_line_with_bullets_and_backticks() -> None:

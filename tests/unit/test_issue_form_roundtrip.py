@@ -46,8 +46,14 @@ TRICKY_LINES = [
     "a\r\nb",
 ]
 
+# Characters the model refuses (controls but tab and line ends, bidi controls): tickets holding
+# them are not tickets (tests/unit/test_hostile_tickets.py refuses them).
+REFUSED = "".join(map(chr, [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)]))
+REFUSED += "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+character = st.characters(blacklist_characters=REFUSED)
+
 tricky_line = st.sampled_from(TRICKY_LINES)
-any_line = st.text(max_size=30)
+any_line = st.text(character, max_size=30)
 line = st.one_of(tricky_line, tricky_line.map(lambda s: "- [ ] " + s), any_line)
 text = st.lists(line, max_size=8).map("\n".join)
 one_line = st.one_of(tricky_line, any_line, st.from_regex(r"[a-z][a-z ./_-]{0,20}", fullmatch=True))
@@ -75,7 +81,7 @@ path = st.one_of(
             "x ```",
         ]
     ),
-    st.text(min_size=1, max_size=20),
+    st.text(character, min_size=1, max_size=20),
 )
 
 issue_reference = st.one_of(
@@ -128,8 +134,13 @@ def tickets(draw: st.DrawFn) -> Ticket:
 
 
 def parse_back(ticket: Ticket) -> tuple[Ticket | None, list[str]]:
+    # The round trip is about the format: the repository's policy on protected paths is not.
     parsed, problems = parse_issue_body(
-        render_issue_body(ticket), title=ticket.title, key=ticket.key, chain=ticket.chain
+        render_issue_body(ticket),
+        title=ticket.title,
+        key=ticket.key,
+        chain=ticket.chain,
+        allow_protected=True,
     )
     return parsed, [p.render() for p in problems]
 
@@ -151,6 +162,6 @@ def test_parse_of_render_is_the_same_ticket(ticket: Ticket) -> None:
 @given(tickets())
 def test_render_is_stable_through_a_round_trip(ticket: Ticket) -> None:
     text = render_issue_body(ticket)
-    parsed, _ = parse_issue_body(text)
+    parsed, _ = parse_issue_body(text, allow_protected=True)
     assert parsed is not None
     assert render_issue_body(parsed) == text

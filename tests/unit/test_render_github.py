@@ -31,7 +31,8 @@ def test_a_table_cell_holds_any_text_on_one_line() -> None:
     cell = table_cell(HOSTILE)
     assert cell == (
         r"a \| b second line third \`tick\` \`\`\`fence\`\`\` 100% done ::error::forged, a:b "
-        r"&lt;b&gt;bold&lt;/b&gt; &amp; [link]\(https://evil.example) @everyone &lt;!channel&gt;"
+        r"&lt;b&gt;bold&lt;/b&gt; &amp; [link]\(https://evil.example) @"
+        "\u200beveryone &lt;!channel&gt;"  # a zero-width space: a mention that notifies nobody
     )
     assert "\n" not in cell
     assert _cells(f"| {cell} |") == 1

@@ -104,7 +104,11 @@ class GitHubTickets:
             key=f"#{number}",
             chain=chain,
             source=f"#{number}",
+            allow_protected=self.config.allow_protected,
         )
+        if ticket is not None:
+            problems += self._foreign_dependencies(ticket, f"#{number}")
+            ticket = None if any(p.severity == "error" for p in problems) else ticket
         invalid = self.config.labels.invalid
         if ticket is None:
             found.problems += problems
@@ -129,6 +133,33 @@ class GitHubTickets:
         blocked = self._blocked_by(number) if summary.get("blocked_by", 1) else []
         deps = list(ticket.depends_on) + blocked
         return ticket.model_copy(update={"depends_on": self._local_refs(deps)})
+
+    def _foreign_dependencies(self, ticket: Ticket, source: str) -> list[Problem]:
+        """A dependency on another repository's issue is refused: Baton waits only for issues
+        it can watch cheaply, those of this repository."""
+        return [
+            Problem(
+                "error",
+                "Depends on",
+                f"{ref} is in another repository; Baton waits only for issues of "
+                f"{self.repo.full_name}: remove it, and add the ticket once that work is done",
+                source,
+            )
+            for ref in ticket.depends_on
+            if not self._local_refs([ref])
+        ]
+
+    def issue_state(self, number: int) -> str | None:
+        """An issue a ticket waits for: `open`, `closed` (done) or `not_planned`; None when there
+        is no such issue. A conditional GET, which costs no rate limit while the issue is as it
+        was (an ETag answered 304)."""
+        try:
+            issue = self.repo.api.get_json(f"{self.repo.path}/issues/{number}")
+        except NotFound:
+            return None
+        if issue.get("state") != "closed":
+            return "open"
+        return "not_planned" if issue.get("state_reason") == "not_planned" else "closed"
 
     def _blocked_by(self, number: int) -> list[str]:
         try:
