@@ -294,3 +294,15 @@ def _recover_or_block(ticket: TicketState, reason: str) -> tuple[TicketStatus, s
 def max_attempts(policy: Policy) -> int:
     """A launch (or followup) and its corrections, then one recovery and its corrections."""
     return 2 * (1 + policy.max_corrections)
+
+
+def awaiting_job(state: ChainState) -> list[tuple[str, int, str]]:
+    """The attempts waiting for a validation job's result: (ticket, attempt, the commit sent)."""
+    return [
+        (t.key, last.number, last.validation_requested)
+        for t in state.tickets.values()
+        if t.status == "validating"
+        and (last := t.last) is not None
+        and last.validation_requested
+        and last.validation is None
+    ]

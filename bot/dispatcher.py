@@ -26,6 +26,7 @@ from bot.chain import (
     Skip,
     Validate,
     Wait,
+    awaiting_job,
     plan,
     sync_tickets,
 )
@@ -35,12 +36,12 @@ from bot.config import Config
 from bot.errors import BatonError, HandoverError, Problem, StateConflict, WorkspaceError
 from bot.forge import Forge, LocalForge
 from bot.handover import Jobs, handed_over, handover_due, not_handed_over
-from bot.knowledge import report_path
+from bot.knowledge import read_knowledge, report_path
 from bot.learning import proposals
 from bot.lease import holder, holds, released, standing, take
 from bot.notify import Notifier
 from bot.ordering import plan_order
-from bot.prompts import ChainView, Knowledge, prompt_for
+from bot.prompts import ChainView, prompt_for
 from bot.publishing import Reporter, Unreported, propose_conventions, publish_knowledge
 from bot.redact import Redactor
 from bot.run_options import RunOptions
@@ -338,17 +339,11 @@ class Dispatcher:
     def _prompt(self, kind: AttemptKind, ticket: Ticket, state: ChainState) -> str:
         view = ChainView(state.name, self._order, state.tickets, self._test_command(ticket))
         revert = transitions.cloud_revert(state) if self.options.cloud_agent else None
-        knowledge = functools.partial(self._knowledge, state)
-        return prompt_for(kind, ticket, view, knowledge, revert, redact=self.redact)
-
-    def _knowledge(self, state: ChainState) -> Knowledge:
-        """Context and conventions as the base commit has them: the agent cannot rewrite its rules."""
-        at = f"{state.base_commit}:{self.config.knowledge.dir}"
-        context, conventions = (
-            self.git.run("show", f"{at}/{name}", check=False)
-            for name in ("CONTEXT.md", "CONVENTIONS.md")
+        # As the base commit has them: the agent cannot rewrite its rules.
+        at = functools.partial(
+            read_knowledge, self.git, state.base_commit, self.config.knowledge.dir
         )
-        return Knowledge(context=context, conventions=conventions)
+        return prompt_for(kind, ticket, view, at, revert, redact=self.redact)
 
     def _test_command(self, ticket: Ticket) -> str | None:
         own = ticket.test_command if self.options.ticket_commands else None
@@ -374,16 +369,10 @@ class Dispatcher:
 
     def _collect_validations(self, state: ChainState) -> ChainState:
         """Observe: results of validation jobs that finished since the last run."""
-        for key in list(state.tickets):
-            ts = state.tickets[key]
-            last = ts.last
-            if ts.status != "validating" or last is None or last.validation is not None:
-                continue
-            if not last.validation_requested:
-                continue
-            found = validation_result(self.forge, state, ts.key, last.number)
-            if found is not None and found.commit == last.validation_requested:
-                state = self._record(transitions.validated(state, ts.key, found, self.policy))
+        for key, attempt, sha in awaiting_job(state):
+            found = validation_result(self.forge, state, key, attempt)
+            if found is not None and found.commit == sha:
+                state = self._record(transitions.validated(state, key, found, self.policy))
         return state
 
     def _finish(self, state: ChainState) -> ChainState:

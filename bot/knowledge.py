@@ -25,9 +25,11 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.learning import context_with_history
+from bot.prompts import Knowledge
 from bot.render.report import changelog_with_entry, counts, report_md, status_md
 from bot.render.timeline import timeline_svg
 from bot.state import SCHEMA_VERSION, Attempt, ChainState, StoreData, TicketState
+from bot.workspace import Git
 
 
 def _attempt_json(attempt: Attempt) -> dict[str, Any]:
@@ -108,3 +110,12 @@ def knowledge_files(
 
 def _normalise(text: str) -> str:
     return re.sub(r"[ \t]+\n", "\n", text)
+
+
+def read_knowledge(git: Git, commit: str | None, folder: str) -> Knowledge:
+    """The project context and conventions as `commit` has them."""
+    context, conventions = (
+        git.run("show", f"{commit}:{folder}/{name}", check=False)
+        for name in ("CONTEXT.md", "CONVENTIONS.md")
+    )
+    return Knowledge(context=context, conventions=conventions)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from bot.chain import awaiting_job
 from bot.state import ChainState, StoreData
 
 if TYPE_CHECKING:
@@ -14,18 +15,11 @@ if TYPE_CHECKING:
 
 def awaiting_validation(chains: list[ChainState]) -> list[dict[str, object]]:
     """The attempts waiting for a validation job: the matrix of the workflow's validate job."""
-    out: list[dict[str, object]] = []
-    for chain in chains:
-        for t in chain.tickets.values():
-            last = t.last
-            if (
-                t.status == "validating"
-                and last
-                and last.validation_requested
-                and not last.validation
-            ):
-                out.append({"chain": chain.name, "ticket": t.key, "attempt": last.number})
-    return out
+    return [
+        {"chain": chain.name, "ticket": key, "attempt": attempt}
+        for chain in chains
+        for key, attempt, _ in awaiting_job(chain)
+    ]
 
 
 def pending_chains(
