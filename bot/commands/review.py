@@ -27,14 +27,15 @@ def _commit(git: Any, ref: str, option: str) -> str:
     return sha
 
 
-def _ticket(path: Path, key: str | None) -> Any:
-    """The ticket of a chain file (by --key; the only one when it holds one) or an issue body."""
+def _ticket(path: Path, key: str | None, allow_protected: bool) -> Any:
+    """The ticket of a chain file (by --key; the only one when it holds one) or an issue body;
+    `allow_protected` as the configuration at the base says."""
     from bot.chain_file import parse_chain_file
     from bot.errors import TicketError
     from bot.issue_form import parse_issue_body
 
     if path.suffix in {".yml", ".yaml"}:
-        chain, problems = parse_chain_file(path)
+        chain, problems = parse_chain_file(path, allow_protected=allow_protected)
         if chain is None:
             raise TicketError(problems)
         keys = [t.key for t in chain.tickets]
@@ -45,7 +46,9 @@ def _ticket(path: Path, key: str | None) -> Any:
             what = f"no ticket `{key}` in {path}" if key else f"{path} holds {len(keys)} tickets"
             raise BatonError(what, hint=f"pass --key with one of: {', '.join(map(str, keys))}")
         return found[0]
-    ticket, problems = parse_issue_body(read_text(path), key=key, source=str(path))
+    ticket, problems = parse_issue_body(
+        read_text(path), key=key, source=str(path), allow_protected=allow_protected
+    )
     if ticket is None:
         raise TicketError(problems)
     return ticket
@@ -104,8 +107,8 @@ def review_command(
     git = Git.open(repo, runtime.environ)
     base_sha = _commit(git, base, "--base")
     head_sha = _commit(git, head, "--head")
-    ticket = _ticket(ticket_path, key) if ticket_path else None
     config = config_at(git, base_sha)
+    ticket = _ticket(ticket_path, key, config.allow_protected) if ticket_path else None
     loaded = load_conventions(git, base_sha, conventions or config.review.conventions)
     if loaded.problems:
         report(loaded.problems)

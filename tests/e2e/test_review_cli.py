@@ -228,19 +228,29 @@ def test_a_ticket_adds_its_scope_and_lifts_a_forbidden_path_it_names(
             """
         )
     )
-    result = review(
-        repo, "--head", "planted", "--ticket", str(chain), "--key", "ci", "--format", "json"
-    )
+    # A workflow is a protected path: a ticket names one only where the configuration allows.
+    refused = review(repo, "--head", "planted", "--ticket", str(chain), "--key", "ci")
+    assert refused.exit_code != 0
+    assert "allow_protected: true" in refused.output
+    git = Git(repo, os.environ)
+    git.run("checkout", "-q", "-b", "allowing", "main")
+    write(repo, {".github/baton.yml": "allow_protected: true\n"})
+    git.commit_all("allow protected paths")
+    git.run("rebase", "-q", "--onto", "allowing", "main", "planted")
+    git.run("checkout", "-q", "main")
+
+    args = ("--base", "allowing", "--head", "planted", "--ticket", str(chain))
+    result = review(repo, *args, "--key", "ci", "--format", "json")
     found = [(f["rule"], f["file"], f["line"]) for f in json.loads(result.output)["findings"]]
     assert ("no-ci-edits", ".github/workflows/ci.yml", 2) not in found
     assert not [f for f in found if f[0].startswith("scope.")]
     assert ("test-layout", "src/test_misplaced.py", 1) in found
 
-    result = review(repo, "--head", "planted", "--ticket", str(chain), "--key", "other")
+    result = review(repo, *args, "--key", "other")
     assert result.exit_code == 1
     assert "[scope.outside] changed, but the ticket does not name it" in result.output
 
-    missing_key = review(repo, "--head", "planted", "--ticket", str(chain))
+    missing_key = review(repo, *args)
     assert missing_key.exit_code == 1
     assert "holds 2 tickets; pass --key with one of: ci, other" in missing_key.output
 

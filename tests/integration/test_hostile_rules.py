@@ -5,6 +5,7 @@ fix, and `baton review` exits 2."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -50,7 +51,7 @@ K100 = 100_000
 
 
 def _repo(tmp_path: Path, conventions: str) -> tuple[Git, str]:
-    git = Git(tmp_path)
+    git = Git(tmp_path, os.environ)
     git.run("init", "-q", "-b", "main")
     (tmp_path / "knowledge").mkdir()
     (tmp_path / CONVENTIONS).write_text(conventions)

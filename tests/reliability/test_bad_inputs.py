@@ -307,7 +307,7 @@ def test_chain_file(
 def _run_blocks_only_the_cycle(repo: Path, chain: str, keys: list[str]) -> None:
     """`baton run --local` with a chain whose tickets wait for each other: each is blocked naming
     the cycle, nothing is sent to an agent, and the other chains' state is kept."""
-    Git(repo).commit_all("a chain whose tickets wait for each other")
+    Git(repo, os.environ).commit_all("a chain whose tickets wait for each other")
     result = invoke("run", "--local", "--repo", str(repo))
     assert result.exit_code == 1, result.output  # a chain is blocked
     data = state_of(repo)
