@@ -353,9 +353,13 @@ def test_a_chain_longer_than_max_minutes_goes_on_in_a_dispatched_job(
         assert len(fake.dispatches) == len(later), "every handover started a run"
         assert len(state.handovers) == len(later)
         # Each later job started with a fresh HOME: the first prompt to reach its agent recovered
-        # the chain from the knowledge base, and the first job's session went no further.
-        assert [s.reason for s in state.sessions] == ["start"] + ["recovery"] * len(later)
-        for run in later:
+        # the chain from the knowledge base, and the first job's session went no further. (A job
+        # whose budget ran out while its agent worked leaves the next job only the validation of
+        # that work: a job may end the chain without a prompt.)
+        prompted = [run for run in later if sessions(chain_job(run))]
+        assert prompted, "the first job never gets to the third ticket's prompt"
+        assert [s.reason for s in state.sessions] == ["start"] + ["recovery"] * len(prompted)
+        for run in prompted:
             (recovered,) = sessions(chain_job(run)).values()
             assert recovered[0].startswith("# Baton · recovery · ticket #")
         assert sessions(job) == {next(iter(sessions(job))): session}
