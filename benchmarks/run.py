@@ -34,10 +34,12 @@ from bot.cli import cli
 from bot.demo import create_demo_repo
 from bot.issue_form import render_issue_body
 from bot.ordering import work_order
+from bot.redact import Redactor
 from bot.state import ChainState, StoreData, TicketState
 from bot.tickets import Ticket, TicketFiles
 from tests.e2e.github_support import AGENT, config_text, github_env
 from tests.fakes.github import FakeGitHub
+from tests.reliability.test_secrets import CURSOR_API_KEY, HOSTILE
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results.json"
@@ -160,6 +162,21 @@ def planning_pass(chains: int = 50, per_chain: int = 20) -> dict[str, Any]:
         "cpu_seconds": round(cpu, 4),
         "peak_mb": round(peak / 2**20, 2),
     }
+
+
+def redaction(repeat: int) -> dict[str, Any]:
+    """Redacting text made to slow a scan down (the reliability tests' hostile texts): the
+    slowest one's seconds (median of `repeat`)."""
+    redact = Redactor([CURSOR_API_KEY])
+    slowest = 0.0
+    for text in HOSTILE:
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            redact(text)
+            times.append(time.perf_counter() - started)
+        slowest = max(slowest, statistics.median(times))
+    return {"texts": len(HOSTILE), "slowest_seconds": round(slowest, 4), "repeat": repeat}
 
 
 def _median_wall(argv: list[str], repeat: int, cwd: Path | None = None) -> float:
@@ -285,6 +302,7 @@ def main() -> int:
         },
         "planning": _time("planning pass", planning_pass),
         "startup": _time("start-up", lambda: startup(repeat)),
+        "redaction": _time("redaction of hostile text", lambda: redaction(repeat)),
         "overhead": _time(
             "agent overhead", lambda: demo_chain_overhead(1.0 if args.quick else 3.0)
         ),
@@ -332,6 +350,7 @@ def main() -> int:
         ("planning 1,000 tickets: peak MB", results["planning"]["peak_mb"], "< 200"),
         ("baton --help: s (median)", results["startup"]["help_seconds"], "< 0.3"),
         ("baton run --dry-run: s (median)", results["startup"]["dry_run_seconds"], "-"),
+        ("redacting hostile text: s (slowest)", results["redaction"]["slowest_seconds"], "-"),
         (
             "validation set-up 1st / 2nd: s",
             f"{overhead['first_validation_setup_seconds']} / "

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from tests.reliability import tally as reliability
 
 # A busy machine makes data generation slow now and then: that is no finding. CI runs derandomized,
 # so a failure there replays exactly.
@@ -67,3 +70,28 @@ def shared_dir() -> Path:
             pytest.fail(f"{SHARED} is missing, and CI must have it")
         pytest.skip("the shared data folder is not beside this checkout")
     return SHARED
+
+
+@pytest.fixture
+def tally() -> reliability.Tally:
+    """What a reliability test did, for the tally printed at the end of the run."""
+    return reliability.Tally()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # a worker of pytest-xdist: its counts go to the main process
+        workeroutput["reliability_tally"] = dict(reliability.COUNTS)
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook, when the suite runs in parallel
+def pytest_testnodedown(node: Any, error: object) -> None:
+    reliability.merge(getattr(node, "workeroutput", {}).get("reliability_tally", {}))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    lines = reliability.lines()
+    if lines:
+        terminalreporter.section("reliability tally")
+        for line in lines:
+            terminalreporter.write_line(line)

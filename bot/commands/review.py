@@ -11,7 +11,6 @@ import click
 
 from bot.commands.inputs import read_text, repo_option, report
 from bot.errors import BatonError
-from bot.render.terminal import review_output
 from bot.runtime import Runtime
 
 
@@ -100,6 +99,7 @@ def review_command(
     The rules and the configuration are read at BASE, so the change cannot rewrite them. Without
     --ticket, only the rules apply. Exit 1 when any finding is major, 2 when the rules in the
     conventions are malformed."""
+    from bot.render.terminal import review_output
     from bot.validation.llm import llm_reviewer
     from bot.validation.review import config_at, load_conventions, review_change
     from bot.workspace import Git

@@ -21,6 +21,11 @@ WORKFLOW = ".github/workflows/baton.yml"
 MILESTONE = "Sprint 1"
 CHAIN = "sprint-1"  # the milestone's chain
 LABEL = "ready-for-agent"
+# A chain longer than its job's budget: each agent call takes half the chain job's `max-minutes`,
+# so three tickets never fit one job, and a job on a busy machine still has the time to send its
+# first prompt before the budget is spent.
+SLOW_AGENT_SECONDS = 3
+SHORT_BUDGET_MINUTES = 0.1
 
 
 def config(*, seconds: float = 0, test_seconds: float = 0, sandbox: str | None = None) -> str:

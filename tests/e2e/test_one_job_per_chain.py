@@ -84,11 +84,12 @@ def github(tmp_path: Path) -> Iterator[FakeGitHub]:
 
 @pytest.fixture
 def slow(tmp_path: Path) -> Iterator[FakeGitHub]:
-    """An agent that takes two seconds per call: a short time budget runs out mid-chain."""
+    """An agent that takes three seconds per call: a budget of six seconds is spent before the
+    third ticket starts, and still leaves a busy machine the time to send the first prompt."""
     require_bwrap()
     files = {
         "README.md": "# widgets\n",
-        ".github/baton.yml": config(seconds=2),
+        ".github/baton.yml": config(seconds=3),
         WORKFLOW: WORKFLOW_YML,
     }
     with FakeGitHub(tmp_path, files=files) as fake:
@@ -150,7 +151,7 @@ def test_a_run_out_of_time_hands_the_chain_over_to_a_new_job_once(
     numbers = three_tickets(slow)
     work = checkout(slow, tmp_path / "first")
 
-    first = run(slow, work, "--max-minutes", "0.01", **actions_env())
+    first = run(slow, work, "--max-minutes", "0.1", **actions_env())
 
     assert first.exit_code == 0, first.output
     assert "chain sprint-1 is not finished; it continues in a new job" in first.output

@@ -40,8 +40,8 @@ from bot.store import FileStore
 from bot.tickets import Ticket
 from bot.validation.rules import parse_rules
 from bot.workspace import Git
-from tests.reliability.conftest import Tally
 from tests.reliability.isolation import quiet_environment
+from tests.reliability.tally import Tally
 
 CORPUS = Path(__file__).parent / "corpus"
 MANIFEST: dict[str, dict[str, dict[str, Any]]] = yaml.safe_load(

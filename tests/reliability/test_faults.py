@@ -47,8 +47,8 @@ from tests.reliability.chain_support import (
     new_github,
     run_inline,
 )
-from tests.reliability.conftest import Tally
 from tests.reliability.flaky import Flake, FlakyProxy
+from tests.reliability.tally import Tally
 
 TWO = {"Scaffold": "work/scaffold.txt", "Build": "work/build.txt"}  # Build needs a correction
 ONE = {"Scaffold": "work/scaffold.txt"}

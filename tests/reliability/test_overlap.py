@@ -25,7 +25,7 @@ from tests.reliability.chain_support import (
     environment,
     new_github,
 )
-from tests.reliability.conftest import Tally
+from tests.reliability.tally import Tally
 
 SINGLE_RUN = {
     "finished": True,

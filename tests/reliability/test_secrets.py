@@ -16,10 +16,10 @@ import contextlib
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,13 +32,13 @@ from hypothesis import strategies as st
 from bot.cli import cli
 from bot.issue_form import render_issue_body
 from bot.prompts import ChainView, Knowledge, launch_prompt
-from bot.redact import REDACTED, Redactor, from_environment
+from bot.redact import _PATTERNS, REDACTED, Redactor, from_environment
 from bot.tickets import Ticket, TicketFiles
 from bot.workspace import Git
 from tests.fakes.github import FakeGitHub
 from tests.fakes.slack import FakeSlack
-from tests.reliability.conftest import Tally
 from tests.reliability.isolation import quiet_environment
+from tests.reliability.tally import Tally
 
 # -- the secrets -------------------------------------------------------------------------------
 
@@ -577,19 +577,31 @@ def test_the_environment_names_the_configured_secrets() -> None:
     )
 
 
-def test_hostile_text_is_redacted_quickly() -> None:
+# Text made to slow a scan down; benchmarks/run.py times their redaction (speed is measured there,
+# never asserted in a test).
+HOSTILE = [
+    "xoxb-" * 20_000,
+    "eyJ" * 30_000,
+    "-----BEGIN PRIVATE KEY-----" * 3_000,
+    "ghp_" + "a" * 100_000,
+    ("sk-" + "a" * 19 + " ") * 5_000,
+]
+
+
+def test_a_token_shape_spans_a_bounded_width_so_scanning_stays_linear() -> None:
+    """Every repetition in a token shape is bounded: a match, wherever it starts, spans at most
+    so many characters (the widest, a JSON Web Token, 20,488), so scanning a text costs at most
+    that many steps per character. An unbounded one would be as wide as the regex engine's limit."""
+    for pattern in _PATTERNS:
+        _, widest = re._parser.parse(pattern.pattern, pattern.flags).getwidth()  # type: ignore[attr-defined]
+        assert widest <= 32_768, pattern.pattern
+
+
+def test_hostile_text_is_redacted_once_and_for_all() -> None:
     redact = Redactor([CURSOR_API_KEY])
-    for text in [
-        "xoxb-" * 20_000,
-        "eyJ" * 30_000,
-        "-----BEGIN PRIVATE KEY-----" * 3_000,
-        "ghp_" + "a" * 100_000,
-        ("sk-" + "a" * 19 + " ") * 5_000,
-    ]:
-        started = time.monotonic()
+    for text in HOSTILE:
         out = redact(text)
-        assert time.monotonic() - started < 2, text[:20]
-        assert redact(out) == out
+        assert redact(out) == out, text[:20]
 
 
 LABELLED = {**SHAPES, "aws_secret_access_key": f"aws_secret_access_key={AWS_SECRET}"}

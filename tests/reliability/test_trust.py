@@ -28,7 +28,7 @@ from tests.e2e.github_support import (
     webhook_payload,
 )
 from tests.fakes.github import FakeGitHub
-from tests.reliability.conftest import Tally
+from tests.reliability.tally import Tally
 
 # The scripted agent of the GitHub tests, keeping a copy of every prompt it is given.
 COPYING_AGENT = (

@@ -68,7 +68,11 @@ AGENT_OUTCOMES: tuple[AgentOutcome, ...] = ("ok", "failed", "failed-in-session",
 VALIDATION_OUTCOMES: tuple[ValidationOutcome, ...] = ("green", "minor", "red", "major")
 STOPPED = frozenset({"blocked", "skipped"})
 T = TypeVar("T")
+# Each example simulates a whole chain. A property of how a run goes or ends, which may hinge on
+# a rare path (a failed recovery, corrections running out, interruptions), gets 150 runs; one
+# checked at each step of a run (a run takes tens of steps) gets 50, over a thousand steps.
 PROPERTY = settings(max_examples=150, deadline=None)
+EVERY_STEP = settings(max_examples=50, deadline=None)
 
 
 # -- the simulator ---------------------------------------------------------------------------------
@@ -303,7 +307,7 @@ def test_the_loop_ends_with_a_finish_and_every_ticket_settled(run: Run) -> None:
     assert run.state.knowledge_commit is not None
 
 
-@PROPERTY
+@EVERY_STEP
 @given(runs())
 def test_transitions_leave_the_state_they_are_given_as_it_was(run: Run) -> None:
     for step in run.steps:
@@ -412,7 +416,7 @@ def test_prompts_go_to_a_live_session_and_launches_only_without_one(run: Run) ->
                 assert step.before.session is None
 
 
-@PROPERTY
+@EVERY_STEP
 @given(runs())
 def test_plan_is_pure(run: Run) -> None:
     for step in run.steps:
