@@ -1,12 +1,14 @@
 """Secrets never leave: every text Baton sends out (comments, check runs, Slack, committed files,
-logs, prompts) goes through `redact` first.
+the state, logs, prompts) goes through `redact` first.
 
-Two kinds of secret are found: known token shapes (GitHub, Slack, OpenAI and Anthropic, AWS, JWTs,
-private keys), and the values of configured secrets, also base64-encoded at any alignment (inside
-a longer base64 text, such as a file sent through the contents API, a secret's encoding depends on
-where it starts). Every match is found in the text as given, overlapping ones too, and the union
-of their spans is replaced: two secrets written back to back are both hidden, and redacting twice
-changes nothing more.
+Two kinds of secret are found: token shapes, from gitleaks' rule set (`bot/secret_rules.py`) and a
+few of Baton's own credentials glued to other text; and the values of the secret variables
+(`bot/secret_names.py`), also base64-encoded at any alignment (inside a longer base64 text, such
+as a file sent through the contents API, a secret's encoding depends on where it starts). Both
+are looked for in the text as given and in its decoded views (`bot/text_views.py`: invisible
+characters taken out, percent-encoding and JSON escapes decoded), each found span mapped back.
+Every match is found, overlapping ones too, and the union of their spans is replaced: two secrets
+written back to back are both hidden, and redacting twice changes nothing more.
 """
 
 from __future__ import annotations
@@ -15,15 +17,17 @@ import base64
 import re
 from collections.abc import Iterable, Mapping
 
+from bot import secret_rules
 from bot.secret_names import secret_values
+from bot.text_views import views
 
 REDACTED = "[redacted]"
 MIN_SECRET = 8  # a shorter configured value would mangle ordinary text: it is not redacted
 _PASSES = 4
 
 
-# No word boundary before the distinctive prefixes: a token glued to other text (or to another
-# token) is still one. Greedy character classes end a match without needing one after it, and
+# Baton's own credentials and the keys agents hold, glued to other text (or to another token),
+# where the rule set wants a word boundary: no boundary before these distinctive prefixes. Greedy character classes end a match without needing one after it, and
 # every repetition is bounded, so that scanning hostile text stays linear.
 _PATTERNS = [
     re.compile(r"gh[pousr]_[A-Za-z0-9]{20,255}"),  # GitHub tokens: ghp_ gho_ ghu_ ghs_ ghr_
@@ -32,17 +36,14 @@ _PATTERNS = [
     re.compile(r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{1,250}"),
     # OpenAI and Anthropic keys; a bare `sk-` only at a word's start ("risk-…" is no key).
     re.compile(r"(?:sk-(?:ant|proj|svcacct|admin)-|\bsk-)[A-Za-z0-9_-]{20,250}"),
-    re.compile(r"(?:AKIA|ASIA)[A-Z0-9]{16}"),  # AWS access key ids
+    # AWS access key ids (the documented examples end in EXAMPLE: `AKIAIOSFODNN7EXAMPLE`).
+    re.compile(r"(?:AKIA|ASIA)(?![A-Z0-9]{9}EXAMPLE)[A-Z0-9]{16}"),
     # An AWS secret access key is known by its label only (`KEY=…`, `"key": "…"`).
     re.compile(
         r"(?i)(aws_secret_access_key[\"']?[ \t]{0,9}[=:][ \t]{0,9}[\"']?)[A-Za-z0-9/+=]{40}"
     ),
     # JSON Web Tokens: a header and a payload (both JSON objects, so `eyJ`), and a signature.
     re.compile(r"eyJ[A-Za-z0-9_-]{8,2048}\.eyJ[A-Za-z0-9_-]{8,16384}\.[A-Za-z0-9_-]{8,2048}"),
-    re.compile(
-        r"-----BEGIN [A-Z ]{0,30}PRIVATE KEY-----.{0,16384}?-----END [A-Z ]{0,30}PRIVATE KEY-----",
-        re.S,
-    ),
 ]
 
 
@@ -64,7 +65,8 @@ def _base64_forms(secret: bytes) -> set[str]:
 
 
 class Redactor:
-    """Known token shapes, plus the values of configured secrets (also base64-encoded)."""
+    """Token shapes, plus the values of configured secrets (also base64-encoded), in the text
+    and in its decoded views."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         values: set[str] = set()
@@ -80,7 +82,19 @@ class Redactor:
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Where the secrets in `text` are, merged: sorted, disjoint (start, end) pairs."""
-        found: list[tuple[int, int]] = []
+        found = self._find(text)
+        for view in views(text):
+            found += [view.original(start, end) for start, end in self._find(view.text)]
+        merged: list[tuple[int, int]] = []
+        for start, end in sorted(found):
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        return merged
+
+    def _find(self, text: str) -> list[tuple[int, int]]:
+        found = secret_rules.spans(text)
         for value in self._values:
             start = text.find(value)
             while start != -1:
@@ -92,13 +106,7 @@ class Redactor:
                 begin = match.end(1) if pattern.groups else match.start()
                 found.append((begin, match.end()))
                 match = pattern.search(text, match.start() + 1)  # overlapping ones too
-        merged: list[tuple[int, int]] = []
-        for start, end in sorted(found):
-            if merged and start <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-            else:
-                merged.append((start, end))
-        return merged
+        return found
 
     def __call__(self, text: str) -> str:
         # Once a secret is gone, the text around it can make a word boundary that shows the next
