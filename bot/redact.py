@@ -14,7 +14,9 @@ written back to back are both hidden, and redacting twice changes nothing more.
 from __future__ import annotations
 
 import base64
+import json
 import re
+import urllib.parse
 from collections.abc import Iterable, Mapping
 
 from bot import secret_rules
@@ -36,8 +38,7 @@ _PATTERNS = [
     re.compile(r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{1,250}"),
     # OpenAI and Anthropic keys; a bare `sk-` only at a word's start ("risk-…" is no key).
     re.compile(r"(?:sk-(?:ant|proj|svcacct|admin)-|\bsk-)[A-Za-z0-9_-]{20,250}"),
-    # AWS access key ids (the documented examples end in EXAMPLE: `AKIAIOSFODNN7EXAMPLE`).
-    re.compile(r"(?:AKIA|ASIA)(?![A-Z0-9]{9}EXAMPLE)[A-Z0-9]{16}"),
+    re.compile(r"(?:AKIA|ASIA)[A-Z0-9]{16}"),  # AWS access key ids
     # An AWS secret access key is known by its label only (`KEY=…`, `"key": "…"`).
     re.compile(
         r"(?i)(aws_secret_access_key[\"']?[ \t]{0,9}[=:][ \t]{0,9}[\"']?)[A-Za-z0-9/+=]{40}"
@@ -64,6 +65,18 @@ def _base64_forms(secret: bytes) -> set[str]:
     return forms
 
 
+def _escaped_forms(secret: str) -> set[str]:
+    """The secret JSON-escaped and percent-encoded."""
+    quoted = json.dumps(secret)[1:-1]
+    return {
+        quoted,
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        quoted.replace("/", "\\/"),
+        urllib.parse.quote(secret, safe=""),
+        urllib.parse.quote_plus(secret),
+    }
+
+
 class Redactor:
     """Token shapes, plus the values of configured secrets (also base64-encoded), in the text
     and in its decoded views."""
@@ -75,6 +88,9 @@ class Redactor:
             if len(secret) < MIN_SECRET or secret in REDACTED:
                 continue
             values.add(secret)
+            # Written into a JSON string or a URL, and that text escaped again (a JSON file in a
+            # JSON request): the view that undoes one escape shows these forms.
+            values.update(_escaped_forms(secret))
             # A multi-line secret (a private key) may show a line at a time.
             values.update(line.strip() for line in secret.splitlines() if len(line.strip()) >= 16)
             values.update(_base64_forms(secret.encode()))
@@ -104,7 +120,9 @@ class Redactor:
             match = pattern.search(text)
             while match:
                 begin = match.end(1) if pattern.groups else match.start()
-                found.append((begin, match.end()))
+                # The keys in AWS's documentation say so: `AKIAIOSFODNN7EXAMPLE`.
+                if "EXAMPLE" not in text[begin : match.end()]:
+                    found.append((begin, match.end()))
                 match = pattern.search(text, match.start() + 1)  # overlapping ones too
         return found
 

@@ -32,6 +32,13 @@ _TEST.max_mem = 64 << 20
 _TEST.never_capture = True
 
 
+# Where gitleaks wants a token to end (a quote, a space, `;`, an escaped newline, the end), Baton
+# takes any character that cannot be part of it: in a URL's credentials (`…:token@host`), in a
+# query (`?key=token&`), in parentheses, a token ends all the same.
+_GITLEAKS_END = r"""(?:[\x60'"\s;]|\\[nr]|$)"""
+_ANY_END = r"(?:\W|$)"
+
+
 def _compile(pattern: str, options: Any = _OPTIONS) -> Any:
     return re2.compile(pattern, options)
 
@@ -127,7 +134,7 @@ def load() -> tuple[tuple[Rule, ...], Allowlist]:
         rules.append(
             Rule(
                 id=rule["id"],
-                regex=_compile(rule["regex"]),
+                regex=_compile(rule["regex"].replace(_GITLEAKS_END, _ANY_END)),
                 keywords=tuple(k.lower() for k in rule.get("keywords", ())),
                 group=rule.get("secretGroup", 0),
                 least_entropy=rule.get("entropy", 0.0),

@@ -15,6 +15,7 @@ INVISIBLE = "\u200b\u200c\u200d\u2060\u00ad\ufeff"
 _INVISIBLE = re.compile(f"[{INVISIBLE}]+")
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}|\+")
 _JSON_ESCAPE = re.compile(r'\\(?:u[0-9A-Fa-f]{4}|["\\/bfnrt])')
+JSON_DEPTH = 3
 _JSON_SIMPLE = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
@@ -86,7 +87,13 @@ def views(text: str) -> list[View]:
     if _INVISIBLE.search(text):
         base = _rewrite(base, _INVISIBLE, None)
     found = [base] if base.text != text else []
-    for pattern in (_PERCENT, _JSON_ESCAPE):
-        if pattern.search(base.text):
-            found.append(_rewrite(base, pattern, _Decoded()))
+    if _PERCENT.search(base.text):
+        found.append(_rewrite(base, _PERCENT, _Decoded()))
+    # JSON in JSON (a file's text in a request, a state record holding JSON) is escaped twice.
+    view = base
+    for _ in range(JSON_DEPTH):
+        if not _JSON_ESCAPE.search(view.text):
+            break
+        view = _rewrite(view, _JSON_ESCAPE, _Decoded())
+        found.append(view)
     return found
