@@ -28,6 +28,7 @@ from typing import Any
 from click.testing import CliRunner
 
 from benchmarks.actions import chain_in_one_job, idle_day
+from benchmarks.redaction import slowest_redaction
 from benchmarks.rules import slowest_rule
 from bot.chain import Policy, plan
 from bot.cli import cli
@@ -289,6 +290,9 @@ def main() -> int:
             "agent overhead", lambda: demo_chain_overhead(1.0 if args.quick else 3.0)
         ),
         "rules": _time("rules on hostile lines", lambda: slowest_rule(1 if args.quick else 3)),
+        "redaction": _time(
+            "redaction of hostile texts", lambda: slowest_redaction(1 if args.quick else 3)
+        ),
     }
     agent_s, test_s = ACTIONS_QUICK if args.quick else ACTIONS_FULL
     on_actions = {
@@ -343,6 +347,11 @@ def main() -> int:
         (
             "slowest rule, 100 kB hostile line: CPU s",
             results["rules"]["slowest_cpu_seconds"],
+            "< 1",
+        ),
+        (
+            "slowest redaction, 100 kB hostile text: CPU s",
+            results["redaction"]["slowest_cpu_seconds"],
             "< 1",
         ),
         *_actions_rows(on_actions),
