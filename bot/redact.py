@@ -29,8 +29,9 @@ _PASSES = 4
 
 
 # Baton's own credentials and the keys agents hold, glued to other text (or to another token),
-# where the rule set wants a word boundary: no boundary before these distinctive prefixes. Greedy character classes end a match without needing one after it, and
-# every repetition is bounded, so that scanning hostile text stays linear.
+# where the rule set wants a word boundary: no boundary before these distinctive prefixes.
+# Greedy character classes end a match without needing one after it, and every repetition is
+# bounded, so that scanning hostile text stays linear (Python's engine is enough here).
 _PATTERNS = [
     re.compile(r"gh[pousr]_[A-Za-z0-9]{20,255}"),  # GitHub tokens: ghp_ gho_ ghu_ ghs_ ghr_
     re.compile(r"github_pat_[A-Za-z0-9_]{20,255}"),
