@@ -20,6 +20,7 @@ from bot.errors import BatonError, ConfigError, StateError
 from bot.forge import LocalForge
 from bot.knowledge import report_path
 from bot.notify import Notifier
+from bot.redact import Redactor
 from bot.run_options import RunOptions
 from bot.runtime import Project, Runtime
 from bot.sandbox import NoSandbox, Sandbox
@@ -87,7 +88,7 @@ def select_chains(chains: list[ChainFile], name: str | None) -> list[ChainFile]:
 
 
 def load_state(root: Path) -> StoreData:
-    return FileStore(root / STATE_DIR / "state.json").load()
+    return FileStore(root / STATE_DIR / "state.json", Redactor()).load()
 
 
 def run_local(
@@ -128,7 +129,7 @@ def run_local(
         max_tickets=max_tickets,
         cloud_agent=config.agent.kind == "cursor",
     )
-    store = FileStore(git.root / STATE_DIR / "state.json")
+    store = FileStore(git.root / STATE_DIR / "state.json", runtime.redact)
     # Where agents and test commands run; a dry run runs neither.
     sandbox = NoSandbox() if dry_run else runtime.sandbox(config)
     # A missing agent executable is a configuration error: say so before touching anything.

@@ -1,30 +1,37 @@
 """Secrets never leave: every text Baton sends out (comments, check runs, Slack, committed files,
-logs, prompts) goes through `redact` first.
+the state, logs, prompts) goes through `redact` first.
 
-Two kinds of secret are found: known token shapes (GitHub, Slack, OpenAI and Anthropic, AWS, JWTs,
-private keys), and the values of configured secrets, also base64-encoded at any alignment (inside
-a longer base64 text, such as a file sent through the contents API, a secret's encoding depends on
-where it starts). Every match is found in the text as given, overlapping ones too, and the union
-of their spans is replaced: two secrets written back to back are both hidden, and redacting twice
-changes nothing more.
+Two kinds of secret are found: token shapes, from gitleaks' rule set (`bot/secret_rules.py`) and a
+few of Baton's own credentials glued to other text; and the values of the secret variables
+(`bot/secret_names.py`), also base64-encoded at any alignment (inside a longer base64 text, such
+as a file sent through the contents API, a secret's encoding depends on where it starts). Both
+are looked for in the text as given and in its decoded views (`bot/text_views.py`: invisible
+characters taken out, percent-encoding and JSON escapes decoded), each found span mapped back.
+Every match is found, overlapping ones too, and the union of their spans is replaced: two secrets
+written back to back are both hidden, and redacting twice changes nothing more.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import re
+import urllib.parse
 from collections.abc import Iterable, Mapping
 
+from bot import secret_rules
 from bot.secret_names import secret_values
+from bot.text_views import views
 
 REDACTED = "[redacted]"
 MIN_SECRET = 8  # a shorter configured value would mangle ordinary text: it is not redacted
 _PASSES = 4
 
 
-# No word boundary before the distinctive prefixes: a token glued to other text (or to another
-# token) is still one. Greedy character classes end a match without needing one after it, and
-# every repetition is bounded, so that scanning hostile text stays linear.
+# Baton's own credentials and the keys agents hold, glued to other text (or to another token),
+# where the rule set wants a word boundary: no boundary before these distinctive prefixes.
+# Greedy character classes end a match without needing one after it, and every repetition is
+# bounded, so that scanning hostile text stays linear (Python's engine is enough here).
 _PATTERNS = [
     re.compile(r"gh[pousr]_[A-Za-z0-9]{20,255}"),  # GitHub tokens: ghp_ gho_ ghu_ ghs_ ghr_
     re.compile(r"github_pat_[A-Za-z0-9_]{20,255}"),
@@ -39,10 +46,6 @@ _PATTERNS = [
     ),
     # JSON Web Tokens: a header and a payload (both JSON objects, so `eyJ`), and a signature.
     re.compile(r"eyJ[A-Za-z0-9_-]{8,2048}\.eyJ[A-Za-z0-9_-]{8,16384}\.[A-Za-z0-9_-]{8,2048}"),
-    re.compile(
-        r"-----BEGIN [A-Z ]{0,30}PRIVATE KEY-----.{0,16384}?-----END [A-Z ]{0,30}PRIVATE KEY-----",
-        re.S,
-    ),
 ]
 
 
@@ -63,8 +66,21 @@ def _base64_forms(secret: bytes) -> set[str]:
     return forms
 
 
+def _escaped_forms(secret: str) -> set[str]:
+    """The secret JSON-escaped and percent-encoded."""
+    quoted = json.dumps(secret)[1:-1]
+    return {
+        quoted,
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        quoted.replace("/", "\\/"),
+        urllib.parse.quote(secret, safe=""),
+        urllib.parse.quote_plus(secret),
+    }
+
+
 class Redactor:
-    """Known token shapes, plus the values of configured secrets (also base64-encoded)."""
+    """Token shapes, plus the values of configured secrets (also base64-encoded), in the text
+    and in its decoded views."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         values: set[str] = set()
@@ -73,6 +89,9 @@ class Redactor:
             if len(secret) < MIN_SECRET or secret in REDACTED:
                 continue
             values.add(secret)
+            # Written into a JSON string or a URL, and that text escaped again (a JSON file in a
+            # JSON request): the view that undoes one escape shows these forms.
+            values.update(_escaped_forms(secret))
             # A multi-line secret (a private key) may show a line at a time.
             values.update(line.strip() for line in secret.splitlines() if len(line.strip()) >= 16)
             values.update(_base64_forms(secret.encode()))
@@ -80,7 +99,19 @@ class Redactor:
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Where the secrets in `text` are, merged: sorted, disjoint (start, end) pairs."""
-        found: list[tuple[int, int]] = []
+        found = self._find(text)
+        for view in views(text):
+            found += [view.original(start, end) for start, end in self._find(view.text)]
+        merged: list[tuple[int, int]] = []
+        for start, end in sorted(found):
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        return merged
+
+    def _find(self, text: str) -> list[tuple[int, int]]:
+        found = secret_rules.spans(text)
         for value in self._values:
             start = text.find(value)
             while start != -1:
@@ -90,15 +121,11 @@ class Redactor:
             match = pattern.search(text)
             while match:
                 begin = match.end(1) if pattern.groups else match.start()
-                found.append((begin, match.end()))
+                # The keys in AWS's documentation say so: `AKIAIOSFODNN7EXAMPLE`.
+                if "EXAMPLE" not in text[begin : match.end()]:
+                    found.append((begin, match.end()))
                 match = pattern.search(text, match.start() + 1)  # overlapping ones too
-        merged: list[tuple[int, int]] = []
-        for start, end in sorted(found):
-            if merged and start <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-            else:
-                merged.append((start, end))
-        return merged
+        return found
 
     def __call__(self, text: str) -> str:
         # Once a secret is gone, the text around it can make a word boundary that shows the next

@@ -55,8 +55,12 @@ def parse_state(raw: bytes, where: str, hint: str = _MOVE_ASIDE) -> StoreData:
 
 
 class FileStore:
-    def __init__(self, path: Path) -> None:
+    """StoreData in a local file. What an agent or a test command said is in it, and the file
+    stays on the machine, shared with whoever reads the working copy: no secret may ride in it."""
+
+    def __init__(self, path: Path, redact: Redactor) -> None:
         self.path = path
+        self.redact = redact
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -91,7 +95,7 @@ class FileStore:
                     hint="re-read the state and plan again",
                 )
             saved = data.model_copy(update={"revision": data.revision + 1})
-            _atomic_write(self.path, saved.model_dump_json(indent=2) + "\n")
+            _atomic_write(self.path, self.redact(saved.model_dump_json(indent=2)) + "\n")
             return saved
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import StateConflict, StateError
+from bot.redact import Redactor
 from bot.state import ChainState, StoreData
 from bot.store import FileStore
 
@@ -18,7 +19,7 @@ def _chain(name: str) -> ChainState:
 
 
 def test_save_and_load_round_trip(tmp_path: Path) -> None:
-    store = FileStore(tmp_path / ".baton" / "state.json")
+    store = FileStore(tmp_path / ".baton" / "state.json", Redactor())
     assert store.load() == StoreData()
     saved = store.save(StoreData(chains={"a": _chain("a")}))
     assert saved.revision == 1
@@ -26,7 +27,7 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
 
 
 def test_a_stale_save_loses_and_changes_nothing(tmp_path: Path) -> None:
-    store = FileStore(tmp_path / "state.json")
+    store = FileStore(tmp_path / "state.json", Redactor())
     first = store.load()
     second = store.load()
     store.save(first.model_copy(update={"chains": {"a": _chain("a")}}))
@@ -39,22 +40,23 @@ def test_a_corrupt_state_file_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     path.write_text('{"schema_version": 1, "chains": ')
     with pytest.raises(StateError, match="not valid Baton state"):
-        FileStore(path).load()
+        FileStore(path, Redactor()).load()
 
 
 def test_a_full_disk_leaves_the_old_state_whole(tmp_path: Path) -> None:
     """A write that runs out of space (a file-size limit stands in for a full disk) raises a
     StateError and leaves the previous state file exactly as it was, with no temporary file."""
     path = tmp_path / "state.json"
-    FileStore(path).save(StoreData(chains={"a": _chain("a")}))
+    FileStore(path, Redactor()).save(StoreData(chains={"a": _chain("a")}))
     before = path.read_text()
     script = f"""
 import resource, signal, sys
 from pathlib import Path
 from bot.errors import StateError
+from bot.redact import Redactor
 from bot.state import ChainState
 from bot.store import FileStore
-store = FileStore(Path({str(path)!r}))
+store = FileStore(Path({str(path)!r}), Redactor())
 data = store.load()
 big = {{f"c{{i}}": ChainState(name=f"c{{i}}", branch="b", base_branch="main") for i in range(200)}}
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)

@@ -34,7 +34,7 @@ from bot.errors import BatonError
 from bot.issue_form import parse_issue_body
 from bot.markers import has_marker, markers_in
 from bot.prompts import ChainView, Knowledge, launch_prompt
-from bot.redact import from_environment
+from bot.redact import Redactor, from_environment
 from bot.state import AgentResult, StoreData
 from bot.store import FileStore
 from bot.tickets import Ticket
@@ -87,7 +87,7 @@ def expected_head(path: Path | str, spec: dict[str, Any]) -> str:
 
 def state_of(repo: Path) -> StoreData:
     """The repository's state, as Baton loads it (raises if it is not valid)."""
-    return FileStore(repo / ".baton" / "state.json").load()
+    return FileStore(repo / ".baton" / "state.json", Redactor()).load()
 
 
 def tickets_in(data: StoreData) -> dict[str, list[str]]:

@@ -20,6 +20,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,10 +46,15 @@ from tests.reliability.tally import Tally
 GITHUB_TOKEN = "ghs_" + "Gt7" * 12  # Baton's own token; the fake GitHub accepts it
 SLACK_BOT_TOKEN = "xoxb-" + "1234567890-" * 2 + "Sl4ckB0tT0k3nF0rT3sts"
 CURSOR_API_KEY = "crsr_" + "kQ9" * 11  # no known shape: found by its value alone
+# No known shape either, and characters a URL or a JSON string escapes.
+OPENAI_API_KEY = "org-live." + "Pq7Rs8Tu9" * 3
+WEBHOOK_SECRET = "wh/" + "Zx4+Cv5" * 4 + '"q'
 CONFIGURED = {
     "GITHUB_TOKEN": GITHUB_TOKEN,
     "SLACK_BOT_TOKEN": SLACK_BOT_TOKEN,
     "CURSOR_API_KEY": CURSOR_API_KEY,
+    "OPENAI_API_KEY": OPENAI_API_KEY,
+    "BATON_CURSOR_WEBHOOK_SECRET": WEBHOOK_SECRET,
 }
 AWS_SECRET = "wJalrXUtnFEMI" + "K7MDENG" * 3 + "bPxRfi"  # 40 characters, as AWS makes them
 SHAPES = {
@@ -69,6 +75,16 @@ SHAPES = {
 }
 
 
+# Shapes only the rule set knows (no word may be glued before them).
+RULE_SET_SHAPES = {
+    "glpat": "glpat-" + "Hk3_Lm4-Np5" * 2,
+    "npm": "npm_" + "q7w8e9r0t1y2" * 3,
+    "xapp": "xapp-1-A0123456789-1234567890123-" + "f0e1d2c3b4a5" * 5,
+    "pypi": "pypi-AgEIcHlwaS5vcmc" + "Xy7_Zw8-" * 8,
+    "google_api_key": "AIza" + "Sy9Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0Lz-X",
+}
+
+
 def b64(text: str) -> str:
     """As `echo "$SECRET" | base64` prints it."""
     return base64.b64encode((text + "\n").encode()).decode()
@@ -76,11 +92,20 @@ def b64(text: str) -> str:
 
 PLANTED = {
     **SHAPES,
+    **RULE_SET_SHAPES,
     **{f"{name} (configured)": value for name, value in CONFIGURED.items()},
     **{f"{name} (configured, base64)": b64(value) for name, value in CONFIGURED.items()},
     "GITHUB_TOKEN (configured, base64url)": base64.urlsafe_b64encode(
         GITHUB_TOKEN.encode()
     ).decode(),
+    **{
+        f"{name} (configured, url-encoded)": urllib.parse.quote(CONFIGURED[name], safe="")
+        for name in ("OPENAI_API_KEY", "BATON_CURSOR_WEBHOOK_SECRET")
+    },
+    "BATON_CURSOR_WEBHOOK_SECRET (configured, form-encoded)": urllib.parse.quote_plus(
+        WEBHOOK_SECRET
+    ),
+    "BATON_CURSOR_WEBHOOK_SECRET (configured, JSON-escaped)": json.dumps(WEBHOOK_SECRET)[1:-1],
 }
 
 
@@ -110,7 +135,10 @@ def _forms(secret: str) -> set[str]:
 # What must not appear: each planted string, and for the base64 ones the raw value too.
 NEEDLES: dict[str, set[str]] = {name: _forms(value) for name, value in PLANTED.items()}
 for _name, _value in CONFIGURED.items():
-    NEEDLES[f"{_name} (configured, base64)"] |= _forms(_value)
+    for _needle, _forms_of in NEEDLES.items():
+        if _needle.startswith(f"{_name} (configured, "):
+            # The raw value, and as a JSON text would carry it.
+            _forms_of |= _forms(_value) | {json.dumps(_value)[1:-1]}
 
 
 def leaks(texts: list[str]) -> dict[str, list[str]]:
@@ -367,6 +395,7 @@ def local_outbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outbox]:
         yield Outbox(
             channels={
                 "Baton's commits": baton_commits(repo, initial),
+                "local state file": [(repo / ".baton" / "state.json").read_text()],
                 "Slack messages": _slack_texts(slack),
                 "agent prompts": _prompts(root),
                 "log records": logs.texts(),
@@ -412,6 +441,7 @@ GITHUB_CHANNELS = [
 ]
 LOCAL_CHANNELS = [
     "Baton's commits",
+    "local state file",
     "Slack messages",
     "agent prompts",
     "log records",
@@ -444,6 +474,8 @@ def test_the_secrets_reached_every_channel_and_were_redacted(
         assert any(REDACTED in text for text in outbox.channels[channel]), channel
     committed = "git objects" if mode == "github" else "Baton's commits"
     assert any(REDACTED in text for text in outbox.channels[committed])
+    state = "state on GitHub" if mode == "github" else "local state file"
+    assert any(REDACTED in text for text in outbox.channels[state]), state
     if mode == "github":
         # The status and validation comments and the check run carried the secrets, redacted.
         bodies = outbox.channels["GitHub request bodies"]

@@ -13,7 +13,7 @@ from bot.config import Config
 from bot.dispatcher import Dispatcher
 from bot.errors import HandoverError
 from bot.notify import Event
-from bot.redact import from_environment
+from bot.redact import Redactor, from_environment
 from bot.run_options import RunOptions
 from bot.state import AgentResult, ChainState, Report, RunRef, StoreData
 from bot.store import FileStore
@@ -129,7 +129,7 @@ def _dispatcher(
     return Dispatcher(
         git=git,
         config=Config(),
-        store=FileStore(git.root / ".baton" / "state.json"),
+        store=FileStore(git.root / ".baton" / "state.json", Redactor()),
         agent=WritingAgent,
         notifier=Events(),
         environ=os.environ,
@@ -141,7 +141,7 @@ def _dispatcher(
 
 
 def _saved(git: Git) -> StoreData:
-    return FileStore(git.root / ".baton" / "state.json").load()
+    return FileStore(git.root / ".baton" / "state.json", Redactor()).load()
 
 
 def test_the_last_reports_records_are_saved(tmp_path: Path) -> None:
@@ -162,7 +162,7 @@ def test_a_run_with_nothing_to_do_saves_what_its_report_wrote(tmp_path: Path) ->
     # The last report's write was lost on the way (say, GitHub did not answer): the next run's
     # report writes it again, and that run has nothing else to do.
     data.chains["work"].reports.pop("status")
-    FileStore(git.root / ".baton" / "state.json").save(data)
+    FileStore(git.root / ".baton" / "state.json", Redactor()).save(data)
 
     reporter = RecordingReporter()
     _dispatcher(git, reporter).run_chain(CHAIN)

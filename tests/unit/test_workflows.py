@@ -20,6 +20,7 @@ from bot.agents.cli.versions import TESTED_VERSIONS
 from bot.cli import cli
 from bot.config import Config
 from bot.init import DEFAULT_SCHEDULE
+from bot.redact import Redactor
 from bot.state import ChainState, StoreData, TicketState
 from bot.store import FileStore
 from bot.workflow_matrix import pending_chains
@@ -438,7 +439,7 @@ def test_chains_of_a_local_repository(tmp_path: Path) -> None:
     assert _chains(repo, "--json") == ["alpha", "beta"]
     assert _chains(repo) == "alpha\nbeta\n"
 
-    FileStore(repo / ".baton" / "state.json").save(_state(alpha=(True, ["one"])))
+    FileStore(repo / ".baton" / "state.json", Redactor()).save(_state(alpha=(True, ["one"])))
     assert _chains(repo, "--json") == ["beta"]
     assert _chains(repo, "--json", "--include-finished") == ["alpha", "beta"]
     assert _chains(repo, "--json", "--chain", "alpha") == []

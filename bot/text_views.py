@@ -1,0 +1,99 @@
+"""The same text as a scanner should read it: invisible characters taken out, percent-encoding
+(`%2F`, `+` for a space) and JSON escapes (`\\"`, `\\/`, `\\u0041`) decoded. Each view keeps, for
+every character, the span of the original text it came from, so that what is found in a view is
+hidden in the original. Every view is one pass over the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Zero-width space, non-joiner and joiner, word joiner, soft hyphen, byte order mark: a token
+# split by one of them looks whole on screen and to whoever copies it.
+INVISIBLE = "\u200b\u200c\u200d\u2060\u00ad\ufeff"
+_INVISIBLE = re.compile(f"[{INVISIBLE}]+")
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}|\+")
+_JSON_ESCAPE = re.compile(r'\\(?:u[0-9A-Fa-f]{4}|["\\/bfnrt])')
+JSON_DEPTH = 3
+_JSON_SIMPLE = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+@dataclass(frozen=True)
+class View:
+    """A decoded text; `starts[i]` and `ends[i]`: the original span of its character i."""
+
+    text: str
+    starts: list[int]
+    ends: list[int]
+
+    def original(self, start: int, end: int) -> tuple[int, int]:
+        """The span of the original text that the view's `[start, end)` came from."""
+        return self.starts[start], self.ends[end - 1]
+
+
+def identity(text: str) -> View:
+    return View(text, list(range(len(text))), list(range(1, len(text) + 1)))
+
+
+def _rewrite(view: View, pattern: re.Pattern[str], replace: dict[str, str] | None) -> View:
+    """`view` with each match of `pattern` replaced by its decoding (`replace` maps a match to
+    it; None: by nothing), the spans carried over."""
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    last = 0
+    text = view.text
+    for match in pattern.finditer(text):
+        out.append(text[last : match.start()])
+        starts += view.starts[last : match.start()]
+        ends += view.ends[last : match.start()]
+        decoded = "" if replace is None else replace[match.group()]
+        if decoded:
+            out.append(decoded)
+            starts += [view.starts[match.start()]] * len(decoded)
+            ends += [view.ends[match.end() - 1]] * len(decoded)
+        last = match.end()
+    out.append(text[last:])
+    starts += view.starts[last:]
+    ends += view.ends[last:]
+    return View("".join(out), starts, ends)
+
+
+class _Decoded(dict[str, str]):
+    """Each escape's decoding, made on first sight."""
+
+    def __missing__(self, key: str) -> str:
+        value = decode_escape(key)
+        self[key] = value
+        return value
+
+
+def decode_escape(escape: str) -> str:
+    """One percent or JSON escape, decoded (a percent-encoded byte as the character of that code:
+    the tokens looked for are ASCII)."""
+    if escape == "+":
+        return " "
+    if escape.startswith("%"):
+        return chr(int(escape[1:], 16))
+    if escape.startswith("\\u"):
+        return chr(int(escape[2:], 16))
+    return _JSON_SIMPLE.get(escape[1], escape[1])
+
+
+def views(text: str) -> list[View]:
+    """The views of `text` worth scanning beyond the text itself (none for plain text)."""
+    base = identity(text)
+    if _INVISIBLE.search(text):
+        base = _rewrite(base, _INVISIBLE, None)
+    found = [base] if base.text != text else []
+    if _PERCENT.search(base.text):
+        found.append(_rewrite(base, _PERCENT, _Decoded()))
+    # JSON in JSON (a file's text in a request, a state record holding JSON) is escaped twice.
+    view = base
+    for _ in range(JSON_DEPTH):
+        if not _JSON_ESCAPE.search(view.text):
+            break
+        view = _rewrite(view, _JSON_ESCAPE, _Decoded())
+        found.append(view)
+    return found

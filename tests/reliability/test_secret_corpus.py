@@ -1,0 +1,231 @@
+"""A generated corpus of secrets: token families of the rule set (made here from a seeded random
+source, never real ones) and the values of the secret variables, each in every encoding Baton
+may meet them in: raw, URL-encoded (percent-encoding, `+` for a space), JSON-escaped, split by
+each invisible character, and for the variables' values base64 too. The redactor alone must hide
+every one; then the channels that are cheap to drive on their own (the local state file, the
+job summary) carry the whole corpus and must hide it. A corpus of look-alikes (commit shas,
+UUIDs, hashes, the documented example keys, prose) must come out unchanged."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import random
+import string
+import urllib.parse
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from tests.reliability.conftest import Tally
+
+from bot import secret_rules
+from bot.notify import Event
+from bot.notify.actions import ActionsNotifier
+from bot.redact import REDACTED, Redactor
+from bot.secret_names import SECRET_VARIABLES
+from bot.state import ChainState, StoreData, TicketState
+from bot.store import FileStore
+from bot.text_views import INVISIBLE
+
+_RANDOM = random.Random(16)  # noqa: S311 -- the same made-up tokens on every run
+ALNUM = string.ascii_letters + string.digits
+LOWER = string.ascii_lowercase + string.digits
+HEX = "0123456789abcdef"
+
+
+def _pick(alphabet: str, n: int) -> str:
+    return "".join(_RANDOM.choice(alphabet) for _ in range(n))
+
+
+# Each family: the rule-set rule that knows it, and a token of its shape.
+FAMILIES: dict[str, tuple[str, str]] = {
+    "github personal": ("github-pat", "ghp_" + _pick(ALNUM, 36)),
+    "github fine-grained": ("github-fine-grained-pat", "github_pat_" + _pick(ALNUM + "_", 82)),
+    "github oauth": ("github-oauth", "gho_" + _pick(ALNUM, 36)),
+    "github app": ("github-app-token", "ghs_" + _pick(ALNUM, 36)),
+    "gitlab personal": ("gitlab-pat", "glpat-" + _pick(ALNUM + "_-", 20)),
+    "gitlab pipeline trigger": ("gitlab-ptt", "glptt-" + _pick(HEX, 40)),
+    "slack bot": ("slack-bot-token", "xoxb-" + _pick("0123456789", 12) + "-" + _pick(ALNUM, 24)),
+    "slack app": (
+        "slack-app-token",
+        f"xapp-1-A{_pick('ABCDEFGHIJ0123456789', 10)}-{_pick('0123456789', 13)}-{_pick(LOWER, 64)}",
+    ),
+    "npm": ("npm-access-token", "npm_" + _pick(LOWER, 36)),
+    "pypi": ("pypi-upload-token", "pypi-AgEIcHlwaS5vcmc" + _pick(ALNUM + "_-", 70)),
+    "google api": ("gcp-api-key", "AIza" + _pick(ALNUM + "_-", 35)),
+    "openai": ("openai-api-key", f"sk-proj-{_pick(ALNUM, 74)}T3BlbkFJ{_pick(ALNUM, 74)}"),
+    "anthropic": ("anthropic-api-key", "sk-ant-api03-" + _pick(ALNUM + "_-", 93) + "AA"),
+    "aws access key": ("aws-access-token", "AKIA" + _pick("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)),
+    "stripe": ("stripe-access-token", "sk_live_" + _pick(ALNUM, 32)),
+    "sendgrid": ("sendgrid-api-token", "SG." + _pick(ALNUM, 22) + "." + _pick(ALNUM, 43)),
+    "digitalocean": ("digitalocean-pat", "dop_v1_" + _pick(HEX, 64)),
+    "shopify": ("shopify-access-token", "shpat_" + _pick("abcdefABCDEF0123456789", 32)),
+    "hugging face": ("huggingface-access-token", "hf_" + _pick(string.ascii_letters, 34)),
+    "slack webhook": (
+        "slack-webhook-url",
+        f"https://hooks.slack.com/services/T{_pick(ALNUM, 10)}/B{_pick(ALNUM, 10)}/{_pick(ALNUM, 24)}",
+    ),
+}
+
+# The secret variables' values: of no known shape, found by their value alone. The characters a
+# URL or JSON escapes are in some of them.
+VALUES = {
+    name: _pick(ALNUM, 24) + ('/+"\\ ' if i % 3 == 0 else "") + _pick(ALNUM, 8)
+    for i, name in enumerate(SECRET_VARIABLES)
+}
+
+
+def _split(invisible: str) -> Callable[[str], str]:
+    return lambda token: token[:5] + invisible + token[5:9] + invisible + token[9:]
+
+
+ENCODINGS: dict[str, Callable[[str], str]] = {
+    "raw": lambda s: s,
+    "url": lambda s: urllib.parse.quote(s, safe=""),
+    "url form": urllib.parse.quote_plus,
+    "url lower hex": lambda s: urllib.parse.quote(s, safe="").replace("%2F", "%2f"),
+    "json": lambda s: json.dumps(s)[1:-1],
+    "json ascii": lambda s: json.dumps(s).replace("/", "\\/")[1:-1],
+    **{f"split U+{ord(c):04X}": _split(c) for c in INVISIBLE},
+}
+VALUE_ENCODINGS: dict[str, Callable[[str], str]] = {
+    **ENCODINGS,
+    "base64": lambda s: base64.b64encode(s.encode()).decode(),
+    "base64 of a line": lambda s: base64.b64encode((s + "\n").encode()).decode(),
+    "base64url": lambda s: base64.urlsafe_b64encode(s.encode()).decode(),
+}
+
+CORPUS: dict[str, tuple[str, str]] = {  # id: (the secret, how it is written)
+    **{
+        f"{f} / {e}": (t, encode(t))
+        for f, (_, t) in FAMILIES.items()
+        for e, encode in ENCODINGS.items()
+    },
+    **{
+        f"${v} / {e}": (value, encode(value))
+        for v, value in VALUES.items()
+        for e, encode in VALUE_ENCODINGS.items()
+    },
+}
+CONTEXTS = ["{}", "token: {}", '{{"key": "{}"}}', "see {} here", "https://x:{}@example.com/"]
+
+
+def _unescape(text: str) -> str:
+    """JSON escapes undone, however many times the text was escaped."""
+    while (less := text.replace('\\"', '"').replace("\\\\", "\\")) != text:
+        text = less
+    return text
+
+
+def _hidden(secret: str, text: str) -> bool:
+    """Neither the secret nor a long piece of it is left, however the text encodes it."""
+    secret = secret.removeprefix("https://hooks.slack.com/services/")  # public: not the secret
+    plain = "".join(c for c in text if c not in INVISIBLE)
+    forms = (plain, urllib.parse.unquote(plain), _unescape(plain))
+    return not any(secret[i : i + 12] in form for form in forms for i in range(len(secret) - 11))
+
+
+def test_every_family_is_a_rule_of_the_set() -> None:
+    rules, _ = secret_rules.load()
+    assert {rule for rule, _ in FAMILIES.values()} <= {rule.id for rule in rules}
+
+
+@pytest.mark.parametrize("context", CONTEXTS)
+@pytest.mark.parametrize("case", list(CORPUS))
+def test_the_redactor_hides_every_family_in_every_encoding(
+    case: str, context: str, tally: Tally
+) -> None:
+    secret, written = CORPUS[case]
+    out = Redactor(VALUES.values())(context.format(written))
+    tally.add("secrets_planted", 1)
+    assert REDACTED in out
+    assert _hidden(secret, out), out
+    tally.add("secrets_found", 1)
+
+
+def _look_alikes() -> list[str]:
+    made = random.Random(7)  # noqa: S311 -- the same look-alikes on every run
+    out = []
+    for n in range(40):
+        data = f"file {n}".encode()
+        out += [
+            hashlib.sha1(data, usedforsecurity=False).hexdigest(),  # a commit sha
+            hashlib.sha256(data).hexdigest(),
+            hashlib.md5(data, usedforsecurity=False).hexdigest(),
+            str(uuid.UUID(int=made.getrandbits(128), version=4)),
+            f"commit {hashlib.sha1(data, usedforsecurity=False).hexdigest()[:12]} on baton/chain-{n}",
+        ]
+    return [
+        *out,
+        # The documented example keys.
+        "AKIAIOSFODNN7EXAMPLE",
+        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "AKIAI44QH8DHBEXAMPLE",
+        "key: AIzaSyabcdefghijklmnopqrstuvwxyz1234567",
+        # Prose and code a ticket or a diff holds.
+        "The token expires after an hour; set GITHUB_TOKEN in the job's env.",
+        "password = ${DB_PASSWORD}",
+        "api_key: {{ secrets.API_KEY }}",
+        "Use the access key from the vault, never commit it.",
+        "risk-management-for-the-whole-project and a task-list",
+        "sha256:" + hashlib.sha256(b"image").hexdigest(),
+        "integrity: sha512-" + base64.b64encode(hashlib.sha512(b"pkg").digest()).decode(),
+        "Fixes #12 in 3f2a9c1; see https://github.com/octo/widgets/pull/7",
+        "x = 2 + 3  # a+b=c, 100% sure",
+        'print("it\\"s fine\\n")',
+        "caf\u00e9 \u200bjoined\u200d text and a soft\u00adhyphen",
+    ]
+
+
+LOOK_ALIKES = _look_alikes()
+
+
+@pytest.mark.parametrize("text", LOOK_ALIKES)
+def test_look_alikes_stay_as_they_are(text: str) -> None:
+    assert Redactor(VALUES.values())(text) == text
+
+
+# -- channels driven on their own -------------------------------------------------------------
+
+_ALL = "\n".join(f"{case}: {written}" for case, (_, written) in CORPUS.items())
+
+
+def _state() -> StoreData:
+    ticket = TicketState(key="#1", title="Deploy", status="blocked", reason=_ALL)
+    chain = ChainState(
+        name="corpus", branch="baton/corpus", base_branch="main", tickets={"#1": ticket}
+    )
+    return StoreData(chains={"corpus": chain})
+
+
+def _leaked(text: str) -> list[str]:
+    return [case for case, (secret, _) in CORPUS.items() if not _hidden(secret, text)]
+
+
+def test_the_local_state_file_keeps_no_secret(tmp_path: Path) -> None:
+    path = tmp_path / ".baton" / "state.json"
+    store = FileStore(path, Redactor(VALUES.values()))
+    store.save(_state())
+    text = path.read_text()
+    assert _leaked(text) == []
+    assert REDACTED in text
+    assert store.load().revision == 1, "still Baton's state"
+
+
+def test_the_job_summary_keeps_no_secret(tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    notifier = ActionsNotifier.from_environment(
+        {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary), **VALUES},
+        stream=io.StringIO(),
+    )
+    assert notifier is not None
+    state = _state().chains["corpus"]
+    state.tickets["#1"].title = "Deploy " + " ".join(w for _, w in list(CORPUS.values())[:40])
+    notifier.notify(Event(kind="chain_finished", chain="corpus", message="blocked", state=state))
+    text = summary.read_text()
+    assert REDACTED in text
+    assert _leaked(text) == []
