@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tests.reliability.conftest import Tally
+from tests.reliability.tally import Tally
 
 from bot import secret_rules
 from bot.notify import Event
