@@ -20,7 +20,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tests.reliability.tally import Tally
 
 from bot import secret_rules
 from bot.notify import Event
@@ -30,6 +29,7 @@ from bot.secret_names import SECRET_VARIABLES
 from bot.state import ChainState, StoreData, TicketState
 from bot.store import FileStore
 from bot.text_views import INVISIBLE
+from tests.reliability.tally import Tally
 
 _RANDOM = random.Random(16)  # noqa: S311 -- the same made-up tokens on every run
 ALNUM = string.ascii_letters + string.digits
