@@ -167,10 +167,13 @@ def pull(repo: Repo, trust: Trust, trigger_label: str, directory: Path) -> PullR
     for issue in sorted(issues, key=lambda i: int(i["number"])):
         number = int(issue["number"])
         chain, key = keys[number]
-        ticket, _ = parse_issue_body(
+        ticket, problems = parse_issue_body(
             ticket_body(str(issue.get("body") or "")), title=str(issue.get("title"))
         )
-        if ticket is None:
+        if ticket is None:  # said, never silently dropped
+            error = next((p for p in problems if p.severity == "error"), None)
+            why = f"not pulled: {error.field}: {error.message}" if error else "not pulled"
+            result.refused.append(Problem("warning", "ticket", why, f"#{number}"))
             continue
         entry: dict[str, Any] = {"key": key, "title": ticket.title, "goal": ticket.goal}
         if ticket.context:

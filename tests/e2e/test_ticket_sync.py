@@ -387,3 +387,33 @@ def test_pull_takes_only_issues_a_write_user_labelled_as_they_were_labelled(
         f"#{edited}: warning: trust: changed after the trigger label",
     ]
     assert [e.method for e in fake.exchanges[before:] if e.method != "GET"] == [], "no writes"
+
+
+def test_pull_says_which_labelled_issue_is_not_a_ticket(fake: FakeGitHub, tmp_path: Path) -> None:
+    """A trusted label on a body that is no valid ticket (here one that names a workflow, a
+    protected path) writes nothing for it and says so: no ticket is dropped silently."""
+    writer = fake.add_user("writer", role="write")
+    good = fake.add_issue("Count", "### Goal\n\nCount the widgets.", author=writer)
+    bad = fake.add_issue(
+        "Retune CI",
+        "### Goal\n\nRetune CI.\n\n### Files to modify\n\n.github/workflows/ci.yml",
+        author=writer,
+    )
+    for number in (good, bad):
+        fake.label_issue(number, TRIGGER, actor=writer)
+    env = {
+        "GITHUB_REPOSITORY": fake.full_name,
+        "GITHUB_API_URL": fake.url,
+        "GITHUB_TOKEN": fake.app_token,
+        "BATON_BOT_LOGIN": fake.bot_login,
+        "BATON_GITHUB_WRITE_INTERVAL": "0",
+    }
+
+    result = CliRunner().invoke(cli, ["tickets", "pull", "--repo", str(tmp_path)], env=env)
+
+    assert result.exit_code == 0, result.output
+    (pulled,) = load_chain_dir(tmp_path / "tickets")
+    assert [t.key for t in pulled.tickets] == [f"issue-{good}"]
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"#{bad}: warning: ticket: not pulled: ")
+    assert "allow_protected: true" in line
