@@ -151,7 +151,11 @@ def pull(repo: Repo, trust: Trust, trigger_label: str, directory: Path) -> PullR
         elif trigger_label in {lb["name"] for lb in issue.get("labels") or []}:
             labelling = trust.labelling(int(issue["number"]), trigger_label)
             refusal = trust.label_refusal(labelling)
-            body = body_at_label(issue, labelling) if labelling and not refusal else None
+            body = (
+                body_at_label(issue, labelling, bot_login=repo.bot_login)
+                if labelling and not refusal
+                else None
+            )
             if body is None:
                 why = refusal or "changed after the trigger label"
                 result.refused.append(Problem("warning", "trust", why, f"#{issue['number']}"))

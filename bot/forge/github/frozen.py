@@ -16,17 +16,25 @@ from bot.forge.github.trust import Labelling, timestamp
 
 
 def body_at_label(
-    issue: dict[str, Any], labelling: Labelling, event: LabelledBody | None = None
+    issue: dict[str, Any],
+    labelling: Labelling,
+    event: LabelledBody | None = None,
+    *,
+    bot_login: str,
 ) -> str | None:
     """The body issue `issue` had when `labelling` happened, or None when it may have changed
     since. `event`: the body the labeled event carried, taken when it is this issue's and the
-    label's author is the one who sent it."""
+    label's author is the one who sent it. An issue Baton opened (`tickets push`) counts as it
+    is: Baton writes its body after the label (the dependencies' numbers), and only people with
+    write access can edit an issue someone else opened."""
     if (
         event is not None
         and event.issue == int(issue["number"])
         and event.sender.lower() == labelling.login.lower()
     ):
         return event.body
+    if str((issue.get("user") or {}).get("login") or "").lower() == bot_login.lower():
+        return str(issue.get("body") or "")
     settled = max(labelling.at, labelling.own_since or labelling.at)
     if timestamp(issue["updated_at"]) > settled:
         return None

@@ -89,7 +89,7 @@ class GitHubTickets:
                 "with write access to this repository; one of them can re-apply the label.",
             )
             return None
-        body = body_at_label(issue, labelling, event)
+        body = body_at_label(issue, labelling, event, bot_login=self.repo.bot_login)
         if body is None:
             found.problems.append(
                 Problem("warning", "trust", "changed after the trigger label", f"#{number}")
