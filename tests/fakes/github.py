@@ -147,6 +147,7 @@ class FakeGitHub:
 
     def stop(self) -> None:
         self._server.stop()
+        self._world.git.close()
 
     def __enter__(self) -> FakeGitHub:
         return self.start()

@@ -10,9 +10,11 @@ import os
 import re
 import subprocess
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+
+from .gitobjects import MODE_TYPES, ObjectError, ObjectStore
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 ZERO_SHA = "0" * 40
@@ -82,6 +84,21 @@ def _signature_env(prefix: str, who: Signature) -> dict[str, str]:
     }
 
 
+def _ident(who: Signature) -> str:
+    return f"{who.name} <{who.email}> {int(who.date.timestamp())} +0000"
+
+
+def _tree_entries(body: bytes) -> Iterable[tuple[str, str, str]]:
+    """(mode as ls-tree prints it, sha, name) of each entry of a raw tree object."""
+    at = 0
+    while at < len(body):
+        space = body.index(b" ", at)
+        nul = body.index(b"\0", space)
+        mode = body[at:space].decode().rjust(6, "0")
+        yield mode, body[nul + 1 : nul + 21].hex(), body[space + 1 : nul].decode()
+        at = nul + 21
+
+
 def _parse_signature(text: str) -> Signature:
     match = re.fullmatch(r"(.*) <(.*)> (\d+) ([+-]\d{4})", text)
     if not match:
@@ -91,11 +108,16 @@ def _parse_signature(text: str) -> Signature:
 
 
 class BareRepo:
-    """A bare repository on disk; every method is one or a few git plumbing commands."""
+    """A bare repository on disk: objects through `ObjectStore`, refs and diffs through git."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._env = _git_environment()
+        self.objects = ObjectStore(path, self._env)
+        self._commits: dict[str, Commit] = {}
+
+    def close(self) -> None:
+        self.objects.close()
 
     @classmethod
     def create(
@@ -150,33 +172,49 @@ class BareRepo:
 
     def object_type(self, sha: str) -> str | None:
         """`blob`, `tree`, `commit` or `tag` for an existing full SHA, else None."""
-        if not is_sha(sha):
-            return None
-        try:
-            return self._text("cat-file", "-t", sha)
-        except GitError:
-            return None
+        return self.objects.kind(sha) if is_sha(sha) else None
 
     def write_blob(self, data: bytes) -> str:
-        return self._text("hash-object", "-w", "--stdin", stdin=data)
+        return self.objects.write("blob", data)
 
     def read_blob(self, sha: str) -> bytes:
-        return self.git("cat-file", "blob", sha)
+        found = self.objects.read(sha)
+        if found is None or found[1] != "blob":
+            raise GitError(f"{sha} is not a blob")
+        return found[2]
 
     def ls_tree(self, tree: str, *, recursive: bool = False) -> list[TreeEntry]:
-        args = ["ls-tree", "-l", "-z", *(["-r", "-t"] if recursive else []), tree]
+        """The entries of a tree (or a commit's tree) in git's order; with `recursive`, every
+        entry below it too, each tree before its contents, as `git ls-tree -r -t` lists them."""
+        found = self.objects.read(f"{tree}^{{tree}}")
+        if found is None:
+            raise GitError(f"not a tree object: {tree}")
         entries = []
-        for record in self.git(*args).split(b"\0"):
-            if not record:
-                continue
-            meta, _, name = record.decode().partition("\t")
-            mode, kind, sha, size = meta.split()
-            entries.append(TreeEntry(mode, kind, sha, name, None if size == "-" else int(size)))
+        for mode, sha, name in _tree_entries(found[2]):
+            kind = MODE_TYPES.get(mode, "blob")
+            size = self._blob_size(sha) if kind == "blob" else None
+            entries.append(TreeEntry(mode, kind, sha, name, size))
+            if recursive and kind == "tree":
+                below = self.ls_tree(sha, recursive=True)
+                entries += [replace(e, path=f"{name}/{e.path}") for e in below]
         return entries
 
+    def _blob_size(self, sha: str) -> int:
+        found = self.objects.info(sha)
+        if found is None:
+            raise GitError(f"object {sha} is missing")
+        return found[2]
+
     def make_tree(self, entries: Iterable[TreeEntry]) -> str:
-        lines = b"".join(f"{e.mode} {e.type} {e.sha}\t{e.path}\0".encode() for e in entries)
-        return self._text("mktree", "-z", stdin=lines)
+        rows = []
+        for e in entries:
+            if e.type != "commit" and self.object_type(e.sha) != e.type:
+                raise GitError(f"entry '{e.path}' object {e.sha} is unavailable")
+            rows.append((e.mode, e.type, e.sha, e.path))
+        try:
+            return self.objects.write_tree(rows)
+        except ObjectError as error:
+            raise GitError(str(error)) from None
 
     def edit_tree(self, base: str | None, edits: Mapping[str, TreeEntry | None]) -> str:
         """A new tree: `base` (or an empty tree) with each path set to an entry, or removed (None).
@@ -217,19 +255,29 @@ class BareRepo:
         author: Signature,
         committer: Signature,
     ) -> str:
+        parents = list(parents)
+        idents = {"author": _ident(author), "committer": _ident(committer)}
+        body = ObjectStore.commit_body(tree, parents, idents, message)
+        if body is not None:
+            return self.objects.write("commit", body)
+        # An identity git would tidy first: let git write it.
         parent_args = [arg for parent in parents for arg in ("-p", parent)]
         env = {**_signature_env("AUTHOR", author), **_signature_env("COMMITTER", committer)}
         out = self.git("commit-tree", tree, *parent_args, stdin=message.encode(), env=env)
         return out.decode().strip()
 
     def read_commit(self, sha: str) -> Commit:
-        raw = self.git("cat-file", "commit", sha).decode()
-        header, _, message = raw.partition("\n\n")
+        if sha in self._commits:
+            return self._commits[sha]
+        found = self.objects.read(f"{sha}^{{commit}}")
+        if found is None:
+            raise GitError(f"{sha} is not a commit")
+        header, _, message = found[2].decode().partition("\n\n")
         fields: dict[str, list[str]] = {}
         for line in header.splitlines():
             key, _, value = line.partition(" ")
             fields.setdefault(key, []).append(value)
-        return Commit(
+        commit = Commit(
             sha=sha,
             tree=fields["tree"][0],
             parents=tuple(fields.get("parent", [])),
@@ -237,19 +285,24 @@ class BareRepo:
             committer=_parse_signature(fields["committer"][0]),
             message=message,
         )
+        if sha == found[0]:
+            self._commits[sha] = commit  # a commit never changes; a name may
+        return commit
 
     def entry_at(self, commit: str, path: str) -> TreeEntry | None:
         """The tree entry at `path` in `commit`, or None. The root is a tree entry with path ''."""
         path = path.strip("/")
+        entry = TreeEntry("040000", "tree", self.read_commit(commit).tree, "")
         if not path:
-            return TreeEntry("040000", "tree", self.read_commit(commit).tree, "")
-        out = self.git("ls-tree", "-l", "-z", "--full-tree", commit, "--", path)
-        for record in out.split(b"\0"):
-            meta, _, name = record.decode().partition("\t")
-            if name == path:
-                mode, kind, sha, size = meta.split()
-                return TreeEntry(mode, kind, sha, name, None if size == "-" else int(size))
-        return None
+            return entry
+        for name in path.split("/"):
+            found = None
+            if entry.type == "tree":
+                found = next((e for e in self.ls_tree(entry.sha) if e.path == name), None)
+            if found is None:
+                return None
+            entry = found
+        return replace(entry, path=path)
 
     # ---- refs -----------------------------------------------------------------------------------
 
@@ -258,20 +311,17 @@ class BareRepo:
         if not rev or rev.startswith("-") or ".." in rev:
             return None
         for candidate in (rev, f"refs/heads/{rev}", f"refs/tags/{rev}"):
-            try:
-                return self._text("rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}")
-            except GitError:
-                continue
+            found = self.objects.info(f"{candidate}^{{commit}}")
+            if found is not None:
+                return found[0]
         return None
 
     def ref(self, name: str) -> str | None:
         """The object a full ref (`refs/heads/main`) points at, or None."""
         if not name.startswith("refs/") or ".." in name:
             return None
-        try:
-            return self._text("rev-parse", "--verify", "--quiet", name)
-        except GitError:
-            return None
+        found = self.objects.info(name)
+        return found[0] if found is not None else None
 
     def refs(self, prefix: str = "refs/") -> list[tuple[str, str, str]]:
         """(ref, sha, object type) for every ref under `prefix`, sorted by name."""
