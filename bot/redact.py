@@ -18,6 +18,7 @@ import json
 import re
 import urllib.parse
 from collections.abc import Iterable, Mapping
+from typing import NamedTuple
 
 from bot import secret_rules
 from bot.secret_names import secret_values
@@ -32,20 +33,41 @@ _PASSES = 4
 # where the rule set wants a word boundary: no boundary before these distinctive prefixes.
 # Greedy character classes end a match without needing one after it, and every repetition is
 # bounded, so that scanning hostile text stays linear (Python's engine is enough here).
+# Each comes with the text every match contains: a text without it is not searched at all (a
+# case-blind pattern's is looked for in the case-folded text, where U+017F is an `s` as for `re`).
+class _Shape(NamedTuple):
+    hint: str
+    pattern: re.Pattern[str]
+    folded: bool = False
+
+
 _PATTERNS = [
-    re.compile(r"gh[pousr]_[A-Za-z0-9]{20,255}"),  # GitHub tokens: ghp_ gho_ ghu_ ghs_ ghr_
-    re.compile(r"github_pat_[A-Za-z0-9_]{20,255}"),
-    re.compile(r"xox[abposr]-[A-Za-z0-9-]{10,250}"),  # Slack tokens
-    re.compile(r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{1,250}"),
+    # GitHub tokens: ghp_ gho_ ghu_ ghs_ ghr_
+    _Shape("gh", re.compile(r"gh[pousr]_[A-Za-z0-9]{20,255}")),
+    _Shape("github_pat_", re.compile(r"github_pat_[A-Za-z0-9_]{20,255}")),
+    _Shape("xox", re.compile(r"xox[abposr]-[A-Za-z0-9-]{10,250}")),  # Slack tokens
+    _Shape(
+        "https://hooks.slack.com/",
+        re.compile(
+            r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{1,250}"
+        ),
+    ),
     # OpenAI and Anthropic keys; a bare `sk-` only at a word's start ("risk-…" is no key).
-    re.compile(r"(?:sk-(?:ant|proj|svcacct|admin)-|\bsk-)[A-Za-z0-9_-]{20,250}"),
-    re.compile(r"(?:AKIA|ASIA)[A-Z0-9]{16}"),  # AWS access key ids
+    _Shape("sk-", re.compile(r"(?:sk-(?:ant|proj|svcacct|admin)-|\bsk-)[A-Za-z0-9_-]{20,250}")),
+    _Shape("A", re.compile(r"(?:AKIA|ASIA)[A-Z0-9]{16}")),  # AWS access key ids
     # An AWS secret access key is known by its label only (`KEY=…`, `"key": "…"`).
-    re.compile(
-        r"(?i)(aws_secret_access_key[\"']?[ \t]{0,9}[=:][ \t]{0,9}[\"']?)[A-Za-z0-9/+=]{40}"
+    _Shape(
+        "aws_secret_access_key",
+        re.compile(
+            r"(?i)(aws_secret_access_key[\"']?[ \t]{0,9}[=:][ \t]{0,9}[\"']?)[A-Za-z0-9/+=]{40}"
+        ),
+        folded=True,
     ),
     # JSON Web Tokens: a header and a payload (both JSON objects, so `eyJ`), and a signature.
-    re.compile(r"eyJ[A-Za-z0-9_-]{8,2048}\.eyJ[A-Za-z0-9_-]{8,16384}\.[A-Za-z0-9_-]{8,2048}"),
+    _Shape(
+        "eyJ",
+        re.compile(r"eyJ[A-Za-z0-9_-]{8,2048}\.eyJ[A-Za-z0-9_-]{8,16384}\.[A-Za-z0-9_-]{8,2048}"),
+    ),
 ]
 
 
@@ -117,7 +139,10 @@ class Redactor:
             while start != -1:
                 found.append((start, start + len(value)))
                 start = text.find(value, start + 1)
-        for pattern in _PATTERNS:
+        folded = text.casefold()
+        for hint, pattern, fold in _PATTERNS:
+            if hint not in (folded if fold else text):
+                continue
             match = pattern.search(text)
             while match:
                 begin = match.end(1) if pattern.groups else match.start()

@@ -75,10 +75,8 @@ class Rule:
     least_entropy: float
     allowlists: tuple[Allowlist, ...]
 
-    def spans(self, text: str, lowered: str, shared: Allowlist) -> Iterator[tuple[int, int]]:
-        """Where this rule finds secrets in `text` (`lowered`: the same text in lower case)."""
-        if self.keywords and not any(word in lowered for word in self.keywords):
-            return
+    def spans(self, text: str, shared: Allowlist) -> Iterator[tuple[int, int]]:
+        """Where this rule finds secrets in `text`."""
         for match in self.regex.finditer(text):
             group = self.group or next(
                 (g for g in range(1, self.regex.groups + 1) if match.group(g)), 0
@@ -121,9 +119,36 @@ def _allowlist(data: dict[str, Any]) -> Allowlist | None:
     )
 
 
+@dataclass(frozen=True)
+class RuleSet:
+    """The rules with a regex, the allowlist every rule shares, and the keyword prefilter: one
+    RE2 set of every rule's keywords, which tells in one pass over a text which are in it."""
+
+    rules: tuple[Rule, ...]
+    shared: Allowlist
+    keywords: Any
+    by_keyword: tuple[tuple[Rule, ...], ...]  # for each keyword of the set, the rules it lets run
+
+    def candidates(self, text: str) -> list[Rule]:
+        """The rules whose keywords are in `text` (in any case), each once, in the set's order."""
+        present = self.keywords.Match(text.lower()) or ()  # None when there is none
+        chosen = {rule.id for i in present for rule in self.by_keyword[i]}
+        return [rule for rule in self.rules if rule.id in chosen or not rule.keywords]
+
+
+def _keyword_set(rules: tuple[Rule, ...]) -> tuple[Any, tuple[tuple[Rule, ...], ...]]:
+    words = sorted({word for rule in rules for word in rule.keywords})
+    found = re2.Set.SearchSet(_TEST)
+    for word in words:
+        found.Add(re2.escape(word))
+    found.Compile()
+    by_keyword = tuple(tuple(r for r in rules if word in r.keywords) for word in words)
+    return found, by_keyword
+
+
 @functools.cache
-def load() -> tuple[tuple[Rule, ...], Allowlist]:
-    """The rules with a regex, and the allowlist every rule shares."""
+def load() -> RuleSet:
+    """The rule set, compiled once per process."""
     data = tomllib.loads(RULES_FILE.read_text(encoding="utf-8"))
     shared = _allowlist(data.get("allowlist", {})) or Allowlist(None, "secret", None)
     rules = []
@@ -141,11 +166,12 @@ def load() -> tuple[tuple[Rule, ...], Allowlist]:
                 allowlists=tuple(a for a in lists if a is not None),
             )
         )
-    return tuple(rules), shared
+    compiled = tuple(rules)
+    keywords, by_keyword = _keyword_set(compiled)
+    return RuleSet(compiled, shared, keywords, by_keyword)
 
 
 def spans(text: str) -> list[tuple[int, int]]:
     """Where the rule set finds secrets in `text`, in no order, possibly overlapping."""
-    rules, shared = load()
-    lowered = text.lower()
-    return [span for rule in rules for span in rule.spans(text, lowered, shared)]
+    ruleset = load()
+    return [span for rule in ruleset.candidates(text) for span in rule.spans(text, ruleset.shared)]

@@ -6,6 +6,7 @@ hidden in the original. Every view is one pass over the text.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -21,43 +22,64 @@ _JSON_SIMPLE = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 @dataclass(frozen=True)
 class View:
-    """A decoded text; `starts[i]` and `ends[i]`: the original span of its character i."""
+    """A decoded text, kept as pieces: piece k starts at `at[k]` in `text`. A copied piece
+    (`ends[k]` is -1) is `below`'s text from `starts[k]` on, character for character; a decoded
+    piece is one escape's decoding, every character of it from `below`'s [starts[k], ends[k]).
+    `below` is the view it was decoded from, None for the original text."""
 
     text: str
+    below: View | None
+    at: list[int]
     starts: list[int]
     ends: list[int]
 
     def original(self, start: int, end: int) -> tuple[int, int]:
         """The span of the original text that the view's `[start, end)` came from."""
-        return self.starts[start], self.ends[end - 1]
+        return self._span(start)[0], self._span(end - 1)[1]
+
+    def _span(self, i: int) -> tuple[int, int]:
+        k = bisect.bisect_right(self.at, i) - 1
+        if self.ends[k] < 0:
+            j = self.starts[k] + i - self.at[k]
+            return self.below._span(j) if self.below else (j, j + 1)
+        start, end = self.starts[k], self.ends[k]
+        return (
+            (self.below._span(start)[0], self.below._span(end - 1)[1])
+            if self.below
+            else (start, end)
+        )
 
 
 def identity(text: str) -> View:
-    return View(text, list(range(len(text))), list(range(1, len(text) + 1)))
+    return View(text, None, [0], [0], [-1])
 
 
 def _rewrite(view: View, pattern: re.Pattern[str], replace: dict[str, str] | None) -> View:
     """`view` with each match of `pattern` replaced by its decoding (`replace` maps a match to
-    it; None: by nothing), the spans carried over."""
+    it; None: by nothing), each piece noting where it came from."""
     out: list[str] = []
+    at: list[int] = []
     starts: list[int] = []
     ends: list[int] = []
-    last = 0
+    length = last = 0
     text = view.text
+
+    def piece(part: str, start: int, end: int) -> None:
+        nonlocal length
+        if part:
+            out.append(part)
+            at.append(length)
+            starts.append(start)
+            ends.append(end)
+            length += len(part)
+
     for match in pattern.finditer(text):
-        out.append(text[last : match.start()])
-        starts += view.starts[last : match.start()]
-        ends += view.ends[last : match.start()]
+        piece(text[last : match.start()], last, -1)
         decoded = "" if replace is None else replace[match.group()]
-        if decoded:
-            out.append(decoded)
-            starts += [view.starts[match.start()]] * len(decoded)
-            ends += [view.ends[match.end() - 1]] * len(decoded)
+        piece(decoded, match.start(), match.end())
         last = match.end()
-    out.append(text[last:])
-    starts += view.starts[last:]
-    ends += view.ends[last:]
-    return View("".join(out), starts, ends)
+    piece(text[last:], last, -1)
+    return View("".join(out), view, at or [0], starts or [0], ends or [-1])
 
 
 class _Decoded(dict[str, str]):

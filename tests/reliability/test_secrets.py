@@ -519,6 +519,12 @@ def test_the_words_around_a_secret_are_kept() -> None:
     assert Redactor()(quoted) == f'"aws_secret_access_key": "{REDACTED}"'
 
 
+def test_a_label_in_any_case_shows_the_key_after_it() -> None:
+    # Python's case-blind matching takes U+017F for an `s` and U+212A (Kelvin) for a `k`.
+    for label in ("AWS_SECRET_ACCESS_KEY", "Aws_\u017fecret_acce\u017f\u017f_\u212aey"):
+        assert AWS_SECRET not in Redactor()(f"{label}={AWS_SECRET}"), label
+
+
 @pytest.mark.parametrize("prefix", ["", "a", "ab", "token=", "xyz\n"])
 @pytest.mark.parametrize("suffix", ["", "\n", "!", "=="])
 def test_a_configured_secret_is_redacted_raw_and_base64_at_any_alignment(
@@ -624,7 +630,7 @@ def test_a_token_shape_spans_a_bounded_width_so_scanning_stays_linear() -> None:
     """Every repetition in a token shape is bounded: a match, wherever it starts, spans at most
     so many characters (the widest, a JSON Web Token, 20,488), so scanning a text costs at most
     that many steps per character. An unbounded one would be as wide as the regex engine's limit."""
-    for pattern in _PATTERNS:
+    for _, pattern, _ in _PATTERNS:
         _, widest = re._parser.parse(pattern.pattern, pattern.flags).getwidth()  # type: ignore[attr-defined]
         assert widest <= 32_768, pattern.pattern
 
