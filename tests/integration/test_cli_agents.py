@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from bot.agents.cli.agent import CliAgent
+from bot.agents.cli.presets import agent_env
 from bot.config import AgentConfig
 from bot.errors import ConfigError
 from bot.redact import from_environment
@@ -473,6 +474,21 @@ def test_an_agent_sees_its_own_variables_the_basics_and_agent_env_only(
     assert not seen & (every_own - OWN[kind])  # and no other CLI's
     assert seen >= BASICS
     assert seen & OTHERS == {"MY_TEAM_SETTING"}  # named in agent.env
+
+
+def test_gemini_runs_as_one_process_unless_the_environment_says_otherwise(
+    home: Path, workdir: Path
+) -> None:
+    # Gemini CLI starts a second Node process of itself unless GEMINI_CLI_NO_RELAUNCH is set.
+    agent_for("gemini").start("hi", workdir)
+    [call] = calls(home)
+    assert "GEMINI_CLI_NO_RELAUNCH" in call["env"]
+    config = AgentConfig.model_validate({"kind": "gemini"})
+    assert agent_env(config, {})["GEMINI_CLI_NO_RELAUNCH"] == "true"
+    assert agent_env(config, {"GEMINI_CLI_NO_RELAUNCH": ""})["GEMINI_CLI_NO_RELAUNCH"] == ""
+    assert "GEMINI_CLI_NO_RELAUNCH" not in agent_env(
+        AgentConfig.model_validate({"kind": "codex"}), {}
+    )
 
 
 @pytest.mark.parametrize("name", ["GITHUB_TOKEN", "SLACK_WEBHOOK_URL", "BATON_ANYTHING", "A-B"])

@@ -159,6 +159,9 @@ PRESET = Preset(
         "GOOGLE_APPLICATION_CREDENTIALS",
     ),
     env_prefixes=("GEMINI_",),
+    # Else it starts a second Node process of itself, to raise its heap limit: 1.2 s of CPU more
+    # per call, measured on 0.61.0, for a limit a headless turn does not need.
+    env_defaults=(("GEMINI_CLI_NO_RELAUNCH", "true"),),
     fix=_fix,
     diagnose=_diagnosis,
     session_gone=_SESSION_GONE,

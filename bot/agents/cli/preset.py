@@ -43,6 +43,8 @@ class Preset:
     # The variables its CLI documents (key, base URL, configuration): by name and by prefix.
     env_names: tuple[str, ...] = ()
     env_prefixes: tuple[str, ...] = ()
+    # Settings Baton gives its CLI unless the environment passes the variable itself.
+    env_defaults: tuple[tuple[str, str], ...] = ()
     # An older name of the executable, run when `executable` is not on PATH.
     fallback: str | None = None
     # (refusal, test command) -> how to allow what the CLI refused.

@@ -52,4 +52,5 @@ def agent_env(config: AgentConfig, environ: Mapping[str, str]) -> dict[str, str]
     """The agent's environment: the basics, what its CLI documents, and agent.env."""
     preset = PRESETS.get(config.kind)
     names = [*config.env, *(preset.env_names if preset else ())]
-    return agent_environment(environ, names, preset.env_prefixes if preset else ())
+    passed = agent_environment(environ, names, preset.env_prefixes if preset else ())
+    return {**dict(preset.env_defaults if preset else ()), **passed}
