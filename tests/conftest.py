@@ -23,7 +23,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 @pytest.fixture(autouse=True)
-def _git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never depend on the machine's git configuration."""
     for key, value in {
         "GIT_AUTHOR_NAME": "Test",
