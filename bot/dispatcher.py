@@ -308,7 +308,10 @@ class Dispatcher:
 
     def _ensure_at(self, state: ChainState, commit: str | None) -> None:
         """Return the working copy to a checkpoint, so the next prompt starts from green."""
-        if commit and (self.git.head() != commit or self.git.dirty_files()):
+        if not commit:
+            return
+        now = self.git.status()
+        if now.head != commit or now.dirty:
             self.git.reset_to(commit)
             self.forge.push(self.git, state.branch)
 

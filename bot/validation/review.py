@@ -63,10 +63,11 @@ class Conventions:
 
 
 def load_conventions(git: Git, ref: str, path: str) -> Conventions:
-    """CONVENTIONS.md as `ref` has it (`git show REF:PATH`); a missing file has no rules."""
-    text = read_file_at(git, ref, path)
-    if text is None:
+    """CONVENTIONS.md as `ref` has it; a missing file has no rules."""
+    found = git.files_at(ref, [path])[path]  # the same base for every ticket of a chain: read once
+    if found is None:
         return Conventions(path, None, [], [])
+    text = found.decode("utf-8", "replace")
     rules, problems = parse_rules(text, path)
     return Conventions(path, text, rules, problems)
 
@@ -110,10 +111,24 @@ def review_change(
     With a ticket, files outside its scope and files it promises but that are missing are major
     findings, and naming a forbidden path in its scope lifts that rule for the path. With `llm`,
     its findings (given the conventions' prose) join the rule findings."""
-    change = read_change(git, base, head)
+    return review(
+        git, read_change(git, base, head), ticket, rules, llm=llm, conventions=conventions
+    )
+
+
+def review(
+    git: Git,
+    change: Change,
+    ticket: Ticket | None,
+    rules: Sequence[Rule],
+    *,
+    llm: ChangeReviewer | None = None,
+    conventions: str = "",
+) -> list[Finding]:
+    """`review_change` of a change already read (`read_change`)."""
     findings: list[Finding] = []
     if ticket is not None:
-        present = files_at(git, head)
+        present = files_at(git, change.head)
         findings += scope_findings(ticket, change.paths, exists=lambda p: _exists(present, p))
     findings += check_rules(change, rules, ticket, lambda ref, path: read_file_at(git, ref, path))
     if llm is not None:
