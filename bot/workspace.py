@@ -118,10 +118,11 @@ def _bounded_tail(lines: deque[str]) -> str:
 
 @dataclass(frozen=True)
 class Status:
-    """Where the working copy is: its HEAD (None before the first commit) and the paths that
-    differ from it, Baton's state left out."""
+    """Where the working copy is: its HEAD (None before the first commit), the branch checked
+    out, and the paths that differ from HEAD, Baton's state left out."""
 
     head: str | None
+    branch: str | None  # None: HEAD is detached
     dirty: list[str]
 
 
@@ -266,7 +267,7 @@ class Git:
         return self.status().dirty
 
     def status(self) -> Status:
-        """HEAD and the uncommitted paths, from one `git status`."""
+        """HEAD, its branch and the uncommitted paths, from one `git status`."""
         out = self._output(
             "status",
             "--porcelain=v2",
@@ -276,19 +277,21 @@ class Git:
             "--untracked-files=all",
             "--ignore-submodules=dirty",
         )
-        head, dirty = None, []
+        head, branch, dirty = None, None, []
         entries = iter(out.split(b"\0"))
         for entry in entries:
             kind = entry[:1]
             if entry.startswith(b"# branch.oid ") and entry != b"# branch.oid (initial)":
                 head = entry.removeprefix(b"# branch.oid ").decode()
+            elif entry.startswith(b"# branch.head ") and entry != b"# branch.head (detached)":
+                branch = decoded(entry.removeprefix(b"# branch.head "))
             elif kind in _FIELDS_BEFORE_PATH:
                 path = decoded(entry.split(b" ", _FIELDS_BEFORE_PATH[kind])[-1])
                 if kind == b"2":
                     next(entries)  # the path it had before
                 if path.split("/")[0] != STATE_DIR:
                     dirty.append(path)
-        return Status(head, dirty)
+        return Status(head, branch, dirty)
 
     def checkout_branch(self, branch: str, start: str) -> None:
         """Point `branch` at `start` and check it out (re-running this is harmless)."""
@@ -296,8 +299,7 @@ class Git:
         self.run("checkout", "-q", "--no-track", "-B", branch, start)
 
     def switch(self, branch: str) -> None:
-        if self.branch() != branch:
-            self.run("checkout", "-q", branch)
+        self.run("checkout", "-q", branch)
 
     def commit_all(self, message: str) -> str:
         """Commit everything in the working copy (but Baton's state); returns HEAD either way."""

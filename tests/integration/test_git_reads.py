@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.validation.diff import read_change
-from bot.workspace import Git
+from bot.workspace import Git, Status
 
 
 @pytest.fixture
@@ -34,8 +34,7 @@ def plain(git: Git, *args: str) -> str:
 
 
 def test_status_gives_head_and_every_uncommitted_path_but_batons_state(git: Git) -> None:
-    assert git.status().head == git.head()
-    assert git.status().dirty == []
+    assert git.status() == Status(git.head(), "main", [])
     (git.root / "keep.txt").write_text("changed\n")
     (git.root / "gone.txt").unlink()
     (git.root / "new file.txt").write_text("new\n")
@@ -44,17 +43,18 @@ def test_status_gives_head_and_every_uncommitted_path_but_batons_state(git: Git)
     (git.root / ".baton" / "state.json").write_text("{}")
 
     status = git.status()
-    assert status.head == git.head()
+    assert (status.head, status.branch) == (git.head(), "main")
     assert sorted(status.dirty) == ["gone.txt", "keep.txt", "new file.txt", "new name.txt"]
     assert git.dirty_files() == status.dirty
+    plain(git, "checkout", "-q", "--detach")
+    assert git.status().branch is None
 
 
 def test_status_before_the_first_commit_has_no_head(tmp_path: Path) -> None:
     git = Git(tmp_path, os.environ)
-    git.run("init", "-q")
+    git.run("init", "-q", "-b", "work")
     (tmp_path / "a.txt").write_text("a\n")
-    assert git.status().head is None
-    assert git.status().dirty == ["a.txt"]
+    assert git.status() == Status(None, "work", ["a.txt"])
 
 
 def test_files_at_a_commit_read_together(git: Git) -> None:
