@@ -28,6 +28,7 @@ from typing import Any
 from click.testing import CliRunner
 
 from benchmarks.actions import chain_in_one_job, idle_day
+from benchmarks.git_calls import local_chain_git_calls
 from benchmarks.redaction import slowest_redaction
 from benchmarks.rules import slowest_rule
 from bot.chain import Policy, plan
@@ -60,6 +61,8 @@ TARGETS = {
     "actions_idle_jobs_per_day": 24,
     # A rule's regex over a 100 kB hostile line (benchmarks/rules.py), CPU seconds: recorded.
     "rule_slowest_cpu_seconds": 1.0,
+    # Baton's git processes for a local chain of 3 tickets (benchmarks/git_calls.py).
+    "git_calls_chain_of_3": 42,
 }
 # The agent's and the test command's fixed durations (seconds) in the Actions simulation.
 ACTIONS_QUICK = (1.0, 0.2)
@@ -311,6 +314,7 @@ def main() -> int:
         "redaction": _time(
             "redaction of hostile texts", lambda: slowest_redaction(1 if args.quick else 3)
         ),
+        "git_calls": _time("git calls, a local chain of 3", local_chain_git_calls),
     }
     agent_s, test_s = ACTIONS_QUICK if args.quick else ACTIONS_FULL
     on_actions = {
@@ -337,6 +341,7 @@ def main() -> int:
         ),
         "actions_idle_jobs_per_day": on_actions["idle_day"]["jobs"]
         <= TARGETS["actions_idle_jobs_per_day"],
+        "git_calls_chain_of_3": results["git_calls"]["calls"] <= TARGETS["git_calls_chain_of_3"],
     }
     results["checks"] = checks
     # The full run's numbers are the ones the README shows; a quick run keeps its own file.
@@ -372,6 +377,11 @@ def main() -> int:
             "slowest redaction, 100 kB hostile text: CPU s",
             results["redaction"]["slowest_cpu_seconds"],
             "< 1",
+        ),
+        (
+            "git processes, local chain of 3",
+            results["git_calls"]["calls"],
+            f"<= {TARGETS['git_calls_chain_of_3']}",
         ),
         *_actions_rows(on_actions),
     ]

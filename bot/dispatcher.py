@@ -284,22 +284,23 @@ class Dispatcher:
 
     # -- the actions ---------------------------------------------------------------------------
 
-    def _refuse_dirty(self) -> None:  # leaving the branch: never with uncommitted work in it
-        dirty = self.git.dirty_files()
-        if dirty:
+    def _leave_for(self, branch: str) -> bool:
+        """Whether the working copy is on another branch than `branch`; leaving it is refused
+        with uncommitted work in it."""
+        now = self.git.status()
+        if now.branch != branch and now.dirty:
             raise WorkspaceError(
-                f"the working copy has uncommitted changes ({', '.join(dirty[:3])})",
+                f"the working copy has uncommitted changes ({', '.join(now.dirty[:3])})",
                 hint="commit or stash them, then run baton again",
             )
+        return now.branch != branch
 
     def _switch_to(self, branch: str) -> None:
-        if self.git.branch() != branch:
-            self._refuse_dirty()
+        if self._leave_for(branch):
             self.git.switch(branch)
 
     def _prepare(self, state: ChainState) -> ChainState:
-        if self.git.branch() != state.branch:
-            self._refuse_dirty()
+        self._leave_for(state.branch)
         base = self.git.run("rev-parse", "--verify", f"{state.base_branch}^{{commit}}")
         self.git.exclude_state_dir()
         self.git.checkout_branch(state.branch, base)
@@ -308,7 +309,10 @@ class Dispatcher:
 
     def _ensure_at(self, state: ChainState, commit: str | None) -> None:
         """Return the working copy to a checkpoint, so the next prompt starts from green."""
-        if commit and (self.git.head() != commit or self.git.dirty_files()):
+        if not commit:
+            return
+        now = self.git.status()
+        if now.head != commit or now.dirty:
             self.git.reset_to(commit)
             self.forge.push(self.git, state.branch)
 

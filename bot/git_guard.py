@@ -120,6 +120,7 @@ class Repository:
     configured it then (None: the file was not there)."""
 
     git_dir: Path
+    common_dir: Path
     work_tree: Path
     files: Mapping[Path, Saved | None]
 
@@ -181,7 +182,8 @@ def open_repository(
         common_dir / "info" / "attributes",
     ]
     paths += _included(paths[:2], env)
-    return Repository(git_dir, top, {path: _saved(path) for path in dict.fromkeys(paths)})
+    files = {path: _saved(path) for path in dict.fromkeys(paths)}
+    return Repository(git_dir, common_dir, top, files)
 
 
 def _included(configs: list[Path], env: Mapping[str, str], depth: int = 0) -> list[Path]:
@@ -189,7 +191,7 @@ def _included(configs: list[Path], env: Mapping[str, str], depth: int = 0) -> li
     the condition says now (a branch Baton checks out later may meet it), recursively."""
     found: list[Path] = []
     for config in configs:
-        if depth >= _MAX_INCLUDE_DEPTH or not config.is_file():
+        if depth >= _MAX_INCLUDE_DEPTH or not config.is_file() or not _may_include(config):
             continue
         # --file with --no-includes reads that one file and runs nothing.
         proc = subprocess.run(
@@ -211,6 +213,15 @@ def _included(configs: list[Path], env: Mapping[str, str], depth: int = 0) -> li
                 targets.append(path if path.is_absolute() else config.parent / path)
         found += targets + _included(targets, env, depth + 1)
     return found
+
+
+def _may_include(config: Path) -> bool:
+    """Whether the file can hold an include: its section is named `include` or `includeIf`, and
+    git reads section names as written, in any case (no escapes, no line continuations)."""
+    try:
+        return b"include" in config.read_bytes().lower()
+    except OSError:
+        return True  # git says what it can read
 
 
 def _saved(path: Path) -> Saved | None:

@@ -29,7 +29,7 @@ from bot.prompts import Knowledge
 from bot.render.report import changelog_with_entry, counts, report_md, status_md
 from bot.render.timeline import timeline_svg
 from bot.state import SCHEMA_VERSION, Attempt, ChainState, StoreData, TicketState
-from bot.workspace import Git
+from bot.workspace import Git, decoded
 
 
 def _attempt_json(attempt: Attempt) -> dict[str, Any]:
@@ -114,8 +114,7 @@ def _normalise(text: str) -> str:
 
 def read_knowledge(git: Git, commit: str | None, folder: str) -> Knowledge:
     """The project context and conventions as `commit` has them."""
-    context, conventions = (
-        git.run("show", f"{commit}:{folder}/{name}", check=False)
-        for name in ("CONTEXT.md", "CONVENTIONS.md")
-    )
+    paths = [f"{folder}/CONTEXT.md", f"{folder}/CONVENTIONS.md"]
+    found = git.files_at(commit, paths) if commit else {}
+    context, conventions = (decoded(found.get(path)).strip() for path in paths)
     return Knowledge(context=context, conventions=conventions)

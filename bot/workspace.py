@@ -8,13 +8,15 @@ import contextlib
 import ctypes
 import functools
 import os
+import re
 import signal
 import subprocess
 import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.command_result import CommandResult
@@ -31,6 +33,11 @@ _IDENTITY = {
     "GIT_COMMITTER_NAME": "Baton",
     "GIT_COMMITTER_EMAIL": "baton@users.noreply.localhost",
 }
+# A commit named by its object id (SHA-1 or SHA-256): the files it holds never change.
+_OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+# `git status --porcelain=v2` entries: how many fields come before the path, by kind (`1`
+# changed, `2` renamed or copied, `u` unmerged, `?` untracked).
+_FIELDS_BEFORE_PATH = {b"1": 8, b"2": 9, b"u": 10, b"?": 1}
 
 
 def run_command(
@@ -109,10 +116,21 @@ def _bounded_tail(lines: deque[str]) -> str:
     return tail if len(tail) <= TAIL_CHARS else "[… earlier output cut]\n" + tail[-TAIL_CHARS:]
 
 
-def _text(data: bytes) -> str:
-    """Git's output as text, as `subprocess.run(text=True)` reads it, but never failing on bytes
-    that are not UTF-8 (a file's content or name)."""
-    return data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+@dataclass(frozen=True)
+class Status:
+    """Where the working copy is: its HEAD (None before the first commit), the branch checked
+    out, and the paths that differ from HEAD, Baton's state left out."""
+
+    head: str | None
+    branch: str | None  # None: HEAD is detached
+    dirty: list[str]
+
+
+def decoded(data: bytes | None) -> str:
+    """Git's output (or a file's bytes, "" for none) as text, as `subprocess.run(text=True)`
+    reads it, but never failing on bytes that are not UTF-8 (a file's content or name)."""
+    text = (data or b"").decode("utf-8", "replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
@@ -162,6 +180,8 @@ class Git:
         self.env = git_env(environ)
         # Found at the first call that sees a working copy at `root` (`git init` makes one).
         self._repo: Repository | None = None
+        # (commit id, path) -> the file's bytes there (None: no file), read once (`files_at`).
+        self._files: dict[tuple[str, str], bytes | None] = {}
 
     def run_env(self, env: dict[str, str], *args: str) -> str:
         """Like `run`, with a credential in the environment of this one call (never in argv)."""
@@ -177,7 +197,7 @@ class Git:
         proc = self.call(*args, extra_env=extra_env)
         if check:
             self._check(args, proc)
-        out = _text(proc.stdout)
+        out = decoded(proc.stdout)
         return out.strip() if strip else out
 
     def call(
@@ -234,22 +254,44 @@ class Git:
 
     def exclude_state_dir(self) -> None:
         """Keep `.baton/` out of git without touching the repository's own .gitignore."""
-        exclude = Path(self.run("rev-parse", "--git-path", "info/exclude"))
-        exclude = exclude if exclude.is_absolute() else self.root / exclude
+        repo = self._repository()
+        if repo is None:
+            raise WorkspaceError(f"{self.root} is not a git working copy")
+        exclude = repo.common_dir / "info" / "exclude"  # where `git rev-parse --git-path` says
         exclude.parent.mkdir(parents=True, exist_ok=True)
         lines = exclude.read_text().splitlines() if exclude.exists() else []
         if f"/{STATE_DIR}/" not in lines:
             exclude.write_text("\n".join([*lines, f"/{STATE_DIR}/"]) + "\n")
 
     def dirty_files(self) -> list[str]:
-        out = self.run(
+        return self.status().dirty
+
+    def status(self) -> Status:
+        """HEAD, its branch and the uncommitted paths, from one `git status`."""
+        out = self._output(
             "status",
-            "--porcelain",
+            "--porcelain=v2",
+            "-z",
+            "--branch",
+            "--no-ahead-behind",
             "--untracked-files=all",
             "--ignore-submodules=dirty",
-            strip=False,
         )
-        return [line[3:] for line in out.splitlines() if line[3:].split("/")[0] != STATE_DIR]
+        head, branch, dirty = None, None, []
+        entries = iter(out.split(b"\0"))
+        for entry in entries:
+            kind = entry[:1]
+            if entry.startswith(b"# branch.oid ") and entry != b"# branch.oid (initial)":
+                head = entry.removeprefix(b"# branch.oid ").decode()
+            elif entry.startswith(b"# branch.head ") and entry != b"# branch.head (detached)":
+                branch = decoded(entry.removeprefix(b"# branch.head "))
+            elif kind in _FIELDS_BEFORE_PATH:
+                path = decoded(entry.split(b" ", _FIELDS_BEFORE_PATH[kind])[-1])
+                if kind == b"2":
+                    next(entries)  # the path it had before
+                if path.split("/")[0] != STATE_DIR:
+                    dirty.append(path)
+        return Status(head, branch, dirty)
 
     def checkout_branch(self, branch: str, start: str) -> None:
         """Point `branch` at `start` and check it out (re-running this is harmless)."""
@@ -257,8 +299,7 @@ class Git:
         self.run("checkout", "-q", "--no-track", "-B", branch, start)
 
     def switch(self, branch: str) -> None:
-        if self.branch() != branch:
-            self.run("checkout", "-q", branch)
+        self.run("checkout", "-q", branch)
 
     def commit_all(self, message: str) -> str:
         """Commit everything in the working copy (but Baton's state); returns HEAD either way."""
@@ -274,10 +315,14 @@ class Git:
         """What `git add -A` does, without `git add`: for each nested repository the index
         tracks, it runs `git status` in there, with that repository's configuration (the
         agent's to write, filters and all) and no way to turn that off."""
-        tracked = self._output("diff-files", "-z", "--name-only", "--ignore-submodules=dirty")
-        new = self._output("ls-files", "-z", "--others", "--exclude-standard")
-        # A new nested repository is listed as `dir/`; it is staged as `dir`, by its HEAD.
-        paths = [p.removesuffix(b"/") for p in (tracked + new).split(b"\0") if p]
+        # Changed and deleted tracked paths (a nested repository by its HEAD only, as
+        # `--ignore-submodules=dirty` has it), then the new ones.
+        listed = self._output(
+            "ls-files", "-z", "--modified", "--deleted", "--others", "--exclude-standard"
+        )
+        # A new nested repository is listed as `dir/`; it is staged as `dir`, by its HEAD. A
+        # deleted path is listed twice (deleted and modified), an unmerged one once a stage.
+        paths = list(dict.fromkeys(p.removesuffix(b"/") for p in listed.split(b"\0") if p))
         if paths:
             update = ("update-index", "-z", "--add", "--remove", "--replace", "--stdin")
             self._output(*update, stdin=b"\0".join(paths) + b"\0")
@@ -290,10 +335,47 @@ class Git:
 
     def _check(self, args: tuple[str, ...], proc: subprocess.CompletedProcess[bytes]) -> None:
         if proc.returncode != 0:
-            detail = _text(proc.stderr or proc.stdout).strip().splitlines()
+            detail = decoded(proc.stderr or proc.stdout).strip().splitlines()
             raise WorkspaceError(
                 f"git {' '.join(args[:2])} failed in {self.root}: {detail[-1] if detail else proc.returncode}"
             )
+
+    def files_at(self, commit: str, paths: Iterable[str]) -> dict[str, bytes | None]:
+        """Each of `paths` as `commit` has it (None: no file there), read with one `git cat-file
+        --batch`; remembered when `commit` is an object id."""
+        wanted = list(dict.fromkeys(paths))
+        unknown = [path for path in wanted if (commit, path) not in self._files]
+        read = dict(
+            zip(unknown, self._blobs([f"{commit}:{path}" for path in unknown]), strict=True)
+        )
+        if _OBJECT_ID.fullmatch(commit):
+            self._files.update(((commit, path), blob) for path, blob in read.items())
+        return {path: read[path] if path in read else self._files[commit, path] for path in wanted}
+
+    def _blobs(self, names: list[str]) -> list[bytes | None]:
+        """The content of each blob `names` name, in order (None: no blob by that name)."""
+        if not names:
+            return []
+        if any("\n" in name for name in names):  # the batch takes one name a line
+            return [self._blob(name) for name in names]
+        out = self._output("cat-file", "--batch", stdin="".join(f"{n}\n" for n in names).encode())
+        blobs: list[bytes | None] = []
+        at = 0
+        for _ in names:
+            end = out.index(b"\n", at)
+            header = out[at:end].split(b" ")  # `<id> <type> <size>`, or `<name> missing`
+            at = end + 1
+            if header[-1] in (b"missing", b"ambiguous"):
+                blobs.append(None)
+                continue
+            size = int(header[-1])
+            blobs.append(out[at : at + size] if header[-2] == b"blob" else None)
+            at += size + 1
+        return blobs
+
+    def _blob(self, name: str) -> bytes | None:
+        proc = self.call("cat-file", "blob", name)
+        return proc.stdout if proc.returncode == 0 else None
 
     def changed_files(self, base: str, head: str = "HEAD") -> list[str]:
         out = self.run("diff", "--name-only", "--no-renames", f"{base}..{head}")

@@ -10,6 +10,7 @@ The rules are read from the BASE commit: the change under review cannot rewrite 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -63,10 +64,11 @@ class Conventions:
 
 
 def load_conventions(git: Git, ref: str, path: str) -> Conventions:
-    """CONVENTIONS.md as `ref` has it (`git show REF:PATH`); a missing file has no rules."""
-    text = read_file_at(git, ref, path)
-    if text is None:
+    """CONVENTIONS.md as `ref` has it; a missing file has no rules."""
+    found = git.files_at(ref, [path])[path]  # the same base for every ticket of a chain: read once
+    if found is None:
         return Conventions(path, None, [], [])
+    text = found.decode("utf-8", "replace")
     rules, problems = parse_rules(text, path)
     return Conventions(path, text, rules, problems)
 
@@ -110,11 +112,24 @@ def review_change(
     With a ticket, files outside its scope and files it promises but that are missing are major
     findings, and naming a forbidden path in its scope lifts that rule for the path. With `llm`,
     its findings (given the conventions' prose) join the rule findings."""
-    change = read_change(git, base, head)
+    return review(
+        git, read_change(git, base, head), ticket, rules, llm=llm, conventions=conventions
+    )
+
+
+def review(
+    git: Git,
+    change: Change,
+    ticket: Ticket | None,
+    rules: Sequence[Rule],
+    *,
+    llm: ChangeReviewer | None = None,
+    conventions: str = "",
+) -> list[Finding]:
+    """`review_change` of a change already read (`read_change`)."""
     findings: list[Finding] = []
     if ticket is not None:
-        present = files_at(git, head)
-        findings += scope_findings(ticket, change.paths, exists=lambda p: _exists(present, p))
+        findings += scope_findings(ticket, change.paths, exists=_at_head(git, change))
     findings += check_rules(change, rules, ticket, lambda ref, path: read_file_at(git, ref, path))
     if llm is not None:
         findings += llm.review(conventions, change)
@@ -124,6 +139,14 @@ def review_change(
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     """File, line, rule: the order people read a diff in (findings about the change come first)."""
     return sorted(findings, key=lambda f: (f.file or "", f.line or 0, f.rule, f.message))
+
+
+def _at_head(git: Git, change: Change) -> Callable[[str], bool]:
+    """Whether a path (a file, or a directory holding one) is there at the change's head. The
+    change's own files answer most questions; the head's tree is listed for the others."""
+    changed = {f.path for f in change.files if f.status != "deleted"}
+    listed = functools.cache(lambda: files_at(git, change.head))
+    return lambda path: _exists(changed, path) or _exists(listed(), path)
 
 
 def _exists(present: set[str], path: str) -> bool:

@@ -12,7 +12,8 @@ from bot.sandbox import NoSandbox, Sandbox
 from bot.state import Finding, Validation
 from bot.tickets import Ticket
 from bot.validation.command import run_test_command
-from bot.validation.review import ChangeReviewer, load_conventions, review_change
+from bot.validation.diff import read_change
+from bot.validation.review import ChangeReviewer, load_conventions, review
 from bot.workspace import Git
 
 
@@ -36,7 +37,7 @@ def validate_here(
     less every credential."""
     started = time.monotonic()
     head = head or git.head()
-    changed = git.changed_files(base, head)
+    change = read_change(git, base, head)
     setup = time.monotonic() - started
     command = (ticket.test_command if ticket_command else None) or config.validation.test_command
     result = None
@@ -54,8 +55,8 @@ def validate_here(
         )
     reviewing = time.monotonic()
     conventions = load_conventions(git, rules_at, config.review.conventions)
-    findings = review_change(
-        git, base, head, ticket, conventions.rules, llm=llm, conventions=conventions.prose
+    findings = review(
+        git, change, ticket, conventions.rules, llm=llm, conventions=conventions.prose
     )
     findings += [
         Finding(
@@ -74,7 +75,7 @@ def validate_here(
         )
     return Validation(
         commit=head,
-        changed_files=changed,
+        changed_files=change.paths,  # both sides of a rename, as `git diff --no-renames`
         command=result,
         findings=findings,
         setup_s=round(setup, 4),

@@ -11,7 +11,7 @@ from bot.errors import Conflict, ForgeError, Unanswered, Unprocessable
 from bot.forge import Files
 from bot.forge.github import checks
 from bot.forge.github.repo import Repo
-from bot.workspace import Git
+from bot.workspace import Git, decoded
 
 
 class GitHubForge:
@@ -77,7 +77,7 @@ class GitHubForge:
         """Commit on `branch` (made from the default branch when missing) and keep one open
         pull request for it."""
         api = self.repo.api
-        base = self._remote_head(git, self.default_branch)
+        base, _ = self._remote_head(git, self.default_branch)
         with contextlib.suppress(Unprocessable):  # it exists: build on it
             api.send(
                 "POST", f"{self.repo.path}/git/refs", {"ref": f"refs/heads/{branch}", "sha": base}
@@ -96,8 +96,8 @@ class GitHubForge:
             )
         return sha
 
-    def _remote_head(self, git: Git, branch: str) -> str:
-        """The branch's head on the remote, fetched (git costs no rate limit)."""
+    def _remote_head(self, git: Git, branch: str) -> tuple[str, str]:
+        """The branch's head on the remote, fetched (git costs no rate limit), and its tree."""
         local = f"refs/baton/remote/{branch}"
         git.run_env(
             self._git_env(),
@@ -107,16 +107,16 @@ class GitHubForge:
             self.remote,
             f"+refs/heads/{branch}:{local}",
         )
-        return git.run("rev-parse", local)
+        head, tree = git.run("rev-parse", local, f"{local}^{{tree}}").split()
+        return head, tree
 
     def _commit_files(
         self, git: Git, branch: str, files: Files, message: str, *, force: bool = False
     ) -> str:
         """One commit on `branch` with `files(read)` written over its tree (`read` gives a file's
         text there now); no commit when that changes nothing (a repeated run)."""
-        head = self._remote_head(git, branch)
-        tree = git.run("rev-parse", f"{head}^{{tree}}")
-        wanted = files(lambda path: git.run("show", f"{head}:{path}", check=False, strip=False))
+        head, tree = self._remote_head(git, branch)
+        wanted = files(lambda path: decoded(git.files_at(head, [path])[path]))
         if not wanted:
             return head
         entries = [

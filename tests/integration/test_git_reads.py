@@ -1,0 +1,106 @@
+"""What Baton's git reads in one call each, against real git: the working copy's status (HEAD and
+the uncommitted paths), files at a commit, everything staged by one listing, and a change's paths."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bot.validation.diff import read_change
+from bot.workspace import Git, Status
+
+
+@pytest.fixture
+def git(tmp_path: Path) -> Git:
+    repo = Git(tmp_path / "repo", os.environ)
+    repo.root.mkdir()
+    repo.run("init", "-q", "-b", "main")
+    (repo.root / "keep.txt").write_text("keep\n")
+    (repo.root / "gone.txt").write_text("gone\n")
+    (repo.root / "old name.txt").write_text("moved\n")
+    (repo.root / "docs").mkdir()
+    (repo.root / "docs" / "a.md").write_text("a\n")
+    repo.commit_all("first")
+    return repo
+
+
+def plain(git: Git, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=git.root, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_status_gives_head_and_every_uncommitted_path_but_batons_state(git: Git) -> None:
+    assert git.status() == Status(git.head(), "main", [])
+    (git.root / "keep.txt").write_text("changed\n")
+    (git.root / "gone.txt").unlink()
+    (git.root / "new file.txt").write_text("new\n")
+    plain(git, "mv", "old name.txt", "new name.txt")
+    (git.root / ".baton").mkdir()
+    (git.root / ".baton" / "state.json").write_text("{}")
+
+    status = git.status()
+    assert (status.head, status.branch) == (git.head(), "main")
+    assert sorted(status.dirty) == ["gone.txt", "keep.txt", "new file.txt", "new name.txt"]
+    assert git.dirty_files() == status.dirty
+    plain(git, "checkout", "-q", "--detach")
+    assert git.status().branch is None
+
+
+def test_status_before_the_first_commit_has_no_head(tmp_path: Path) -> None:
+    git = Git(tmp_path, os.environ)
+    git.run("init", "-q", "-b", "work")
+    (tmp_path / "a.txt").write_text("a\n")
+    assert git.status() == Status(None, "work", ["a.txt"])
+
+
+def test_files_at_a_commit_read_together(git: Git) -> None:
+    first = git.head()
+    (git.root / "keep.txt").write_text("later\r\n")
+    (git.root / "odd\nname.txt").write_text("odd\n")
+    second = git.commit_all("second")
+
+    found = git.files_at(first, ["keep.txt", "missing.txt", "docs", "keep.txt"])
+    assert found == {"keep.txt": b"keep\n", "missing.txt": None, "docs": None}
+    assert git.files_at(second, ["keep.txt", "odd\nname.txt"]) == {
+        "keep.txt": b"later\r\n",
+        "odd\nname.txt": b"odd\n",
+    }
+    assert git.files_at("main", ["keep.txt"]) == {"keep.txt": b"later\r\n"}
+    assert git.files_at(first, ["keep.txt"]) == {"keep.txt": b"keep\n"}  # read again
+    assert git.files_at(first, []) == {}
+
+
+def test_commit_all_stages_changes_deletions_and_new_files_once_listed(git: Git) -> None:
+    (git.root / "keep.txt").write_text("changed\n")
+    (git.root / "gone.txt").unlink()
+    (git.root / "docs" / "b.md").write_text("b\n")
+    (git.root / ".baton").mkdir()
+    (git.root / ".baton" / "state.json").write_text("{}")
+    os.utime(git.root / "docs" / "a.md", (0, 0))  # touched, unchanged
+
+    head = git.commit_all("second")
+    listed = plain(git, "ls-tree", "-r", "--name-only", head).split("\n")
+    assert sorted(p for p in listed if p) == [
+        "docs/a.md",
+        "docs/b.md",
+        "keep.txt",
+        "old name.txt",
+    ]
+    assert plain(git, "show", f"{head}:keep.txt") == "changed\n"
+    assert git.status().dirty == []
+    assert git.commit_all("nothing") == head
+
+
+def test_a_changes_paths_are_what_git_diff_without_renames_lists(git: Git) -> None:
+    base = git.head()
+    plain(git, "mv", "old name.txt", "docs/new name.txt")
+    (git.root / "keep.txt").write_text("changed\n")
+    (git.root / "gone.txt").unlink()
+    (git.root / "docs" / "c.md").write_text("c\n")
+    head = git.commit_all("second")
+    listed = plain(git, "diff", "--name-only", "--no-renames", f"{base}..{head}").splitlines()
+    assert read_change(git, base, head).paths == listed
