@@ -84,7 +84,9 @@ def git_env(environ: Mapping[str, str]) -> dict[str, str]:
     env = {k: v for k, v in environ.items() if k not in _SECRETS}
     env.pop("GIT_EXTERNAL_DIFF", None)
     env.setdefault("GIT_ALLOW_PROTOCOL", ALLOWED_PROTOCOLS)
-    return {**env, "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat"}
+    # A replace ref (`refs/replace/<id>`, which the agent can write) would make git read another
+    # object for the base commit: the conventions, the diff, the files Baton reads.
+    return {**env, "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "GIT_NO_REPLACE_OBJECTS": "1"}
 
 
 def git_argv(args: tuple[str, ...], *, location: list[str], credentials: bool = False) -> list[str]:

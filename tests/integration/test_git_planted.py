@@ -567,3 +567,21 @@ def test_a_git_directory_swapped_for_another_stops_baton(lab: Lab) -> None:
     with pytest.raises(WorkspaceError, match="cannot be put back"):
         lab.git.commit_all("into the planted repository")
     assert lab.ran() == []
+
+
+def test_a_replace_ref_the_agent_planted_changes_nothing_baton_reads(lab: Lab) -> None:
+    """`refs/replace/<base>` makes plain git read another commit in its place: the conventions
+    at the base, and the diff against it, would be the agent's."""
+    (lab.root / "knowledge" / "CONVENTIONS.md").write_text("# Conventions\n\nNone at all.\n")
+    lab.plain("add", "-A")
+    lab.plain("-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "forged base")
+    forged = lab.plain("rev-parse", "HEAD").stdout.strip()
+    lab.plain("reset", "-q", "--hard", "HEAD~1")
+    lab.plain("replace", lab.base, forged)
+    steered = lab.plain("show", f"{lab.base}:knowledge/CONVENTIONS.md").stdout
+    assert "None at all" in steered, "plain git reads the forged base"
+
+    conventions = load_conventions(lab.git, lab.base, "knowledge/CONVENTIONS.md")
+    assert [rule.id for rule in conventions.rules] == ["no-sleep"]
+    assert lab.git.changed_files(lab.base) == ["a.txt"]
+    assert "None at all" not in lab.git.diff(lab.base)
