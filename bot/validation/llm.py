@@ -63,7 +63,8 @@ An empty list means the change follows the conventions."""
 
 
 class LlmFinding(BaseModel):
-    model_config = ConfigDict(extra="ignore", strict=True)
+    # Built at the first answer, not at import: the LLM reviewer is off by default.
+    model_config = ConfigDict(extra="ignore", strict=True, defer_build=True)
 
     file: str = Field(min_length=1, max_length=1000)
     line: int = Field(ge=1)
@@ -75,7 +76,7 @@ class LlmFinding(BaseModel):
 class LlmAnswer(BaseModel):
     """The JSON the model must answer with."""
 
-    model_config = ConfigDict(extra="ignore", strict=True)
+    model_config = ConfigDict(extra="ignore", strict=True, defer_build=True)
 
     findings: list[LlmFinding] = Field(max_length=200)
 
