@@ -18,7 +18,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,20 @@ def _git(repo: Path, *args: str) -> None:
     subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
 
 
+def _commit_all(repo: Path, message: str) -> None:
+    _git(repo, "add", "-A")
+    _git(
+        repo,
+        "-c",
+        "user.name=Bench",
+        "-c",
+        "user.email=bench@example.invalid",
+        "commit",
+        "-qm",
+        message,
+    )
+
+
 def _repository(path: Path) -> Path:
     """A repository on `main` with one chain of one ticket, its agent a one-line script."""
     (path / "tickets").mkdir(parents=True)
@@ -69,21 +83,11 @@ def _repository(path: Path) -> Path:
     (path / ".github").mkdir()
     (path / ".github" / "baton.yml").write_text(json.dumps(config))
     _git(path, "init", "-q", "-b", "main")
-    _git(path, "add", "-A")
-    _git(
-        path,
-        "-c",
-        "user.name=Bench",
-        "-c",
-        "user.email=bench@example.invalid",
-        "commit",
-        "-qm",
-        "start",
-    )
+    _commit_all(path, "start")
     return path
 
 
-def _median(measure: Any, repeat: int) -> float:
+def _median(measure: Callable[[], float], repeat: int) -> float:
     return round(statistics.median(measure() for _ in range(repeat)), 4)
 
 
@@ -95,7 +99,7 @@ def local_commands(root: Path, repeat: int) -> dict[str, float]:
 
     def run_local() -> float:
         work = root / f"run-{next(counter)}"
-        subprocess.run(["git", "clone", "-q", str(repo), str(work)], check=True)
+        _git(root, "clone", "-q", str(repo), str(work))
         return process_cpu([baton, "run", "--local"], work)
 
     def init() -> float:
@@ -104,19 +108,11 @@ def local_commands(root: Path, repeat: int) -> dict[str, float]:
         _git(fresh, "init", "-q", "-b", "main")
         return process_cpu([baton, "init", "--agent", "command"], fresh)
 
+    # The change `baton review` reads, on a branch of its own: the runs start from `main`.
     _git(repo, "checkout", "-qb", "change")
     (repo / "src.py").write_text("print('hello')\n")
-    _git(repo, "add", "-A")
-    _git(
-        repo,
-        "-c",
-        "user.name=Bench",
-        "-c",
-        "user.email=bench@example.invalid",
-        "commit",
-        "-qm",
-        "change",
-    )
+    _commit_all(repo, "change")
+    _git(repo, "checkout", "-q", "main")
     return {
         "version": _median(lambda: process_cpu([baton, "--version"], root), repeat),
         "config_check": _median(
