@@ -31,6 +31,7 @@ from benchmarks.actions import chain_in_one_job, idle_day
 from benchmarks.git_calls import local_chain_git_calls
 from benchmarks.redaction import slowest_redaction
 from benchmarks.rules import slowest_rule
+from benchmarks.startup import startup_cpu
 from bot.chain import Policy, plan
 from bot.cli import cli
 from bot.demo import create_demo_repo
@@ -275,6 +276,13 @@ def _actions_rows(on_actions: dict[str, Any]) -> list[tuple[str, Any, str]]:
     ]
 
 
+def _startup_rows(figures: dict[str, Any] | None) -> list[tuple[str, Any, str]]:
+    if figures is None:
+        return []
+    commands = [k for k in figures if k != "repeat"]
+    return [(f"CPU s of one process: {k.replace('_', ' ')}", figures[k], "-") for k in commands]
+
+
 def _time(label: str, fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     print(f"… {label}", file=sys.stderr)
     return fn()
@@ -315,6 +323,8 @@ def main() -> int:
             "redaction of hostile texts", lambda: slowest_redaction(1 if args.quick else 3)
         ),
         "git_calls": _time("git calls, a local chain of 3", local_chain_git_calls),
+        # Whole `baton` processes, some ten seconds a round: the full run only.
+        "startup_cpu": None if args.quick else _time("CPU per command", lambda: startup_cpu(3)),
     }
     agent_s, test_s = ACTIONS_QUICK if args.quick else ACTIONS_FULL
     on_actions = {
@@ -383,6 +393,7 @@ def main() -> int:
             results["git_calls"]["calls"],
             f"<= {TARGETS['git_calls_chain_of_3']}",
         ),
+        *_startup_rows(results["startup_cpu"]),
         *_actions_rows(on_actions),
     ]
     width = max(len(name) for name, _, _ in rows)

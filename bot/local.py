@@ -20,12 +20,11 @@ from bot.errors import BatonError, ConfigError, StateError
 from bot.forge import LocalForge
 from bot.knowledge import report_path
 from bot.notify import Notifier
-from bot.redact import Redactor
 from bot.run_options import RunOptions
 from bot.runtime import Project, Runtime
 from bot.sandbox import NoSandbox, Sandbox
-from bot.state import ChainState, StoreData
-from bot.store import FileStore
+from bot.state import ChainState
+from bot.store import FileStore, load_state
 from bot.validation.llm import llm_reviewer
 from bot.workspace import STATE_DIR
 
@@ -85,10 +84,6 @@ def select_chains(chains: list[ChainFile], name: str | None) -> list[ChainFile]:
         known = ", ".join(c.name for c in chains) or "none"
         raise BatonError(f"no chain named `{name}`", hint=f"the chains here are: {known}")
     return chosen
-
-
-def load_state(root: Path) -> StoreData:
-    return FileStore(root / STATE_DIR / "state.json", Redactor()).load()
 
 
 def run_local(

@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.redact import Redactor, from_environment
-
 if TYPE_CHECKING:
     from bot.config import Config
     from bot.github_objects import GitHub
     from bot.notify import Notifier, Notifiers
+    from bot.redact import Redactor
     from bot.sandbox import Sandbox
     from bot.workspace import Git
 
@@ -50,6 +49,8 @@ class Runtime:
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Runtime:
         """The runtime of this environment (a copy: it does not change under the run)."""
+        from bot.redact import from_environment  # noqa: PLC0415 (RE2, not for --help)
+
         env = dict(environ)
         return cls(env, from_environment(env))
 

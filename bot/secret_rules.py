@@ -54,10 +54,18 @@ class Allowlist:
     """A look-alike: a regex on the secret, the whole match or its line; or a stopword."""
 
     # Each an alternation of the lot (a rule may have a thousand stopwords), or None: one call
-    # into RE2 per match, not one per entry.
-    regexes: Any
+    # into RE2 per match, not one per entry. Compiled when a match is first checked.
+    regexes_pattern: str | None
     target: str  # "secret", "match" or "line"
-    stopwords: Any
+    stopwords_pattern: str | None
+
+    @functools.cached_property
+    def regexes(self) -> Any:
+        return None if self.regexes_pattern is None else _compile(self.regexes_pattern, _TEST)
+
+    @functools.cached_property
+    def stopwords(self) -> Any:
+        return None if self.stopwords_pattern is None else _compile(self.stopwords_pattern, _TEST)
 
     def allows(self, secret: str, match: str, line: str) -> bool:
         text = {"match": match, "line": line}.get(self.target, secret)
@@ -69,11 +77,17 @@ class Allowlist:
 @dataclass(frozen=True)
 class Rule:
     id: str
-    regex: Any
+    pattern: str
     keywords: tuple[str, ...]
     group: int
     least_entropy: float
     allowlists: tuple[Allowlist, ...]
+
+    @functools.cached_property
+    def regex(self) -> Any:
+        """Compiled when a text first holds one of the keywords: compiling the whole set would
+        cost a tenth of a second in every process that redacts, and most texts need few rules."""
+        return _compile(self.pattern)
 
     def spans(self, text: str, shared: Allowlist) -> Iterator[tuple[int, int]]:
         """Where this rule finds secrets in `text`."""
@@ -113,9 +127,9 @@ def _allowlist(data: dict[str, Any]) -> Allowlist | None:
     if not regexes and not words:
         return None
     return Allowlist(
-        _compile("|".join(regexes), _TEST) if regexes else None,
+        "|".join(regexes) if regexes else None,
         data.get("regexTarget", "secret"),
-        _compile("|".join(words), _TEST) if words else None,
+        "|".join(words) if words else None,
     )
 
 
@@ -159,7 +173,7 @@ def load() -> RuleSet:
         rules.append(
             Rule(
                 id=rule["id"],
-                regex=_compile(rule["regex"].replace(_GITLEAKS_END, _ANY_END)),
+                pattern=rule["regex"].replace(_GITLEAKS_END, _ANY_END),
                 keywords=tuple(k.lower() for k in rule.get("keywords", ())),
                 group=rule.get("secretGroup", 0),
                 least_entropy=rule.get("entropy", 0.0),

@@ -26,6 +26,7 @@ from bot.errors import (
 )
 from bot.redact import Redactor
 from bot.state import StoreData
+from bot.workspace import STATE_DIR
 
 
 class Store(Protocol):
@@ -190,3 +191,8 @@ def _atomic_write(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def load_state(root: Path) -> StoreData:
+    """The state kept in the working copy at `root` (empty when there is none yet)."""
+    return FileStore(root / STATE_DIR / "state.json", Redactor()).load()

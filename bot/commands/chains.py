@@ -52,7 +52,7 @@ def chains_command(
     project = Project.open(repo, runtime.environ)
     if local or not runtime.environ.get("GITHUB_REPOSITORY"):
         from bot.chain_file import load_chain_dir
-        from bot.local import load_state
+        from bot.store import load_state
 
         root = project.git.root
         tickets_dir = root / project.config.tickets_dir
@@ -90,8 +90,8 @@ def status_command(runtime: Runtime, repo: Path, as_json: bool) -> None:
     from rich.console import Console
 
     from bot.knowledge import status_json
-    from bot.local import load_state
     from bot.render.terminal import chain_table
+    from bot.store import load_state
     from bot.workspace import Git
 
     data = load_state(Git.open(repo, runtime.environ).root)

@@ -4,7 +4,6 @@ validation finished, coloured by how it ended. Pure: state in, text out."""
 from __future__ import annotations
 
 from datetime import datetime
-from xml.sax.saxutils import escape
 
 from bot.state import Attempt, ChainState
 
@@ -12,6 +11,12 @@ ROW = 22
 LABEL = 190
 WIDTH = 760
 _COLOURS = {"passed": "#2da44e", "failed": "#cf222e", "interrupted": "#8c959f"}
+
+
+def _escape(text: str) -> str:
+    """`text` as XML character data. (`xml.sax.saxutils.escape` does the same, but importing it
+    loads urllib.request, http.client and ssl.)"""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _outcome(attempt: Attempt) -> str:
@@ -40,7 +45,7 @@ def timeline_svg(chain: ChainState) -> str:
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
         f'viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="12">',
-        f"<title>Timeline of chain {escape(chain.name)}: one bar per attempt</title>",
+        f"<title>Timeline of chain {_escape(chain.name)}: one bar per attempt</title>",
         f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>',
     ]
     for row, (key, attempt) in enumerate(bars):
@@ -50,9 +55,9 @@ def timeline_svg(chain: ChainState) -> str:
         outcome = _outcome(attempt)
         label = f"{key} #{attempt.number} {attempt.kind}"
         out += [
-            f'<text x="4" y="{y + 14}">{escape(label)}</text>',
+            f'<text x="4" y="{y + 14}">{_escape(label)}</text>',
             f'<rect class="attempt" x="{x:.1f}" y="{y + 3}" width="{width:.1f}" height="{ROW - 6}" '
-            f'fill="{_COLOURS[outcome]}"><title>{escape(label)}: {outcome}</title></rect>',
+            f'fill="{_COLOURS[outcome]}"><title>{_escape(label)}: {outcome}</title></rect>',
         ]
     axis_y = 10 + len(bars) * ROW + 16
     out += [

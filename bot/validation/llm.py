@@ -23,15 +23,17 @@ import logging
 import re
 import time
 from collections.abc import Mapping
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.config import LlmReviewerConfig
 from bot.security import Redact, clean_untrusted, fence
 from bot.state import Finding
 from bot.validation.diff import Change
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +63,8 @@ An empty list means the change follows the conventions."""
 
 
 class LlmFinding(BaseModel):
-    model_config = ConfigDict(extra="ignore", strict=True)
+    # Built at the first answer, not at import: the LLM reviewer is off by default.
+    model_config = ConfigDict(extra="ignore", strict=True, defer_build=True)
 
     file: str = Field(min_length=1, max_length=1000)
     line: int = Field(ge=1)
@@ -73,7 +76,7 @@ class LlmFinding(BaseModel):
 class LlmAnswer(BaseModel):
     """The JSON the model must answer with."""
 
-    model_config = ConfigDict(extra="ignore", strict=True)
+    model_config = ConfigDict(extra="ignore", strict=True, defer_build=True)
 
     findings: list[LlmFinding] = Field(max_length=200)
 
@@ -231,6 +234,8 @@ class LlmReviewer:
 
     def _post(self, url: str, headers: dict[str, str], body: dict[str, object]) -> bytes:
         """POST with a deadline on the whole exchange (httpx's timeouts are per read)."""
+        import httpx  # noqa: PLC0415 (a tenth of a second to import: only when the reviewer asks)
+
         limit = self.config.timeout_seconds
         deadline = time.monotonic() + limit
         try:

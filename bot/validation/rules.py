@@ -76,7 +76,8 @@ Globs = Annotated[list[RepoPath], Field(min_length=1)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # Built at the first rule read, not at import: most runs read none.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
 
 class Pattern(_Strict):

@@ -134,6 +134,16 @@ def test_every_family_is_a_rule_of_the_set() -> None:
     assert {rule for rule, _ in FAMILIES.values()} <= {rule.id for rule in rules}
 
 
+def test_every_regex_of_the_set_compiles() -> None:
+    """The rules' regexes are compiled at their first use: each must compile in RE2."""
+    ruleset = secret_rules.load()
+    rules = ruleset.rules
+    for allowlist in (ruleset.shared, *(a for rule in rules for a in rule.allowlists)):
+        assert allowlist.regexes is not None or allowlist.regexes_pattern is None
+        assert allowlist.stopwords is not None or allowlist.stopwords_pattern is None
+    assert all(rule.regex is not None for rule in rules)
+
+
 @pytest.mark.parametrize("context", CONTEXTS)
 @pytest.mark.parametrize("case", list(CORPUS))
 def test_the_redactor_hides_every_family_in_every_encoding(
