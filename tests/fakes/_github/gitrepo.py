@@ -9,13 +9,15 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar, cast
 
 from .gitobjects import MODE_TYPES, ObjectError, ObjectStore
 
+_T = TypeVar("_T")
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 ZERO_SHA = "0" * 40
 _SHA = re.compile(r"[0-9a-f]{40}")
@@ -115,6 +117,7 @@ class BareRepo:
         self._env = _git_environment()
         self.objects = ObjectStore(path, self._env)
         self._commits: dict[str, Commit] = {}
+        self._between_commits: dict[tuple[str, str, str], object] = {}
 
     def close(self) -> None:
         self.objects.close()
@@ -345,28 +348,52 @@ class BareRepo:
     def delete_ref(self, name: str, old: str) -> None:
         self.git("update-ref", "-d", name, old)
 
+    def _between(self, question: str, a: str, b: str, answer: Callable[[], _T]) -> _T:
+        """What two commits named by their ids tell: the same for as long as they exist."""
+        if not (is_sha(a) and is_sha(b)):
+            return answer()
+        key = (question, a, b)
+        if key not in self._between_commits:
+            self._between_commits[key] = answer()
+        return cast(_T, self._between_commits[key])
+
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
-        try:
-            self.git("merge-base", "--is-ancestor", ancestor, descendant)
-        except GitError:
-            return False
-        return True
+        def answer() -> bool:
+            try:
+                self.git("merge-base", "--is-ancestor", ancestor, descendant)
+            except GitError:
+                return False
+            return True
+
+        return self._between("is-ancestor", ancestor, descendant, answer)
 
     def merge_base(self, a: str, b: str) -> str | None:
-        try:
-            return self._text("merge-base", a, b) or None
-        except GitError:
-            return None
+        def answer() -> str | None:
+            try:
+                return self._text("merge-base", a, b) or None
+            except GitError:
+                return None
+
+        return self._between("merge-base", a, b, answer)
 
     def commits_between(self, base: str, head: str) -> list[str]:
         """Commits reachable from `head` but not from `base`, oldest first."""
-        out = self._text("rev-list", "--reverse", head, f"^{base}")
-        return out.split()
+        return list(
+            self._between(
+                "rev-list",
+                base,
+                head,
+                lambda: tuple(self._text("rev-list", "--reverse", head, f"^{base}").split()),
+            )
+        )
 
     # ---- diffs ----------------------------------------------------------------------------------
 
     def diff(self, base: str, head: str) -> list[FileDiff]:
         """What changed from `base` to `head`, file by file, with unified patches."""
+        return list(self._between("diff", base, head, lambda: tuple(self._diff(base, head))))
+
+    def _diff(self, base: str, head: str) -> list[FileDiff]:
         raw = self.git("diff-tree", "-r", "--no-renames", "--raw", "-z", base, head).split(b"\0")
         numstat = self.git("diff-tree", "-r", "--no-renames", "--numstat", "-z", base, head)
         counts: dict[str, tuple[int, int] | None] = {}
