@@ -113,7 +113,11 @@ def tickets_pull(runtime: Runtime, repo: Path) -> None:
     config = load_config(repo / ".github" / "baton.yml")
     github = runtime.github()
     result = pull(
-        github.repo, github.trust(config), config.labels.trigger, repo / config.tickets_dir
+        github.repo,
+        github.trust(config),
+        config.labels.trigger,
+        repo / config.tickets_dir,
+        allow_protected=config.allow_protected,
     )
     for path in result.written:
         click.echo(f"wrote {path}")

@@ -136,10 +136,13 @@ class PullResult:
     refused: list[Problem] = field(default_factory=list)
 
 
-def pull(repo: Repo, trust: Trust, trigger_label: str, directory: Path) -> PullResult:
+def pull(
+    repo: Repo, trust: Trust, trigger_label: str, directory: Path, *, allow_protected: bool = False
+) -> PullResult:
     """Open issues Baton pushed, or whose trigger label someone with write access applied (and
     unchanged since), written as `tickets/<chain>.yml`. Baton's own issues need no label: only
-    people with write access may edit an issue someone else opened."""
+    people with write access may edit an issue someone else opened. `allow_protected` as the
+    repository's configuration says, as when its chains run."""
     result = PullResult()
     issues = []
     listed = repo.api.get_pages(f"{repo.path}/issues", {"state": "open"})
@@ -172,7 +175,9 @@ def pull(repo: Repo, trust: Trust, trigger_label: str, directory: Path) -> PullR
         number = int(issue["number"])
         chain, key = keys[number]
         ticket, problems = parse_issue_body(
-            ticket_body(str(issue.get("body") or "")), title=str(issue.get("title"))
+            ticket_body(str(issue.get("body") or "")),
+            title=str(issue.get("title")),
+            allow_protected=allow_protected,
         )
         if ticket is None:  # said, never silently dropped
             error = next((p for p in problems if p.severity == "error"), None)

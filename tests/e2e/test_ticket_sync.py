@@ -398,3 +398,27 @@ def test_pull_says_which_labelled_issue_is_not_a_ticket(fake: FakeGitHub, tmp_pa
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"#{bad}: warning: ticket: not pulled: ")
     assert "allow_protected: true" in line
+
+
+def test_pull_takes_a_protected_path_where_the_configuration_allows_it(
+    fake: FakeGitHub, tmp_path: Path
+) -> None:
+    """`allow_protected: true` lets a ticket name a workflow when its chain runs: pulled, it
+    is the same ticket."""
+    writer = fake.add_user("writer", role="write")
+    number = fake.add_issue(
+        "Retune CI",
+        "### Goal\n\nRetune CI.\n\n### Files to modify\n\n.github/workflows/ci.yml",
+        author=writer,
+    )
+    fake.label_issue(number, TRIGGER, actor=writer)
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github" / "baton.yml").write_text("allow_protected: true\n")
+
+    result = CliRunner().invoke(cli, ["tickets", "pull", "--repo", str(tmp_path)], env=_env(fake))
+
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    (pulled,) = load_chain_dir(tmp_path / "tickets", allow_protected=True)
+    [ticket] = pulled.tickets
+    assert ticket.files.modify == [".github/workflows/ci.yml"]
