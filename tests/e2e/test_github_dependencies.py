@@ -1,7 +1,8 @@
 """Dependencies in GitHub mode end to end: issues alone (each a chain of its own) that wait for
 each other in a cycle are blocked with one comment each while the other chains are worked; a
 ticket waits for an issue Baton does not work until it is closed, at no rate-limit cost while it
-waits; a dependency on another repository's issue is refused on the issue."""
+waits; a dependency on another repository's issue, written or a "blocked by" relationship, is
+refused on the issue."""
 
 from __future__ import annotations
 
@@ -86,4 +87,28 @@ def test_a_dependency_in_another_repository_is_refused_on_the_issue(
     answers = [c.body for c in github.comments_on(number) if "Baton cannot work" in c.body]
     assert len(answers) == 1
     assert "someone/elsewhere#12 is in another repository" in answers[0]
+    assert "baton:invalid" in github.labels_of(number)
+
+
+def test_a_blocker_in_another_repository_is_refused_never_taken_for_a_local_issue(
+    github: FakeGitHub, tmp_path: Path
+) -> None:
+    """GitHub's "blocked by" may name another repository's issue #1: Baton must not wait for
+    this repository's #1 (done here, so it would run) nor drop the relationship."""
+    local = lone_issue(github, "Done already", "work/done.txt")
+    github.close_issue(local)
+    ticket = Ticket(goal="Create work/up.txt.", files=TicketFiles(create=["work/up.txt"]))
+    number = github.add_issue(
+        "Follow upstream",
+        render_issue_body(ticket),
+        labels=["ready-for-agent"],
+        blocked_elsewhere=[("someone/elsewhere", local)],
+    )
+    work = checkout(github, tmp_path)
+    result = run(github, work)
+    assert result.exit_code == 0, result.output
+    assert calls(work) == []
+    answers = [c.body for c in github.comments_on(number) if "Baton cannot work" in c.body]
+    assert len(answers) == 1
+    assert f"Blocked by: someone/elsewhere#{local} is in another repository" in answers[0]
     assert "baton:invalid" in github.labels_of(number)

@@ -282,6 +282,7 @@ class FakeGitHub:
         assignees: Iterable[str] = (),
         state: str = "open",
         blocked_by: Iterable[int] = (),
+        blocked_elsewhere: Iterable[tuple[str, int]] = (),
     ) -> int:
         """An issue as its author files it (labels are added by the author, with events).
 
@@ -304,6 +305,7 @@ class FakeGitHub:
                 assignees=assignees,
             )
             issue.blocked_by = list(blocked_by)
+            issue.blocked_elsewhere = list(blocked_elsewhere)
             if state != "open":
                 world.set_state(issue, state, actor=author)
             return issue.number

@@ -106,8 +106,12 @@ class GitHubTickets:
             source=f"#{number}",
             allow_protected=self.config.allow_protected,
         )
+        blocked: list[str] = []
         if ticket is not None:
-            problems += self._foreign_dependencies(ticket, f"#{number}")
+            summary = issue.get("issue_dependencies_summary") or {}
+            blocked = self._blocked_by(number) if summary.get("blocked_by", 1) else []
+            problems += self._foreign(ticket.depends_on, "Depends on", f"#{number}")
+            problems += self._foreign(blocked, "Blocked by", f"#{number}")
             ticket = None if any(p.severity == "error" for p in problems) else ticket
         invalid = self.config.labels.invalid
         if ticket is None:
@@ -129,23 +133,22 @@ class GitHubTickets:
         if invalid in found.labels[number]:
             issue_obj = self.repo.gh_repo.get_issue(number)
             self.repo.api.call(lambda: issue_obj.remove_from_labels(invalid), write=True)
-        summary = issue.get("issue_dependencies_summary") or {}
-        blocked = self._blocked_by(number) if summary.get("blocked_by", 1) else []
         deps = list(ticket.depends_on) + blocked
         return ticket.model_copy(update={"depends_on": self._local_refs(deps)})
 
-    def _foreign_dependencies(self, ticket: Ticket, source: str) -> list[Problem]:
-        """A dependency on another repository's issue is refused: Baton waits only for issues
-        it can watch cheaply, those of this repository."""
+    def _foreign(self, refs: list[str], field: str, source: str) -> list[Problem]:
+        """A dependency on another repository's issue (in the body, or GitHub's "blocked by"
+        relationship) is refused: Baton waits only for issues it can watch cheaply, those of
+        this repository."""
         return [
             Problem(
                 "error",
-                "Depends on",
+                field,
                 f"{ref} is in another repository; Baton waits only for issues of "
                 f"{self.repo.full_name}: remove it, and add the ticket once that work is done",
                 source,
             )
-            for ref in ticket.depends_on
+            for ref in refs
             if not self._local_refs([ref])
         ]
 
@@ -168,7 +171,14 @@ class GitHubTickets:
             )
         except NotFound:  # older servers have no issue dependencies
             return []
-        return [f"#{i['number']}" for i in items or []]
+        # A blocker may be another repository's issue: named in full, never as a local #N.
+        own = f"/repos/{self.repo.full_name}".lower()
+        return [
+            f"#{i['number']}"
+            if str(i.get("repository_url", "")).lower().endswith(own)
+            else f"{str(i.get('repository_url', '')).split('/repos/')[-1]}#{i['number']}"
+            for i in items or []
+        ]
 
     def _local_refs(self, refs: list[str]) -> list[str]:
         """`#12`, `owner/repo#12` and issue URLs of this repository, as `#12`; others dropped."""

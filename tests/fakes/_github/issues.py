@@ -520,8 +520,11 @@ def delete_milestone(call: Call) -> Response:
 )
 def list_blocked_by(call: Call) -> Response:
     issue = issue_or_404(call)
-    blockers = [call.world.issues[n] for n in issue.blocked_by if n in call.world.issues]
-    return paginate(call, blockers, shapes(call).issue)
+    here = [
+        shapes(call).issue(call.world.issues[n]) for n in issue.blocked_by if n in call.world.issues
+    ]
+    elsewhere = [shapes(call).issue_elsewhere(name, n) for name, n in issue.blocked_elsewhere]
+    return paginate(call, [*here, *elsewhere])
 
 
 @routes.get(

@@ -131,6 +131,8 @@ class Issue:
     locked: bool = False
     events: list[Event] = field(default_factory=list)
     blocked_by: list[int] = field(default_factory=list)  # issue numbers
+    # Issues of repositories this fake does not hold: (owner/name, number).
+    blocked_elsewhere: list[tuple[str, int]] = field(default_factory=list)
     pull: PullInfo | None = None
 
 

@@ -7,6 +7,7 @@ property that schema requires. URLs use GitHub's own address; the server rewrite
 from __future__ import annotations
 
 import base64
+import json
 import textwrap
 import zlib
 from datetime import datetime
@@ -313,6 +314,29 @@ class Shapes:
         names = ("+1", "-1", "laugh", "hooray", "confused", "heart", "rocket", "eyes")
         return {"url": f"{url}/reactions", "total_count": 0, **dict.fromkeys(names, 0)}
 
+    def issue_elsewhere(self, full_name: str, number: int) -> dict[str, Any]:
+        """An open issue of another repository, as GitHub lists it among an issue's blockers:
+        the same shape, its URLs that repository's."""
+        stand_in = Issue(
+            number,
+            9_000_000 + number,
+            f"Upstream #{number}",
+            None,
+            self.world.repo.owner,
+            self.world.clock(),
+            self.world.clock(),
+        )
+        text = json.dumps(self.issue(stand_in))
+        owner_api = self.repo_api.rsplit("/", 2)[0]
+        owner_web = self.repo_web.rsplit("/", 2)[0]
+        text = text.replace(self.repo_api, f"{owner_api}/{full_name}")
+        text = text.replace(self.repo_web, f"{owner_web}/{full_name}")
+        shape: dict[str, Any] = json.loads(text)
+        shape["comments"] = 0
+        summary = shape["issue_dependencies_summary"]
+        summary.update(blocking=1, total_blocking=1, blocked_by=0, total_blocked_by=0)
+        return shape
+
     def issue(self, issue: Issue, *, detail: bool = False) -> dict[str, Any]:
         """issue (a pull request's issue carries `pull_request`)"""
         url = f"{self.repo_api}/issues/{issue.number}"
@@ -350,12 +374,13 @@ class Shapes:
             "state_reason": issue.state_reason,
             "sub_issues_summary": {"total": 0, "completed": 0, "percent_completed": 0},
             "issue_dependencies_summary": {
-                "blocked_by": sum(
+                "blocked_by": len(issue.blocked_elsewhere)  # open, as far as the fake knows
+                + sum(
                     1
                     for n in issue.blocked_by
                     if n in self.world.issues and self.world.issues[n].state == "open"
                 ),
-                "total_blocked_by": len(issue.blocked_by),
+                "total_blocked_by": len(issue.blocked_by) + len(issue.blocked_elsewhere),
                 "blocking": sum(1 for i in blocking if i.state == "open"),
                 "total_blocking": len(blocking),
             },
