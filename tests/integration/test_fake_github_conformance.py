@@ -231,6 +231,10 @@ def walk_issues(fake: FakeGitHub) -> None:
     assert [i.number for i in issue.get_blocked_by()] == [2]
     assert [i.number for i in blocker.get_blocking()] == [1]
     issue.remove_blocked_by(blocker)
+    upstream = fake.add_issue("Follow upstream", "", blocked_elsewhere=[("someone/elsewhere", 7)])
+    [elsewhere] = repo.get_issue(upstream).get_blocked_by()
+    assert elsewhere.number == 7
+    assert elsewhere.repository_url.endswith("/repos/someone/elsewhere")
 
     assert status_of(lambda: repo.get_issue(99))[0] == 404
     code, body = status_of(lambda: repo.create_issue(""))
