@@ -80,14 +80,7 @@ def test_a_dependency_in_another_repository_is_refused_on_the_issue(
     github: FakeGitHub, tmp_path: Path
 ) -> None:
     number = lone_issue(github, "Follow upstream", "work/up.txt", "someone/elsewhere#12")
-    work = checkout(github, tmp_path)
-    result = run(github, work)
-    assert result.exit_code == 0, result.output
-    assert calls(work) == []
-    answers = [c.body for c in github.comments_on(number) if "Baton cannot work" in c.body]
-    assert len(answers) == 1
-    assert "someone/elsewhere#12 is in another repository" in answers[0]
-    assert "baton:invalid" in github.labels_of(number)
+    _assert_refused(github, tmp_path, number, "someone/elsewhere#12 is in another repository")
 
 
 def test_a_blocker_in_another_repository_is_refused_never_taken_for_a_local_issue(
@@ -104,11 +97,17 @@ def test_a_blocker_in_another_repository_is_refused_never_taken_for_a_local_issu
         labels=["ready-for-agent"],
         blocked_elsewhere=[("someone/elsewhere", local)],
     )
+    refusal = f"Blocked by: someone/elsewhere#{local} is in another repository"
+    _assert_refused(github, tmp_path, number, refusal)
+
+
+def _assert_refused(github: FakeGitHub, tmp_path: Path, number: int, refusal: str) -> None:
+    """A run works nothing and answers the issue once, with `refusal`, labelled invalid."""
     work = checkout(github, tmp_path)
     result = run(github, work)
     assert result.exit_code == 0, result.output
     assert calls(work) == []
     answers = [c.body for c in github.comments_on(number) if "Baton cannot work" in c.body]
     assert len(answers) == 1
-    assert f"Blocked by: someone/elsewhere#{local} is in another repository" in answers[0]
+    assert refusal in answers[0]
     assert "baton:invalid" in github.labels_of(number)
