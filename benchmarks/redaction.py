@@ -11,6 +11,7 @@ made), and ordinary prose. The figure is the worst CPU time of one redaction of 
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import statistics
@@ -46,6 +47,10 @@ def hostile_texts() -> dict[str, str]:
         "percent escapes": _fill("x%41+"),
         "JSON escapes": _fill('\\"\\\\u0041\\/'),
         "invisible characters": _fill("a\u200b\u00ad"),
+        # One run of base64 that decodes to text full of keywords: the whole run is a view.
+        "base64 of keywords": base64.b64encode(_fill("token: ghp_ xoxb- eyJ ").encode()).decode()[
+            :TEXT_CHARS
+        ],
         "prose": prose[:TEXT_CHARS],
     }
 

@@ -6,6 +6,7 @@ hidden in the original. Every view is one pass over the text.
 
 from __future__ import annotations
 
+import base64
 import bisect
 import re
 from dataclasses import dataclass
@@ -17,6 +18,11 @@ _INVISIBLE = re.compile(f"[{INVISIBLE}]+")
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}|\+")
 _JSON_ESCAPE = re.compile(r'\\(?:u[0-9A-Fa-f]{4}|["\\/bfnrt])')
 JSON_DEPTH = 3
+# A run that may be base64 (standard or URL-safe): 20 characters hold 15 bytes, less than any
+# token the rules know. Decoded, it is read only when it is mostly text (a file sent through the
+# contents API, an encoded `.env`): a run of hex or random bytes decodes to noise.
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{20,}={0,2}|[A-Za-z0-9_-]{20,}={0,2}")
+_TEXT_SHARE = 0.9
 _JSON_SIMPLE = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
@@ -103,6 +109,39 @@ def decode_escape(escape: str) -> str:
     return _JSON_SIMPLE.get(escape[1], escape[1])
 
 
+def _base64(view: View) -> View | None:
+    """The runs of `view` that decode from base64 to text, one a line, each byte kept with the
+    base64 characters it came from (byte i of a run: its characters 8i/6 to (8i+7)/6); None
+    when no run does."""
+    out: list[str] = []
+    at: list[int] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for match in _BASE64.finditer(view.text):
+        run = match.group()
+        try:
+            data = base64.b64decode(
+                run + "=" * (-len(run.rstrip("=")) % 4),
+                altchars=b"-_" if "-" in run or "_" in run else None,
+            )
+        except ValueError:
+            continue
+        if sum(32 <= b < 127 or b in (9, 10, 13) for b in data) < _TEXT_SHARE * len(data):
+            continue
+        for i, byte in enumerate(data):
+            at.append(len(out))
+            out.append(chr(byte))
+            starts.append(match.start() + 8 * i // 6)
+            ends.append(match.start() + (8 * i + 7) // 6 + 1)
+        at.append(len(out))
+        out.append("\n")  # runs never run into each other
+        starts.append(match.end() - 1)
+        ends.append(match.end())
+    if not out:
+        return None
+    return View("".join(out), view, at, starts, ends)
+
+
 def views(text: str) -> list[View]:
     """The views of `text` worth scanning beyond the text itself (none for plain text)."""
     base = identity(text)
@@ -118,4 +157,7 @@ def views(text: str) -> list[View]:
             break
         view = _rewrite(view, _JSON_ESCAPE, _Decoded())
         found.append(view)
+    decoded = _base64(base)
+    if decoded is not None:
+        found.append(decoded)
     return found

@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import random
+import re
 import string
 import urllib.parse
 import uuid
@@ -101,11 +102,19 @@ VALUE_ENCODINGS: dict[str, Callable[[str], str]] = {
     "base64url": lambda s: base64.urlsafe_b64encode(s.encode()).decode(),
 }
 
+# A token inside a base64-encoded file (the contents API sends files so), at each alignment.
+FILE_ENCODINGS: dict[str, Callable[[str], str]] = {
+    "base64 of a .env": lambda s: base64.b64encode(f"TOKEN={s}\nDEBUG=1\n".encode()).decode(),
+    "base64 after 1 byte": lambda s: base64.b64encode(f"x {s}".encode()).decode(),
+    "base64 after 2 bytes": lambda s: base64.b64encode(f"xy {s}".encode()).decode(),
+    "base64url of a .env": lambda s: base64.urlsafe_b64encode(f"K={s}\n".encode()).decode(),
+}
+
 CORPUS: dict[str, tuple[str, str]] = {  # id: (the secret, how it is written)
     **{
         f"{f} / {e}": (t, encode(t))
         for f, (_, t) in FAMILIES.items()
-        for e, encode in ENCODINGS.items()
+        for e, encode in {**ENCODINGS, **FILE_ENCODINGS}.items()
     },
     **{
         f"${v} / {e}": (value, encode(value))
@@ -123,11 +132,23 @@ def _unescape(text: str) -> str:
     return text
 
 
+def _base64_decoded(text: str) -> str:
+    """Every run of base64 characters in `text`, decoded from each of its first four
+    characters (a redaction inside a run leaves its rest misaligned)."""
+    decoded = []
+    for run in re.findall(r"[A-Za-z0-9+/_-]{4,}", text):
+        for skip in range(4):
+            part = run[skip:].replace("-", "+").replace("_", "/")
+            part = part[: len(part) // 4 * 4]
+            decoded.append(base64.b64decode(part).decode("latin-1"))
+    return "\n".join(decoded)
+
+
 def _hidden(secret: str, text: str) -> bool:
     """Neither the secret nor a long piece of it is left, however the text encodes it."""
     secret = secret.removeprefix("https://hooks.slack.com/services/")  # public: not the secret
     plain = "".join(c for c in text if c not in INVISIBLE)
-    forms = (plain, urllib.parse.unquote(plain), _unescape(plain))
+    forms = (plain, urllib.parse.unquote(plain), _unescape(plain), _base64_decoded(plain))
     return not any(secret[i : i + 12] in form for form in forms for i in range(len(secret) - 11))
 
 

@@ -3,12 +3,22 @@ the plain model, a list of (start, end) per character, carried through each deco
 
 from __future__ import annotations
 
+import base64
 import re
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.text_views import _INVISIBLE, _JSON_ESCAPE, _PERCENT, JSON_DEPTH, decode_escape, views
+from bot.text_views import (
+    _BASE64,
+    _INVISIBLE,
+    _JSON_ESCAPE,
+    _PERCENT,
+    _TEXT_SHARE,
+    JSON_DEPTH,
+    decode_escape,
+    views,
+)
 
 Spans = list[tuple[int, int]]
 
@@ -42,11 +52,42 @@ def _model(text: str) -> list[tuple[str, Spans]]:
             break
         view = _model_rewrite(*view, _JSON_ESCAPE, drop=False)
         found.append(view)
+    decoded = _model_base64(*base)
+    if decoded[0]:
+        found.append(decoded)
     return found
+
+
+def _model_base64(text: str, spans: Spans) -> tuple[str, Spans]:
+    """Each run that decodes to text, a line each; a byte's span: its base64 characters'."""
+    out, kept = "", []
+    for match in _BASE64.finditer(text):
+        run = match.group()
+        altchars = b"-_" if "-" in run or "_" in run else None
+        padded = run + "=" * (-len(run.rstrip("=")) % 4)
+        try:
+            data = base64.b64decode(padded, altchars=altchars)
+        except ValueError:
+            continue
+        if sum(32 <= b < 127 or b in (9, 10, 13) for b in data) < _TEXT_SHARE * len(data):
+            continue
+        for i, byte in enumerate(data):
+            first = match.start() + 8 * i // 6
+            last = match.start() + (8 * i + 7) // 6
+            out += chr(byte)
+            kept.append((spans[first][0], spans[last][1]))
+        out += "\n"
+        kept.append(spans[match.end() - 1])
+    return out, kept
 
 
 PIECES = st.sampled_from(
     [
+        "dG9rZW4=",
+        "Z2hwXw",
+        "QUJD",
+        "-_",
+        "+/",
         "a",
         "Z",
         "0",
