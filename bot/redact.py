@@ -6,7 +6,8 @@ few of Baton's own credentials glued to other text; and the values of the secret
 (`bot/secret_names.py`), also base64-encoded at any alignment (inside a longer base64 text, such
 as a file sent through the contents API, a secret's encoding depends on where it starts). Both
 are looked for in the text as given and in its decoded views (`bot/text_views.py`: invisible
-characters taken out, percent-encoding and JSON escapes decoded), each found span mapped back.
+characters taken out, percent-encoding and JSON escapes decoded, base64 runs that decode to
+text), each found span mapped back.
 Every match is found, overlapping ones too, and the union of their spans is replaced: two secrets
 written back to back are both hidden, and redacting twice changes nothing more.
 """
