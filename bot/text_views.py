@@ -1,8 +1,8 @@
 """The same text as a scanner should read it: invisible characters taken out, percent-encoding
-(`%2F`, `+` for a space) and JSON escapes (`\\"`, `\\/`, `\\u0041`) decoded, base64 runs that decode to
-text decoded. Each view keeps, for
-every character, the span of the original text it came from, so that what is found in a view is
-hidden in the original. Every view is one pass over the text.
+(`%2F`, `+` for a space) and JSON escapes (`\\"`, `\\/`, `\\u0041`) decoded, base64 runs that
+decode to text decoded. Each view keeps, for every character, the span of the original text it
+came from, so that what is found in a view is hidden in the original. Every view is one pass
+over the text.
 """
 
 from __future__ import annotations
