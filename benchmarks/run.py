@@ -293,6 +293,10 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="counted targets only; timings once")
     args = parser.parse_args()
     os.environ.setdefault("BATON_GITHUB_WRITE_INTERVAL", "0")
+    # The benchmarks' own commits need an identity; a fresh machine has none configured.
+    for who in ("AUTHOR", "COMMITTER"):
+        os.environ.setdefault(f"GIT_{who}_NAME", "Baton Benchmarks")
+        os.environ.setdefault(f"GIT_{who}_EMAIL", "benchmarks@example.invalid")
     repeat = 1 if args.quick else 7
     short = _time("units, a chain of 3", lambda: github_units(3, 0))
     longer = _time("units, a chain of 6", lambda: github_units(6, 0))
