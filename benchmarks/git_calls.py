@@ -23,11 +23,11 @@ from typing import Any
 
 from click.testing import CliRunner
 
+from benchmarks.record import record
 from bot.cli import cli
 from bot.git_guard import OVERRIDES
 from tests.e2e.helpers import make_repo
 
-RESULTS = Path(__file__).with_name("results.json")  # shared with benchmarks/run.py
 # Every git call of Baton's carries this option; the test helpers' plain git calls do not.
 GUARD = "=".join(OVERRIDES[0])
 AGENT = """\
@@ -90,12 +90,7 @@ def local_chain_git_calls() -> dict[str, Any]:
 
 
 def main() -> int:
-    figures = local_chain_git_calls()
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results["git_calls"] = figures
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(figures, indent=2))
-    return 0
+    return record("git_calls", local_chain_git_calls())
 
 
 if __name__ == "__main__":

@@ -12,19 +12,17 @@ made), and ordinary prose. The figure is the worst CPU time of one redaction of 
 from __future__ import annotations
 
 import base64
-import json
 import random
 import statistics
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
+from benchmarks.record import record
 from bot.redact import Redactor
 from bot.secret_names import SECRET_VARIABLES
 
 TEXT_CHARS = 100_000
-RESULTS = Path(__file__).with_name("results.json")  # shared with benchmarks/run.py
 
 
 def _fill(unit: str) -> str:
@@ -80,12 +78,7 @@ def slowest_redaction(repeat: int = 1) -> dict[str, Any]:
 
 
 def main() -> int:
-    figures = slowest_redaction(repeat=3)
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results["redaction"] = figures
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(figures, indent=2))
-    return 0
+    return record("redaction", slowest_redaction(repeat=3))
 
 
 if __name__ == "__main__":

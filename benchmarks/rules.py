@@ -12,18 +12,16 @@ worst time of one pattern over one line: what one rule costs on one added line, 
 
 from __future__ import annotations
 
-import json
 import random
 import statistics
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
+from benchmarks.record import record
 from bot.validation.linear_regex import MAX_STEPS, UnsafePattern, compile_linear
 
 LINE_BYTES = 100_000
-RESULTS = Path(__file__).with_name("results.json")  # shared with benchmarks/run.py
 
 TRAPS = [
     r"(a+)+$",
@@ -121,12 +119,7 @@ def slowest_rule(repeat: int = 1) -> dict[str, Any]:
 
 
 def main() -> int:
-    figures = slowest_rule(repeat=3)
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results["rules"] = figures
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(figures, indent=2))
-    return 0
+    return record("rules", slowest_rule(repeat=3))
 
 
 if __name__ == "__main__":

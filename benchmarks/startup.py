@@ -22,10 +22,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from benchmarks.record import record
 from tests.e2e.github_support import config_text, github_env
 from tests.fakes.github import FakeGitHub
 
-RESULTS = Path(__file__).with_name("results.json")  # shared with benchmarks/run.py
 BATON = Path(sys.executable).with_name("baton")
 
 AGENT = "import pathlib; pathlib.Path('a.txt').write_text('done\\n')\n"
@@ -159,12 +159,7 @@ def startup_cpu(repeat: int = 1) -> dict[str, Any]:
 
 
 def main() -> int:
-    figures = startup_cpu(repeat=5)
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results["startup_cpu"] = figures
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(figures, indent=2))
-    return 0
+    return record("startup_cpu", startup_cpu(repeat=5))
 
 
 if __name__ == "__main__":
