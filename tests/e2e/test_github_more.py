@@ -20,15 +20,13 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from github import Auth, Github
 
 from bot.cli import cli
 from bot.issue_form import render_issue_body
 from bot.tickets import Ticket, TicketFiles
 from tests.e2e.github_support import calls, checkout, github_env, issue
-from tests.fakes.github import FakeGitHub
+from tests.fakes.github import FakeGitHub, app_private_key
 
 
 def _env(fake: FakeGitHub, work: Path, **changes: str | None) -> dict[str, str | None]:
@@ -106,15 +104,6 @@ def test_a_personal_token_reports_with_commit_statuses(github: FakeGitHub, tmp_p
     assert len(github.statuses()) == 2, "a status is written once per validated attempt"
 
 
-def _private_key() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-
-
 def test_a_github_app_authenticates_through_its_installation(
     github: FakeGitHub, tmp_path: Path
 ) -> None:
@@ -124,7 +113,7 @@ def test_a_github_app_authenticates_through_its_installation(
     app = {
         "GITHUB_TOKEN": None,
         "BATON_GITHUB_APP_ID": str(github.app_id),
-        "BATON_GITHUB_APP_PRIVATE_KEY": _private_key(),
+        "BATON_GITHUB_APP_PRIVATE_KEY": app_private_key(),
         "BATON_GITHUB_APP_INSTALLATION_ID": str(github.installation_id),
     }
 
@@ -518,7 +507,7 @@ def test_a_github_app_pushes_with_its_installation_token(
         work,
         GITHUB_TOKEN=None,
         BATON_GITHUB_APP_ID=str(github.app_id),
-        BATON_GITHUB_APP_PRIVATE_KEY=_private_key(),
+        BATON_GITHUB_APP_PRIVATE_KEY=app_private_key(),
         BATON_GITHUB_APP_INSTALLATION_ID=str(github.installation_id),
         BATON_GIT_REMOTE=git_server.remote,
     )

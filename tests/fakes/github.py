@@ -41,6 +41,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
 from tests.fakes._github import actions, checks, gitdata, issues, permissions, pulls, repos
 from tests.fakes._github.githttp import GitHttp, GitRequest
 from tests.fakes._github.gitrepo import BareRepo, Signature, TreeEntry
@@ -624,3 +627,14 @@ def _check_run_status(status: str, conclusion: str | None) -> None:
         )
     if status != "completed" and conclusion is not None:
         raise ValueError("only a completed run has a conclusion")
+
+
+def app_private_key() -> str:
+    """A new private key in PEM, as GitHub gives an App's owner (the fake checks the JWT's
+    shape and App id, not its signature)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()

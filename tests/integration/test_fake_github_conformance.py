@@ -17,8 +17,6 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from github import (
     Auth,
     BadCredentialsException,
@@ -30,7 +28,7 @@ from github import (
     UnknownObjectException,
 )
 
-from tests.fakes.github import FakeGitHub, FaultKind
+from tests.fakes.github import FakeGitHub, FaultKind, app_private_key
 from tests.fakes.github_openapi import OpenApiChecker
 
 APP_PY = """def answer():
@@ -120,12 +118,7 @@ def walk_repository(fake: FakeGitHub) -> None:
 
 
 def walk_app_installation(fake: FakeGitHub) -> None:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
+    pem = app_private_key()
     integration = GithubIntegration(
         auth=Auth.AppAuth(fake.app_id, pem),
         base_url=fake.url,
@@ -143,7 +136,7 @@ def walk_app_installation(fake: FakeGitHub) -> None:
     with raw(fake, "not.a-jwt") as http:
         answer = http.post(f"/app/installations/{fake.installation_id}/access_tokens")
     assert answer.status_code == 401
-    expired = jwt.encode({"iss": str(fake.app_id), "iat": 0, "exp": 600}, key, algorithm="RS256")
+    expired = jwt.encode({"iss": str(fake.app_id), "iat": 0, "exp": 600}, pem, algorithm="RS256")
     with raw(fake, expired) as http:
         answer = http.post(f"/app/installations/{fake.installation_id}/access_tokens")
     assert answer.status_code == 401

@@ -12,11 +12,9 @@ from pathlib import Path
 
 import pytest
 import stamina
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.forge.github.client import Credentials, GitHubApi
-from tests.fakes.github import FakeGitHub, FaultKind
+from tests.fakes.github import FakeGitHub, FaultKind, app_private_key
 
 
 @pytest.fixture
@@ -82,12 +80,7 @@ def test_refusals_and_failures_are_counted_as_github_counts_them(github: FakeGit
 
 
 def test_an_app_installation_counts_its_token_requests(github: FakeGitHub) -> None:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
+    pem = app_private_key()
     client = api(
         github,
         Credentials(
