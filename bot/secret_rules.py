@@ -22,6 +22,7 @@ import re2
 
 RULES_FILE = Path(__file__).with_name("gitleaks.toml")
 LINE_AROUND = 256
+SHORTEST_SECRET = 8
 
 _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False
@@ -37,6 +38,15 @@ _TEST.never_capture = True
 # query (`?key=token&`), in parentheses, a token ends all the same.
 _GITLEAKS_END = r"""(?:[\x60'"\s;]|\\[nr]|$)"""
 _ANY_END = r"(?:\W|$)"
+
+
+def _ends_anywhere(pattern: str) -> str:
+    """The pattern, ending at any non-word character where gitleaks wants a few or the text's
+    end (a Sidekiq URL ends at `/`, `#`, `?` or `:`, and in a JSON string at its quote)."""
+    pattern = pattern.replace(_GITLEAKS_END, _ANY_END)
+    if pattern.endswith("|$)") and not pattern.endswith(_ANY_END):
+        pattern = pattern.removesuffix("|$)") + r"|\W|$)"
+    return pattern
 
 
 def _compile(pattern: str, options: Any = _OPTIONS) -> Any:
@@ -96,6 +106,10 @@ class Rule:
                 (g for g in range(1, self.regex.groups + 1) if match.group(g)), 0
             )
             start, end = match.start(group), match.end(group)
+            if 0 < end - start < SHORTEST_SECRET:
+                # A piece, such as one of the repeated parts of a Teams webhook's URL (gitleaks
+                # takes the first group that matched): the whole match is the secret.
+                start, end = match.start(), match.end()
             secret = text[start:end]
             if not secret or self._looks_alike(secret, match, text, shared):
                 continue
@@ -173,7 +187,7 @@ def load() -> RuleSet:
         rules.append(
             Rule(
                 id=rule["id"],
-                pattern=rule["regex"].replace(_GITLEAKS_END, _ANY_END),
+                pattern=_ends_anywhere(rule["regex"]),
                 keywords=tuple(k.lower() for k in rule.get("keywords", ())),
                 group=rule.get("secretGroup", 0),
                 least_entropy=rule.get("entropy", 0.0),

@@ -1,4 +1,5 @@
-"""A generated corpus of secrets: token families of the rule set (made here from a seeded random
+"""A generated corpus of secrets: a token of every rule of the rule set (made from the rule's regex,
+tests/reliability/token_maker.py), twenty hand-written token families (from a seeded random
 source, never real ones) and the values of the secret variables, each in every encoding Baton
 may meet them in: raw, URL-encoded (percent-encoding, `+` for a space), JSON-escaped, split by
 each invisible character, and for the variables' values base64 too. The redactor alone must hide
@@ -30,6 +31,7 @@ from bot.secret_names import SECRET_VARIABLES
 from bot.state import ChainState, StoreData, TicketState
 from bot.store import FileStore
 from bot.text_views import INVISIBLE
+from tests.reliability import token_maker
 from tests.reliability.tally import Tally
 
 _RANDOM = random.Random(16)  # noqa: S311 -- the same made-up tokens on every run
@@ -184,6 +186,29 @@ def test_the_redactor_hides_every_family_in_every_encoding(
     tally.add("secrets_found", 1)
 
 
+# Every rule of the set, with a token made from its own regex (tests/reliability/token_maker.py),
+# in every encoding; the context turns with the encoding and the rule.
+RULES = [rule.id for rule in secret_rules.load().rules]
+EVERY_ENCODING = {**ENCODINGS, **FILE_ENCODINGS}
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_the_redactor_hides_a_token_of_every_rule_in_every_encoding(
+    rule: str, tally: Tally
+) -> None:
+    token = token_maker.token(rule)
+    left = []
+    for i, (name, encode) in enumerate(EVERY_ENCODING.items()):
+        out = REDACT(
+            CONTEXTS[(i + RULES.index(rule)) % len(CONTEXTS)].format(encode(token.written))
+        )
+        if REDACTED not in out or not _hidden(token.secret, _forms(out)):
+            left.append(f"{name}: {out}")
+    tally.add("secrets_planted", len(EVERY_ENCODING))
+    tally.add("secrets_found", len(EVERY_ENCODING) - len(left))
+    assert left == [], f"{token.written!r} is left in"
+
+
 def _look_alikes() -> list[str]:
     made = random.Random(7)  # noqa: S311 -- the same look-alikes on every run
     out = []
@@ -228,11 +253,20 @@ def test_look_alikes_stay_as_they_are(text: str) -> None:
 
 # -- channels driven on their own -------------------------------------------------------------
 
-_ALL = "\n".join(f"{case}: {written}" for case, (_, written) in CORPUS.items())
+
+def _everything() -> dict[str, tuple[str, str]]:
+    """The corpus, and a token of every rule: what the channels below carry, by name."""
+    tokens = (token_maker.token(rule) for rule in RULES)
+    return {**CORPUS, **{f"rule {t.rule}": (t.secret, t.written) for t in tokens}}
+
+
+def _all() -> str:
+    # Numbered, not named: a rule's id may hold its token's public prefix (`bedrock-api-key-`).
+    return "\n".join(f"{n}: {written}" for n, (_, written) in enumerate(_everything().values()))
 
 
 def _state() -> StoreData:
-    ticket = TicketState(key="#1", title="Deploy", status="blocked", reason=_ALL)
+    ticket = TicketState(key="#1", title="Deploy", status="blocked", reason=_all())
     chain = ChainState(
         name="corpus", branch="baton/corpus", base_branch="main", tickets={"#1": ticket}
     )
@@ -241,7 +275,7 @@ def _state() -> StoreData:
 
 def _leaked(text: str) -> list[str]:
     forms = _forms(text)
-    return [case for case, (secret, _) in CORPUS.items() if not _hidden(secret, forms)]
+    return [case for case, (secret, _) in _everything().items() if not _hidden(secret, forms)]
 
 
 def test_the_local_state_file_keeps_no_secret(tmp_path: Path) -> None:
