@@ -341,7 +341,13 @@ class Dispatcher:
         return self._record(transitions.answered(state, action.ticket, result, commit))
 
     def _prompt(self, kind: AttemptKind, ticket: Ticket, state: ChainState) -> str:
-        view = ChainView(state.name, self._order, state.tickets, self._test_command(ticket))
+        view = ChainView(
+            state.name,
+            self._order,
+            state.tickets,
+            self._test_command(ticket),
+            cloud=self.options.cloud_agent,
+        )
         revert = transitions.cloud_revert(state) if self.options.cloud_agent else None
         # As the base commit has them: the agent cannot rewrite its rules.
         at = functools.partial(

@@ -38,6 +38,7 @@ class ChainView:
     states: dict[str, TicketState]
     test_command: str | None
     notes: list[str] = field(default_factory=list)
+    cloud: bool = False  # the agent works on a copy of its own: only what it pushes counts
 
 
 def header(kind: AttemptKind, key: str) -> str:
@@ -79,7 +80,7 @@ def _ticket_block(ticket: Ticket, redact: Redact) -> str:
     )
 
 
-def _rules(ticket: Ticket, test_command: str | None) -> str:
+def _rules(ticket: Ticket, test_command: str | None, cloud: bool) -> str:
     lines = ["## How Baton will check this ticket"]
     if test_command:
         lines.append(
@@ -96,7 +97,13 @@ def _rules(ticket: Ticket, test_command: str | None) -> str:
     lines.append(
         "- Follow the conventions. Do not invent endpoints, mocks or files the ticket does not name."
     )
-    lines.append("- You may leave changes uncommitted; Baton commits them after your answer.")
+    if cloud:
+        lines.append(
+            "- Commit your changes and push them to your branch: Baton validates only what you "
+            "pushed; anything left uncommitted or unpushed is lost."
+        )
+    else:
+        lines.append("- You may leave changes uncommitted; Baton commits them after your answer.")
     lines.append("- Answer with a short summary of what you changed and anything you could not do.")
     return "\n".join(lines)
 
@@ -143,7 +150,7 @@ def launch_prompt(ticket: Ticket, chain: ChainView, knowledge: Knowledge, *, red
             header("launch", key),
             _bootstrap(knowledge, chain, key, redact),
             _ticket_block(ticket, redact),
-            _rules(ticket, chain.test_command),
+            _rules(ticket, chain.test_command, chain.cloud),
         ]
     )
 
@@ -168,13 +175,18 @@ def followup_prompt(
     parts += [
         _plan(chain, key, redact),
         _ticket_block(ticket, redact),
-        _rules(ticket, chain.test_command),
+        _rules(ticket, chain.test_command, chain.cloud),
     ]
     return "\n\n".join(parts)
 
 
 def correction_prompt(
-    ticket: Ticket, validation: Validation, test_command: str | None, *, redact: Redact
+    ticket: Ticket,
+    validation: Validation,
+    test_command: str | None,
+    *,
+    redact: Redact,
+    cloud: bool = False,
 ) -> str:
     key = str(ticket.key)
     parts = [
@@ -195,7 +207,7 @@ def correction_prompt(
             hint = f" Fix: {f.hint}" if f.hint else ""
             lines.append(f"- [{f.severity}] `{f.where}` ({f.rule}): {f.message}.{hint}")
         parts.append("\n".join(lines))
-    parts.append(_rules(ticket, test_command))
+    parts.append(_rules(ticket, test_command, cloud))
     return "\n\n".join(parts)
 
 
@@ -210,6 +222,8 @@ def recovery_prompt(
     ]
     failed = []
     for attempt in state.attempts:
+        if attempt.agent is None and attempt.validation is None:
+            continue  # this recovery, recorded before it is sent: no failure yet
         why = attempt.agent.error if attempt.agent and not attempt.agent.ok else None
         if why is None and attempt.validation is not None:
             why = attempt.validation.summary()
@@ -227,7 +241,7 @@ def recovery_prompt(
             _bootstrap(knowledge, chain, key, redact),
             "\n\n".join(progress),
             _ticket_block(ticket, redact),
-            _rules(ticket, chain.test_command),
+            _rules(ticket, chain.test_command, chain.cloud),
         ]
     )
 
@@ -253,7 +267,9 @@ def prompt_for(
         return followup_prompt(ticket, chain, revert_to, redact=redact)
     if kind == "correction":
         corrected = state.attempts[-2].validation or Validation(commit=None)  # being corrected
-        return correction_prompt(ticket, corrected, chain.test_command, redact=redact)
+        return correction_prompt(
+            ticket, corrected, chain.test_command, redact=redact, cloud=chain.cloud
+        )
     if kind == "recovery":
         return recovery_prompt(ticket, chain, knowledge(), state, redact=redact)
     return launch_prompt(ticket, chain, knowledge(), redact=redact)

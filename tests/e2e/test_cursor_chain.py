@@ -1,7 +1,9 @@
 """A whole chain in local mode with the Cursor backend, against the fake Cursor API: `baton run
 --local` launches one agent, sends every later ticket (and every correction) as a run on it,
 fetches the branch the agent pushed to `origin` and validates it; an agent that expires is
-replaced by a new one."""
+replaced by a new one. What the agent is told: to go back to Baton's last validated commit only
+after work that was not kept, that only pushed commits count, and in a recovery what failed
+before, never the attempt being sent."""
 
 from __future__ import annotations
 
@@ -227,3 +229,138 @@ def test_an_expired_agent_is_replaced_by_a_new_one_and_the_chain_passes(
     assert "ended EXPIRED" in dead["error"]
     assert chain["tickets"]["second"]["recovered"] is True
     assert _git(repo, "show", "baton/work:b.txt") == "second: recovery"
+
+
+# -- what the agent is told ---------------------------------------------------------------------
+
+
+def _commit(repo: Path) -> None:
+    subprocess.run(["git", "commit", "-qam", "tickets"], cwd=repo, check=True)
+
+
+REVERT = "did not pass, and its work is not kept"
+
+
+def test_a_followup_after_a_passed_ticket_asks_for_no_revert(repo: Path, origin: Path) -> None:
+    with FakeCursor(remote=origin, work=agent_work) as cursor:
+        result = run(repo, cursor)
+        assert result.exit_code == 0, result.output
+        prompts = [f.body["prompt"]["text"] for f in cursor.followups]
+
+    assert len(prompts) == 2
+    assert [REVERT in p for p in prompts] == [False, False]
+
+
+def test_every_prompt_says_that_only_pushed_commits_count(repo: Path, origin: Path) -> None:
+    with FakeCursor(remote=origin, work=stubborn_work) as cursor:
+        run(repo, cursor)
+        prompts = [r.body["prompt"]["text"] for r in cursor.launches + cursor.followups]
+
+    kinds = {p.splitlines()[0].split(" · ")[1] for p in prompts}
+    assert kinds == {"launch", "followup", "correction", "recovery"}
+    for prompt in prompts:
+        assert "Baton validates only what you pushed" in prompt
+        assert "uncommitted; Baton commits them" not in prompt
+
+
+# The same chain, written in an order other than the one it is worked in.
+BACKWARDS = """\
+tickets:
+  - key: third
+    title: Finish
+    goal: Create c.txt.
+    files: {create: [c.txt]}
+    depends_on: [second]
+  - key: second
+    title: Go on
+    goal: Create b.txt.
+    files: {create: [b.txt]}
+    depends_on: [first]
+  - key: first
+    title: Start the notes
+    goal: Create a.txt.
+    files: {create: [a.txt]}
+"""
+
+
+def test_no_revert_whatever_order_the_tickets_are_written_in(repo: Path, origin: Path) -> None:
+    (repo / "tickets" / "work.yml").write_text(BACKWARDS)
+    _commit(repo)
+    with FakeCursor(remote=origin, work=agent_work) as cursor:
+        result = run(repo, cursor)
+        assert result.exit_code == 0, result.output
+        prompts = [f.body["prompt"]["text"] for f in cursor.followups]
+
+    assert [p.splitlines()[0] for p in prompts] == [
+        "# Baton · followup · ticket second",
+        "# Baton · followup · ticket third",
+    ]
+    assert [REVERT in p for p in prompts] == [False, False]
+
+
+# Three tickets where the last does not need the second.
+INDEPENDENT = """\
+tickets:
+  - key: first
+    title: Start the notes
+    goal: Create a.txt.
+    files: {create: [a.txt]}
+  - key: second
+    title: Go on
+    goal: Create b.txt.
+    files: {create: [b.txt]}
+    depends_on: [first]
+  - key: third
+    title: Finish
+    goal: Create c.txt.
+    files: {create: [c.txt]}
+    depends_on: [first]
+"""
+
+
+def stubborn_work(prompt: str, checkout: Path) -> str:
+    """`second` always leaves a file outside its scope: it is blocked after its correction. Told
+    to go back to a commit, the agent does so first, as the prompt asks."""
+    if match := re.search(r"run `git reset --hard ([0-9a-f]{40})`", prompt):
+        _git(checkout, "reset", "-q", "--hard", match.group(1))
+    summary = agent_work(prompt, checkout)
+    if "ticket second" in prompt.splitlines()[0]:
+        (checkout / "stray.txt").write_text("not in the ticket\n")
+    return summary
+
+
+def test_after_a_blocked_ticket_the_next_goes_back_to_the_last_validated_commit(
+    repo: Path, origin: Path
+) -> None:
+    (repo / "tickets" / "work.yml").write_text(INDEPENDENT)
+    _commit(repo)
+    with FakeCursor(remote=origin, work=stubborn_work) as cursor:
+        run(repo, cursor)
+        prompts = [f.body["prompt"]["text"] for f in cursor.followups]
+        recovery = cursor.launches[1].body["prompt"]["text"]
+
+    chain = state(repo)
+    assert {k: t["status"] for k, t in chain["tickets"].items()} == {
+        "first": "passed",
+        "second": "blocked",
+        "third": "passed",
+    }
+    # The second ticket's session is replaced once (a recovery launch) before it is blocked.
+    assert [p.splitlines()[0] for p in prompts] == [
+        "# Baton · followup · ticket second",
+        "# Baton · correction · ticket second",
+        "# Baton · correction · ticket second",
+        "# Baton · followup · ticket third",
+    ]
+    first = chain["tickets"]["first"]["checkpoint"]
+    assert [REVERT in p for p in prompts] == [False, False, False, True]
+    assert f"git reset --hard {first}" in prompts[3]
+    assert "c.txt" in _git(repo, "ls-tree", "--name-only", "baton/work")
+    assert "stray.txt" not in _git(repo, "ls-tree", "--name-only", "baton/work")
+    # The recovery tells what failed before it, not the attempt it is.
+    assert recovery.startswith("# Baton · recovery · ticket second")
+    failed = recovery.split("What failed on `second`:\n", 1)[1].split("\n\n", 1)[0]
+    assert [line.split(":")[0] for line in failed.splitlines()] == [
+        "- attempt 1 (followup)",
+        "- attempt 2 (correction)",
+    ]

@@ -111,6 +111,7 @@ def test_recovery_says_what_is_done_and_what_failed() -> None:
             Attempt(
                 number=2, kind="correction", session=1, agent=AgentResult(ok=False, error="exit 3")
             ),
+            Attempt(number=3, kind="recovery", session=2),  # the one being sent
         ],
     )
     prompt = recovery_prompt(BOOKS, CHAIN, KNOWLEDGE, state, redact=REDACT)
@@ -120,6 +121,7 @@ def test_recovery_says_what_is_done_and_what_failed() -> None:
         "- attempt 1 (followup): tests failed (exit 1, 0.5s); 1 major, 0 minor finding(s)" in prompt
     )
     assert "- attempt 2 (correction): exit 3" in prompt
+    assert "attempt 3" not in prompt
     assert "## Conventions" in prompt
 
 
