@@ -14,7 +14,8 @@ What it does as Cursor does (the v1 shapes of `shared/DESIGN.md`), so tests catc
   `agentId` or its own `bc-<uuid>`; the same `agentId` again is `409 agent_id_conflict`.
   `POST /v1/agents/{id}/runs` (201 `{run:{id,status}}`) is `409 agent_busy` while a run is
   CREATING or RUNNING. `GET …/runs/{runId}` has `status`, `result`, `durationMs` and
-  `git.branches[{repoUrl, branch, prUrl}]`; `POST …/cancel`; `GET …/stream` (server-sent events,
+  `git.branches[{repoUrl, branch, prUrl}]` (the agent's, `repoUrl` without a scheme);
+  `POST …/cancel`; `GET …/stream` (server-sent events,
   resumable with `Last-Event-ID`); `GET /v1/me`, `/v1/models`; lists `{"items", "nextCursor"?}`;
   errors `{"error": {"code", "message"}}`; unknown agents and runs are 404.
 - v0: `POST /v0/agents`, `POST /v0/agents/{id}/followup`, `GET /v0/agents/{id}` (status, summary,
@@ -144,10 +145,13 @@ class FakeRun:
                 data["result"] = self.result
             data["durationMs"] = self.duration_ms
         if agent.pushed:
-            branch: dict[str, Any] = {"repoUrl": agent.repo_url, "branch": agent.branch}
+            # `repoUrl` comes without a scheme (`github.com/org/repo`), and the list is the
+            # agent's, other repositories' branches included (DESIGN.md, Cursor facts).
+            repo_url = re.sub(r"^[a-z][a-z0-9+.-]*://", "", agent.repo_url)
+            branch: dict[str, Any] = {"repoUrl": repo_url, "branch": agent.branch}
             if agent.pr_url:
                 branch["prUrl"] = agent.pr_url
-            data["git"] = {"branches": [branch]}
+            data["git"] = {"branches": [*agent.other_branches, branch]}
         return data
 
 
@@ -164,6 +168,7 @@ class FakeAgent:
     pushed: bool = False
     pr_url: str | None = None
     gone: bool = False  # expired: the API no longer knows it
+    other_branches: list[dict[str, str]] = field(default_factory=list)  # other repositories'
     created_at: str = field(default_factory=_now)
 
     @property
@@ -252,6 +257,8 @@ class FakeCursor:
         self.requests: list[Recorded] = []
         self.deliveries: list[tuple[dict[str, str], bytes]] = []
         self.faults: list[Fault] = []
+        # Branches every new agent also lists, of other repositories (`{repoUrl, branch}`).
+        self.other_branches: list[dict[str, str]] = []
         self._scripts: list[RunScript] = []
         self._runs: dict[str, FakeRun] = {}
         self._lock = threading.RLock()
@@ -566,6 +573,7 @@ class FakeCursor:
         model: str | None,
     ) -> FakeAgent:
         agent = FakeAgent(agent_id, api, repo_url, ref, auto_pr, model)
+        agent.other_branches = list(self.other_branches)
         self.agents[agent_id] = agent
         return agent
 

@@ -82,6 +82,7 @@ def make_agent(
     *,
     key: str | None = None,
     cursor: dict[str, Any] | None = None,
+    repository: str | None = None,
     **settings: Any,
 ) -> CursorAgent:
     """A CursorAgent on the fake, polling every few milliseconds; `cursor` is agent.cursor."""
@@ -97,7 +98,7 @@ def make_agent(
         config,
         api_key=key or fake.key,
         base_url=fake.url,
-        repository=str(remote),
+        repository=repository or str(remote),
         poll_min_seconds=0.002,
     )
 
@@ -159,6 +160,23 @@ def test_a_followup_is_a_new_run_on_the_same_agent_and_branch(
     (followup,) = cursor.followups
     assert followup.path == f"/v1/agents/{first.session_id}/runs"
     assert followup.body == {"prompt": {"text": "# followup"}}
+
+
+def test_the_branch_is_the_one_in_this_repository_however_its_url_is_written(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    cursor.other_branches = [{"repoUrl": "github.com/example/other", "branch": "cursor/other"}]
+    agent = make_agent(cursor, remote, repository="https://github.com/Example/Project.git")
+    result = agent.start("# launch", tmp_path, "main")
+
+    assert result.ok, result.error
+    (agent_id,) = cursor.agents
+    branches = cursor.agents[agent_id].latest.to_json(cursor.agents[agent_id])["git"]["branches"]
+    assert [b["repoUrl"] for b in branches] == [
+        "github.com/example/other",
+        "github.com/Example/Project.git",
+    ]
+    assert result.branch == f"cursor/{agent_id}"
 
 
 def test_the_key_check_names_the_user(cursor: FakeCursor, remote: Path) -> None:

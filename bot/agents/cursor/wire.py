@@ -5,6 +5,7 @@ makes a `Run` with less in it, never an exception."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,8 +42,14 @@ def _text(value: Any) -> str:
 
 
 def _same_repo(a: str, b: str) -> bool:
+    """Whether two ways of writing a repository name the same one: Cursor writes `repoUrl`
+    without a scheme (`github.com/org/repo`), Baton sends `https://github.com/org/repo`."""
+
     def norm(url: str) -> str:
-        return url.rstrip("/").removesuffix(".git").lower()
+        url = re.sub(r"^[a-z][a-z0-9+.-]*://", "", url.strip().lower())
+        if "@" in url.split("/", 1)[0]:  # credentials, or git's `git@host:org/repo`
+            url = url.split("@", 1)[1].replace(":", "/", 1)
+        return url.rstrip("/").removesuffix(".git").removeprefix("www.")
 
     return norm(a) == norm(b)
 
