@@ -330,7 +330,10 @@ class Dispatcher:
                 resume, prompt, self.root, state.branch, test_command=allowed
             )
         else:
-            result = self.agent.start(prompt, self.root, state.branch, test_command=allowed)
+            key = transitions.session_key(state)
+            result = self.agent.start(
+                prompt, self.root, state.branch, test_command=allowed, session_key=key
+            )
         if result.ok and result.branch:
             # A cloud agent pushed its work: validate exactly that.
             self.forge.fetch(self.git, result.branch)
@@ -341,14 +344,9 @@ class Dispatcher:
         return self._record(transitions.answered(state, action.ticket, result, commit))
 
     def _prompt(self, kind: AttemptKind, ticket: Ticket, state: ChainState) -> str:
-        view = ChainView(
-            state.name,
-            self._order,
-            state.tickets,
-            self._test_command(ticket),
-            cloud=self.options.cloud_agent,
-        )
-        revert = transitions.cloud_revert(state) if self.options.cloud_agent else None
+        cloud, command = self.options.cloud_agent, self._test_command(ticket)
+        view = ChainView(state.name, self._order, state.tickets, command, cloud=cloud)
+        revert = transitions.cloud_revert(state) if cloud else None
         # As the base commit has them: the agent cannot rewrite its rules.
         at = functools.partial(
             read_knowledge, self.git, state.base_commit, self.config.knowledge.dir

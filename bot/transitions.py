@@ -215,6 +215,12 @@ def finished(state: ChainState, knowledge_commit: str | None, knowledge_dir: str
     return Moved(new, [Note("chain_finished", message)])
 
 
+def session_key(state: ChainState) -> str:
+    """The key of the chain's newest session (see `Agent.start`): the same when its launch is
+    sent again, another for a chain begun anew after its state was lost (it starts later)."""
+    return f"{state.name}@{state.started_at.isoformat()}#{state.sessions[-1].number}"
+
+
 def cloud_revert(state: ChainState) -> str | None:
     """For a cloud agent, which keeps its own branch: the checkpoint to return to when the work
     last sent there was not accepted (Baton cannot reset the agent's copy), else None."""

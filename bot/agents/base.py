@@ -18,11 +18,14 @@ class Agent(Protocol):
         branch: str | None = None,
         *,
         test_command: str | None = None,
+        session_key: str | None = None,
     ) -> AgentResult:
         """Open a new session with this prompt and wait for the agent's answer. A CLI agent works
         in `workdir`; a cloud agent starts from `branch`, which Baton has pushed, and answers
         with the branch it pushed its work to. `test_command` is the ticket's: a CLI agent is
-        allowed to run it (and no other command it was not otherwise allowed)."""
+        allowed to run it (and no other command it was not otherwise allowed). `session_key`
+        names this session of this chain, the same when the launch is sent again after a crash
+        and another for a new chain of the same name: a cloud agent's id comes from it."""
         ...
 
     def resume(

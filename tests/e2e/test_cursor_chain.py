@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import textwrap
 from collections.abc import Iterator
@@ -112,13 +113,13 @@ def sloppy_work(prompt: str, checkout: Path) -> str:
     return summary
 
 
-def run(repo: Path, cursor: FakeCursor) -> Result:
+def run(repo: Path, cursor: FakeCursor, *options: str) -> Result:
     env = {
         "CURSOR_API_KEY": cursor.key,
         "BATON_CURSOR_API_URL": cursor.url,
         "GITHUB_REPOSITORY": None,  # the repository is `origin`
     }
-    return CliRunner().invoke(cli, ["run", "--local", "--repo", str(repo)], env=env)
+    return CliRunner().invoke(cli, ["run", "--local", "--repo", str(repo), *options], env=env)
 
 
 def state(repo: Path) -> Any:
@@ -364,3 +365,26 @@ def test_after_a_blocked_ticket_the_next_goes_back_to_the_last_validated_commit(
         "- attempt 1 (followup)",
         "- attempt 2 (correction)",
     ]
+
+
+def test_a_chain_begun_anew_after_its_state_is_lost_launches_an_agent_of_its_own(
+    repo: Path, origin: Path
+) -> None:
+    """The first ticket's launch prompt is the same both times: only the chain's own key tells
+    the two agents apart."""
+    with FakeCursor(remote=origin, work=agent_work) as cursor:
+        assert run(repo, cursor, "--max-tickets", "1").exit_code == 0
+        shutil.rmtree(repo / ".baton")
+        _git(repo, "checkout", "-q", "main")
+        _git(repo, "branch", "-q", "-D", "baton/work")
+        again = run(repo, cursor)
+        assert again.exit_code == 0, again.output
+        first, second = cursor.launches
+        runs = {agent_id: len(agent.runs) for agent_id, agent in cursor.agents.items()}
+
+    assert second.body["prompt"] == first.body["prompt"]
+    assert second.status == 201, "a new agent, not the older chain's adopted"
+    assert runs == {first.body["agentId"]: 1, second.body["agentId"]: 3}
+    chain = state(repo)
+    assert [s["id"] for s in chain["sessions"]] == [second.body["agentId"]]
+    assert [kinds(chain, key) for key in FILES] == [["launch"], ["followup"], ["followup"]]

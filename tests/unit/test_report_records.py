@@ -40,7 +40,9 @@ class WritingAgent:
         branch: str | None = None,
         *,
         test_command: str | None = None,
+        session_key: str | None = None,
     ) -> AgentResult:
+        del session_key  # its sessions are its own
         return self._work(workdir, (None, prompt, branch, test_command))
 
     def resume(

@@ -77,8 +77,11 @@ class CliAgent:
         branch: str | None = None,
         *,
         test_command: str | None = None,
+        session_key: str | None = None,
     ) -> AgentResult:
-        # A CLI agent works in the working copy itself; the branch names its chain's HOME.
+        # A CLI agent works in the working copy itself; the branch names its chain's HOME. Its
+        # sessions get their ids from the CLI: `session_key` is for agents that choose their own.
+        del session_key
         return self._call(None, prompt, workdir, test_command or self.test_command, branch)
 
     def resume(

@@ -44,8 +44,6 @@ log = logging.getLogger(__name__)
 _SUMMARY = 2_000
 _BUSY_TRIES = 5  # sends of one followup while the agent keeps being busy with other runs
 
-AgentIds = Callable[[str, str | None], str]  # (prompt, starting branch) -> "bc-<uuid>"
-
 
 class CursorAgent:
     """The Agent port over Cursor's Cloud Agents API. Environment values come in as arguments;
@@ -61,7 +59,6 @@ class CursorAgent:
         repository: str,
         base_url: str = DEFAULT_BASE_URL,
         poll_min_seconds: float = 1.0,
-        agent_ids: AgentIds | None = None,
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
         request_timeout_s: float = 30.0,
@@ -72,9 +69,6 @@ class CursorAgent:
         self.timeout_s = config.timeout_minutes * 60
         self.poll_min = min(poll_min_seconds, self.cursor.poll_max_seconds)
         self.poll_max = self.cursor.poll_max_seconds
-        self._agent_ids = agent_ids or (
-            lambda prompt, branch: derive_agent_id(repository, branch, prompt)
-        )
         webhook = (webhook_url, webhook_secret) if webhook_url and webhook_secret else None
         self._api = Api(base_url, api_key, request_timeout_s)
         self._version: ApiVersion = (
@@ -125,12 +119,14 @@ class CursorAgent:
         branch: str | None = None,
         *,
         test_command: str | None = None,
+        session_key: str | None = None,
     ) -> AgentResult:
         # A cloud agent works on its own copy, from `branch`, which Baton pushed, and runs what
         # its own settings allow.
         del workdir, test_command
         began = time.monotonic()
-        where = Where(self._agent_ids(prompt, branch) if self.v1 else None)
+        agent_id = derive_agent_id(self.repository, branch, prompt, session_key)
+        where = Where(agent_id if self.v1 else None)
 
         def launch() -> AgentResult:
             run = self._version.launch(where, prompt, branch)

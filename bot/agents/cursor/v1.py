@@ -20,11 +20,14 @@ log = logging.getLogger(__name__)
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_DNS, "baton.cursor.agent")
 
 
-def derive_agent_id(repository: str, branch: str | None, prompt: str) -> str:
-    """A launch's agent id, the same whenever the same prompt starts from the same branch of the
-    same repository: a launch sent again after a crash meets the agent it made the first time."""
+def derive_agent_id(
+    repository: str, branch: str | None, prompt: str, session_key: str | None = None
+) -> str:
+    """A launch's agent id, the same whenever the same prompt starts the same session (see
+    `Agent.start`) from the same branch of the same repository: a launch sent again after a
+    crash meets the agent it made the first time, and a new chain never meets an older one's."""
     digest = hashlib.sha256(prompt.encode("utf-8", "surrogatepass")).hexdigest()
-    name = "\n".join([repository, branch or "", digest])
+    name = "\n".join([repository, branch or "", session_key or "", digest])
     return f"bc-{uuid.uuid5(_NAMESPACE, name)}"
 
 
