@@ -17,6 +17,10 @@ What it does as Cursor does (the v1 shapes of `shared/DESIGN.md`), so tests catc
   `git.branches[{repoUrl, branch, prUrl}]`; `POST …/cancel`; `GET …/stream` (server-sent events,
   resumable with `Last-Event-ID`); `GET /v1/me`, `/v1/models`; lists `{"items", "nextCursor"?}`;
   errors `{"error": {"code", "message"}}`; unknown agents and runs are 404.
+- Expiry (DESIGN.md, Cursor facts): an agent that expired stays readable (its runs too), but a
+  followup to it is refused with `agent_expired`, as 409 or as 400 (`expiry_status`; both are
+  documented). A run can end EXPIRED (`RunScript(status="EXPIRED")`), the agent can expire once a
+  run has ended (`RunScript(expire_after=True)`), or at any moment (`expire`).
 - v0: `POST /v0/agents`, `POST /v0/agents/{id}/followup`, `GET /v0/agents/{id}` (status, summary,
   `target.branchName`, `target.prUrl`), `GET /v0/me`, and signed `statusChange` webhooks, each
   delivered twice with the same `X-Webhook-ID` (deliveries may repeat).
@@ -84,6 +88,7 @@ class RunScript:
     duration_ms: int | None = None  # default: the time it really took
     stream_drop_after: int | None = None  # the first stream connection drops after N events
     stream_gone: bool = False  # the stream answers 410
+    expire_after: bool = False  # the agent expires once this run has ended
 
     def __post_init__(self) -> None:
         if self.status not in ENDINGS:
@@ -163,7 +168,7 @@ class FakeAgent:
     runs: list[FakeRun] = field(default_factory=list)
     pushed: bool = False
     pr_url: str | None = None
-    gone: bool = False  # expired: the API no longer knows it
+    expired: bool = False  # still readable; followups are refused with `agent_expired`
     created_at: str = field(default_factory=_now)
 
     @property
@@ -195,7 +200,7 @@ class FakeAgent:
         data: dict[str, Any] = {
             "id": self.id,
             "name": self.latest.prompt.splitlines()[0][:60] if self.latest.prompt else "",
-            "status": self.latest.status,
+            "status": "EXPIRED" if self.expired else self.latest.status,
             "source": {"repository": self.repo_url, "ref": self.starting_ref},
             "target": target,
             "createdAt": self.created_at,
@@ -252,6 +257,7 @@ class FakeCursor:
         self.requests: list[Recorded] = []
         self.deliveries: list[tuple[dict[str, str], bytes]] = []
         self.faults: list[Fault] = []
+        self.expiry_status = 409  # how a followup to an expired agent is refused: 409 or 400
         self._scripts: list[RunScript] = []
         self._runs: dict[str, FakeRun] = {}
         self._lock = threading.RLock()
@@ -348,6 +354,14 @@ class FakeCursor:
             self._new_run(agent, prompt, script)
             return agent
 
+    def expire(self, agent_id: str) -> None:
+        """The agent expires now; a run it has going ends EXPIRED."""
+        with self._lock:
+            agent = self.agents[agent_id]
+            if agent.latest.status in ACTIVE:
+                self._end(agent, agent.latest, "EXPIRED", "the agent expired")
+            agent.expired = True
+
     def run(self, run_id: str) -> FakeRun:
         with self._lock:
             return self._runs[run_id]
@@ -439,7 +453,7 @@ class FakeCursor:
         if rest == ["agents"] and method == "POST":
             return self._launch_v1(body)
         if rest == ["agents"] and method == "GET":
-            agents = [a.to_json() for a in reversed(self.agents.values()) if not a.gone]
+            agents = [a.to_json() for a in reversed(self.agents.values())]
             return 200, {}, _page(agents, query)
         if len(rest) < 2 or rest[0] != "agents":
             raise _ApiError(404, "not_found", "no such route")
@@ -487,7 +501,7 @@ class FakeCursor:
 
     def _agent(self, agent_id: str) -> FakeAgent:
         agent = self.agents.get(agent_id)
-        if agent is None or agent.gone:
+        if agent is None:
             raise _ApiError(404, "agent_not_found", f"agent {agent_id} not found")
         return agent
 
@@ -550,6 +564,8 @@ class FakeCursor:
         if agent.api != api:
             raise _ApiError(400, "invalid_request", f"agent {agent.id} is a {agent.api} agent")
         prompt = _prompt(body)
+        if agent.expired:
+            raise _ApiError(self.expiry_status, "agent_expired", f"agent {agent.id} has expired")
         if agent.latest.status in ACTIVE:
             raise _ApiError(409, "agent_busy", f"agent {agent.id} is busy with a run")
         run = self._new_run(agent, prompt, None)
@@ -603,8 +619,6 @@ class FakeCursor:
         if script.status != "FINISHED":
             reason = {"EXPIRED": "the agent expired", "ERROR": "the agent hit an error"}
             self._end(agent, run, script.status, script.result or reason[script.status])
-            if script.status == "EXPIRED":
-                agent.gone = True
             return
         try:
             summary = self._do_work(agent, run)
@@ -624,6 +638,7 @@ class FakeCursor:
         )
         run.events.append(("status", {"status": status}))
         run.events.append(("done", {"runId": run.id}))
+        agent.expired = agent.expired or status == "EXPIRED" or run.script.expire_after
         if agent.webhook and status in {"FINISHED", "ERROR"}:
             self._deliver(agent, status)
 

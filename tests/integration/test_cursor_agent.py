@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import stamina
 from click.testing import CliRunner
@@ -271,16 +272,58 @@ def test_a_followup_to_an_unknown_agent_is_a_dead_session(
     assert "404 agent_not_found" in str(result.error)
 
 
-def test_a_followup_to_an_expired_agent_is_a_dead_session(
-    cursor: FakeCursor, remote: Path, tmp_path: Path
+@pytest.mark.parametrize("refusal", [409, 400], ids=["409", "400"])
+def test_a_followup_to_an_agent_that_expired_during_its_run_is_a_dead_session(
+    cursor: FakeCursor, remote: Path, tmp_path: Path, refusal: int
 ) -> None:
+    cursor.expiry_status = refusal
     cursor.script(RunScript(status="EXPIRED"))
     agent = make_agent(cursor, remote)
     first = agent.start("# launch", tmp_path, "main")
     assert first.session_id is not None
     again = agent.resume(first.session_id, "# followup", tmp_path)
+
+    assert not again.ok, "ok=False: the dispatcher recovers with a new agent"
+    assert again.session_id == first.session_id
+    assert f"cursor agent {first.session_id}: the session is gone" in str(again.error)
+    assert f"{refusal} agent_expired" in str(again.error)
+    (post,) = cursor.calls("POST", f"/v1/agents/{first.session_id}/runs")
+    assert post.status == refusal, "refused once, not retried"
+    # Expired is not unknown: the agent and its runs are still there to read.
+    auth = (cursor.key, "")
+    assert httpx.get(f"{cursor.url}/v1/agents/{first.session_id}", auth=auth).status_code == 200
+    run = httpx.get(f"{cursor.url}/v1/agents/{first.session_id}/runs/{first.run_id}", auth=auth)
+    assert run.json()["status"] == "EXPIRED"
+
+
+def test_a_followup_to_an_agent_that_expired_after_its_run_finished_is_a_dead_session(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    cursor.script(RunScript(expire_after=True))
+    agent = make_agent(cursor, remote)
+    first = agent.start("# launch", tmp_path, "main")
+    assert first.ok, first.error
+    assert first.session_id is not None
+    again = agent.resume(first.session_id, "# followup", tmp_path)
+
     assert not again.ok
     assert "the session is gone" in str(again.error)
+    assert "409 agent_expired" in str(again.error)
+    assert cursor.followups == []
+
+
+def test_an_agent_that_expires_while_busy_is_a_dead_session(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    busy = cursor.seed_agent(repo_url=str(remote), script=RunScript(polls=2, status="EXPIRED"))
+    result = make_agent(cursor, remote).resume(busy.id, "# next", tmp_path)
+
+    assert not result.ok
+    assert "the session is gone" in str(result.error)
+    assert "agent_expired" in str(result.error)
+    posts = cursor.calls("POST", f"/v1/agents/{busy.id}/runs")
+    assert [p.status for p in posts] == [409, 409], "busy, then (once its run ended) expired"
+    assert len(busy.runs) == 1
 
 
 def test_a_rejected_key_is_a_configuration_error(

@@ -8,8 +8,9 @@ accounts that need it, has no runs: a followup goes to the agent, and Baton wait
 How the API's answers become Baton's decisions:
 
 - 401/403: `ConfigError` naming the key (or the permission it lacks); the run stops with one line.
-- 404, `agent_archived`, a run that ends ERROR, EXPIRED or CANCELLED: the session is dead, the
-  result is `ok=False`, and the dispatcher recovers the ticket with a new agent.
+- 404, `agent_archived`, `agent_expired` (409 or 400: a followup to an agent that expired), a run
+  that ends ERROR, EXPIRED or CANCELLED: the session is dead, the result is `ok=False`, and the
+  dispatcher recovers the ticket with a new agent.
 - 409 `agent_busy`: wait for the agent's current run, then send again. 409 `agent_id_conflict` on
   a launch: an earlier, interrupted Baton made this very agent (the id is derived from the chain
   and the prompt), so Baton adopts it instead of making a second one.

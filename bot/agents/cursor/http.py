@@ -16,8 +16,9 @@ from bot.errors import AgentError, ConfigError
 
 T = TypeVar("T")
 
-# Codes that mean the agent (the session) is gone for good.
-DEAD_CODES = frozenset({"agent_not_found", "run_not_found", "agent_archived"})
+# Codes that mean the agent (the session) is gone for good. An expired agent can still be read,
+# but it takes no more prompts (409 or 400 `agent_expired`).
+DEAD_CODES = frozenset({"agent_not_found", "run_not_found", "agent_archived", "agent_expired"})
 _RETRY_ATTEMPTS = 6
 _RETRY_TIMEOUT_S = 600.0
 _MAX_RETRY_AFTER_S = 300.0
