@@ -16,7 +16,10 @@ What it does as Cursor does (the v1 shapes of `shared/DESIGN.md`), so tests catc
   CREATING or RUNNING. `GET …/runs/{runId}` has `status`, `result`, `durationMs` and
   `git.branches[{repoUrl, branch, prUrl}]`; `POST …/cancel`; `GET …/stream` (server-sent events,
   resumable with `Last-Event-ID`); `GET /v1/me`, `/v1/models`; lists `{"items", "nextCursor"?}`;
-  errors `{"error": {"code", "message"}}`; unknown agents and runs are 404.
+  unknown agents and runs are 404.
+- Errors (DESIGN.md, Cursor facts): v1 nests them, `{"error": {"code", "message"}}`; v0 answers
+  them flat, `{"error": code, "message"}`; a gateway in front may answer with a message only
+  (`{"error": "Too Many Requests"}`): a fault can take either shape (`fail(shape=...)`).
 - Expiry (DESIGN.md, Cursor facts): an agent that expired stays readable (its runs too), but a
   followup to it is refused with `agent_expired`, as 409 or as 400 (`expiry_status`; both are
   documented). A run can end EXPIRED (`RunScript(status="EXPIRED")`), the agent can expire once a
@@ -104,6 +107,7 @@ class Fault:
     times: int = 1
     retry_after: str | None = None
     message: str = "injected by the test"
+    shape: str | None = None  # the error body's shape (see `_ApiError.body`); default: the API's
 
     def matches(self, method: str, path: str) -> bool:
         return (
@@ -212,11 +216,27 @@ class FakeAgent:
 
 class _ApiError(Exception):
     def __init__(
-        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: dict[str, str] | None = None,
+        shape: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.headers = headers or {}
+        self.shape = shape
+
+    def body(self, version: str) -> dict[str, Any]:
+        """The error as the API answers it (DESIGN.md, Cursor facts): nested in v1, flat in v0
+        ("flat"), or only a message where a gateway answers ("gateway")."""
+        shape = self.shape or ("flat" if version == "v0" else "nested")
+        if shape == "gateway":
+            return {"error": self.message}
+        if shape == "flat":
+            return {"error": self.code, "message": self.message}
+        return {"error": {"code": self.code, "message": self.message}}
 
 
 class _Stream:
@@ -327,9 +347,14 @@ class FakeCursor:
         path: str | None = None,
         times: int = 1,
         retry_after: str | None = None,
+        message: str = "injected by the test",
+        shape: str | None = None,
     ) -> None:
+        """Answer matching requests with this error; `shape` "flat" or "gateway" (see
+        `_ApiError.body`) instead of the API version's own."""
         with self._lock:
-            self.faults.append(Fault(status, code, method, path, times, retry_after))
+            fault = Fault(status, code, method, path, times, retry_after, message, shape)
+            self.faults.append(fault)
 
     def seed_agent(
         self,
@@ -401,11 +426,8 @@ class FakeCursor:
                 self._fault(method, path)
                 answer = self._route(method, path, query, body)
             except _ApiError as error:
-                answer = (
-                    error.status,
-                    error.headers,
-                    {"error": {"code": error.code, "message": error.message}},
-                )
+                version = path.strip("/").partition("/")[0]
+                answer = (error.status, error.headers, error.body(version))
             status = 200 if isinstance(answer, _Stream) else answer[0]
             self.requests.append(Recorded(method, path, headers, body, status))
             return answer
@@ -430,7 +452,7 @@ class FakeCursor:
             return
         fault.times -= 1
         headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-        raise _ApiError(fault.status, fault.code, fault.message, headers)
+        raise _ApiError(fault.status, fault.code, fault.message, headers, fault.shape)
 
     def _route(
         self, method: str, path: str, query: dict[str, list[str]], body: Any

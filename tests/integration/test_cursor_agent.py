@@ -183,6 +183,24 @@ def test_a_busy_agent_is_waited_for_then_the_followup_is_sent(
     assert result.run_id == busy.runs[1].id
 
 
+@pytest.mark.parametrize(("version", "shape"), [("v0", None), ("v1", "flat")])
+def test_a_flat_busy_answer_is_waited_for_then_the_followup_is_sent(
+    cursor: FakeCursor, remote: Path, tmp_path: Path, version: str, shape: str | None
+) -> None:
+    """`{"error": "agent_busy", "message": …}`: v0's own shape, and a gateway's on v1."""
+    agent = make_agent(cursor, remote, cursor={"api_version": version})
+    first = agent.start("# launch", tmp_path, "main")
+    assert first.session_id is not None
+    followup = "followup" if version == "v0" else "runs"
+    path = f"/{version}/agents/{first.session_id}/{followup}"
+    cursor.fail(409, "agent_busy", method="POST", path=path, shape=shape)
+    result = agent.resume(first.session_id, "# next", tmp_path)
+
+    assert result.ok, result.error
+    assert [p.status for p in cursor.calls("POST", path)] == [409, 201]
+    assert len(cursor.followups) == 1
+
+
 def test_a_launch_sent_again_adopts_the_agent_it_already_made(
     cursor: FakeCursor, remote: Path, tmp_path: Path
 ) -> None:
@@ -312,6 +330,20 @@ def test_a_followup_to_an_agent_that_expired_after_its_run_finished_is_a_dead_se
     assert cursor.followups == []
 
 
+def test_a_v0_followup_to_an_expired_agent_is_a_dead_session(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    agent = make_agent(cursor, remote, cursor={"api_version": "v0"})
+    first = agent.start("# launch", tmp_path, "main")
+    assert first.session_id is not None
+    cursor.expire(first.session_id)
+    again = agent.resume(first.session_id, "# followup", tmp_path)
+
+    assert not again.ok
+    assert "the session is gone" in str(again.error)
+    assert "409 agent_expired: agent bc-" in str(again.error), "v0's flat error, read"
+
+
 def test_an_agent_that_expires_while_busy_is_a_dead_session(
     cursor: FakeCursor, remote: Path, tmp_path: Path
 ) -> None:
@@ -359,6 +391,53 @@ def test_rate_limits_wait_as_long_as_retry_after_says(
     assert result.ok, result.error
     assert waited >= 1.0
     assert [c.status for c in cursor.calls("POST", "/v1/agents")] == [429, 201]
+
+
+def test_a_gateways_429_with_only_a_message_waits_retry_after(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    """`{"error": "Too Many Requests"}`: a message, not a code; retried all the same."""
+    too_many = {"message": "Too Many Requests", "shape": "gateway"}
+    cursor.fail(429, "-", method="POST", path="/v1/agents", retry_after="1", **too_many)
+    with stamina.set_testing(False):  # this test is about the real wait
+        started = time.monotonic()
+        result = make_agent(cursor, remote).start("# launch", tmp_path, "main")
+        waited = time.monotonic() - started
+    assert result.ok, result.error
+    assert waited >= 1.0
+    assert [c.status for c in cursor.calls("POST", "/v1/agents")] == [429, 201]
+
+    cursor.fail(429, "-", method="POST", path="/v1/agents/*/runs", times=100, **too_many)
+    with pytest.raises(AgentError) as raised:
+        make_agent(cursor, remote).resume(str(result.session_id), "# next", tmp_path)
+    assert "POST /v1/agents/bc-" in str(raised.value)
+    assert "/runs answered 429: Too Many Requests" in str(raised.value), "no code, a message"
+    assert len(cursor.calls("POST", "/v1/agents/*/runs")) == 3, "retried while tries remained"
+
+
+def test_a_flat_spent_usage_limit_stops_without_retrying(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    cursor.fail(429, "usage_limit_exceeded", method="POST", path="/v1/agents", shape="flat")
+    with pytest.raises(AgentError) as raised:
+        make_agent(cursor, remote).start("# launch", tmp_path, "main")
+    assert "429 usage_limit_exceeded: injected by the test" in str(raised.value)
+    assert "usage limit is reached" in str(raised.value)
+    assert len(cursor.calls("POST", "/v1/agents")) == 1
+
+
+def test_a_v0_error_keeps_its_code_and_message(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    message = "model gpt-nope is not available"
+    cursor.fail(400, "invalid_request", method="POST", path="/v0/agents", message=message)
+    agent = make_agent(cursor, remote, cursor={"api_version": "v0"})
+    with pytest.raises(AgentError) as raised:
+        agent.start("# launch", tmp_path, "main")
+    assert str(raised.value).startswith(
+        f"cursor agent (not created): POST /v0/agents answered 400 invalid_request: {message}"
+    )
+    assert "\n" not in str(raised.value)
 
 
 def test_the_retry_hook_honours_retry_after_and_skips_what_is_not_transient() -> None:
