@@ -28,7 +28,9 @@ What it does as Cursor does (the v1 shapes of `shared/DESIGN.md`), so tests catc
   `target.branchName`, `target.prUrl`), `GET /v0/me`, and signed `statusChange` webhooks, each
   delivered twice with the same `X-Webhook-ID` (deliveries may repeat).
 - Runs follow scripts (`RunScript`, taken in order of creation): how many status reads (or
-  seconds) they run, how they end, whether their stream drops or is gone. A run that FINISHES does
+  seconds) they run, how they end, whether their stream drops, is gone (410), sends an `error`
+  event (`{code, message}`) and ends, or refuses a resume with `400 invalid_last_event_id` (both
+  documented: DESIGN.md, Cursor facts). A run that FINISHES does
   real work: `work(prompt, checkout)` runs in a fresh clone of the starting ref (of the agent's own
   branch once it has one), and what it changed is committed and pushed to `cursor/<agent-id>`.
 - Faults (`fail`): any status and code for matching requests, `times` times, with `Retry-After`.
@@ -91,6 +93,8 @@ class RunScript:
     duration_ms: int | None = None  # default: the time it really took
     stream_drop_after: int | None = None  # the first stream connection drops after N events
     stream_gone: bool = False  # the stream answers 410
+    stream_error_after: int | None = None  # the first connection sends `error` after N events
+    stream_resume_refused: bool = False  # a connection with Last-Event-ID answers 400
     expire_after: bool = False  # the agent expires once this run has ended
 
     def __post_init__(self) -> None:
@@ -425,6 +429,8 @@ class FakeCursor:
                 self._authenticate(headers)
                 self._fault(method, path)
                 answer = self._route(method, path, query, body)
+                if isinstance(answer, _Stream):
+                    _check_resume(answer.run, headers)
             except _ApiError as error:
                 version = path.strip("/").partition("/")[0]
                 answer = (error.status, error.headers, error.body(version))
@@ -735,6 +741,7 @@ class FakeCursor:
             run.stream_connections += 1
             first_connection = run.stream_connections == 1
         drop_after = run.script.stream_drop_after if first_connection else None
+        error_after = run.script.stream_error_after if first_connection else None
         handler.send_response(200)
         handler.send_header("Content-Type", "text/event-stream")
         handler.send_header("Cache-Control", "no-cache")
@@ -749,6 +756,12 @@ class FakeCursor:
                 if drop_after is not None and sent >= drop_after:
                     handler.close_connection = True  # mid-stream, without the last chunk
                     return
+                if error_after is not None and sent >= error_after:
+                    failure = {"code": "stream_error", "message": "the event stream failed"}
+                    _chunk(handler, f"event: error\ndata: {json.dumps(failure)}\n\n")
+                    handler.wfile.write(b"0\r\n\r\n")
+                    handler.close_connection = True
+                    return
                 index += 1
                 _chunk(handler, f"id: {index}\nevent: {name}\ndata: {json.dumps(data)}\n\n")
                 sent += 1
@@ -762,6 +775,11 @@ class FakeCursor:
             time.sleep(STREAM_TICK_S)
             with self._lock:
                 self._tick(agent, run)
+
+
+def _check_resume(run: FakeRun, headers: dict[str, str]) -> None:
+    if run.script.stream_resume_refused and any(k.lower() == "last-event-id" for k in headers):
+        raise _ApiError(400, "invalid_last_event_id", "Last-Event-ID names no event of this run")
 
 
 def _chunk(handler: BaseHTTPRequestHandler, text: str) -> None:

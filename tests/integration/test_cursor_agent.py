@@ -526,6 +526,30 @@ def test_a_stream_that_is_gone_falls_back_to_polling(
     assert len(cursor.calls("GET", RUNS)) == 3
 
 
+def test_an_error_event_on_the_stream_falls_back_to_polling(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    cursor.script(RunScript(polls=6, stream_error_after=2))
+    result = make_agent(cursor, remote, cursor={"stream": True}).start("# go", tmp_path, "main")
+
+    assert result.ok, result.error
+    assert len(cursor.calls("GET", f"{RUNS}/stream")) == 1, "no new connection after `error`"
+    assert len(cursor.calls("GET", RUNS)) > 1, "the run was polled"
+
+
+def test_a_refused_resume_of_the_stream_falls_back_to_polling(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    cursor.script(RunScript(polls=6, stream_drop_after=2, stream_resume_refused=True))
+    result = make_agent(cursor, remote, cursor={"stream": True}).start("# go", tmp_path, "main")
+
+    assert result.ok, result.error
+    streams = cursor.calls("GET", f"{RUNS}/stream")
+    assert [s.status for s in streams] == [200, 400]
+    assert streams[1].headers["Last-Event-ID"] == "2"
+    assert len(cursor.calls("GET", RUNS)) > 1, "the run was polled"
+
+
 def test_server_sent_events_parse_like_the_spec() -> None:
     lines = [
         ": a comment",
