@@ -20,6 +20,9 @@ What it does as Cursor does (the v1 shapes of `shared/DESIGN.md`), so tests catc
 - Errors (DESIGN.md, Cursor facts): v1 nests them, `{"error": {"code", "message"}}`; v0 answers
   them flat, `{"error": code, "message"}`; a gateway in front may answer with a message only
   (`{"error": "Too Many Requests"}`): a fault can take either shape (`fail(shape=...)`).
+- Cancel (DESIGN.md, Cursor facts): a cancel of a run that has ended answers
+  `409 run_not_cancellable`; `RunScript(ends_at_cancel=True)` makes a run end as a cancel reaches
+  it (the race of a run that finishes at the caller's time limit).
 - Expiry (DESIGN.md, Cursor facts): an agent that expired stays readable (its runs too), but a
   followup to it is refused with `agent_expired`, as 409 or as 400 (`expiry_status`; both are
   documented). A run can end EXPIRED (`RunScript(status="EXPIRED")`), the agent can expire once a
@@ -96,6 +99,7 @@ class RunScript:
     stream_error_after: int | None = None  # the first connection sends `error` after N events
     stream_resume_refused: bool = False  # a connection with Last-Event-ID answers 400
     expire_after: bool = False  # the agent expires once this run has ended
+    ends_at_cancel: bool = False  # it ends (as scripted) just before a cancel reaches it
 
     def __post_init__(self) -> None:
         if self.status not in ENDINGS:
@@ -501,9 +505,7 @@ class FakeCursor:
             if tail[2:] == [] and method == "GET":
                 return 200, {}, self._read(agent, run, tick=True)
             if tail[2:] == ["cancel"] and method == "POST":
-                if run.status in ACTIVE:
-                    self._end(agent, run, "CANCELLED", "cancelled by the client")
-                return 200, {}, {"id": run.id, "status": run.status}
+                return self._cancel(agent, run)
             if tail[2:] == ["stream"] and method == "GET":
                 if run.script.stream_gone:
                     raise _ApiError(410, "stream_expired", "the run's stream is no longer kept")
@@ -598,6 +600,14 @@ class FakeCursor:
             raise _ApiError(409, "agent_busy", f"agent {agent.id} is busy with a run")
         run = self._new_run(agent, prompt, None)
         return 201, {}, {"run": {"id": run.id, "status": run.status}}
+
+    def _cancel(self, agent: FakeAgent, run: FakeRun) -> tuple[int, dict[str, str], Any]:
+        if run.status in ACTIVE and run.script.ends_at_cancel:
+            self._complete(agent, run)
+        if run.status not in ACTIVE:
+            raise _ApiError(409, "run_not_cancellable", f"run {run.id} has ended ({run.status})")
+        self._end(agent, run, "CANCELLED", "cancelled by the client")
+        return 200, {}, {"id": run.id, "status": run.status}
 
     def _new_agent(
         self,

@@ -259,6 +259,23 @@ def test_a_run_past_the_timeout_is_cancelled(
     assert cursor.run(result.run_id).status == "CANCELLED"
 
 
+def test_a_run_that_finishes_as_it_is_cancelled_gives_its_result(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    """The cancel at the time limit meets a run that has just finished (409
+    `run_not_cancellable`): Baton reads the run again and answers with its result."""
+    cursor.script(RunScript(seconds=60, ends_at_cancel=True))
+    result = make_agent(cursor, remote, timeout_minutes=0.01).start("# slow", tmp_path, "main")
+
+    assert result.ok, result.error
+    assert result.summary == "added a line to 0 earlier one(s)"
+    assert result.branch == f"cursor/{result.session_id}"
+    (cancel,) = cursor.calls("POST", f"{RUNS}/cancel")
+    assert cancel.status == 409
+    assert cursor.run(str(result.run_id)).status == "FINISHED"
+    assert cursor.requests[-1].path == f"/v1/agents/{result.session_id}/runs/{result.run_id}"
+
+
 # -- errors mapped to decisions ----------------------------------------------------------------
 
 

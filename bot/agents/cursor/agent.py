@@ -17,7 +17,9 @@ How the API's answers become Baton's decisions:
 - 429: wait `Retry-After`. 5xx, timeouts and dropped connections: bounded retries with jitter
   (stamina). Once they are spent, `AgentError` naming the agent and run: the ticket stays in flight
   and the next `baton run` continues it.
-- A call that outlives `agent.timeout_minutes`: Baton cancels the run and answers `ok=False`.
+- A call that outlives `agent.timeout_minutes`: Baton cancels the run and answers `ok=False`;
+  409 `run_not_cancellable` means the run ended just before: Baton reads it and answers with
+  how it ended.
 """
 
 from __future__ import annotations
@@ -211,13 +213,15 @@ class CursorAgent:
     def _finish(self, where: Where, run: Run, began: float) -> AgentResult:
         ended = run if not run.active else self._wait(run, began)
         if ended is None:
-            cancelled = self._version.cancel(run)
-            what = "Baton cancelled the run" if cancelled else "it could not be cancelled"
-            return self._failure(
-                where,
-                f"{where}: no answer within {self.config.timeout_minutes:g} min; {what}",
-                began,
-            )
+            ended = self._version.cancel(run)  # or it ended just before: then that is the answer
+            if ended is None or ended.active or ended.status == "CANCELLED":
+                cancelled = ended is not None and ended.status == "CANCELLED"
+                what = "Baton cancelled the run" if cancelled else "it could not be cancelled"
+                return self._failure(
+                    where,
+                    f"{where}: no answer within {self.config.timeout_minutes:g} min; {what}",
+                    began,
+                )
         duration = ended.duration_s if ended.duration_s is not None else time.monotonic() - began
         if ended.status == "FINISHED":
             return AgentResult(
