@@ -33,10 +33,11 @@ What it does as Cursor does (the v1 shapes of `shared/DESIGN.md`), so tests catc
 - Runs follow scripts (`RunScript`, taken in order of creation): how many status reads (or
   seconds) they run, how they end, whether their stream drops, is gone (410), sends an `error`
   event (`{code, message}`) and ends, or refuses a resume with `400 invalid_last_event_id` (both
-  documented: DESIGN.md, Cursor facts). A run that FINISHES does
-  real work: `work(prompt, checkout)` runs in a fresh clone of the starting ref (of the agent's own
-  branch once it has one), and what it changed is committed and pushed to `cursor/<agent-id>`.
-- Faults (`fail`): any status and code for matching requests, `times` times, with `Retry-After`.
+  documented: DESIGN.md, Cursor facts). A run that FINISHES does real work: `work(prompt,
+  checkout)` runs in a fresh clone of the starting ref (of the agent's own branch once it has
+  one), and what it changed is committed and pushed to `cursor/<agent-id>`.
+- Faults (`fail`): any status, code and message for matching requests, `times` times, with
+  `Retry-After`, in the API's error shape or another (`shape`).
 - Every request is recorded (`requests`, `calls`, `launches`, `followups`).
 """
 
