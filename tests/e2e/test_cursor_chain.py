@@ -388,3 +388,67 @@ def test_a_chain_begun_anew_after_its_state_is_lost_launches_an_agent_of_its_own
     chain = state(repo)
     assert [s["id"] for s in chain["sessions"]] == [second.body["agentId"]]
     assert [kinds(chain, key) for key in FILES] == [["launch"], ["followup"], ["followup"]]
+
+
+@pytest.mark.parametrize("refusal", [409, 400], ids=["409", "400"])
+def test_an_agent_that_expires_between_tickets_is_recovered_once(
+    repo: Path, origin: Path, refusal: int
+) -> None:
+    """The agent expires after `first` passed: the followup for `second` is refused with
+    `agent_expired`, the session is dead, and `second` is recovered in a new agent."""
+    with FakeCursor(remote=origin, work=agent_work) as cursor:
+        cursor.expiry_status = refusal
+        cursor.script(RunScript(expire_after=True))
+        result = run(repo, cursor)
+        assert result.exit_code == 0, result.output
+
+        first_launch, recovery = cursor.launches
+        expired_id, new_id = first_launch.body["agentId"], recovery.body["agentId"]
+        assert recovery.body["prompt"]["text"].startswith("# Baton · recovery · ticket second")
+        refused = cursor.calls("POST", f"/v1/agents/{expired_id}/runs")
+        assert [r.status for r in refused] == [refusal]
+        assert [f.path for f in cursor.followups] == [f"/v1/agents/{new_id}/runs"]
+
+    chain = state(repo)
+    assert chain["finished"] is True
+    assert {t["status"] for t in chain["tickets"].values()} == {"passed"}
+    assert [(s["id"], s["reason"]) for s in chain["sessions"]] == [
+        (expired_id, "start"),
+        (new_id, "recovery"),
+    ]
+    assert [kinds(chain, key) for key in FILES] == [
+        ["launch"],
+        ["followup", "recovery"],
+        ["followup"],
+    ]
+    dead = chain["tickets"]["second"]["attempts"][0]["agent"]
+    assert dead["ok"] is False
+    assert f"{refusal} agent_expired" in dead["error"]
+    assert [_git(repo, "show", f"baton/work:{name}") for name in FILES.values()] == [
+        "first: launch",
+        "second: recovery",
+        "third: followup",
+    ]
+
+
+def test_an_agent_that_expires_during_the_launch_is_recovered_once(
+    repo: Path, origin: Path
+) -> None:
+    with FakeCursor(remote=origin, work=agent_work) as cursor:
+        cursor.script(RunScript(status="EXPIRED"))
+        result = run(repo, cursor)
+        assert result.exit_code == 0, result.output
+        first_launch, recovery = cursor.launches
+        new_id = recovery.body["agentId"]
+        assert recovery.body["prompt"]["text"].startswith("# Baton · recovery · ticket first")
+        assert cursor.calls("POST", f"/v1/agents/{first_launch.body['agentId']}/runs") == []
+        assert [f.path for f in cursor.followups] == [f"/v1/agents/{new_id}/runs"] * 2
+
+    chain = state(repo)
+    assert {t["status"] for t in chain["tickets"].values()} == {"passed"}
+    assert [s["reason"] for s in chain["sessions"]] == ["start", "recovery"]
+    assert [kinds(chain, key) for key in FILES] == [
+        ["launch", "recovery"],
+        ["followup"],
+        ["followup"],
+    ]

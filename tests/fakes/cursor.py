@@ -17,15 +17,28 @@ What it does as Cursor does (the v1 shapes of `shared/DESIGN.md`), so tests catc
   `git.branches[{repoUrl, branch, prUrl}]` (the agent's, `repoUrl` without a scheme);
   `POST …/cancel`; `GET …/stream` (server-sent events,
   resumable with `Last-Event-ID`); `GET /v1/me`, `/v1/models`; lists `{"items", "nextCursor"?}`;
-  errors `{"error": {"code", "message"}}`; unknown agents and runs are 404.
+  unknown agents and runs are 404.
+- Errors (DESIGN.md, Cursor facts): v1 nests them, `{"error": {"code", "message"}}`; v0 answers
+  them flat, `{"error": code, "message"}`; a gateway in front may answer with a message only
+  (`{"error": "Too Many Requests"}`): a fault can take either shape (`fail(shape=...)`).
+- Cancel (DESIGN.md, Cursor facts): a cancel of a run that has ended answers
+  `409 run_not_cancellable`; `RunScript(ends_at_cancel=True)` makes a run end as a cancel reaches
+  it (the race of a run that finishes at the caller's time limit).
+- Expiry (DESIGN.md, Cursor facts): an agent that expired stays readable (its runs too), but a
+  followup to it is refused with `agent_expired`, as 409 or as 400 (`expiry_status`; both are
+  documented). A run can end EXPIRED (`RunScript(status="EXPIRED")`), the agent can expire once a
+  run has ended (`RunScript(expire_after=True)`), or at any moment (`expire`).
 - v0: `POST /v0/agents`, `POST /v0/agents/{id}/followup`, `GET /v0/agents/{id}` (status, summary,
   `target.branchName`, `target.prUrl`), `GET /v0/me`, and signed `statusChange` webhooks, each
   delivered twice with the same `X-Webhook-ID` (deliveries may repeat).
 - Runs follow scripts (`RunScript`, taken in order of creation): how many status reads (or
-  seconds) they run, how they end, whether their stream drops or is gone. A run that FINISHES does
-  real work: `work(prompt, checkout)` runs in a fresh clone of the starting ref (of the agent's own
-  branch once it has one), and what it changed is committed and pushed to `cursor/<agent-id>`.
-- Faults (`fail`): any status and code for matching requests, `times` times, with `Retry-After`.
+  seconds) they run, how they end, whether their stream drops, is gone (410), sends an `error`
+  event (`{code, message}`) and ends, or refuses a resume with `400 invalid_last_event_id` (both
+  documented: DESIGN.md, Cursor facts). A run that FINISHES does real work: `work(prompt,
+  checkout)` runs in a fresh clone of the starting ref (of the agent's own branch once it has
+  one), and what it changed is committed and pushed to `cursor/<agent-id>`.
+- Faults (`fail`): any status, code and message for matching requests, `times` times, with
+  `Retry-After`, in the API's error shape or another (`shape`).
 - Every request is recorded (`requests`, `calls`, `launches`, `followups`).
 """
 
@@ -85,6 +98,10 @@ class RunScript:
     duration_ms: int | None = None  # default: the time it really took
     stream_drop_after: int | None = None  # the first stream connection drops after N events
     stream_gone: bool = False  # the stream answers 410
+    stream_error_after: int | None = None  # the first connection sends `error` after N events
+    stream_resume_refused: bool = False  # a connection with Last-Event-ID answers 400
+    expire_after: bool = False  # the agent expires once this run has ended
+    ends_at_cancel: bool = False  # it ends (as scripted) just before a cancel reaches it
 
     def __post_init__(self) -> None:
         if self.status not in ENDINGS:
@@ -100,6 +117,7 @@ class Fault:
     times: int = 1
     retry_after: str | None = None
     message: str = "injected by the test"
+    shape: str | None = None  # the error body's shape (see `_ApiError.body`); default: the API's
 
     def matches(self, method: str, path: str) -> bool:
         return (
@@ -167,7 +185,7 @@ class FakeAgent:
     runs: list[FakeRun] = field(default_factory=list)
     pushed: bool = False
     pr_url: str | None = None
-    gone: bool = False  # expired: the API no longer knows it
+    expired: bool = False  # still readable; followups are refused with `agent_expired`
     other_branches: list[dict[str, str]] = field(default_factory=list)  # other repositories'
     created_at: str = field(default_factory=_now)
 
@@ -200,7 +218,7 @@ class FakeAgent:
         data: dict[str, Any] = {
             "id": self.id,
             "name": self.latest.prompt.splitlines()[0][:60] if self.latest.prompt else "",
-            "status": self.latest.status,
+            "status": "EXPIRED" if self.expired else self.latest.status,
             "source": {"repository": self.repo_url, "ref": self.starting_ref},
             "target": target,
             "createdAt": self.created_at,
@@ -212,11 +230,27 @@ class FakeAgent:
 
 class _ApiError(Exception):
     def __init__(
-        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: dict[str, str] | None = None,
+        shape: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.headers = headers or {}
+        self.shape = shape
+
+    def body(self, version: str) -> dict[str, Any]:
+        """The error as the API answers it (DESIGN.md, Cursor facts): nested in v1, flat in v0
+        ("flat"), or only a message where a gateway answers ("gateway")."""
+        shape = self.shape or ("flat" if version == "v0" else "nested")
+        if shape == "gateway":
+            return {"error": self.message}
+        if shape == "flat":
+            return {"error": self.code, "message": self.message}
+        return {"error": {"code": self.code, "message": self.message}}
 
 
 class _Stream:
@@ -257,6 +291,7 @@ class FakeCursor:
         self.requests: list[Recorded] = []
         self.deliveries: list[tuple[dict[str, str], bytes]] = []
         self.faults: list[Fault] = []
+        self.expiry_status = 409  # how a followup to an expired agent is refused: 409 or 400
         # Branches every new agent also lists, of other repositories (`{repoUrl, branch}`).
         self.other_branches: list[dict[str, str]] = []
         self._scripts: list[RunScript] = []
@@ -328,9 +363,14 @@ class FakeCursor:
         path: str | None = None,
         times: int = 1,
         retry_after: str | None = None,
+        message: str = "injected by the test",
+        shape: str | None = None,
     ) -> None:
+        """Answer matching requests with this error; `shape` "flat" or "gateway" (see
+        `_ApiError.body`) instead of the API version's own."""
         with self._lock:
-            self.faults.append(Fault(status, code, method, path, times, retry_after))
+            fault = Fault(status, code, method, path, times, retry_after, message, shape)
+            self.faults.append(fault)
 
     def seed_agent(
         self,
@@ -354,6 +394,14 @@ class FakeCursor:
             )
             self._new_run(agent, prompt, script)
             return agent
+
+    def expire(self, agent_id: str) -> None:
+        """The agent expires now; a run it has going ends EXPIRED."""
+        with self._lock:
+            agent = self.agents[agent_id]
+            if agent.latest.status in ACTIVE:
+                self._end(agent, agent.latest, "EXPIRED", "the agent expired")
+            agent.expired = True
 
     def run(self, run_id: str) -> FakeRun:
         with self._lock:
@@ -393,12 +441,11 @@ class FakeCursor:
                 self._authenticate(headers)
                 self._fault(method, path)
                 answer = self._route(method, path, query, body)
+                if isinstance(answer, _Stream):
+                    _check_resume(answer.run, headers)
             except _ApiError as error:
-                answer = (
-                    error.status,
-                    error.headers,
-                    {"error": {"code": error.code, "message": error.message}},
-                )
+                version = path.strip("/").partition("/")[0]
+                answer = (error.status, error.headers, error.body(version))
             status = 200 if isinstance(answer, _Stream) else answer[0]
             self.requests.append(Recorded(method, path, headers, body, status))
             return answer
@@ -423,7 +470,7 @@ class FakeCursor:
             return
         fault.times -= 1
         headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-        raise _ApiError(fault.status, fault.code, fault.message, headers)
+        raise _ApiError(fault.status, fault.code, fault.message, headers, fault.shape)
 
     def _route(
         self, method: str, path: str, query: dict[str, list[str]], body: Any
@@ -446,7 +493,7 @@ class FakeCursor:
         if rest == ["agents"] and method == "POST":
             return self._launch_v1(body)
         if rest == ["agents"] and method == "GET":
-            agents = [a.to_json() for a in reversed(self.agents.values()) if not a.gone]
+            agents = [a.to_json() for a in reversed(self.agents.values())]
             return 200, {}, _page(agents, query)
         if len(rest) < 2 or rest[0] != "agents":
             raise _ApiError(404, "not_found", "no such route")
@@ -466,9 +513,7 @@ class FakeCursor:
             if tail[2:] == [] and method == "GET":
                 return 200, {}, self._read(agent, run, tick=True)
             if tail[2:] == ["cancel"] and method == "POST":
-                if run.status in ACTIVE:
-                    self._end(agent, run, "CANCELLED", "cancelled by the client")
-                return 200, {}, {"id": run.id, "status": run.status}
+                return self._cancel(agent, run)
             if tail[2:] == ["stream"] and method == "GET":
                 if run.script.stream_gone:
                     raise _ApiError(410, "stream_expired", "the run's stream is no longer kept")
@@ -494,7 +539,7 @@ class FakeCursor:
 
     def _agent(self, agent_id: str) -> FakeAgent:
         agent = self.agents.get(agent_id)
-        if agent is None or agent.gone:
+        if agent is None:
             raise _ApiError(404, "agent_not_found", f"agent {agent_id} not found")
         return agent
 
@@ -557,10 +602,20 @@ class FakeCursor:
         if agent.api != api:
             raise _ApiError(400, "invalid_request", f"agent {agent.id} is a {agent.api} agent")
         prompt = _prompt(body)
+        if agent.expired:
+            raise _ApiError(self.expiry_status, "agent_expired", f"agent {agent.id} has expired")
         if agent.latest.status in ACTIVE:
             raise _ApiError(409, "agent_busy", f"agent {agent.id} is busy with a run")
         run = self._new_run(agent, prompt, None)
         return 201, {}, {"run": {"id": run.id, "status": run.status}}
+
+    def _cancel(self, agent: FakeAgent, run: FakeRun) -> tuple[int, dict[str, str], Any]:
+        if run.status in ACTIVE and run.script.ends_at_cancel:
+            self._complete(agent, run)
+        if run.status not in ACTIVE:
+            raise _ApiError(409, "run_not_cancellable", f"run {run.id} has ended ({run.status})")
+        self._end(agent, run, "CANCELLED", "cancelled by the client")
+        return 200, {}, {"id": run.id, "status": run.status}
 
     def _new_agent(
         self,
@@ -611,8 +666,6 @@ class FakeCursor:
         if script.status != "FINISHED":
             reason = {"EXPIRED": "the agent expired", "ERROR": "the agent hit an error"}
             self._end(agent, run, script.status, script.result or reason[script.status])
-            if script.status == "EXPIRED":
-                agent.gone = True
             return
         try:
             summary = self._do_work(agent, run)
@@ -632,6 +685,7 @@ class FakeCursor:
         )
         run.events.append(("status", {"status": status}))
         run.events.append(("done", {"runId": run.id}))
+        agent.expired = agent.expired or status == "EXPIRED" or run.script.expire_after
         if agent.webhook and status in {"FINISHED", "ERROR"}:
             self._deliver(agent, status)
 
@@ -706,6 +760,7 @@ class FakeCursor:
             run.stream_connections += 1
             first_connection = run.stream_connections == 1
         drop_after = run.script.stream_drop_after if first_connection else None
+        error_after = run.script.stream_error_after if first_connection else None
         handler.send_response(200)
         handler.send_header("Content-Type", "text/event-stream")
         handler.send_header("Cache-Control", "no-cache")
@@ -720,6 +775,12 @@ class FakeCursor:
                 if drop_after is not None and sent >= drop_after:
                     handler.close_connection = True  # mid-stream, without the last chunk
                     return
+                if error_after is not None and sent >= error_after:
+                    failure = {"code": "stream_error", "message": "the event stream failed"}
+                    _chunk(handler, f"event: error\ndata: {json.dumps(failure)}\n\n")
+                    handler.wfile.write(b"0\r\n\r\n")
+                    handler.close_connection = True
+                    return
                 index += 1
                 _chunk(handler, f"id: {index}\nevent: {name}\ndata: {json.dumps(data)}\n\n")
                 sent += 1
@@ -733,6 +794,11 @@ class FakeCursor:
             time.sleep(STREAM_TICK_S)
             with self._lock:
                 self._tick(agent, run)
+
+
+def _check_resume(run: FakeRun, headers: dict[str, str]) -> None:
+    if run.script.stream_resume_refused and any(k.lower() == "last-event-id" for k in headers):
+        raise _ApiError(400, "invalid_last_event_id", "Last-Event-ID names no event of this run")
 
 
 def _chunk(handler: BaseHTTPRequestHandler, text: str) -> None:

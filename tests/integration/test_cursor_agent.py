@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import stamina
 from click.testing import CliRunner
@@ -200,6 +201,24 @@ def test_a_busy_agent_is_waited_for_then_the_followup_is_sent(
     assert result.run_id == busy.runs[1].id
 
 
+@pytest.mark.parametrize(("version", "shape"), [("v0", None), ("v1", "flat")])
+def test_a_flat_busy_answer_is_waited_for_then_the_followup_is_sent(
+    cursor: FakeCursor, remote: Path, tmp_path: Path, version: str, shape: str | None
+) -> None:
+    """`{"error": "agent_busy", "message": …}`: v0's own shape, and a gateway's on v1."""
+    agent = make_agent(cursor, remote, cursor={"api_version": version})
+    first = agent.start("# launch", tmp_path, "main")
+    assert first.session_id is not None
+    followup = "followup" if version == "v0" else "runs"
+    path = f"/{version}/agents/{first.session_id}/{followup}"
+    cursor.fail(409, "agent_busy", method="POST", path=path, shape=shape)
+    result = agent.resume(first.session_id, "# next", tmp_path)
+
+    assert result.ok, result.error
+    assert [p.status for p in cursor.calls("POST", path)] == [409, 201]
+    assert len(cursor.followups) == 1
+
+
 def test_a_launch_sent_again_adopts_the_agent_it_already_made(
     cursor: FakeCursor, remote: Path, tmp_path: Path
 ) -> None:
@@ -258,6 +277,23 @@ def test_a_run_past_the_timeout_is_cancelled(
     assert cursor.run(result.run_id).status == "CANCELLED"
 
 
+def test_a_run_that_finishes_as_it_is_cancelled_gives_its_result(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    """The cancel at the time limit meets a run that has just finished (409
+    `run_not_cancellable`): Baton reads the run again and answers with its result."""
+    cursor.script(RunScript(seconds=60, ends_at_cancel=True))
+    result = make_agent(cursor, remote, timeout_minutes=0.01).start("# slow", tmp_path, "main")
+
+    assert result.ok, result.error
+    assert result.summary == "added a line to 0 earlier one(s)"
+    assert result.branch == f"cursor/{result.session_id}"
+    (cancel,) = cursor.calls("POST", f"{RUNS}/cancel")
+    assert cancel.status == 409
+    assert cursor.run(str(result.run_id)).status == "FINISHED"
+    assert cursor.requests[-1].path == f"/v1/agents/{result.session_id}/runs/{result.run_id}"
+
+
 # -- errors mapped to decisions ----------------------------------------------------------------
 
 
@@ -289,16 +325,72 @@ def test_a_followup_to_an_unknown_agent_is_a_dead_session(
     assert "404 agent_not_found" in str(result.error)
 
 
-def test_a_followup_to_an_expired_agent_is_a_dead_session(
-    cursor: FakeCursor, remote: Path, tmp_path: Path
+@pytest.mark.parametrize("refusal", [409, 400], ids=["409", "400"])
+def test_a_followup_to_an_agent_that_expired_during_its_run_is_a_dead_session(
+    cursor: FakeCursor, remote: Path, tmp_path: Path, refusal: int
 ) -> None:
+    cursor.expiry_status = refusal
     cursor.script(RunScript(status="EXPIRED"))
     agent = make_agent(cursor, remote)
     first = agent.start("# launch", tmp_path, "main")
     assert first.session_id is not None
     again = agent.resume(first.session_id, "# followup", tmp_path)
+
+    assert not again.ok, "ok=False: the dispatcher recovers with a new agent"
+    assert again.session_id == first.session_id
+    assert f"cursor agent {first.session_id}: the session is gone" in str(again.error)
+    assert f"{refusal} agent_expired" in str(again.error)
+    (post,) = cursor.calls("POST", f"/v1/agents/{first.session_id}/runs")
+    assert post.status == refusal, "refused once, not retried"
+    # Expired is not unknown: the agent and its runs are still there to read.
+    auth = (cursor.key, "")
+    assert httpx.get(f"{cursor.url}/v1/agents/{first.session_id}", auth=auth).status_code == 200
+    run = httpx.get(f"{cursor.url}/v1/agents/{first.session_id}/runs/{first.run_id}", auth=auth)
+    assert run.json()["status"] == "EXPIRED"
+
+
+def test_a_followup_to_an_agent_that_expired_after_its_run_finished_is_a_dead_session(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    cursor.script(RunScript(expire_after=True))
+    agent = make_agent(cursor, remote)
+    first = agent.start("# launch", tmp_path, "main")
+    assert first.ok, first.error
+    assert first.session_id is not None
+    again = agent.resume(first.session_id, "# followup", tmp_path)
+
     assert not again.ok
     assert "the session is gone" in str(again.error)
+    assert "409 agent_expired" in str(again.error)
+    assert cursor.followups == []
+
+
+def test_a_v0_followup_to_an_expired_agent_is_a_dead_session(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    agent = make_agent(cursor, remote, cursor={"api_version": "v0"})
+    first = agent.start("# launch", tmp_path, "main")
+    assert first.session_id is not None
+    cursor.expire(first.session_id)
+    again = agent.resume(first.session_id, "# followup", tmp_path)
+
+    assert not again.ok
+    assert "the session is gone" in str(again.error)
+    assert "409 agent_expired: agent bc-" in str(again.error), "v0's flat error, read"
+
+
+def test_an_agent_that_expires_while_busy_is_a_dead_session(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    busy = cursor.seed_agent(repo_url=str(remote), script=RunScript(polls=2, status="EXPIRED"))
+    result = make_agent(cursor, remote).resume(busy.id, "# next", tmp_path)
+
+    assert not result.ok
+    assert "the session is gone" in str(result.error)
+    assert "agent_expired" in str(result.error)
+    posts = cursor.calls("POST", f"/v1/agents/{busy.id}/runs")
+    assert [p.status for p in posts] == [409, 409], "busy, then (once its run ended) expired"
+    assert len(busy.runs) == 1
 
 
 def test_a_rejected_key_is_a_configuration_error(
@@ -334,6 +426,53 @@ def test_rate_limits_wait_as_long_as_retry_after_says(
     assert result.ok, result.error
     assert waited >= 1.0
     assert [c.status for c in cursor.calls("POST", "/v1/agents")] == [429, 201]
+
+
+def test_a_gateways_429_with_only_a_message_waits_retry_after(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    """`{"error": "Too Many Requests"}`: a message, not a code; retried all the same."""
+    too_many = {"message": "Too Many Requests", "shape": "gateway"}
+    cursor.fail(429, "-", method="POST", path="/v1/agents", retry_after="1", **too_many)
+    with stamina.set_testing(False):  # this test is about the real wait
+        started = time.monotonic()
+        result = make_agent(cursor, remote).start("# launch", tmp_path, "main")
+        waited = time.monotonic() - started
+    assert result.ok, result.error
+    assert waited >= 1.0
+    assert [c.status for c in cursor.calls("POST", "/v1/agents")] == [429, 201]
+
+    cursor.fail(429, "-", method="POST", path="/v1/agents/*/runs", times=100, **too_many)
+    with pytest.raises(AgentError) as raised:
+        make_agent(cursor, remote).resume(str(result.session_id), "# next", tmp_path)
+    assert "POST /v1/agents/bc-" in str(raised.value)
+    assert "/runs answered 429: Too Many Requests" in str(raised.value), "no code, a message"
+    assert len(cursor.calls("POST", "/v1/agents/*/runs")) == 3, "retried while tries remained"
+
+
+def test_a_flat_spent_usage_limit_stops_without_retrying(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    cursor.fail(429, "usage_limit_exceeded", method="POST", path="/v1/agents", shape="flat")
+    with pytest.raises(AgentError) as raised:
+        make_agent(cursor, remote).start("# launch", tmp_path, "main")
+    assert "429 usage_limit_exceeded: injected by the test" in str(raised.value)
+    assert "usage limit is reached" in str(raised.value)
+    assert len(cursor.calls("POST", "/v1/agents")) == 1
+
+
+def test_a_v0_error_keeps_its_code_and_message(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    message = "model gpt-nope is not available"
+    cursor.fail(400, "invalid_request", method="POST", path="/v0/agents", message=message)
+    agent = make_agent(cursor, remote, cursor={"api_version": "v0"})
+    with pytest.raises(AgentError) as raised:
+        agent.start("# launch", tmp_path, "main")
+    assert str(raised.value).startswith(
+        f"cursor agent (not created): POST /v0/agents answered 400 invalid_request: {message}"
+    )
+    assert "\n" not in str(raised.value)
 
 
 def test_the_retry_hook_honours_retry_after_and_skips_what_is_not_transient() -> None:
@@ -420,6 +559,30 @@ def test_a_stream_that_is_gone_falls_back_to_polling(
     assert result.ok, result.error
     assert [c.status for c in cursor.calls("GET", f"{RUNS}/stream")] == [410]
     assert len(cursor.calls("GET", RUNS)) == 3
+
+
+def test_an_error_event_on_the_stream_falls_back_to_polling(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    cursor.script(RunScript(polls=6, stream_error_after=2))
+    result = make_agent(cursor, remote, cursor={"stream": True}).start("# go", tmp_path, "main")
+
+    assert result.ok, result.error
+    assert len(cursor.calls("GET", f"{RUNS}/stream")) == 1, "no new connection after `error`"
+    assert len(cursor.calls("GET", RUNS)) > 1, "the run was polled"
+
+
+def test_a_refused_resume_of_the_stream_falls_back_to_polling(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    cursor.script(RunScript(polls=6, stream_drop_after=2, stream_resume_refused=True))
+    result = make_agent(cursor, remote, cursor={"stream": True}).start("# go", tmp_path, "main")
+
+    assert result.ok, result.error
+    streams = cursor.calls("GET", f"{RUNS}/stream")
+    assert [s.status for s in streams] == [200, 400]
+    assert streams[1].headers["Last-Event-ID"] == "2"
+    assert len(cursor.calls("GET", RUNS)) > 1, "the run was polled"
 
 
 def test_server_sent_events_parse_like_the_spec() -> None:

@@ -8,15 +8,18 @@ accounts that need it, has no runs: a followup goes to the agent, and Baton wait
 How the API's answers become Baton's decisions:
 
 - 401/403: `ConfigError` naming the key (or the permission it lacks); the run stops with one line.
-- 404, `agent_archived`, a run that ends ERROR, EXPIRED or CANCELLED: the session is dead, the
-  result is `ok=False`, and the dispatcher recovers the ticket with a new agent.
+- 404, `agent_archived`, `agent_expired` (409 or 400: a followup to an agent that expired), a run
+  that ends ERROR, EXPIRED or CANCELLED: the session is dead, the result is `ok=False`, and the
+  dispatcher recovers the ticket with a new agent.
 - 409 `agent_busy`: wait for the agent's current run, then send again. 409 `agent_id_conflict` on
   a launch: an earlier, interrupted Baton made this very agent (the id is derived from the chain
   and the prompt), so Baton adopts it instead of making a second one.
 - 429: wait `Retry-After`. 5xx, timeouts and dropped connections: bounded retries with jitter
   (stamina). Once they are spent, `AgentError` naming the agent and run: the ticket stays in flight
   and the next `baton run` continues it.
-- A call that outlives `agent.timeout_minutes`: Baton cancels the run and answers `ok=False`.
+- A call that outlives `agent.timeout_minutes`: Baton cancels the run and answers `ok=False`;
+  409 `run_not_cancellable` means the run ended just before: Baton reads it and answers with
+  how it ended.
 """
 
 from __future__ import annotations
@@ -206,13 +209,15 @@ class CursorAgent:
     def _finish(self, where: Where, run: Run, began: float) -> AgentResult:
         ended = run if not run.active else self._wait(run, began)
         if ended is None:
-            cancelled = self._version.cancel(run)
-            what = "Baton cancelled the run" if cancelled else "it could not be cancelled"
-            return self._failure(
-                where,
-                f"{where}: no answer within {self.config.timeout_minutes:g} min; {what}",
-                began,
-            )
+            ended = self._version.cancel(run)  # or it ended just before: then that is the answer
+            if ended is None or ended.active or ended.status == "CANCELLED":
+                cancelled = ended is not None and ended.status == "CANCELLED"
+                what = "Baton cancelled the run" if cancelled else "it could not be cancelled"
+                return self._failure(
+                    where,
+                    f"{where}: no answer within {self.config.timeout_minutes:g} min; {what}",
+                    began,
+                )
         duration = ended.duration_s if ended.duration_s is not None else time.monotonic() - began
         if ended.status == "FINISHED":
             return AgentResult(

@@ -1,8 +1,10 @@
 """Speaking to Cursor's API: one authenticated httpx client, its answers' errors classified by
-status and `error.code` (never by message), transient ones retried with a bound."""
+status and code (never by message; v1's nested error bodies and v0's flat ones alike), transient
+ones retried with a bound."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
@@ -16,11 +18,13 @@ from bot.errors import AgentError, ConfigError
 
 T = TypeVar("T")
 
-# Codes that mean the agent (the session) is gone for good.
-DEAD_CODES = frozenset({"agent_not_found", "run_not_found", "agent_archived"})
+# Codes that mean the agent (the session) is gone for good. An expired agent can still be read,
+# but it takes no more prompts (409 or 400 `agent_expired`).
+DEAD_CODES = frozenset({"agent_not_found", "run_not_found", "agent_archived", "agent_expired"})
 _RETRY_ATTEMPTS = 6
 _RETRY_TIMEOUT_S = 600.0
 _MAX_RETRY_AFTER_S = 300.0
+_CODE = re.compile(r"[a-z][a-z0-9_]*")  # `agent_busy` is a code; "Too Many Requests" is not
 
 
 class CursorApiError(AgentError):
@@ -175,6 +179,9 @@ class Api:
 
 
 def _error_body(response: httpx.Response) -> tuple[str | None, str]:
+    """An error answer's code and message, from either shape: v1 nests them (`{"error": {"code",
+    "message"}}`), v0 and some gateways answer flat (`{"error": "agent_busy", "message": …}`, or
+    only a message: `{"error": "Too Many Requests"}`)."""
     try:
         response.read()
     except httpx.HTTPError:
@@ -183,8 +190,13 @@ def _error_body(response: httpx.Response) -> tuple[str | None, str]:
         data = response.json()
     except ValueError:
         return None, response.text[:200]
-    error = data.get("error") if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return None, response.text[:200]
+    error = data.get("error")
     if isinstance(error, dict):
-        code = error.get("code")
-        return (str(code) if code else None), str(error.get("message") or "")[:300]
-    return None, str(error or "")[:300]
+        code, message = error.get("code"), error.get("message")
+    elif isinstance(error, str) and _CODE.fullmatch(error):
+        code, message = error, data.get("message")
+    else:
+        code, message = None, data.get("message") or error
+    return (str(code) if code else None), str(message or "")[:300]

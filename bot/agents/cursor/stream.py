@@ -1,5 +1,6 @@
 """Following a run's event stream (v1): server-sent events, read until one says the run ended;
-a dropped connection goes on from the last event seen."""
+a dropped connection goes on from the last event seen. Whatever the stream cannot give (it is
+gone, it sends an `error` event, it refuses to resume) is left to polling the run."""
 
 from __future__ import annotations
 
@@ -68,6 +69,14 @@ def _event_status(event: SseEvent) -> str | None:
     return str(status).upper() if status else None
 
 
+def _error_fields(event: SseEvent) -> dict[str, str]:
+    """An `error` event's `{code, message}`, for the log."""
+    data = event.json()
+    if not isinstance(data, dict):
+        return {"error": event.data[:300]}
+    return {"code": str(data.get("code") or ""), "error": str(data.get("message") or "")[:300]}
+
+
 def follow(
     api: Api,
     run: Run,
@@ -76,9 +85,10 @@ def follow(
     pause: Callable[[float], None],
 ) -> Run | None:
     """Follow the run's event stream until it reports the end; on a dropped connection, go
-    on from the last event seen (`Last-Event-ID`). None: poll instead (410, too many drops,
-    or the time ran out). `read` reads the run as it is now; `pause` waits (at most until the
-    deadline) before a connection after an error."""
+    on from the last event seen (`Last-Event-ID`). None: poll instead (410, an `error` event,
+    a resume refused with 400 `invalid_last_event_id`, too many drops, or the time ran out).
+    `read` reads the run as it is now; `pause` waits (at most until the deadline) before a
+    connection after an error."""
     path = f"/v1/agents/{run.agent_id}/runs/{run.run_id}/stream"
     last_id: str | None = None
     for _ in range(_CONNECTIONS):
@@ -95,11 +105,19 @@ def follow(
                     return None
                 if not response.is_success:
                     error = api.error("GET", path, response)
+                    if isinstance(error, CursorApiError) and error.code == "invalid_last_event_id":
+                        log.info("cursor.stream_resume_refused", extra={"run": run.run_id})
+                        return None
                     if not (isinstance(error, CursorApiError) and error.transient):
                         raise error
                     pause(deadline)
                     continue
                 for event in parse_sse(response.iter_lines()):
+                    if event.event == "error":
+                        log.info(
+                            "cursor.stream_error", extra={"run": run.run_id, **_error_fields(event)}
+                        )
+                        return None
                     last_id = event.id if event.id is not None else last_id
                     status = _event_status(event)
                     if (status and status not in ACTIVE) or event.event in {"done", "end"}:

@@ -60,6 +60,6 @@ class V0:
     def read(self, run: Run) -> Run:
         return run_v0(run.agent_id, self._api.request("GET", f"/v0/agents/{run.agent_id}"))
 
-    def cancel(self, run: Run) -> bool:
+    def cancel(self, run: Run) -> Run | None:
         del run  # v0 has no runs to cancel
-        return False
+        return None

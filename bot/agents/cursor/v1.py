@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from bot.agents.cursor.http import Api, CursorApiError, retried
@@ -117,13 +118,20 @@ class V1:
         data = self._api.request("GET", f"/v1/agents/{run.agent_id}/runs/{run.run_id}")
         return run_v1(run.agent_id, unwrap(data, "run"), self.repository)
 
-    def cancel(self, run: Run) -> bool:
+    def cancel(self, run: Run) -> Run | None:
         if not run.run_id:
-            return False
+            return None
         try:
             self._api.request("POST", f"/v1/agents/{run.agent_id}/runs/{run.run_id}/cancel")
-        except (CursorApiError, ConfigError) as exc:
+        except CursorApiError as exc:
+            if exc.is_conflict("run_not_cancellable"):
+                # It ended between Baton's last read and the cancel: how it ended is the answer.
+                log.info("cursor.ended_before_cancel", extra={"run": run.run_id})
+                return self.read(run)
             log.warning("cursor.cancel_failed", extra={"run": run.run_id, "error": str(exc)})
-            return False
+            return None
+        except ConfigError as exc:
+            log.warning("cursor.cancel_failed", extra={"run": run.run_id, "error": str(exc)})
+            return None
         log.info("cursor.cancelled", extra={"agent": run.agent_id, "run": run.run_id})
-        return True
+        return replace(run, status="CANCELLED")

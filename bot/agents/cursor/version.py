@@ -42,6 +42,7 @@ class ApiVersion(Protocol):
         """The run as it is now."""
         ...
 
-    def cancel(self, run: Run) -> bool:
-        """Cancel a run that outlived its call; whether it was."""
+    def cancel(self, run: Run) -> Run | None:
+        """Cancel a run that outlived its call: the run as it then is (CANCELLED, or ended on its
+        own just before the cancel reached it), or None when it could not be cancelled."""
         ...
