@@ -28,7 +28,8 @@ What it does as Cursor does (the v1 shapes of `shared/DESIGN.md`), so tests catc
   followup to it is refused with `agent_expired`, as 409 or as 400 (`expiry_status`; both are
   documented). A run can end EXPIRED (`RunScript(status="EXPIRED")`), the agent can expire once a
   run has ended (`RunScript(expire_after=True)`), or at any moment (`expire`).
-- v0: `POST /v0/agents`, `POST /v0/agents/{id}/followup`, `GET /v0/agents/{id}` (status, summary,
+- v0: `POST /v0/agents` (`target.branchName` chosen by the client), `GET /v0/agents`
+  (`{agents, nextCursor?}`), `POST /v0/agents/{id}/followup`, `GET /v0/agents/{id}` (status, summary,
   `target.branchName`, `target.prUrl`), `GET /v0/me`, and signed `statusChange` webhooks, each
   delivered twice with the same `X-Webhook-ID` (deliveries may repeat).
 - Runs follow scripts (`RunScript`, taken in order of creation): how many status reads (or
@@ -118,10 +119,12 @@ class Fault:
     retry_after: str | None = None
     message: str = "injected by the test"
     shape: str | None = None  # the error body's shape (see `_ApiError.body`); default: the API's
+    after: bool = False  # the request is carried out first: the answer is lost, the work done
 
-    def matches(self, method: str, path: str) -> bool:
+    def matches(self, method: str, path: str, after: bool = False) -> bool:
         return (
             self.times > 0
+            and self.after == after
             and (self.method is None or self.method == method)
             and (self.path is None or path_matches(path, self.path))
         )
@@ -187,11 +190,12 @@ class FakeAgent:
     pr_url: str | None = None
     expired: bool = False  # still readable; followups are refused with `agent_expired`
     other_branches: list[dict[str, str]] = field(default_factory=list)  # other repositories'
+    branch_name: str | None = None  # v0's `target.branchName`, when the launch chose it
     created_at: str = field(default_factory=_now)
 
     @property
     def branch(self) -> str:
-        return f"cursor/{self.id}"
+        return self.branch_name or f"cursor/{self.id}"
 
     @property
     def latest(self) -> FakeRun:
@@ -211,7 +215,7 @@ class FakeAgent:
             "url": f"https://cursor.com/agents?id={self.id}",
             "autoCreatePr": self.auto_create_pr,
         }
-        if self.pushed:
+        if self.pushed or self.branch_name:  # a chosen name is known from the start
             target["branchName"] = self.branch
         if self.pr_url:
             target["prUrl"] = self.pr_url
@@ -365,11 +369,13 @@ class FakeCursor:
         retry_after: str | None = None,
         message: str = "injected by the test",
         shape: str | None = None,
+        after: bool = False,
     ) -> None:
         """Answer matching requests with this error; `shape` "flat" or "gateway" (see
-        `_ApiError.body`) instead of the API version's own."""
+        `_ApiError.body`) instead of the API version's own; `after`: once the request is
+        carried out (a launch answered 500 made its agent all the same)."""
         with self._lock:
-            fault = Fault(status, code, method, path, times, retry_after, message, shape)
+            fault = Fault(status, code, method, path, times, retry_after, message, shape, after)
             self.faults.append(fault)
 
     def seed_agent(
@@ -441,6 +447,7 @@ class FakeCursor:
                 self._authenticate(headers)
                 self._fault(method, path)
                 answer = self._route(method, path, query, body)
+                self._fault(method, path, after=True)
                 if isinstance(answer, _Stream):
                     _check_resume(answer.run, headers)
             except _ApiError as error:
@@ -464,8 +471,8 @@ class FakeCursor:
         if not key or not hmac.compare_digest(key, self.key):
             raise _ApiError(401, "unauthorized", "Invalid API key")
 
-    def _fault(self, method: str, path: str) -> None:
-        fault = next((f for f in self.faults if f.matches(method, path)), None)
+    def _fault(self, method: str, path: str, *, after: bool = False) -> None:
+        fault = next((f for f in self.faults if f.matches(method, path, after)), None)
         if fault is None:
             return
         fault.times -= 1
@@ -480,7 +487,7 @@ class FakeCursor:
         if version == "v1":
             return self._v1(method, rest, query, body)
         if version == "v0":
-            return self._v0(method, rest, body)
+            return self._v0(method, rest, query, body)
         raise _ApiError(404, "not_found", f"no route {path}")
 
     def _v1(  # noqa: PLR0911 (one answer per route reads better than a table)
@@ -520,11 +527,19 @@ class FakeCursor:
                 return _Stream(agent, run)
         raise _ApiError(404, "not_found", "no such route")
 
-    def _v0(self, method: str, rest: list[str], body: Any) -> tuple[int, dict[str, str], Any]:
+    def _v0(
+        self, method: str, rest: list[str], query: dict[str, list[str]], body: Any
+    ) -> tuple[int, dict[str, str], Any]:
         if rest == ["me"] and method == "GET":
             return 200, {}, self.me
         if rest == ["agents"] and method == "POST":
             return self._launch_v0(body)
+        if rest == ["agents"] and method == "GET":
+            # v0 lists `{"agents": [...], "nextCursor"?}`, newest first (Cursor's v0 endpoint
+            # docs, "List agents").
+            mine = [a.to_v0() for a in reversed(self.agents.values()) if a.api == "v0"]
+            page = _page(mine, query)
+            return 200, {}, {"agents": page.pop("items"), **page}
         if len(rest) >= 2 and rest[0] == "agents":
             agent = self._agent(rest[1])
             if rest[2:] == [] and method == "GET":
@@ -595,6 +610,8 @@ class FakeCursor:
             model=body.get("model"),
         )
         agent.webhook = webhook
+        if isinstance(target.get("branchName"), str) and target["branchName"]:
+            agent.branch_name = target["branchName"]
         self._new_run(agent, prompt, None)
         return 201, {}, agent.to_v0()
 

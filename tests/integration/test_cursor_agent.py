@@ -670,7 +670,8 @@ def test_v0_launches_follows_up_and_reads_the_agent(
         receiver.close()
 
     assert second.ok, second.error
-    assert first.branch == second.branch == f"cursor/{first.session_id}"
+    chosen = derive_agent_id(str(remote), "main", "# v0 launch")
+    assert first.branch == second.branch == f"cursor/{chosen}", "the branch Baton named"
     assert second.summary == "added a line to 1 earlier one(s)"
     assert first.run_id is None, "v0 has no runs"
     (launch,) = cursor.launches
@@ -678,7 +679,7 @@ def test_v0_launches_follows_up_and_reads_the_agent(
     assert launch.body == {
         "prompt": {"text": "# v0 launch"},
         "source": {"repository": str(remote), "ref": "main"},
-        "target": {"autoCreatePr": False},
+        "target": {"autoCreatePr": False, "branchName": f"cursor/{chosen}"},
         "webhook": {"url": receiver.url, "secret": "whsec_test"},
     }
     assert [f.path for f in cursor.followups] == [f"/v0/agents/{first.session_id}/followup"]
@@ -693,6 +694,36 @@ def test_v0_launches_follows_up_and_reads_the_agent(
     assert [(c.agent_id, c.status) for c in accepted] == [(first.session_id, "FINISHED")] * 2
     assert len({c.delivery_id for c in accepted}) == 2
     agent.notify(accepted[0])  # wakes a waiting poll; harmless when nothing waits
+
+
+def v0_agent(cursor: FakeCursor, remote: Path) -> CursorAgent:
+    return make_agent(cursor, remote, cursor={"api_version": "v0"})
+
+
+def test_a_v0_launch_answered_500_after_its_agent_was_made_adopts_that_agent(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    cursor.fail(500, "internal_error", method="POST", path="/v0/agents", after=True)
+    result = v0_agent(cursor, remote).start("# v0 launch", tmp_path, "main", session_key="k")
+
+    assert result.ok, result.error
+    (agent_id,) = cursor.agents  # one agent, not a second
+    assert result.session_id == agent_id
+    assert [r.status for r in cursor.calls("POST", "/v0/agents")] == [500]
+    assert result.summary == "added a line to 0 earlier one(s)"
+
+
+def test_a_v0_launch_sent_again_after_a_crash_adopts_the_agent_it_made(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    first = v0_agent(cursor, remote).start("# v0 launch", tmp_path, "main", session_key="k")
+    again = v0_agent(cursor, remote).start("# v0 launch", tmp_path, "main", session_key="k")
+    other = v0_agent(cursor, remote).start("# v0 launch", tmp_path, "main", session_key="k2")
+
+    assert again.session_id == first.session_id
+    assert other.session_id != first.session_id, "another chain's session: an agent of its own"
+    assert len(cursor.agents) == 2
+    assert len(cursor.calls("POST", "/v0/agents")) == 2
 
 
 def test_webhook_signatures_good_bad_and_replayed() -> None:

@@ -129,7 +129,7 @@ class CursorAgent:
         del workdir, test_command
         began = time.monotonic()
         agent_id = derive_agent_id(self.repository, branch, prompt, session_key)
-        where = Where(agent_id if self.v1 else None)
+        where = Where(agent_id if self.v1 else None, key=agent_id)
 
         def launch() -> AgentResult:
             run = self._version.launch(where, prompt, branch)

@@ -15,6 +15,9 @@ class Where:
 
     agent_id: str | None = None
     run_id: str | None = None
+    # The id Baton chose for a new agent (see `v1.derive_agent_id`): v1 sends it as `agentId`,
+    # v0 names the agent's branch with it, and either finds the agent by it after a lost answer.
+    key: str | None = None
 
     def __str__(self) -> str:
         agent = f"cursor agent {self.agent_id or '(not created)'}"
