@@ -330,7 +330,9 @@ class Dispatcher:
                 resume, prompt, self.root, state.branch, test_command=allowed
             )
         else:
-            result = self.agent.start(prompt, self.root, state.branch, test_command=allowed)
+            result = self.agent.start(
+                prompt, self.root, state.branch, test_command=allowed, chain=state.name
+            )
         if result.ok and result.branch:
             # A cloud agent pushed its work: validate exactly that.
             self.forge.fetch(self.git, result.branch)
@@ -393,4 +395,6 @@ class Dispatcher:
                 self.forge, self.git, final, self.config.review.conventions, found
             )
             self.chains.proposed(added)
+        for session in dict.fromkeys(s.id for s in final.sessions if s.id):
+            self.agent.end_session(session)  # a Cursor agent is archived; never fails the chain
         return self._record(transitions.finished(final, commit, self.config.knowledge.dir))

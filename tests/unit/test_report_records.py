@@ -40,7 +40,9 @@ class WritingAgent:
         branch: str | None = None,
         *,
         test_command: str | None = None,
+        chain: str | None = None,
     ) -> AgentResult:
+        del chain
         return self._work(workdir, (None, prompt, branch, test_command))
 
     def resume(
@@ -53,6 +55,9 @@ class WritingAgent:
         test_command: str | None = None,
     ) -> AgentResult:
         return self._work(workdir, (session_id, prompt, branch, test_command))
+
+    def end_session(self, session_id: str) -> None:
+        del session_id  # one session, nothing to put away
 
     def _work(
         self, workdir: Path, call: tuple[str | None, str, str | None, str | None]

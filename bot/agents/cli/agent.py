@@ -77,8 +77,10 @@ class CliAgent:
         branch: str | None = None,
         *,
         test_command: str | None = None,
+        chain: str | None = None,
     ) -> AgentResult:
         # A CLI agent works in the working copy itself; the branch names its chain's HOME.
+        del chain
         return self._call(None, prompt, workdir, test_command or self.test_command, branch)
 
     def resume(
@@ -91,6 +93,10 @@ class CliAgent:
         test_command: str | None = None,
     ) -> AgentResult:
         return self._call(session_id, prompt, workdir, test_command or self.test_command, branch)
+
+    def end_session(self, session_id: str) -> None:
+        """Nothing to put away: a CLI's session is files in its HOME."""
+        del session_id
 
     def environment(self) -> dict[str, str]:
         """What the agent's process sees of Baton's environment (bot.agents.environment)."""
