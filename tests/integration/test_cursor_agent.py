@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from bot.agents.cursor.agent import CursorAgent
 from bot.agents.cursor.http import CursorApiError, retry_wait
+from bot.agents.cursor.models import offered
 from bot.agents.cursor.settings import repository_url
 from bot.agents.cursor.stream import parse_sse
 from bot.agents.cursor.v1 import derive_agent_id
@@ -28,6 +29,7 @@ from bot.agents.cursor.webhook import (
     sign,
     verify_webhook,
 )
+from bot.agents.cursor.wire import run_tokens
 from bot.cli import cli
 from bot.config import AgentConfig
 from bot.errors import AgentError, ConfigError
@@ -752,3 +754,19 @@ def test_config_check_says_when_the_model_could_not_be_checked(
     result = CliRunner().invoke(cli, ["config", "check", str(path)], env=env)
     assert result.exit_code == 0, result.output
     assert "warning: cursor: agent.model `composer-1` could not be checked" in result.output
+
+
+def test_model_lists_and_usage_answers_are_read_with_care() -> None:
+    v1 = {"items": [{"id": "a", "aliases": ["a-latest", 3]}, {"name": "no id"}, "b"]}
+    assert offered(v1) == (["a", "b"], frozenset({"a", "a-latest", "b"}))
+    assert offered({"models": ["x", None]}) == (["x"], frozenset({"x"}))
+    assert offered({"items": "not a list"}) == ([], frozenset())
+
+    usage = {"inputTokens": 5, "outputTokens": 7, "cacheReadTokens": 100}
+    assert run_tokens({"runs": [{"id": "r1", "usage": usage}]}, "r1") == (5, 7)
+    assert run_tokens({"runs": [{"id": "r1", "usage": usage}]}, "r2") is None
+    zeros = {"inputTokens": 0, "outputTokens": 0}
+    assert run_tokens({"runs": [{"id": "r1", "usage": zeros}]}, "r1") is None, "not recorded"
+    bad = {"inputTokens": "5", "outputTokens": True}
+    assert run_tokens({"runs": [{"id": "r1", "usage": bad}]}, "r1") is None
+    assert run_tokens({"runs": "nope"}, "r1") is None
