@@ -322,17 +322,14 @@ class Dispatcher:
         # The intent, saved: a crash from here on sends this prompt again.
         state = self._record(transitions.sent(state, action, self.agent.name))
         prompt = self._prompt(kind, ticket, state)
-        session = state.sessions[-1]
-        resume = session.id if kind in {"followup", "correction"} else None
-        allowed = self._test_command(ticket)  # the one command the agent may run to test
+        resume = state.sessions[-1].id if kind in {"followup", "correction"} else None
+        test = self._test_command(ticket)  # the one command the agent may run to test
         if resume:
-            result = self.agent.resume(
-                resume, prompt, self.root, state.branch, test_command=allowed
-            )
+            result = self.agent.resume(resume, prompt, self.root, state.branch, test_command=test)
         else:
-            key = transitions.session_key(state)
+            key, chain = transitions.session_key(state), state.name
             result = self.agent.start(
-                prompt, self.root, state.branch, test_command=allowed, session_key=key
+                prompt, self.root, state.branch, test_command=test, session_key=key, chain=chain
             )
         if result.ok and result.branch:
             # A cloud agent pushed its work: validate exactly that.
@@ -397,4 +394,6 @@ class Dispatcher:
                 self.forge, self.git, final, self.config.review.conventions, found
             )
             self.chains.proposed(added)
+        for session in dict.fromkeys(s.id for s in final.sessions if s.id):
+            self.agent.end_session(session)  # a Cursor agent is archived; never fails the chain
         return self._record(transitions.finished(final, commit, self.config.knowledge.dir))

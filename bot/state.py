@@ -125,6 +125,14 @@ class TicketState(_Data):
         return sum(a.kind == "correction" for a in self.attempts)
 
     @property
+    def tokens(self) -> tuple[int, int] | None:
+        """The (input, output) tokens of the ticket's agent calls, where the agent reported them."""
+        used = [a.agent for a in self.attempts if a.agent and a.agent.input_tokens is not None]
+        if not used:
+            return None
+        return sum(u.input_tokens or 0 for u in used), sum(u.output_tokens or 0 for u in used)
+
+    @property
     def sessions_lost(self) -> int:
         """Prompts of this ticket that found their session gone (see AgentResult.session_lost)."""
         return sum(bool(a.agent and a.agent.session_lost) for a in self.attempts)

@@ -17,6 +17,9 @@ class AgentResult(BaseModel):
     summary: str = ""
     error: str | None = None
     cost_usd: float | None = None
+    # Tokens the call used, when the agent reports them (a Cursor run: its usage).
+    input_tokens: int | None = None
+    output_tokens: int | None = None
     duration_s: float = 0.0
     # A resume the agent answered by not knowing the session (a CLI's sessions live in the HOME
     # of the runner that started them): the session is gone, through no fault of the ticket.

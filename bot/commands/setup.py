@@ -35,10 +35,16 @@ def config_check(runtime: Runtime, path: Path) -> None:
             f"agent: {checked.line}" if checked.tested else f"warning: agent: {checked.line}",
             err=not checked.tested,
         )
-    if loaded.agent.kind == "cursor" and runtime.environ.get("CURSOR_API_KEY"):
-        from bot.agents.cursor.settings import check_cursor_key
+    if loaded.agent.kind != "cursor":
+        return
+    if not runtime.environ.get("CURSOR_API_KEY"):
+        click.echo("cursor: not checked: CURSOR_API_KEY is not set (it checks agent.model too)")
+        return
+    from bot.agents.cursor.settings import check_cursor_key, check_cursor_model
 
-        click.echo(f"cursor: ok ({check_cursor_key(loaded.agent, runtime.environ)})")
+    click.echo(f"cursor: ok ({check_cursor_key(loaded.agent, runtime.environ)})")
+    known, line = check_cursor_model(loaded.agent, runtime.environ)
+    click.echo(f"cursor: {line}" if known else f"warning: cursor: {line}", err=not known)
 
 
 @click.command("init")

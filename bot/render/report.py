@@ -63,6 +63,8 @@ def _attempt_lines(attempt: Attempt) -> list[str]:
         said = f"agent failed after {agent.duration_s:.1f}s: {prose(agent.error or '')}"
     if agent is not None and agent.cost_usd is not None:
         said += f", cost ${agent.cost_usd:.4f}"
+    if agent is not None and agent.input_tokens is not None:
+        said += f", tokens {agent.input_tokens:,} in, {agent.output_tokens or 0:,} out"
     v = attempt.validation
     verdict = "not validated" if v is None else ("passed" if v.passed else "failed")
     lines = [
@@ -95,6 +97,7 @@ def report_md(chain: ChainState, timeline: str) -> str:
         for a in t.attempts
         if a.agent and a.agent.cost_usd is not None
     ]
+    tokens = [t.tokens for t in chain.tickets.values() if t.tokens is not None]
     lines = [
         f"# Chain {code(chain.name)}, {chain.started_at:%Y-%m-%d}",
         "",
@@ -104,6 +107,11 @@ def report_md(chain: ChainState, timeline: str) -> str:
         f"Corrections: {sum(t.corrections for t in chain.tickets.values())}. "
         f"Agent and test time: {total:.1f}s"
         + (f". Agent cost: ${sum(costs):.4f}" if costs else "")
+        + (
+            f". Agent tokens: {sum(i for i, _ in tokens):,} in, {sum(o for _, o in tokens):,} out"
+            if tokens
+            else ""
+        )
         + ".",
         "",
         f"![Timeline: one bar per attempt]({timeline})",

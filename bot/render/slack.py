@@ -119,6 +119,8 @@ def _ticket_line(t: TicketState) -> str:
         line += f" · {_plural(t.corrections, 'correction')}"
     if t.recovered:
         line += " · recovered"
+    if t.tokens is not None:
+        line += f" · {sum(t.tokens):,} tokens"
     if t.reason and t.status in {"blocked", "skipped"}:
         line += f"\n>_{escape(cut(t.reason, 300))}_"
     return line

@@ -22,6 +22,7 @@ from click.testing import CliRunner, Result
 
 from bot.cli import cli
 from tests.fakes.cursor import FakeCursor, RunScript
+from tests.fakes.slack import FakeSlack
 
 TICKETS = """\
 tickets:
@@ -113,11 +114,14 @@ def sloppy_work(prompt: str, checkout: Path) -> str:
     return summary
 
 
-def run(repo: Path, cursor: FakeCursor, *options: str) -> Result:
+def run(
+    repo: Path, cursor: FakeCursor, *options: str, more: dict[str, str] | None = None
+) -> Result:
     env = {
         "CURSOR_API_KEY": cursor.key,
         "BATON_CURSOR_API_URL": cursor.url,
         "GITHUB_REPOSITORY": None,  # the repository is `origin`
+        **(more or {}),
     }
     return CliRunner().invoke(cli, ["run", "--local", "--repo", str(repo), *options], env=env)
 
@@ -452,3 +456,104 @@ def test_an_agent_that_expires_during_the_launch_is_recovered_once(
         ["followup"],
         ["followup"],
     ]
+
+
+def _configure(repo: Path, extra: str) -> None:
+    config = repo / ".github" / "baton.yml"
+    config.write_text(config.read_text() + extra)
+    _git(repo, "commit", "-qam", "configure")
+
+
+def test_an_unknown_model_stops_the_run_before_any_launch_and_again_on_a_rerun(
+    repo: Path, origin: Path
+) -> None:
+    config = repo / ".github" / "baton.yml"
+    config.write_text(config.read_text().replace("kind: cursor", "kind: cursor\n  model: nope"))
+    _git(repo, "commit", "-qam", "an unknown model")
+    with FakeCursor(remote=origin, work=agent_work) as cursor:
+        results = [run(repo, cursor), run(repo, cursor)]
+        assert cursor.calls("POST", "/v1/agents") == []
+
+    for result in results:
+        assert result.exit_code != 0
+        errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+        assert len(errors) == 1, result.output
+        assert "agent.model `nope`" in errors[0]
+        assert "composer-1, claude-4.5-sonnet" in errors[0]
+        assert "run baton again" not in result.output
+
+
+def test_token_usage_is_in_the_state_the_report_and_slack(repo: Path, origin: Path) -> None:
+    _configure(repo, "notify:\n  slack:\n    channel: '#baton'\n")
+    with (
+        FakeCursor(remote=origin, work=agent_work, default=RunScript(tokens=(1200, 300))) as cursor,
+        FakeSlack() as slack,
+    ):
+        env = {"SLACK_BOT_TOKEN": slack.token, "BATON_SLACK_API_URL": slack.api_url}
+        result = run(repo, cursor, more=env)
+        assert result.exit_code == 0, result.output
+        (summary,) = slack.top_level(slack.channel_id("#baton"))
+
+    chain = state(repo)
+    attempts = [a for t in chain["tickets"].values() for a in t["attempts"]]
+    assert [(a["agent"]["input_tokens"], a["agent"]["output_tokens"]) for a in attempts] == [
+        (1200, 300)
+    ] * 3
+    report = next((repo / "knowledge" / "reports").glob("*.md")).read_text()
+    assert "Agent tokens: 3,600 in, 900 out" in report
+    assert report.count("tokens 1,200 in, 300 out") == 3
+    shown = json.dumps(summary.blocks)
+    assert shown.count("1,500 tokens") == 3, shown
+
+
+def test_usage_not_enabled_leaves_no_figures_and_the_chain_passes(repo: Path, origin: Path) -> None:
+    with FakeCursor(remote=origin, work=agent_work, default=RunScript(tokens=(1, 1))) as cursor:
+        cursor.usage_available = False
+        result = run(repo, cursor)
+        assert result.exit_code == 0, result.output
+        assert {r.status for r in cursor.calls("GET", "/v1/agents/*/usage")} == {403}
+
+    assert "cursor.usage" not in result.output, "no figures, and nothing said"
+    chain = state(repo)
+    assert {t["status"] for t in chain["tickets"].values()} == {"passed"}
+    for ticket in chain["tickets"].values():
+        for attempt in ticket["attempts"]:
+            assert attempt["agent"]["input_tokens"] is None
+            assert attempt["agent"]["output_tokens"] is None
+    report = next((repo / "knowledge" / "reports").glob("*.md")).read_text()
+    assert "tokens" not in report
+
+
+def test_the_agent_is_named_after_the_chain_and_archived_once_at_its_end(
+    repo: Path, origin: Path
+) -> None:
+    with FakeCursor(remote=origin, work=agent_work) as cursor:
+        result = run(repo, cursor)
+        assert result.exit_code == 0, result.output
+        again = run(repo, cursor)  # the chain is finished: nothing to do, nothing archived again
+        assert again.exit_code == 0, again.output
+
+        (launch,) = cursor.launches
+        assert launch.body["name"] == "baton/work"
+        (agent_id,) = cursor.agents
+        (archived,) = cursor.calls("POST", "/v1/agents/*/archive")
+        assert archived.path == f"/v1/agents/{agent_id}/archive"
+        assert cursor.agents[agent_id].archived
+
+    assert state(repo)["finished"] is True
+
+
+def test_a_failing_archive_is_a_warning_and_the_run_still_succeeds(
+    repo: Path, origin: Path
+) -> None:
+    with FakeCursor(remote=origin, work=agent_work) as cursor:
+        cursor.fail(500, "internal_error", path="/v1/agents/*/archive", times=10)
+        result = run(repo, cursor)
+        assert result.exit_code == 0, result.output
+        assert cursor.calls("POST", "/v1/agents/*/archive")
+
+    warnings = [line for line in result.output.splitlines() if "cursor.archive_failed" in line]
+    assert len(warnings) == 1, result.output
+    chain = state(repo)
+    assert chain["finished"] is True
+    assert {t["status"] for t in chain["tickets"].values()} == {"passed"}

@@ -15,9 +15,8 @@ What it does as Cursor does (the v1 shapes of `shared/DESIGN.md`), so tests catc
   `POST /v1/agents/{id}/runs` (201 `{run:{id,status}}`) is `409 agent_busy` while a run is
   CREATING or RUNNING. `GET …/runs/{runId}` has `status`, `result`, `durationMs` and
   `git.branches[{repoUrl, branch, prUrl}]` (the agent's, `repoUrl` without a scheme);
-  `POST …/cancel`; `GET …/stream` (server-sent events,
-  resumable with `Last-Event-ID`); `GET /v1/me`, `/v1/models`; lists `{"items", "nextCursor"?}`;
-  unknown agents and runs are 404.
+  `POST …/cancel`; `GET …/stream` (server-sent events, resumable with `Last-Event-ID`);
+  `GET /v1/me`; lists `{"items", "nextCursor"?}`; unknown agents and runs are 404.
 - Errors (DESIGN.md, Cursor facts): v1 nests them, `{"error": {"code", "message"}}`; v0 answers
   them flat, `{"error": code, "message"}`; a gateway in front may answer with a message only
   (`{"error": "Too Many Requests"}`): a fault can take either shape (`fail(shape=...)`).
@@ -28,9 +27,22 @@ What it does as Cursor does (the v1 shapes of `shared/DESIGN.md`), so tests catc
   followup to it is refused with `agent_expired`, as 409 or as 400 (`expiry_status`; both are
   documented). A run can end EXPIRED (`RunScript(status="EXPIRED")`), the agent can expire once a
   run has ended (`RunScript(expire_after=True)`), or at any moment (`expire`).
+- Models (DESIGN.md, Cursor facts; the item shape from Cursor's OpenAPI `ListModelsResponse`):
+  `GET /v1/models` is `{"items": [{id, displayName, aliases}]}` (`models` holds them); a launch
+  whose `model.id` is neither an id nor an alias there is `400 invalid_model`. v0's `GET
+  /v0/models` is `{"models": [id, ...]}` (Cursor's v0 docs).
+- `name` (at most 100 characters, else `400 validation_error`) names an agent; the agent's JSON
+  returns it.
+- `GET /v1/agents/{id}/usage[?runId=]` (DESIGN.md, Cursor facts; the shape from Cursor's OpenAPI
+  `AgentUsageResponse`): `{totalUsage, runs: [{id, usage}]}`, each usage `{inputTokens,
+  outputTokens, cacheWriteTokens, cacheReadTokens, totalTokens}`. Assumed: a run's figures are
+  its script's `tokens` once it has ended, zeros before (as for "no recorded usage"), and the
+  cache counts are zero. `usage_available=False` answers `403 feature_unavailable` (early access).
+- `POST /v1/agents/{id}/archive` (`200 {id}`, idempotent); an archived agent stays readable, and a
+  new run on it is `409 agent_archived`.
 - v0: `POST /v0/agents` (`target.branchName` chosen by the client), `GET /v0/agents`
-  (`{agents, nextCursor?}`), `POST /v0/agents/{id}/followup`, `GET /v0/agents/{id}` (status, summary,
-  `target.branchName`, `target.prUrl`), `GET /v0/me`, and signed `statusChange` webhooks, each
+  (`{agents, nextCursor?}`), `POST /v0/agents/{id}/followup`, `GET /v0/agents/{id}` (status,
+  summary, `target.branchName`, `target.prUrl`), `GET /v0/me`, and signed `statusChange` webhooks, each
   delivered twice with the same `X-Webhook-ID` (deliveries may repeat).
 - Runs follow scripts (`RunScript`, taken in order of creation): how many status reads (or
   seconds) they run, how they end, whether their stream drops, is gone (410), sends an `error`
@@ -103,6 +115,7 @@ class RunScript:
     stream_resume_refused: bool = False  # a connection with Last-Event-ID answers 400
     expire_after: bool = False  # the agent expires once this run has ended
     ends_at_cancel: bool = False  # it ends (as scripted) just before a cancel reaches it
+    tokens: tuple[int, int] | None = None  # (input, output) the usage endpoint reports once ended
 
     def __post_init__(self) -> None:
         if self.status not in ENDINGS:
@@ -192,6 +205,8 @@ class FakeAgent:
     other_branches: list[dict[str, str]] = field(default_factory=list)  # other repositories'
     branch_name: str | None = None  # v0's `target.branchName`, when the launch chose it
     created_at: str = field(default_factory=_now)
+    name: str | None = None
+    archived: bool = False
 
     @property
     def branch(self) -> str:
@@ -202,13 +217,16 @@ class FakeAgent:
         return self.runs[-1]
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "id": self.id,
             "status": self.latest.status,
             "url": f"https://cursor.com/agents?id={self.id}",
             "latestRunId": self.latest.id,
             "createdAt": self.created_at,
         }
+        if self.name is not None:
+            data["name"] = self.name
+        return data
 
     def to_v0(self) -> dict[str, Any]:
         target: dict[str, Any] = {
@@ -291,6 +309,12 @@ class FakeCursor:
             "createdAt": "2025-01-01T00:00:00Z",
             "userEmail": "dev@example.invalid",
         }
+        # What `GET /v1/models` lists: (id, aliases).
+        self.models: list[tuple[str, list[str]]] = [
+            ("composer-1", ["composer"]),
+            ("claude-4.5-sonnet", []),
+        ]
+        self.usage_available = True  # False: the usage endpoint is not enabled (early access)
         self.agents: dict[str, FakeAgent] = {}
         self.requests: list[Recorded] = []
         self.deliveries: list[tuple[dict[str, str], bytes]] = []
@@ -490,13 +514,14 @@ class FakeCursor:
             return self._v0(method, rest, query, body)
         raise _ApiError(404, "not_found", f"no route {path}")
 
-    def _v1(  # noqa: PLR0911 (one answer per route reads better than a table)
+    def _v1(  # noqa: PLR0911, PLR0912 (one answer per route reads better than a table)
         self, method: str, rest: list[str], query: dict[str, list[str]], body: Any
     ) -> tuple[int, dict[str, str], Any] | _Stream:
         if rest == ["me"] and method == "GET":
             return 200, {}, self.me
         if rest == ["models"] and method == "GET":
-            return 200, {}, {"items": [{"id": "composer-1"}, {"id": "claude-4.5-sonnet"}]}
+            items = [{"id": i, "displayName": i, "aliases": a} for i, a in self.models]
+            return 200, {}, {"items": items}
         if rest == ["agents"] and method == "POST":
             return self._launch_v1(body)
         if rest == ["agents"] and method == "GET":
@@ -510,6 +535,11 @@ class FakeCursor:
             return 200, {}, agent.to_json()
         if tail == ["runs"] and method == "POST":
             return self._followup(agent, body, "v1")
+        if tail == ["usage"] and method == "GET":
+            return self._usage(agent, query)
+        if tail == ["archive"] and method == "POST":
+            agent.archived = True  # again: the same answer (archive is idempotent)
+            return 200, {}, {"id": agent.id}
         if tail == ["runs"] and method == "GET":
             runs = [self._read(agent, r, tick=False) for r in reversed(agent.runs)]
             return 200, {}, _page(runs, query)
@@ -532,6 +562,8 @@ class FakeCursor:
     ) -> tuple[int, dict[str, str], Any]:
         if rest == ["me"] and method == "GET":
             return 200, {}, self.me
+        if rest == ["models"] and method == "GET":
+            return 200, {}, {"models": [i for i, _ in self.models]}
         if rest == ["agents"] and method == "POST":
             return self._launch_v0(body)
         if rest == ["agents"] and method == "GET":
@@ -570,6 +602,11 @@ class FakeCursor:
         model = body.get("model")
         if model is not None and not (isinstance(model, dict) and isinstance(model.get("id"), str)):
             raise _ApiError(400, "invalid_request", "model must be {id}")
+        if model is not None:
+            self._known_model(model["id"])
+        name = body.get("name")
+        if name is not None and not (isinstance(name, str) and 1 <= len(name) <= 100):
+            raise _ApiError(400, "validation_error", "name must be 1 to 100 characters")
         auto_pr = body.get("autoCreatePR", False)
         if not isinstance(auto_pr, bool):
             raise _ApiError(400, "invalid_request", "autoCreatePR must be a boolean")
@@ -583,6 +620,7 @@ class FakeCursor:
         agent = self._new_agent(
             agent_id, api="v1", repo_url=url, ref=ref, auto_pr=auto_pr, model=model and model["id"]
         )
+        agent.name = name
         run = self._new_run(agent, prompt, None)
         return (
             201,
@@ -601,6 +639,8 @@ class FakeCursor:
             isinstance(webhook, dict) and webhook.get("url") and webhook.get("secret")
         ):
             raise _ApiError(400, "invalid_request", "webhook must be {url, secret}")
+        if body.get("model") is not None:
+            self._known_model(str(body["model"]))
         agent = self._new_agent(
             f"bc-{uuid.uuid4()}",
             api="v0",
@@ -621,6 +661,8 @@ class FakeCursor:
         prompt = _prompt(body)
         if agent.expired:
             raise _ApiError(self.expiry_status, "agent_expired", f"agent {agent.id} has expired")
+        if agent.archived:
+            raise _ApiError(409, "agent_archived", f"agent {agent.id} is archived")
         if agent.latest.status in ACTIVE:
             raise _ApiError(409, "agent_busy", f"agent {agent.id} is busy with a run")
         run = self._new_run(agent, prompt, None)
@@ -633,6 +675,25 @@ class FakeCursor:
             raise _ApiError(409, "run_not_cancellable", f"run {run.id} has ended ({run.status})")
         self._end(agent, run, "CANCELLED", "cancelled by the client")
         return 200, {}, {"id": run.id, "status": run.status}
+
+    def _known_model(self, model: str) -> None:
+        if not any(model == i or model in a for i, a in self.models):
+            valid = ", ".join(i for i, _ in self.models)
+            raise _ApiError(400, "invalid_model", f"model {model!r} is not available ({valid})")
+
+    def _usage(
+        self, agent: FakeAgent, query: dict[str, list[str]]
+    ) -> tuple[int, dict[str, str], Any]:
+        if not self.usage_available:
+            raise _ApiError(403, "feature_unavailable", "agent usage is in early access")
+        runs = agent.runs
+        if "runId" in query:
+            runs = [r for r in runs if r.id == query["runId"][0]]
+            if not runs:
+                raise _ApiError(404, "run_not_found", f"run {query['runId'][0]} not found")
+        usages = [(r.id, _token_usage(r)) for r in runs]
+        total = {k: sum(u[k] for _, u in usages) for k in _token_usage(None)}
+        return 200, {}, {"totalUsage": total, "runs": [{"id": i, "usage": u} for i, u in usages]}
 
     def _new_agent(
         self,
@@ -822,6 +883,19 @@ def _chunk(handler: BaseHTTPRequestHandler, text: str) -> None:
     data = text.encode()
     handler.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
     handler.wfile.flush()
+
+
+def _token_usage(run: FakeRun | None) -> dict[str, int]:
+    """A run's `UsageTokenUsage`: its script's tokens once it ended, zeros before."""
+    tokens = run.script.tokens if run is not None and run.status not in ACTIVE else None
+    tokens_in, tokens_out = tokens or (0, 0)
+    return {
+        "inputTokens": tokens_in,
+        "outputTokens": tokens_out,
+        "cacheWriteTokens": 0,
+        "cacheReadTokens": 0,
+        "totalTokens": tokens_in + tokens_out,
+    }
 
 
 def _prompt(body: Any) -> str:

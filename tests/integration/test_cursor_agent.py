@@ -3,6 +3,7 @@ git pushes to a bare remote. Every error the API can answer has a test showing w
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import threading
 import time
@@ -19,6 +20,7 @@ from click.testing import CliRunner
 
 from bot.agents.cursor.agent import CursorAgent
 from bot.agents.cursor.http import CursorApiError, retry_wait
+from bot.agents.cursor.models import offered
 from bot.agents.cursor.settings import repository_url
 from bot.agents.cursor.stream import parse_sse
 from bot.agents.cursor.v1 import derive_agent_id
@@ -28,6 +30,7 @@ from bot.agents.cursor.webhook import (
     sign,
     verify_webhook,
 )
+from bot.agents.cursor.wire import run_tokens
 from bot.cli import cli
 from bot.config import AgentConfig
 from bot.errors import AgentError, ConfigError
@@ -291,7 +294,9 @@ def test_a_run_that_finishes_as_it_is_cancelled_gives_its_result(
     (cancel,) = cursor.calls("POST", f"{RUNS}/cancel")
     assert cancel.status == 409
     assert cursor.run(str(result.run_id)).status == "FINISHED"
-    assert cursor.requests[-1].path == f"/v1/agents/{result.session_id}/runs/{result.run_id}"
+    # After the refused cancel, the run is read again (then its token usage).
+    after = [r.path for r in cursor.requests[cursor.requests.index(cancel) + 1 :]]
+    assert after[0] == f"/v1/agents/{result.session_id}/runs/{result.run_id}"
 
 
 # -- errors mapped to decisions ----------------------------------------------------------------
@@ -799,3 +804,183 @@ def test_config_check_names_the_keys_owner(cursor: FakeCursor, tmp_path: Path) -
     result = CliRunner().invoke(cli, ["config", "check", str(_config_file(tmp_path))], env=env)
     assert result.exit_code == 0, result.output
     assert "cursor: ok (dev@example.invalid)" in result.output
+
+
+# -- the model, usage, the agent's name, the end of the chain ------------------------------------
+
+
+def test_an_unknown_model_is_a_configuration_error_before_any_launch(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    agent = make_agent(cursor, remote, model="gpt-nonexistent")
+    for _ in range(2):  # the same answer again: never "run baton again"
+        with pytest.raises(ConfigError) as raised:
+            agent.start("# launch", tmp_path, "main")
+        said = str(raised.value)
+        assert "agent.model `gpt-nonexistent`" in said
+        assert "composer-1, claude-4.5-sonnet" in said
+        assert "run baton again" not in said
+        assert "\n" not in said
+    assert cursor.launches == []
+
+
+def test_the_model_is_checked_once_and_an_alias_is_a_known_model(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    agent = make_agent(cursor, remote, model="composer")
+    assert agent.start("# one", tmp_path, "main").ok
+    assert agent.start("# two", tmp_path, "main").ok
+    assert len(cursor.calls("GET", "/v1/models")) == 1
+    assert [launch.body["model"] for launch in cursor.launches] == [{"id": "composer"}] * 2
+
+
+def test_a_launch_refused_for_its_model_is_a_configuration_error(
+    cursor: FakeCursor, remote: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """When the list cannot be read, the launch goes out, and the API's `invalid_model` is
+    the same one-line configuration error."""
+    cursor.fail(500, "internal_error", path="/v1/models", times=10)
+    agent = make_agent(cursor, remote, model="gpt-nonexistent")
+    with pytest.raises(ConfigError) as raised:
+        agent.start("# launch", tmp_path, "main")
+    assert "agent.model `gpt-nonexistent`" in str(raised.value)
+    assert "run baton again" not in str(raised.value)
+    (refused,) = cursor.calls("POST", "/v1/agents")
+    assert refused.status == 400
+    assert "cursor.models_unchecked" in caplog.text
+
+
+def test_token_usage_is_read_per_run(cursor: FakeCursor, remote: Path, tmp_path: Path) -> None:
+    cursor.script(RunScript(tokens=(1200, 300)), RunScript(tokens=(800, 100)))
+    agent = make_agent(cursor, remote)
+    first = agent.start("# launch", tmp_path, "main")
+    assert first.session_id is not None
+    second = agent.resume(first.session_id, "# followup", tmp_path)
+
+    assert (first.input_tokens, first.output_tokens) == (1200, 300)
+    assert (second.input_tokens, second.output_tokens) == (800, 100)
+    assert len(cursor.calls("GET", "/v1/agents/*/usage")) == 2
+
+
+def test_usage_not_enabled_for_the_account_means_no_figures_silently(
+    cursor: FakeCursor, remote: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cursor.usage_available = False
+    cursor.script(RunScript(tokens=(1200, 300)))
+    result = make_agent(cursor, remote).start("# launch", tmp_path, "main")
+
+    assert result.ok, result.error
+    assert (result.input_tokens, result.output_tokens) == (None, None)
+    (asked,) = cursor.calls("GET", "/v1/agents/*/usage")
+    assert asked.status == 403
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_the_agent_is_named_after_its_chain_in_at_most_100_characters(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    agent = make_agent(cursor, remote)
+    short = agent.start("# one", tmp_path, "main", chain="work")
+    long = agent.start("# two", tmp_path, "main", chain="x" * 120)
+
+    assert [launch.body["name"] for launch in cursor.launches] == [
+        "baton/work",
+        "baton/" + "x" * 94,
+    ]
+    assert short.ok, short.error
+    assert long.ok, long.error
+    assert short.session_id is not None
+    assert cursor.agents[short.session_id].to_json()["name"] == "baton/work"
+
+
+def test_ending_a_session_archives_its_agent_and_a_followup_then_finds_it_gone(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    agent = make_agent(cursor, remote)
+    first = agent.start("# launch", tmp_path, "main")
+    assert first.session_id is not None
+    agent.end_session(first.session_id)
+
+    (archived,) = cursor.calls("POST", "/v1/agents/*/archive")
+    assert archived.path == f"/v1/agents/{first.session_id}/archive"
+    assert archived.status == 200
+    again = agent.resume(first.session_id, "# followup", tmp_path)
+    assert not again.ok
+    assert "the session is gone" in str(again.error)
+    assert "409 agent_archived" in str(again.error)
+
+
+def test_an_archive_that_fails_is_a_warning_only(
+    cursor: FakeCursor, remote: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cursor.fail(500, "internal_error", path="/v1/agents/*/archive", times=10)
+    agent = make_agent(cursor, remote)
+    first = agent.start("# launch", tmp_path, "main")
+    assert first.session_id is not None
+    agent.end_session(first.session_id)  # does not raise
+
+    warned = [r for r in caplog.records if r.getMessage() == "cursor.archive_failed"]
+    assert len(warned) == 1
+    assert warned[0].levelno == logging.WARNING
+
+
+def _model_config(tmp_path: Path, model: str) -> Path:
+    path = tmp_path / "baton.yml"
+    path.write_text(f"agent:\n  kind: cursor\n  model: {model}\n")
+    return path
+
+
+def test_config_check_refuses_an_unknown_model_naming_the_valid_ones(
+    cursor: FakeCursor, tmp_path: Path
+) -> None:
+    env = {"CURSOR_API_KEY": cursor.key, "BATON_CURSOR_API_URL": cursor.url}
+    path = _model_config(tmp_path, "gpt-nonexistent")
+    result = CliRunner().invoke(cli, ["config", "check", str(path)], env=env)
+
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.output
+    assert "agent.model `gpt-nonexistent`" in errors[0]
+    assert "composer-1, claude-4.5-sonnet" in errors[0]
+
+
+def test_config_check_names_a_known_model(cursor: FakeCursor, tmp_path: Path) -> None:
+    env = {"CURSOR_API_KEY": cursor.key, "BATON_CURSOR_API_URL": cursor.url}
+    result = CliRunner().invoke(
+        cli, ["config", "check", str(_model_config(tmp_path, "composer-1"))], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert "cursor: agent.model `composer-1` is one of the account's models" in result.output
+
+
+def test_config_check_says_when_the_model_could_not_be_checked(
+    cursor: FakeCursor, tmp_path: Path
+) -> None:
+    path = _model_config(tmp_path, "composer-1")
+    env = {"CURSOR_API_KEY": "", "BATON_CURSOR_API_URL": cursor.url}
+    result = CliRunner().invoke(cli, ["config", "check", str(path)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "cursor: not checked: CURSOR_API_KEY is not set" in result.output
+    assert not cursor.requests
+
+    cursor.fail(500, "internal_error", path="/v1/models", times=10)
+    env["CURSOR_API_KEY"] = cursor.key
+    result = CliRunner().invoke(cli, ["config", "check", str(path)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "warning: cursor: agent.model `composer-1` could not be checked" in result.output
+
+
+def test_model_lists_and_usage_answers_are_read_with_care() -> None:
+    v1 = {"items": [{"id": "a", "aliases": ["a-latest", 3]}, {"name": "no id"}, "b"]}
+    assert offered(v1) == (["a", "b"], frozenset({"a", "a-latest", "b"}))
+    assert offered({"models": ["x", None]}) == (["x"], frozenset({"x"}))
+    assert offered({"items": "not a list"}) == ([], frozenset())
+
+    usage = {"inputTokens": 5, "outputTokens": 7, "cacheReadTokens": 100}
+    assert run_tokens({"runs": [{"id": "r1", "usage": usage}]}, "r1") == (5, 7)
+    assert run_tokens({"runs": [{"id": "r1", "usage": usage}]}, "r2") is None
+    zeros = {"inputTokens": 0, "outputTokens": 0}
+    assert run_tokens({"runs": [{"id": "r1", "usage": zeros}]}, "r1") is None, "not recorded"
+    bad = {"inputTokens": "5", "outputTokens": True}
+    assert run_tokens({"runs": [{"id": "r1", "usage": bad}]}, "r1") is None
+    assert run_tokens({"runs": "nope"}, "r1") is None

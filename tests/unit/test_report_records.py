@@ -41,8 +41,9 @@ class WritingAgent:
         *,
         test_command: str | None = None,
         session_key: str | None = None,
+        chain: str | None = None,
     ) -> AgentResult:
-        del session_key  # its sessions are its own
+        del session_key, chain  # its sessions are its own
         return self._work(workdir, (None, prompt, branch, test_command))
 
     def resume(
@@ -55,6 +56,9 @@ class WritingAgent:
         test_command: str | None = None,
     ) -> AgentResult:
         return self._work(workdir, (session_id, prompt, branch, test_command))
+
+    def end_session(self, session_id: str) -> None:
+        del session_id  # one session, nothing to put away
 
     def _work(
         self, workdir: Path, call: tuple[str | None, str, str | None, str | None]

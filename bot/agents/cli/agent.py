@@ -78,10 +78,11 @@ class CliAgent:
         *,
         test_command: str | None = None,
         session_key: str | None = None,
+        chain: str | None = None,
     ) -> AgentResult:
         # A CLI agent works in the working copy itself; the branch names its chain's HOME. Its
-        # sessions get their ids from the CLI: `session_key` is for agents that choose their own.
-        del session_key
+        # sessions get their ids and names from the CLI.
+        del session_key, chain
         return self._call(None, prompt, workdir, test_command or self.test_command, branch)
 
     def resume(
@@ -94,6 +95,10 @@ class CliAgent:
         test_command: str | None = None,
     ) -> AgentResult:
         return self._call(session_id, prompt, workdir, test_command or self.test_command, branch)
+
+    def end_session(self, session_id: str) -> None:
+        """Nothing to put away: a CLI's session is files in its HOME."""
+        del session_id
 
     def environment(self) -> dict[str, str]:
         """What the agent's process sees of Baton's environment (bot.agents.environment)."""

@@ -8,6 +8,9 @@ accounts that need it, has no runs: a followup goes to the agent, and Baton wait
 How the API's answers become Baton's decisions:
 
 - 401/403: `ConfigError` naming the key (or the permission it lacks); the run stops with one line.
+- `agent.model`: checked against `GET /v1/models` once, before the run's first launch; a model
+  the account does not have (or a launch refused `invalid_model`) is a `ConfigError` naming it
+  and the valid ones. A list that cannot be read is a warning: the launch then tells.
 - 404, `agent_archived`, `agent_expired` (409 or 400: a followup to an agent that expired), a run
   that ends ERROR, EXPIRED or CANCELLED: the session is dead, the result is `ok=False`, and the
   dispatcher recovers the ticket with a new agent.
@@ -20,6 +23,10 @@ How the API's answers become Baton's decisions:
 - A call that outlives `agent.timeout_minutes`: Baton cancels the run and answers `ok=False`;
   409 `run_not_cancellable` means the run ended just before: Baton reads it and answers with
   how it ended.
+
+An agent is named `baton/<chain>`; an ended run's token usage is read once (an account without
+the endpoint has no figures, and nothing is said); at the chain's end its agent is archived, and
+a failed archive is a warning.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from bot.agents.cursor.http import Api, CursorApiError
+from bot.agents.cursor.models import check_model, model_refused
 from bot.agents.cursor.settings import DEFAULT_BASE_URL, api_key_from, base_url_from, repository_url
 from bot.agents.cursor.stream import follow
 from bot.agents.cursor.v0 import V0
@@ -46,6 +54,7 @@ log = logging.getLogger(__name__)
 
 _SUMMARY = 2_000
 _BUSY_TRIES = 5  # sends of one followup while the agent keeps being busy with other runs
+_NAME = 100  # characters of an agent's name, at most
 
 
 class CursorAgent:
@@ -80,6 +89,7 @@ class CursorAgent:
             else V0(self._api, config, repository, webhook)
         )
         self._wake = threading.Event()
+        self._model_checked = False
 
     @classmethod
     def from_env(
@@ -123,16 +133,19 @@ class CursorAgent:
         *,
         test_command: str | None = None,
         session_key: str | None = None,
+        chain: str | None = None,
     ) -> AgentResult:
         # A cloud agent works on its own copy, from `branch`, which Baton pushed, and runs what
         # its own settings allow.
         del workdir, test_command
+        self._check_model()
         began = time.monotonic()
         agent_id = derive_agent_id(self.repository, branch, prompt, session_key)
         where = Where(agent_id if self.v1 else None, key=agent_id)
+        name = f"baton/{chain}"[:_NAME] if chain else None
 
         def launch() -> AgentResult:
-            run = self._version.launch(where, prompt, branch)
+            run = self._version.launch(where, prompt, branch, name)
             return self._finish(where, run, began)
 
         return self._guarded(where, launch)
@@ -174,6 +187,20 @@ class CursorAgent:
             )
 
         return self._guarded(where, followup)
+
+    def end_session(self, session_id: str) -> None:
+        """The chain is over: its agent is archived (v1). Never raises."""
+        self._version.end(session_id)
+
+    def _check_model(self) -> None:
+        """Once a run, before its first launch: is `agent.model` one the account has?"""
+        if self._model_checked:
+            return
+        try:
+            check_model(self._api, self.config)  # an unknown model: ConfigError, every launch
+        except AgentError as exc:
+            log.warning("cursor.models_unchecked", extra={"error": exc.message})
+        self._model_checked = True
 
     # -- waiting -------------------------------------------------------------------------------
 
@@ -219,6 +246,7 @@ class CursorAgent:
                     began,
                 )
         duration = ended.duration_s if ended.duration_s is not None else time.monotonic() - began
+        tokens_in, tokens_out = self._version.tokens(ended) or (None, None)
         if ended.status == "FINISHED":
             return AgentResult(
                 ok=True,
@@ -228,6 +256,8 @@ class CursorAgent:
                 pr_url=ended.pr_url,
                 summary=ended.summary[:_SUMMARY],
                 duration_s=round(duration, 3),
+                input_tokens=tokens_in,
+                output_tokens=tokens_out,
             )
         reason = {
             "EXPIRED": "the agent expired, so its session is over",
@@ -242,6 +272,8 @@ class CursorAgent:
             error=f"{where} ended {ended.status}: {reason}{detail}",
             summary=ended.summary[:_SUMMARY],
             duration_s=round(duration, 3),
+            input_tokens=tokens_in,
+            output_tokens=tokens_out,
         )
 
     def _failure(self, where: Where, error: str, began: float) -> AgentResult:
@@ -262,6 +294,8 @@ class CursorAgent:
         except ConfigError as exc:
             raise ConfigError(f"{exc.message} (for {where})", hint=exc.hint) from exc
         except CursorApiError as exc:
+            if exc.code == "invalid_model":
+                raise model_refused(self.config.model or "(unset)", exc.message) from exc
             if exc.dead:
                 return self._failure(where, f"{where}: the session is gone ({exc.message})", began)
             raise AgentError(

@@ -1,6 +1,6 @@
 """Where the Cursor agent's settings come from: the key and the API's address in the environment,
-the repository in the configuration, the environment or the working copy; and a check that the
-key is accepted."""
+the repository in the configuration, the environment or the working copy; and the checks of
+`baton config check`: the key is accepted, `agent.model` is one the account has."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from bot.agents.cursor.http import Api, CursorApiError
+from bot.agents.cursor.models import check_model
 from bot.agents.cursor.wire import who
 from bot.config import AgentConfig
 from bot.errors import AgentError, ConfigError
@@ -70,3 +71,18 @@ def check_cursor_key(config: AgentConfig, environ: Mapping[str, str]) -> str:
         ) from exc
     finally:
         api.close()
+
+
+def check_cursor_model(config: AgentConfig, environ: Mapping[str, str]) -> tuple[bool, str]:
+    """Whether `agent.model` could be checked, and one line saying how it stands. Raises
+    ConfigError for a model the account does not have (the line names the ones it has)."""
+    if not config.model:
+        return True, "agent.model is not set: agents use the account's default model"
+    api = Api(base_url_from(environ), api_key_from(environ), timeout_s=15.0)
+    try:
+        check_model(api, config)
+    except AgentError as exc:
+        return False, f"agent.model `{config.model}` could not be checked: {exc.message}"
+    finally:
+        api.close()
+    return True, f"agent.model `{config.model}` is one of the account's models"

@@ -35,7 +35,8 @@ class V0:
         self.repository = repository
         self.webhook = webhook  # (url, secret)
 
-    def launch(self, where: Where, prompt: str, branch: str | None) -> Run:
+    def launch(self, where: Where, prompt: str, branch: str | None, name: str | None) -> Run:
+        del name  # v0 agents are not named
         source: dict[str, Any] = {"repository": self.repository}
         if branch:
             source["ref"] = branch
@@ -96,3 +97,10 @@ class V0:
     def cancel(self, run: Run) -> Run | None:
         del run  # v0 has no runs to cancel
         return None
+
+    def tokens(self, run: Run) -> tuple[int, int] | None:
+        del run  # v0 reports no usage
+        return None
+
+    def end(self, agent_id: str) -> None:
+        del agent_id  # v0 has no archive; its agents expire on their own

@@ -8,10 +8,11 @@ import logging
 import uuid
 from dataclasses import replace
 from typing import Any
+from urllib.parse import quote
 
 from bot.agents.cursor.http import Api, CursorApiError, retried
 from bot.agents.cursor.version import Where
-from bot.agents.cursor.wire import Run, run_v1, unwrap
+from bot.agents.cursor.wire import Run, run_tokens, run_v1, unwrap
 from bot.config import AgentConfig
 from bot.errors import ConfigError
 
@@ -40,7 +41,7 @@ class V1:
         self.config = config
         self.repository = repository
 
-    def launch(self, where: Where, prompt: str, branch: str | None) -> Run:
+    def launch(self, where: Where, prompt: str, branch: str | None, name: str | None) -> Run:
         agent_id = str(where.agent_id)
         repo: dict[str, Any] = {"url": self.repository}
         if branch:
@@ -53,6 +54,8 @@ class V1:
         }
         if self.config.model:
             body["model"] = {"id": self.config.model}
+        if name:
+            body["name"] = name
         try:
             data = self._api.request("POST", "/v1/agents", body)
         except CursorApiError as exc:
@@ -135,3 +138,31 @@ class V1:
             return None
         log.info("cursor.cancelled", extra={"agent": run.agent_id, "run": run.run_id})
         return replace(run, status="CANCELLED")
+
+    def tokens(self, run: Run) -> tuple[int, int] | None:
+        """Asked once, never retried: figures are worth no wait, and never fail a run. `403`
+        (ConfigError) is what an account without the endpoint (early access) gets:
+        `feature_unavailable`, no figures, said nowhere."""
+        if not run.run_id:
+            return None
+        path = f"/v1/agents/{run.agent_id}/usage?runId={quote(run.run_id, safe='')}"
+        try:
+            data = self._api.send("GET", path)
+        except ConfigError:
+            return None
+        except CursorApiError as exc:
+            log.info("cursor.usage_unread", extra={"run": run.run_id, "error": exc.message})
+            return None
+        return run_tokens(data, run.run_id)
+
+    def end(self, agent_id: str) -> None:
+        """Archive the agent (idempotent); a failure is a warning, never the chain's."""
+        try:
+            self._api.request("POST", f"/v1/agents/{agent_id}/archive")
+        except (CursorApiError, ConfigError) as exc:
+            gone = isinstance(exc, CursorApiError) and exc.dead  # expired: nothing to archive
+            level = logging.INFO if gone else logging.WARNING
+            event = "cursor.archive_skipped" if gone else "cursor.archive_failed"
+            log.log(level, event, extra={"agent": agent_id, "error": exc.message})
+            return
+        log.info("cursor.archived", extra={"agent": agent_id})

@@ -28,9 +28,9 @@ class ApiVersion(Protocol):
     # Whether a run has an event stream to follow (else Baton polls).
     streams: bool
 
-    def launch(self, where: Where, prompt: str, branch: str | None) -> Run:
-        """Make the agent, starting from `branch`, with its first prompt; `where` learns its id
-        (and its run's)."""
+    def launch(self, where: Where, prompt: str, branch: str | None, name: str | None) -> Run:
+        """Make the agent, starting from `branch`, with its first prompt and, where the version
+        takes one, its `name`; `where` learns its id (and its run's)."""
         ...
 
     def followup(self, where: Where, prompt: str) -> Run:
@@ -48,4 +48,12 @@ class ApiVersion(Protocol):
     def cancel(self, run: Run) -> Run | None:
         """Cancel a run that outlived its call: the run as it then is (CANCELLED, or ended on its
         own just before the cancel reached it), or None when it could not be cancelled."""
+        ...
+
+    def tokens(self, run: Run) -> tuple[int, int] | None:
+        """The ended run's (input, output) tokens; None when the API has none to give."""
+        ...
+
+    def end(self, agent_id: str) -> None:
+        """The chain is over: put its agent away, where the version can."""
         ...

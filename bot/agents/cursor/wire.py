@@ -94,3 +94,20 @@ def who(data: dict[str, Any]) -> str:
         if data.get(key):
             return str(data[key])
     return "key accepted"
+
+
+def run_tokens(data: dict[str, Any], run_id: str) -> tuple[int, int] | None:
+    """A run's (input, output) tokens from `GET /v1/agents/{id}/usage?runId=`: its entry in
+    `runs`, `usage.inputTokens` and `usage.outputTokens` (the cache counts are left out). None
+    when the answer has no figures for it: a run without recorded usage reports zeros."""
+    runs = data.get("runs")
+    entries = [r for r in runs if isinstance(r, dict)] if isinstance(runs, list) else []
+    entry = next((r for r in entries if r.get("id") == run_id), {})
+    usage = entry.get("usage")
+    if not isinstance(usage, dict):
+        return None
+    tokens = usage.get("inputTokens"), usage.get("outputTokens")
+    counts = [t for t in tokens if isinstance(t, int) and not isinstance(t, bool) and t >= 0]
+    if len(counts) != 2 or not any(counts):
+        return None
+    return counts[0], counts[1]
