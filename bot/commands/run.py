@@ -168,10 +168,22 @@ def _run_once(
     if dry_run:
         for name, actions in result.planned.items():
             click.echo(f"{name}: " + ("; ".join(a.describe() for a in actions) or "nothing to do"))
-    code = 0 if dry_run else print_outcome(runtime, result)
+        return _preflight(runtime, project, result) if not from_event else 0
+    code = print_outcome(runtime, result)
     if stats and hasattr(result, "stats"):
         click.echo(result.stats.line())
     return code
+
+
+def _preflight(runtime: Runtime, project: Project, result: Any) -> int:
+    """After a dry run's plan, what the run itself would fail on (bot.preflight): 1 if any."""
+    from bot.preflight import dirty, problems
+
+    found = problems(project.config, project.git, runtime.environ, ".github/baton.yml")
+    if project.git.branch() not in {chain.branch for chain in result.chains}:
+        found += dirty(project.git, str(project.git.root))  # a run would refuse to leave it
+    report(found)
+    return 1 if found else 0
 
 
 @click.command("demo")

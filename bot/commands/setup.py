@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from bot.commands.inputs import repo_option, report
+from bot.errors import WorkspaceError
 from bot.runtime import Runtime
+
+if TYPE_CHECKING:
+    from bot.config import AgentConfig
+    from bot.workspace import Git
 
 
 @click.group()
@@ -23,28 +30,51 @@ def config_check(runtime: Runtime, path: Path) -> None:
     """Validate .github/baton.yml (a missing file means every default)."""
     from bot.agents.cli.versions import check_version
     from bot.config import check_config
+    from bot.preflight import problems as preflight
 
     loaded, problems = check_config(path)
     report(problems)
     if loaded is None:
         sys.exit(1)
-    click.echo(f"{path}: ok" if path.exists() else f"{path}: absent, every default applies")
-    checked = check_version(loaded.agent, runtime.environ)
+    # What a run would fail on (bot.preflight): an error each, and exit 1 after the other checks.
+    failing = preflight(loaded, _repository(path, runtime.environ), runtime.environ, str(path))
+    report(failing)
+    if not path.exists():
+        click.echo(f"{path}: absent, every default applies")
+    elif not failing:
+        click.echo(f"{path}: ok")
+    executable = any(p.field == "agent.executable" for p in failing)
+    checked = None if executable else check_version(loaded.agent, runtime.environ)
     if checked is not None:  # a CLI agent: is it there, and is it a version the presets know?
         click.echo(
             f"agent: {checked.line}" if checked.tested else f"warning: agent: {checked.line}",
             err=not checked.tested,
         )
-    if loaded.agent.kind != "cursor":
-        return
-    if not runtime.environ.get("CURSOR_API_KEY"):
+    if loaded.agent.kind == "cursor":
+        _check_cursor(loaded.agent, runtime.environ)
+    if failing:
+        sys.exit(1)
+
+
+def _check_cursor(agent: AgentConfig, environ: Mapping[str, str]) -> None:
+    if not environ.get("CURSOR_API_KEY"):
         click.echo("cursor: not checked: CURSOR_API_KEY is not set (it checks agent.model too)")
         return
     from bot.agents.cursor.settings import check_cursor_key, check_cursor_model
 
-    click.echo(f"cursor: ok ({check_cursor_key(loaded.agent, runtime.environ)})")
-    known, line = check_cursor_model(loaded.agent, runtime.environ)
+    click.echo(f"cursor: ok ({check_cursor_key(agent, environ)})")
+    known, line = check_cursor_model(agent, environ)
     click.echo(f"cursor: {line}" if known else f"warning: cursor: {line}", err=not known)
+
+
+def _repository(path: Path, environ: Mapping[str, str]) -> Git | None:
+    """The working copy the configuration file is in, if any."""
+    from bot.workspace import Git
+
+    try:
+        return Git.open(path.resolve().parent, environ)
+    except (WorkspaceError, OSError):  # not in a working copy, or no git to tell
+        return None
 
 
 @click.command("init")

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from pathlib import Path
 
+from bot.command_result import CommandResult
 from bot.config import Config
+from bot.errors import ConfigError
+from bot.preflight import missing_program, program_of
 from bot.sandbox import NoSandbox, Sandbox
 from bot.state import Finding, Validation
 from bot.tickets import Ticket
@@ -15,6 +19,26 @@ from bot.validation.command import run_test_command
 from bot.validation.diff import read_change
 from bot.validation.review import ChangeReviewer, load_conventions, review
 from bot.workspace import Git
+
+
+def check_started(
+    command: str, result: CommandResult, workdir: Path, environ: Mapping[str, str]
+) -> None:
+    """A test command that could not start (126, 127: its program is missing or not executable)
+    is the configuration's fault, not the agent's: the run stops here, the attempt unjudged, and
+    the next run validates it again once the command is fixed. A program Baton sees may still be
+    out of the sandbox's sight: the shell's own "not found" says so."""
+    if result.exit_code not in (126, 127):
+        return
+    why = missing_program(command, workdir, environ)
+    program = program_of(command)
+    if why is None and program and f"{program}: not found" in result.tail.replace("command ", ""):
+        why = f"`{program}` is not found inside the sandbox the test command runs in"
+    if why:
+        raise ConfigError(
+            f"the test command `{command}` cannot start: {why}",
+            hint="fix validation.test_command (or the ticket's), then run baton again",
+        )
 
 
 def validate_here(
@@ -53,6 +77,7 @@ def validate_here(
             sandbox=sandbox or NoSandbox(),
             network=cfg.network,
         )
+        check_started(command, result, git.root, environ)
     reviewing = time.monotonic()
     conventions = load_conventions(git, rules_at, config.review.conventions)
     findings = review(

@@ -20,6 +20,8 @@ NO_SLACK: dict[str, str | None] = {"SLACK_BOT_TOKEN": None, "SLACK_WEBHOOK_URL":
 def _repo(path: Path) -> Path:
     (path / "tickets").mkdir(parents=True)
     (path / "tickets" / "books.yml").write_text(CHAIN)
+    (path / ".github").mkdir()  # an agent that is there: a dry run finds a missing one
+    (path / ".github" / "baton.yml").write_text("agent: {kind: command, command: 'true'}\n")
     for argv in (
         ["init", "-q", "-b", "main"],
         ["add", "-A"],

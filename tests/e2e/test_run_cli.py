@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from bot.cli import cli
 from bot.demo import create_demo_repo
 from bot.workspace import Git
+from tests.e2e.helpers import baton, make_repo, status
 
 
 def test_dry_run_prints_the_next_action_and_changes_nothing(tmp_path: Path) -> None:
@@ -70,3 +71,64 @@ def test_a_missing_agent_executable_is_a_configuration_error(tmp_path: Path) -> 
     assert result.exit_code == 1
     assert "`no-such-agent-here` is not installed" in result.output
     assert not (repo / ".baton" / "state.json").exists(), "nothing was started"
+
+
+def test_a_dry_run_finds_what_the_run_would_fail_on(tmp_path: Path) -> None:
+    """After the plan, each thing the run would stop on: an error line each, and exit 1."""
+    repo = create_demo_repo(tmp_path / "demo", os.environ)
+    config = repo / ".github" / "baton.yml"
+    config.write_text(config.read_text() + "branches:\n  base: develop\n")
+    git = Git(repo, os.environ)
+    git.run("commit", "-qam", "a base that is not there")
+    (repo / "README.md").write_text("local edit\n")
+    result = CliRunner().invoke(cli, ["run", "--local", "--repo", str(repo), "--dry-run"])
+
+    assert result.exit_code == 1
+    assert result.stdout == "api-tests: prepare the chain's branch\n"
+    assert result.stderr.splitlines() == [
+        f".github/baton.yml: error: branches.base: `develop` is not a branch or commit of {repo}",
+        f"{repo}: error: working copy: uncommitted changes (README.md): commit or stash them",
+    ]
+    assert git.branch() == "main"
+
+
+WRITE_A = """\
+import pathlib
+pathlib.Path("a.txt").write_text("done\\n")
+"""
+
+
+def test_a_test_command_that_cannot_start_stops_the_run_and_sends_no_correction(
+    tmp_path: Path,
+) -> None:
+    """Exit 127 is the configuration's, not the agent's: one line, no correction; once the
+    program is there, the next run validates the same answer and the ticket passes."""
+    one = "tickets:\n  - key: first\n    title: A\n    goal: Create a.txt.\n"
+    tickets = one + "    files: {create: [a.txt]}\n"
+    repo = make_repo(
+        tmp_path / "repo",
+        agent_script=WRITE_A,
+        tickets=tickets,
+        test_command="no-such-runner",
+        sandbox="off",  # the runner is installed where a sandbox would not show it
+    )
+    stopped = baton("run", "--local", "--repo", str(repo))
+
+    assert stopped.returncode == 1
+    assert (
+        "error: the test command `no-such-runner` cannot start: `no-such-runner` is not on PATH; "
+        "fix validation.test_command (or the ticket's), then run baton again"
+    ) in stopped.stderr
+    (attempt,) = status(repo)["chains"]["work"]["tickets"]["first"]["attempts"]
+    assert (attempt["kind"], attempt["validation"]) == ("launch", None)
+
+    tools = tmp_path / "bin"  # the user installs the runner
+    tools.mkdir()
+    (tools / "no-such-runner").write_text("#!/bin/sh\nexit 0\n")
+    (tools / "no-such-runner").chmod(0o755)
+    path = f"{tools}:{os.environ['PATH']}"
+    again = baton("run", "--local", "--repo", str(repo), env={"PATH": path})
+    assert again.returncode == 0, again.stderr
+    first = status(repo)["chains"]["work"]["tickets"]["first"]
+    assert first["status"] == "passed"
+    assert [a["kind"] for a in first["attempts"]] == ["launch"]

@@ -4,6 +4,7 @@ config check. Errors go to stderr as `file:line: error: field: message`, never a
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -235,8 +236,10 @@ def test_config_check_absent_file_means_defaults(
     monkeypatch.setenv("PATH", str(tmp_path))  # no `claude` (the default agent) here
     path = tmp_path / "baton.yml"
     result = run("config", "check", str(path))
-    assert result.exit_code == 0
     assert result.stdout == f"{path}: absent, every default applies\n"
+    # The default agent is Claude Code, which is not here: a run would fail on it.
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{path}: error: agent.executable: the claude agent's ")
 
 
 def _fake_cli(directory: Path, name: str, says: str) -> None:
@@ -270,16 +273,8 @@ def _fake_cli(directory: Path, name: str, says: str) -> None:
             "warning: agent: cursor-cli 2025.11.25-a1b2c3d: no version of it was tested with "
             "Baton\n",
         ),
-        (
-            "gemini",
-            "gemini-elsewhere",
-            "0.61.0",
-            "warning: agent: the gemini agent's executable `gemini` is not installed or not on "
-            "PATH; install it, or set agent.executable (agent.command for `command`) in "
-            ".github/baton.yml\n",
-        ),
     ],
-    ids=["tested", "untested", "never-tested", "missing"],
+    ids=["tested", "untested", "never-tested"],
 )
 def test_config_check_says_whether_the_cli_is_a_tested_version(
     case: tuple[str, str, str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -295,6 +290,42 @@ def test_config_check_says_whether_the_cli_is_a_tested_version(
     assert result.exit_code == 0  # the file is right; the CLI is the user's to install
     assert result.stdout.startswith(f"{path}: ok\n")
     assert (result.stdout + result.stderr).endswith(expected)
+
+
+def test_config_check_fails_on_what_a_run_would_fail_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A missing agent CLI, an empty agent command, a test command that cannot start, a base
+    branch that is not there: each an error, and exit 1, before any agent call is spent."""
+    subprocess.run(["git", "init", "-q", "-b", "main", str(tmp_path)], check=True)
+    _fake_cli(tmp_path / "bin", "gemini-elsewhere", "0.61.0")
+    git = Path(str(shutil.which("git"))).parent
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{git}")
+    (tmp_path / "run-tests.sh").write_text("#!/bin/sh\n")  # not executable
+    path = tmp_path / "baton.yml"
+    cases = {
+        "agent:\n  kind: gemini\n": "agent.executable: the gemini agent's executable `gemini` "
+        "is not installed or not on PATH; install it, or set agent.executable (agent.command for "
+        "`command`) in .github/baton.yml",
+        "agent:\n  kind: command\n": "agent.command: is empty: set the command that runs your "
+        "agent on {prompt_file}",
+        "agent: {kind: command, command: a}\nvalidation: {test_command: no-such-runner}\n": (
+            "validation.test_command: `no-such-runner` is not on PATH: it would fail every ticket "
+            "(exit 127)"
+        ),
+        "agent: {kind: command, command: a}\nvalidation: {test_command: ./run-tests.sh}\n": (
+            "validation.test_command: `./run-tests.sh` is not executable (chmod +x it, or run it "
+            "through its interpreter): it would fail every ticket (exit 127)"
+        ),
+        "agent: {kind: command, command: a}\nbranches: {base: develop}\n": (
+            f"branches.base: `develop` is not a branch or commit of {tmp_path}"
+        ),
+    }
+    for text, expected in cases.items():
+        path.write_text(text, encoding="utf-8")
+        result = run("config", "check", str(path))
+        assert (result.exit_code, result.stdout) == (1, ""), text
+        assert result.stderr == f"{path}: error: {expected}\n", text
 
 
 @pytest.mark.parametrize(
