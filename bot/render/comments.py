@@ -10,6 +10,7 @@ from typing import Any
 from bot.handover import handover_lines
 from bot.markers import marker
 from bot.render.markdown import cap, code, code_block, prose, table_cell
+from bot.render.timeline import timeline_text
 from bot.state import Attempt, ChainState, Finding, TicketState, Validation
 
 _ICON = {"passed": "✅", "blocked": "⛔", "skipped": "⏭️", "running": "⏳", "queued": "🕓"}
@@ -132,6 +133,11 @@ def pr_body(chain: ChainState, numbers: dict[str, int]) -> str:
     handovers = handover_lines(chain)
     if handovers:
         lines += ["", *(f"- {line}" for line in handovers)]
+    if chain.finished and any(t.attempts for t in chain.tickets.values()):
+        # Once, at the end: the body is written when the chain's tickets end, not every step.
+        chart = code_block(timeline_text(chain))
+        lines += ["", "<details><summary>Timeline: one bar per attempt</summary>", "", *chart]
+        lines += ["", "</details>"]
     closes = [f"Closes #{numbers[t.key]}" for t in chain.tickets.values() if t.key in numbers]
     if closes:
         lines += ["", *closes]

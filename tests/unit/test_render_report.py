@@ -11,7 +11,7 @@ from syrupy.assertion import SnapshotAssertion
 from bot.knowledge import knowledge_files
 from bot.redact import Redactor
 from bot.render.report import report_md, status_md
-from bot.render.timeline import timeline_svg
+from bot.render.timeline import timeline_svg, timeline_text
 from bot.state import StoreData
 from tests.unit.render_samples import SECRET, chain
 
@@ -60,6 +60,23 @@ def test_timeline(snapshot: SnapshotAssertion) -> None:
     svg = _files()["knowledge/reports/2026-03-14-sprint-9.svg"]
     assert svg == snapshot
     assert "<b>" not in svg
+
+
+def test_the_timeline_tells_outcomes_apart_without_colour(snapshot: SnapshotAssertion) -> None:
+    """Each bar has a mark before its label and a fill pattern of its outcome; a legend says
+    which is which. The pull request gets the same chart as text."""
+    state = chain()
+    svg = timeline_svg(state)
+    outcomes = [t.status for t in state.tickets.values()]
+    assert {"passed", "blocked"} <= set(outcomes)
+    assert re.search(r"<text [^>]*>✓ \S+ #2 ", svg), "a passed attempt is marked"
+    assert re.search(r"<text [^>]*>✗ \S+ #1 ", svg), "a failed attempt is marked"
+    assert 'fill="url(#failed)"' in svg, "a failed bar is hatched"
+    for legend in ("✓ passed", "✗ failed", "○ interrupted"):
+        assert f">{legend}</text>" in svg
+    text = timeline_text(state)
+    assert text == snapshot
+    assert len({len(line.split("|")[1]) for line in text.splitlines() if "|" in line}) == 1
 
 
 def test_the_renderers_are_what_is_committed_before_redaction() -> None:
