@@ -84,12 +84,17 @@ def chains_command(
 @click.command("status")
 @repo_option()
 @click.option("--json", "as_json", is_flag=True, help="The state as JSON (the status.json schema).")
+@click.option("--ticket", help="Show this ticket in full: every attempt, its findings and output.")
+@click.option("--attempts", is_flag=True, help="Show every attempt of every ticket, briefly.")
 @click.pass_obj
-def status_command(runtime: Runtime, repo: Path, as_json: bool) -> None:
+def status_command(
+    runtime: Runtime, repo: Path, as_json: bool, ticket: str | None, attempts: bool
+) -> None:
     """Print every chain's state from the store."""
     from rich.console import Console
 
     from bot.knowledge import status_json
+    from bot.render.attempts import every_attempt, ticket_detail
     from bot.render.terminal import chain_table
     from bot.store import load_state
     from bot.workspace import Git
@@ -100,6 +105,16 @@ def status_command(runtime: Runtime, repo: Path, as_json: bool) -> None:
         return
     if not data.chains:
         click.echo("no chains have run here yet")
+        return
+    if ticket is not None:
+        found = [(c, c.tickets[ticket]) for c in data.chains.values() if ticket in c.tickets]
+        if not found:
+            known = ", ".join(k for c in data.chains.values() for k in c.tickets)
+            raise BatonError(f"no ticket `{ticket}` in any chain", hint=f"the tickets: {known}")
+        click.echo("\n\n".join(ticket_detail(c, t, runtime.redact) for c, t in found))
+        return
+    if attempts:
+        click.echo("\n\n".join(every_attempt(c, runtime.redact) for c in data.chains.values()))
         return
     console = Console(highlight=False)
     for state in data.chains.values():

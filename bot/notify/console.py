@@ -1,4 +1,6 @@
-"""The console: one line per ticket event as it happens (rendered by `bot.render.terminal`)."""
+"""The console: one line per ticket event as it happens (rendered by `bot.render.terminal`), and
+under an agent's answer or a validation, briefly, what it said or found (`bot.render.attempts`):
+the findings, the failing test's last lines, the agent's summary."""
 
 from __future__ import annotations
 
@@ -9,7 +11,10 @@ from rich.console import Console
 
 from bot.notify import Event
 from bot.redact import Redactor
+from bot.render.attempts import agent_lines, validation_lines
 from bot.render.terminal import event_line
+
+_INDENT = " " * 9  # under the event line's text, past its time
 
 
 class ConsoleNotifier:
@@ -24,3 +29,16 @@ class ConsoleNotifier:
         self.console.print(
             event_line(event, datetime.now(), self.redact), markup=True, soft_wrap=True
         )
+        for line in self._details(event):
+            self.console.print(f"{_INDENT}{line}", markup=False, soft_wrap=True, style="dim")
+
+    def _details(self, event: Event) -> list[str]:
+        ticket = event.state.tickets.get(event.ticket) if event.state and event.ticket else None
+        attempt = ticket.last if ticket is not None else None
+        if attempt is None:
+            return []
+        if event.kind == "agent_replied":
+            return agent_lines(attempt, self.redact, brief=True)
+        if event.kind == "validated":
+            return validation_lines(attempt, self.redact, brief=True)[1:]  # the line says it
+        return []

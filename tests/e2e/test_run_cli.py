@@ -132,3 +132,22 @@ def test_a_test_command_that_cannot_start_stops_the_run_and_sends_no_correction(
     first = status(repo)["chains"]["work"]["tickets"]["first"]
     assert first["status"] == "passed"
     assert [a["kind"] for a in first["attempts"]] == ["launch"]
+
+
+def test_status_shows_one_ticket_in_full_and_every_attempt(tmp_path: Path) -> None:
+    repo = create_demo_repo(tmp_path / "demo", os.environ)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["run", "--local", "--repo", str(repo)]).exit_code == 0
+
+    one = runner.invoke(cli, ["status", "--repo", str(repo), "--ticket", "books-tests"])
+    assert one.exit_code == 0
+    assert one.output.startswith("ticket books-tests of chain api-tests: ")
+    assert "attempt 1 (followup, session 1):" in one.output
+    assert "major tests/mocks.py [scope.outside] changed, but the ticket" in one.output
+    assert "attempt 2 (correction, session 1):" in one.output
+    every = runner.invoke(cli, ["status", "--repo", str(repo), "--attempts"])
+    assert every.exit_code == 0
+    assert every.output.count("  attempt ") == 6
+    unknown = runner.invoke(cli, ["status", "--repo", str(repo), "--ticket", "nope"])
+    assert unknown.exit_code == 1
+    assert unknown.output.startswith("error: no ticket `nope` in any chain; the tickets: ")
