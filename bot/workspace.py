@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.activity import watching
 from bot.command_result import CommandResult
 from bot.errors import WorkspaceError
 from bot.git_guard import Repository, git_argv, git_env, open_repository
@@ -77,7 +78,8 @@ def run_command(
             return CommandResult(command=shown, exit_code=None, duration_s=0.0, tail=str(exc)), ""
         timed_out = False
         try:
-            code: int | None = proc.wait(timeout=timeout_s)
+            with watching(out, err):  # the terminal's live line shows the last line written
+                code: int | None = proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             timed_out = True
             _kill_group(proc)

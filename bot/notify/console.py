@@ -1,6 +1,7 @@
 """The console: one line per ticket event as it happens (rendered by `bot.render.terminal`), and
 under an agent's answer or a validation, briefly, what it said or found (`bot.render.attempts`):
-the findings, the failing test's last lines, the agent's summary."""
+the findings, the failing test's last lines, the agent's summary. On a terminal, a live line at
+the foot says where the chain is (`bot.notify.progress`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import datetime
 from rich.console import Console
 
 from bot.notify import Event
+from bot.notify.progress import LiveProgress
 from bot.redact import Redactor
 from bot.render.attempts import agent_lines, validation_lines
 from bot.render.terminal import event_line
@@ -24,6 +26,7 @@ class ConsoleNotifier:
         self.console = console or Console(stderr=True, highlight=False)
         # The console is a log too (in Actions, a public one): secrets never reach it.
         self.redact = redact or Redactor()
+        self.live = LiveProgress(self.console, self.redact)  # on a terminal only
 
     def notify(self, event: Event) -> None:
         self.console.print(
@@ -31,6 +34,7 @@ class ConsoleNotifier:
         )
         for line in self._details(event):
             self.console.print(f"{_INDENT}{line}", markup=False, soft_wrap=True, style="dim")
+        self.live.follow(event)
 
     def _details(self, event: Event) -> list[str]:
         ticket = event.state.tickets.get(event.ticket) if event.state and event.ticket else None
