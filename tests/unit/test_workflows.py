@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -345,6 +347,53 @@ def test_ci_runs_dev_check() -> None:
     job = doc["jobs"]["check"]
     assert job["permissions"] == {"contents": "read"}
     assert job["steps"][-1]["run"] == "./dev check"
+
+
+def _release(tmp_path: Path, released: bool) -> list[list[str]]:
+    """The release step's script, run as Actions would, with a `gh` that records its calls."""
+    doc = _load(ROOT / ".github" / "workflows" / "release.yml")
+    job = doc["jobs"]["release"]
+    assert job["permissions"] == {"contents": "write"}
+    step = job["steps"][-1]
+    calls = tmp_path / "calls.jsonl"
+    tools = tmp_path / "bin"
+    tools.mkdir(parents=True)
+    (tools / "gh").write_text(
+        "#!/usr/bin/env python3\nimport json, os, sys\n"
+        f"open({str(calls)!r}, 'a').write(json.dumps(sys.argv[1:]) + '\\n')\n"
+        f"sys.exit(0 if {released!r} or sys.argv[1:3] != ['release', 'view'] else 1)\n"
+    )
+    (tools / "gh").chmod(0o755)
+    env = {
+        **os.environ,
+        "PATH": f"{tools}:{os.environ['PATH']}",
+        "GH_TOKEN": "t",
+        "REPO": "acme/baton",
+        "SHA": "a" * 40,
+    }
+    done = subprocess.run(
+        ["bash", "-e", "-c", step["run"]],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in calls.read_text().splitlines()]
+
+
+def test_a_new_version_is_tagged_and_released_once(tmp_path: Path) -> None:
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    view, create = _release(tmp_path / "new", released=False)
+    assert view[:3] == ["release", "view", f"v{version}"]
+    assert create[:3] == ["release", "create", f"v{version}"]
+    assert create[create.index("--target") + 1] == "a" * 40
+    notes = create[create.index("--notes") + 1]
+    assert f"uses: acme/baton@{'a' * 40} # v{version}" in notes
+    assert f"uv tool install git+https://github.com/acme/baton@v{version}" in notes
+    (again,) = _release(tmp_path / "again", released=True)
+    assert again[:2] == ["release", "view"], "a released version is not released twice"
 
 
 def test_the_reusable_workflow_declares_its_interface() -> None:
