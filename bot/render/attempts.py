@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.render.terminal import one_line, printable
+from bot.render.terminal import finding_lines, one_line, printable
 from bot.state import Attempt, ChainState, TicketState
 
 Redact = Callable[[str], str]
@@ -46,10 +46,7 @@ def validation_lines(attempt: Attempt, redact: Redact, *, brief: bool) -> list[s
         lines.append(f"tests' last {len(shown)} line(s) of `{one_line(command.command)}`:")
         lines += [f"  | {printable(line)}" for line in shown]
     findings = validation.findings[:BRIEF_FINDINGS] if brief else validation.findings
-    for f in findings:
-        lines.append(f"{f.severity} {one_line(f.where)} [{f.rule}] {one_line(redact(f.message))}")
-        if f.hint:
-            lines.append(f"    fix: {one_line(redact(f.hint))}")
+    lines += [redact(line) for line in finding_lines(findings)]
     if len(validation.findings) > len(findings):
         lines.append(f"… and {len(validation.findings) - len(findings)} more finding(s)")
     return lines
