@@ -304,23 +304,7 @@ def test_no_revert_whatever_order_the_tickets_are_written_in(repo: Path, origin:
 
 
 # Three tickets where the last does not need the second.
-INDEPENDENT = """\
-tickets:
-  - key: first
-    title: Start the notes
-    goal: Create a.txt.
-    files: {create: [a.txt]}
-  - key: second
-    title: Go on
-    goal: Create b.txt.
-    files: {create: [b.txt]}
-    depends_on: [first]
-  - key: third
-    title: Finish
-    goal: Create c.txt.
-    files: {create: [c.txt]}
-    depends_on: [first]
-"""
+INDEPENDENT = TICKETS.replace("depends_on: [second]", "depends_on: [first]")
 
 
 def stubborn_work(prompt: str, checkout: Path) -> str:

@@ -420,10 +420,11 @@ def test_a_forbidden_request_names_the_permission(
     assert "Cloud Agents" in str(raised.value.hint)
 
 
-def test_rate_limits_wait_as_long_as_retry_after_says(
-    cursor: FakeCursor, remote: Path, tmp_path: Path
-) -> None:
-    cursor.fail(429, "rate_limit_exceeded", method="POST", path="/v1/agents", retry_after="1")
+def _launch_after_a_429(cursor: FakeCursor, remote: Path, tmp_path: Path, **fault: str) -> Any:
+    """A launch answered 429 with `Retry-After: 1` once: it waits that long, then succeeds."""
+    cursor.fail(
+        429, "rate_limit_exceeded", method="POST", path="/v1/agents", retry_after="1", **fault
+    )
     with stamina.set_testing(False):  # this test is about the real wait
         started = time.monotonic()
         result = make_agent(cursor, remote).start("# launch", tmp_path, "main")
@@ -431,6 +432,13 @@ def test_rate_limits_wait_as_long_as_retry_after_says(
     assert result.ok, result.error
     assert waited >= 1.0
     assert [c.status for c in cursor.calls("POST", "/v1/agents")] == [429, 201]
+    return result
+
+
+def test_rate_limits_wait_as_long_as_retry_after_says(
+    cursor: FakeCursor, remote: Path, tmp_path: Path
+) -> None:
+    _launch_after_a_429(cursor, remote, tmp_path)
 
 
 def test_a_gateways_429_with_only_a_message_waits_retry_after(
@@ -438,14 +446,7 @@ def test_a_gateways_429_with_only_a_message_waits_retry_after(
 ) -> None:
     """`{"error": "Too Many Requests"}`: a message, not a code; retried all the same."""
     too_many = {"message": "Too Many Requests", "shape": "gateway"}
-    cursor.fail(429, "-", method="POST", path="/v1/agents", retry_after="1", **too_many)
-    with stamina.set_testing(False):  # this test is about the real wait
-        started = time.monotonic()
-        result = make_agent(cursor, remote).start("# launch", tmp_path, "main")
-        waited = time.monotonic() - started
-    assert result.ok, result.error
-    assert waited >= 1.0
-    assert [c.status for c in cursor.calls("POST", "/v1/agents")] == [429, 201]
+    result = _launch_after_a_429(cursor, remote, tmp_path, **too_many)
 
     cursor.fail(429, "-", method="POST", path="/v1/agents/*/runs", times=100, **too_many)
     with pytest.raises(AgentError) as raised:
