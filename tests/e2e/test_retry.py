@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
+from bot.workspace import Git
 from tests.e2e.helpers import TWO_TICKETS, baton, make_repo, status
 
 # Fails (as a rate-limited model would) the first two calls, then does what the ticket asks.
@@ -45,6 +47,10 @@ def blocked(tmp_path: Path) -> Path:
     assert [tickets["first"]["status"], tickets["second"]["status"]] == ["blocked", "skipped"]
     again = baton("run", "--local", "--repo", str(repo))
     assert again.returncode == 1, "without a retry there is nothing to do"
+    # A blocked chain, too, ends with the user where they were, and says how to retry.
+    assert "retry:      baton retry first --chain work" in again.stdout
+    back = Git(repo, os.environ)
+    assert (back.branch(), back.dirty_files()) == ("main", [])
     return repo
 
 
@@ -71,20 +77,11 @@ def test_a_retried_ticket_is_worked_by_the_next_run(
     assert [first["status"], second["status"]] == ["passed", "passed"]
     assert [a["kind"] for a in first["attempts"]] == ["launch", "recovery", "launch"]
     assert state["finished"] is True
-    report = re.search(r"report: (\S+)", run.stdout)
+    # Where the run said the report is: on the chain's branch, the user being back on main.
+    report = re.search(r"^report: +git show (\S+)$", run.stdout, re.M)
     assert report is not None, run.stdout
-    text = subprocess.run(
-        [
-            "git",
-            "-C",
-            str(blocked),
-            "show",
-            f"baton/work:{Path(report.group(1)).relative_to(blocked)}",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    shown = ["git", "-C", str(blocked), "show", report.group(1)]
+    text = subprocess.run(shown, capture_output=True, text=True, check=True).stdout
     assert "- Retried by Ada Lovelace at " in text
     assert "with a fresh budget (it was blocked: agent failed" in text
     assert text.index("Attempt 2 (recovery") < text.index("Retried by") < text.index("Attempt 3")
