@@ -15,6 +15,7 @@ import click
 
 from bot import __version__
 from bot.commands.chains import chains_command, status_command
+from bot.commands.retry import retry_command
 from bot.commands.review import review_command
 from bot.commands.run import demo_command, run_command
 from bot.commands.setup import config, init_command
@@ -52,6 +53,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 for command in (
     tickets,
     run_command,
+    retry_command,
     validate_command,
     config,
     status_command,

@@ -66,4 +66,6 @@ def create_demo_repo(directory: Path | None, environ: Mapping[str, str]) -> Path
 def run_demo(runtime: Runtime, directory: Path | None) -> LocalRun:
     target = create_demo_repo(directory, runtime.environ)
     print(f"demo repository: {target}", file=sys.stderr)
-    return run_local(runtime, Project.open(target, runtime.environ), runtime.console())
+    # Baton's own repository, made to be looked at: it stays on the chain's branch.
+    project = Project.open(target, runtime.environ)
+    return run_local(runtime, project, runtime.console(), return_home=False)

@@ -22,6 +22,7 @@ from bot.forge.github.accounting import RequestStats
 from bot.knowledge import report_path
 from bot.local import make_agent, run_lock, select_chains
 from bot.notify import Notifier
+from bot.relabel import retry_relabelled
 from bot.run_options import RunOptions
 from bot.runtime import Project, Runtime
 from bot.sandbox import NoSandbox
@@ -129,8 +130,10 @@ def run_github(
         config = config.model_copy(
             update={"branches": config.branches.model_copy(update={"base": default_branch})}
         )
-    claimed = {key: t.spec for c in data.chains.values() for key, t in c.tickets.items() if t.spec}
     issue_tickets = github.tickets(config)
+    if not dry_run:
+        data = retry_relabelled(data, labelled, issue_tickets, github.store)
+    claimed = {key: t.spec for c in data.chains.values() for key, t in c.tickets.items() if t.spec}
     found = issue_tickets.load(claimed, labelled)
     every = chains_to_run(data, found.chains)
     chains = dependencies_first(select_chains(every, chain) if every else [])

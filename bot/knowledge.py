@@ -9,6 +9,7 @@ status.json schema (version 1):
            started_at, finished_at, sessions: [{number, id, backend, reason, started_at}],
            handovers: [{run: {repository, id, attempt}, at, dispatched, error}],
            tickets: [{key, title, status, reason, recovered, corrections, checkpoint,
+                      stopped_at, retries: [{by, at, status, reason, after}],
                       attempts: [{number, kind, session, tries, started_at, finished_at, commit,
                                   agent: {ok, session_id, summary, error, cost_usd, duration_s,
                                           input_tokens, output_tokens},

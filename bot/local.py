@@ -18,8 +18,10 @@ from bot.config import Config
 from bot.dispatcher import Dispatcher
 from bot.errors import BatonError, ConfigError, StateError
 from bot.forge import LocalForge
+from bot.home_branch import returning, start_base
 from bot.knowledge import report_path
 from bot.notify import Notifier
+from bot.render.next_steps import next_steps
 from bot.run_options import RunOptions
 from bot.runtime import Project, Runtime
 from bot.sandbox import NoSandbox, Sandbox
@@ -35,9 +37,17 @@ class LocalRun:
     config: Config
     chains: list[ChainState]
     planned: dict[str, list[Action]]
+    branch: str | None = None  # checked out at the end of the run
 
-    def report(self, chain: ChainState) -> Path:
-        return self.root / self.config.knowledge.dir / report_path(chain)
+    def report(self, chain: ChainState) -> str:
+        """The chain's report, where it is: committed on the chain's branch."""
+        path = f"{self.config.knowledge.dir}/{report_path(chain)}"
+        if self.branch == chain.branch:
+            return str(self.root / path)
+        return f"git show {chain.branch}:{path}"
+
+    def next_steps(self, chain: ChainState) -> list[str]:
+        return next_steps(chain)
 
 
 def make_agent(
@@ -96,18 +106,20 @@ def run_local(
     max_minutes: float | None = None,
     crash_after: int | None = None,
     max_tickets: int | None = None,
+    return_home: bool = True,
 ) -> LocalRun:
+    """Work the chain files' chains (or only `chain`); with `return_home`, the user ends on the
+    branch they were on (see `bot.home_branch`)."""
     git, config = project.git, project.config
     if not git.has_commits():
         raise BatonError(f"{git.root} has no commits yet", hint="commit the project first")
-    if config.branches.base is None:
-        # Once per run, before any chain switches branches: every chain starts from the same base.
-        known = [c.base_branch for c in load_state(git.root).chains.values()]
-        base = known[0] if known else git.branch()
-        if base is not None:
-            config = config.model_copy(
-                update={"branches": config.branches.model_copy(update={"base": base})}
-            )
+    # Once per run, before any chain switches branches: every new chain starts from the branch
+    # the user is on now.
+    base = start_base(git, config, load_state(git.root))
+    if base is not None:
+        config = config.model_copy(
+            update={"branches": config.branches.model_copy(update={"base": base})}
+        )
     tickets_dir = git.root / config.tickets_dir
     if not tickets_dir.is_dir():
         raise ConfigError(
@@ -146,8 +158,14 @@ def run_local(
     )
     results: list[ChainState] = []
     planned: dict[str, list[Action]] = {}
-    with contextlib.nullcontext() if dry_run else run_lock(git.root):
+    stay = dry_run or not return_home
+    with (
+        contextlib.nullcontext() if dry_run else run_lock(git.root),
+        contextlib.nullcontext() if stay else returning(git),
+    ):
         for chain_file in chains:
             results.append(dispatcher.run_chain(chain_file))
             planned[chain_file.name] = dispatcher.planned
-    return LocalRun(root=git.root, config=config, chains=results, planned=planned)
+    return LocalRun(
+        root=git.root, config=config, chains=results, planned=planned, branch=git.branch()
+    )

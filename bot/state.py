@@ -93,6 +93,17 @@ class Attempt(_Data):
     finished_at: datetime | None = None
 
 
+class Retry(_Data):
+    """Someone put the stopped ticket back in the queue (`baton retry`, or its trigger label
+    applied again): the attempts it had then (`after`) are history, not its budget."""
+
+    by: str
+    at: datetime = Field(default_factory=now)
+    status: Literal["blocked", "skipped"]  # what it was, and why
+    reason: str | None = None
+    after: int = 0
+
+
 class TicketState(_Data):
     key: str
     title: str | None = None
@@ -104,16 +115,23 @@ class TicketState(_Data):
     checkpoint: str | None = None  # the commit Baton validated, once passed
     recovered: bool = False
     attempts: list[Attempt] = Field(default_factory=list)
+    stopped_at: datetime | None = None  # when it was blocked or skipped
+    retries: list[Retry] = Field(default_factory=list)
 
     @property
     def last(self) -> Attempt | None:
         return self.attempts[-1] if self.attempts else None
 
     @property
+    def current(self) -> list[Attempt]:
+        """The attempts since the ticket was last retried: those its budget counts."""
+        return self.attempts[self.retries[-1].after :] if self.retries else self.attempts
+
+    @property
     def corrections_in_session(self) -> int:
         """Corrections sent since this ticket's session began (recovery starts a new count)."""
         count = 0
-        for attempt in reversed(self.attempts):
+        for attempt in reversed(self.current):
             if attempt.kind == "correction":
                 count += 1
             else:
@@ -135,14 +153,14 @@ class TicketState(_Data):
     @property
     def sessions_lost(self) -> int:
         """Prompts of this ticket that found their session gone (see AgentResult.session_lost)."""
-        return sum(bool(a.agent and a.agent.session_lost) for a in self.attempts)
+        return sum(bool(a.agent and a.agent.session_lost) for a in self.current)
 
     @property
     def recovery_spent(self) -> bool:
         """Whether the ticket has used its one recovery: a recovery that replaced a session which
         failed, not one that only replaced a session that was gone."""
         previous: Attempt | None = None
-        for attempt in self.attempts:
+        for attempt in self.current:
             if attempt.kind == "recovery" and not (
                 previous and previous.agent and previous.agent.session_lost
             ):

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from bot.agents.result import AgentResult
 from bot.chain import Action, Block, Policy, SendPrompt, Skip, after_agent, after_validation
 from bot.config import BranchesConfig
-from bot.errors import WorkspaceError
+from bot.errors import BatonError, WorkspaceError
 from bot.notify import Event, EventKind
 from bot.ordering import plan_order
 from bot.state import (
     Attempt,
     ChainState,
+    Retry,
     Session,
     TicketState,
     TicketStatus,
@@ -107,7 +108,65 @@ def stopped(state: ChainState, action: Block | Skip) -> Moved:
     status: TicketStatus = "blocked" if isinstance(action, Block) else "skipped"
     new, ticket = _changing(state, action.ticket)
     ticket.status, ticket.reason = status, action.reason
+    _stamp_stop(ticket)
     return Moved(new, [Note(_as_event(status), action.reason, action.ticket)])
+
+
+def _stamp_stop(ticket: TicketState) -> None:
+    if ticket.status in {"blocked", "skipped"}:
+        ticket.stopped_at = now()
+
+
+def retried(state: ChainState, key: str, by: str) -> Moved:
+    """`by` put the stopped ticket `key` back in the queue, and with it the tickets skipped
+    because of it (its dependents, and theirs): each is queued with a fresh budget of attempts
+    and corrections, its earlier attempts kept as history and the retry recorded; the chain is
+    open again. Raises BatonError when `key` is not blocked or skipped."""
+    ticket = state.tickets[key]
+    if ticket.status not in {"blocked", "skipped"}:
+        raise BatonError(
+            f"ticket {key} of chain {state.name} is {ticket.status}, not blocked or skipped",
+            hint="only a blocked or skipped ticket can be retried (see `baton status`)",
+        )
+    keys = [key, *_skipped_because_of(state, key)]
+    tickets = dict(state.tickets)
+    for k in keys:
+        old = tickets[k]
+        stop = Retry(
+            by=by,
+            status="blocked" if old.status == "blocked" else "skipped",
+            reason=old.reason,
+            after=len(old.attempts),
+        )
+        tickets[k] = old.model_copy(
+            deep=True,
+            update={
+                "status": "queued",
+                "reason": None,
+                "stopped_at": None,
+                "recovered": False,
+                "retries": [*old.retries, stop],
+            },
+        )
+    new = state.model_copy(update={"tickets": tickets, "finished": False, "finished_at": None})
+    return Moved(new)
+
+
+def _skipped_because_of(state: ChainState, key: str) -> list[str]:
+    """The skipped tickets that depend on `key`, directly or through other such tickets."""
+    found: list[str] = []
+    stopped = {key}
+    changed = True
+    while changed:
+        changed = False
+        for t in state.tickets.values():
+            if t.key in stopped or t.status != "skipped" or t.spec is None:
+                continue
+            if stopped & set(t.spec.depends_on):
+                stopped.add(t.key)
+                found.append(t.key)
+                changed = True
+    return found
 
 
 def start_point(state: ChainState, action: SendPrompt) -> str | None:
@@ -162,6 +221,7 @@ def answered(state: ChainState, key: str, result: AgentResult, commit: str) -> M
     if result.session_id:
         new.sessions[-1].id = result.session_id
     ticket.status, ticket.reason = after_agent(ticket, result)
+    _stamp_stop(ticket)
     if not result.ok:
         attempt.finished_at = now()
         note = Note(_as_event(ticket.status), ticket.reason or "agent failed", key)
@@ -189,6 +249,7 @@ def validated(state: ChainState, key: str, validation: Validation, policy: Polic
     attempt = ticket.attempts[-1]
     attempt.validation, attempt.finished_at = validation, now()
     ticket.status, ticket.reason = after_validation(ticket, validation, policy)
+    _stamp_stop(ticket)
     if ticket.status == "passed" and validation.commit:
         ticket.checkpoint = new.checkpoint = validation.commit
     notes = [Note("validated", validation.summary(), key)]

@@ -27,7 +27,9 @@ def print_outcome(runtime: Runtime, run: Any) -> int:
     for state in run.chains:
         console.print(chain_table(state, runtime.redact))
         if state.finished:
-            click.echo(f"report: {run.report(state)}")
+            click.echo(f"report:     {run.report(state)}")
+        for line in run.next_steps(state) if hasattr(run, "next_steps") else []:
+            click.echo(line)
         if state.outcome == "blocked":
             code = 1
         elif state.name in handed_over:

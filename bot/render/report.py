@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.handover import handover_lines
 from bot.render.markdown import code, code_block, prose, table_cell
-from bot.state import Attempt, ChainState, StoreData
+from bot.state import Attempt, ChainState, Retry, StoreData, TicketState
 
 CHANGELOG_HEAD = "# Changelog\n\nWritten by Baton after every run, newest first.\n"
 TAIL_LINES = 15  # of a failed test command's output, in the report
@@ -130,8 +130,27 @@ def report_md(chain: ChainState, timeline: str) -> str:
         lines += ["", f"## {code(t.key)} {title}".rstrip() + f": {t.status}", ""]
         if t.reason:
             lines += [f"Reason: {prose(t.reason)}", ""]
-        lines += [line for a in t.attempts for line in _attempt_lines(a)] or ["- No attempts."]
+        lines += _history(t) or ["- No attempts."]
     return "\n".join(lines) + "\n"
+
+
+def _history(ticket: TicketState) -> list[str]:
+    """The ticket's attempts, each retry where it came between them."""
+    lines: list[str] = []
+    retries = list(ticket.retries)
+    for attempt in ticket.attempts:
+        while retries and retries[0].after < attempt.number:
+            lines.append(_retry_line(retries.pop(0)))
+        lines += _attempt_lines(attempt)
+    return lines + [_retry_line(r) for r in retries]
+
+
+def _retry_line(retry: Retry) -> str:
+    why = f": {prose(retry.reason)}" if retry.reason else ""
+    return (
+        f"- Retried by {prose(retry.by)} at {retry.at:%Y-%m-%d %H:%M} UTC, with a fresh budget "
+        f"(it was {retry.status}{why})."
+    )
 
 
 def _handover_section(chain: ChainState) -> list[str]:

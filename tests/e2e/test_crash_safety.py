@@ -58,7 +58,7 @@ def _outcome(repo: Path) -> Any:
             },
             # Commit subjects on the chain's branch, oldest first: no attempt was committed twice.
             "commits": Git(repo, os.environ)
-            .run("log", "--reverse", "--format=%s", "main..HEAD")
+            .run("log", "--reverse", "--format=%s", "main..baton/api-tests")
             .splitlines(),
             "clean": not Git(repo, os.environ).dirty_files(),
         }

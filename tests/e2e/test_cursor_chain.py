@@ -130,6 +130,13 @@ def state(repo: Path) -> Any:
     return json.loads((repo / ".baton" / "state.json").read_text())["chains"]["work"]
 
 
+def committed_report(repo: Path) -> str:
+    """The chain's report, as committed on its branch (the run ends on the user's branch)."""
+    show = ["git", "-C", str(repo), "show", "baton/work:knowledge/reports/"]
+    (name,) = [n for n in subprocess.check_output(show, text=True).split() if n.endswith(".md")]
+    return subprocess.check_output([*show[:-1], f"{show[-1]}{name}"], text=True)
+
+
 def kinds(chain: Any, key: str) -> list[str]:
     return [a["kind"] for a in chain["tickets"][key]["attempts"]]
 
@@ -483,7 +490,7 @@ def test_token_usage_is_in_the_state_the_report_and_slack(repo: Path, origin: Pa
     assert [(a["agent"]["input_tokens"], a["agent"]["output_tokens"]) for a in attempts] == [
         (1200, 300)
     ] * 3
-    report = next((repo / "knowledge" / "reports").glob("*.md")).read_text()
+    report = committed_report(repo)
     assert "Agent tokens: 3,600 in, 900 out" in report
     assert report.count("tokens 1,200 in, 300 out") == 3
     shown = json.dumps(summary.blocks)
@@ -504,7 +511,7 @@ def test_usage_not_enabled_leaves_no_figures_and_the_chain_passes(repo: Path, or
         for attempt in ticket["attempts"]:
             assert attempt["agent"]["input_tokens"] is None
             assert attempt["agent"]["output_tokens"] is None
-    report = next((repo / "knowledge" / "reports").glob("*.md")).read_text()
+    report = committed_report(repo)
     assert "tokens" not in report
 
 

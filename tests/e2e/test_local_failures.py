@@ -3,8 +3,11 @@ its dependents are skipped, the exit is non-zero, and the state is all there."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
+
+from syrupy.assertion import SnapshotAssertion
 
 from tests.e2e.helpers import TWO_TICKETS, baton, make_repo, status
 
@@ -35,8 +38,8 @@ def test_failing_agent_blocks_the_ticket_with_the_reason(tmp_path: Path) -> None
     assert state["finished"] is True
     assert "blocked" in result.stderr
     assert "agent failed" in result.stderr
-    # The knowledge base says so too.
-    assert "blocked" in (repo / "knowledge" / "STATUS.md").read_text()
+    # The knowledge base says so too, on the chain's branch.
+    assert "blocked" in _git(repo, "show", "baton/work:knowledge/STATUS.md")
 
 
 def test_hanging_agent_is_killed_at_its_timeout_and_blocked(tmp_path: Path) -> None:
@@ -94,29 +97,87 @@ def test_a_spent_budget_stops_the_chain_and_reports_what_is_left(tmp_path: Path)
     assert "budget of 1 agent runs is spent" in tickets["second"]["reason"]
 
 
-def test_every_chain_of_a_run_starts_from_the_same_base(tmp_path: Path) -> None:
+WRITER = """\
+    import pathlib, re, sys
+    prompt = pathlib.Path(sys.argv[1]).read_text()
+    name = re.search(r"Only these files may change: `([^`]+)`", prompt).group(1)
+    pathlib.Path(name).write_text("done")
+"""
+OTHER_CHAIN = (
+    "tickets:\n  - key: alone\n    title: Alone\n    goal: Create c.txt.\n"
+    "    files: {create: [c.txt]}\n"
+)
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def test_every_chain_of_a_run_starts_from_the_branch_the_run_began_on(tmp_path: Path) -> None:
     repo = make_repo(
-        tmp_path / "repo",
-        agent_script="""\
-            import pathlib, re, sys
-            prompt = pathlib.Path(sys.argv[1]).read_text()
-            name = re.search(r"Only these files may change: `([^`]+)`", prompt).group(1)
-            pathlib.Path(name).write_text("done")
-        """,
-        tickets=TWO_TICKETS,
-        test_command="true",
+        tmp_path / "repo", agent_script=WRITER, tickets=TWO_TICKETS, test_command="true"
     )
-    (repo / "tickets" / "other.yml").write_text(
-        "tickets:\n  - key: alone\n    title: Alone\n    goal: Create c.txt.\n"
-        "    files: {create: [c.txt]}\n"
-    )
-    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
-    subprocess.run(["git", "-C", str(repo), "commit", "-qm", "another chain"], check=True)
+    (repo / "tickets" / "other.yml").write_text(OTHER_CHAIN)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "another chain")
     result = baton("run", "--local", "--repo", str(repo))
     assert result.returncode == 0, result.stderr
     chains = status(repo)["chains"]
     assert {c["base_branch"] for c in chains.values()} == {"main"}
     assert len({c["base_commit"] for c in chains.values()}) == 1
+
+    # A later run on another branch starts its new chain there, not where the first chains did.
+    _git(repo, "switch", "-q", "-c", "feature")
+    (repo / "tickets" / "third.yml").write_text(OTHER_CHAIN.replace("c.txt", "d.txt"))
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "a third chain")
+    result = baton("run", "--local", "--repo", str(repo))
+    assert result.returncode == 0, result.stderr
+    chains = status(repo)["chains"]
+    assert chains["third"]["base_branch"] == "feature"
+    assert chains["third"]["base_commit"] == _git(repo, "rev-parse", "feature")
+    assert chains["work"]["base_branch"] == chains["other"]["base_branch"] == "main"
+
+
+def test_chains_start_from_the_users_branch_and_the_user_ends_there(
+    tmp_path: Path, snapshot: SnapshotAssertion
+) -> None:
+    repo = make_repo(
+        tmp_path / "repo", agent_script=WRITER, tickets=TWO_TICKETS, test_command="true"
+    )
+    (repo / "tickets" / "other.yml").write_text(OTHER_CHAIN)
+    _git(repo, "switch", "-q", "-c", "feature")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "work on a feature branch")
+    feature = _git(repo, "rev-parse", "HEAD")
+
+    result = baton("run", "--local", "--repo", str(repo))
+    assert result.returncode == 0, result.stderr
+    chains = status(repo)["chains"]
+    assert {n: (c["base_branch"], c["base_commit"]) for n, c in chains.items()} == {
+        "other": ("feature", feature),
+        "work": ("feature", feature),
+    }
+    assert _git(repo, "branch", "--show-current") == "feature", "the user is back where they were"
+    assert _git(repo, "status", "--porcelain") == "", "with a clean working copy"
+    assert _git(repo, "rev-parse", "HEAD") == feature, "and their branch untouched"
+
+    # What the end of the run says to do next, and that it is right.
+    hints = [
+        re.sub(r"\d{4}-\d{2}-\d{2}-", "<date>-", line)
+        for line in result.stdout.splitlines()
+        if re.match(r"(report|look at it|merge it|retry):", line)
+    ]
+    assert hints == snapshot
+    reports = [line.split()[-1] for line in result.stdout.splitlines() if "git show" in line]
+    assert len(reports) == 2
+    for report in reports:
+        assert _git(repo, "show", report).startswith("# Chain ")
+    assert _git(repo, "log", "--format=%s", "feature..baton/work").count("baton(") == 2
+    _git(repo, "merge", "-q", "baton/work")
+    assert sorted(p.name for p in repo.glob("?.txt")) == ["a.txt", "b.txt"]
 
 
 def test_a_dependency_cycle_blocks_its_chain_and_the_other_chains_are_worked(

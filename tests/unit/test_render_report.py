@@ -12,8 +12,8 @@ from bot.knowledge import knowledge_files
 from bot.redact import Redactor
 from bot.render.report import report_md, status_md
 from bot.render.timeline import timeline_svg, timeline_text
-from bot.state import StoreData
-from tests.unit.render_samples import SECRET, chain
+from bot.state import Retry, StoreData
+from tests.unit.render_samples import SECRET, at, attempt, chain
 
 REPORT = "knowledge/reports/2026-03-14-sprint-9.md"
 
@@ -85,3 +85,29 @@ def test_the_renderers_are_what_is_committed_before_redaction() -> None:
     assert files[REPORT] == Redactor([SECRET])(report_md(state, "2026-03-14-sprint-9.svg"))
     assert files["knowledge/STATUS.md"] == status_md(StoreData(chains={state.name: state}))
     assert files["knowledge/reports/2026-03-14-sprint-9.svg"] == timeline_svg(state)
+
+
+def test_a_retried_ticket_shows_its_retry_between_its_attempts(snapshot: SnapshotAssertion) -> None:
+    state = chain()
+    blocked = state.tickets["#3"]
+    later = attempt(2, "launch", 300, passed=True)
+    retry = Retry(by="ada", at=at(240), status="blocked", reason=blocked.reason, after=1)
+    state.tickets["#3"] = blocked.model_copy(
+        update={
+            "status": "passed",
+            "reason": None,
+            "retries": [retry],
+            "attempts": [*blocked.attempts, later],
+        }
+    )
+    skipped = Retry(by="ada", at=at(240), status="skipped", reason=state.tickets["#4"].reason)
+    state.tickets["#4"] = state.tickets["#4"].model_copy(
+        update={"status": "queued", "reason": None, "retries": [skipped]}
+    )
+    text = report_md(state, "timeline.svg")
+    sections = text[text.index("## `#3`") :]
+    assert sections == snapshot
+    assert (
+        sections.index("Attempt 1") < sections.index("Retried by ada") < sections.index("Attempt 2")
+    )
+    assert "- Retried by ada at 2026-03-14 09:04 UTC, with a fresh budget (it was skipped" in text
