@@ -22,6 +22,7 @@ from pathlib import Path
 from bot.command_result import CommandResult
 from bot.errors import WorkspaceError
 from bot.git_guard import Repository, git_argv, git_env, open_repository
+from bot.security import plain_output
 from bot.state_dir import STATE_DIR
 
 # What a command's tail keeps: a line of megabytes would otherwise fill the state on every save.
@@ -90,7 +91,9 @@ def run_command(
         err.seek(0)
         stdout = out.read().decode("utf-8", "replace")
         stderr = err.read().decode("utf-8", "replace")
-    lines = deque((stdout + ("\n" if stdout and stderr else "") + stderr).splitlines(), tail_lines)
+    # Kept as plain text: a coloured test runner's escapes would reach prompts and reports.
+    output = plain_output(stdout + ("\n" if stdout and stderr else "") + stderr)
+    lines = deque(output.splitlines(), tail_lines)
     if timed_out:
         lines.append(f"[baton] timed out after {timeout_s:.0f}s; the process group was killed")
     result = CommandResult(
