@@ -302,7 +302,6 @@ class Dispatcher:
     def _prepare(self, state: ChainState) -> ChainState:
         self._leave_for(state.branch)
         base = self.git.run("rev-parse", "--verify", f"{state.base_branch}^{{commit}}")
-        self.git.exclude_state_dir()
         self.git.checkout_branch(state.branch, base)
         self.forge.push(self.git, state.branch)
         return self._record(transitions.prepared(state, base))

@@ -14,7 +14,7 @@ from bot.github_mode import GitHubRun, run_github
 from bot.notify import Notifier
 from bot.review_followup import queue_review
 from bot.runtime import Project, Runtime
-from bot.workspace import STATE_DIR
+from bot.state_dir import state_dir
 
 
 @dataclass
@@ -45,7 +45,7 @@ def run_event(
         return EventRun(decided)
     state = None
     if decided.review is not None:
-        github = runtime.github(project.git.root / STATE_DIR)
+        github = runtime.github(state_dir(project.git.root))
         queued = queue_review(github, project.config, decided.review)
         if queued is None:
             return EventRun(Route("ignore", f"{decided.reason}: nothing to do for Baton"))

@@ -27,11 +27,11 @@ from bot.run_options import RunOptions
 from bot.runtime import Project, Runtime
 from bot.sandbox import NoSandbox
 from bot.state import ChainState, RunRef, StoreData
+from bot.state_dir import state_dir
 from bot.store import Store
 from bot.tickets import Ticket
 from bot.validation.llm import llm_reviewer
 from bot.workflow_matrix import awaiting_validation
-from bot.workspace import STATE_DIR
 
 
 @dataclass
@@ -120,7 +120,7 @@ def run_github(
     as this run has just read it (a review followup's event), so that it is not read again;
     `labelled`: the body the labeled event that started this run carried."""
     env, git, config = runtime.environ, project.git, project.config
-    github = runtime.github(git.root / STATE_DIR)
+    github = runtime.github(state_dir(git.root))
     api = github.repo.api
     data = github.store.load() if known_state is None else known_state
     # The default branch, as the chains recorded it: asked of GitHub only the first time.

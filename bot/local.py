@@ -26,9 +26,9 @@ from bot.run_options import RunOptions
 from bot.runtime import Project, Runtime
 from bot.sandbox import NoSandbox, Sandbox
 from bot.state import ChainState
-from bot.store import FileStore, load_state
+from bot.state_dir import state_dir
+from bot.store import load_state, local_store
 from bot.validation.llm import llm_reviewer
-from bot.workspace import STATE_DIR
 
 
 @dataclass
@@ -75,8 +75,7 @@ def make_agent(
 @contextlib.contextmanager
 def run_lock(root: Path) -> Iterator[None]:
     """One run at a time per repository; a second one says so instead of racing the first."""
-    (root / STATE_DIR).mkdir(exist_ok=True)
-    with (root / STATE_DIR / "run.lock").open("a") as handle:
+    with (state_dir(root) / "run.lock").open("a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
@@ -136,7 +135,7 @@ def run_local(
         max_tickets=max_tickets,
         cloud_agent=config.agent.kind == "cursor",
     )
-    store = FileStore(git.root / STATE_DIR / "state.json", runtime.redact)
+    store = local_store(git.root, runtime.redact)
     # Where agents and test commands run; a dry run runs neither.
     sandbox = NoSandbox() if dry_run else runtime.sandbox(config)
     # A missing agent executable is a configuration error: say so before touching anything.

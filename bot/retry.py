@@ -11,8 +11,8 @@ from bot.errors import BatonError
 from bot.local import run_lock
 from bot.redact import Redactor
 from bot.state import StoreData, TicketState
-from bot.store import FileStore
-from bot.workspace import STATE_DIR, Git
+from bot.store import local_store
+from bot.workspace import Git
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ def retry_local(
     """Retry ticket `key` (of `chain`, when given) in `.baton/state.json`, as the user of this
     working copy. Refused while a run works here: that run would not see it."""
     with run_lock(git.root):
-        store = FileStore(git.root / STATE_DIR / "state.json", redact)
+        store = local_store(git.root, redact)
         data = store.load()
         name = chain_of(data, key, chain)
         state = data.chains[name]

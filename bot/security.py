@@ -54,6 +54,15 @@ def strip_ansi(text: str) -> str:
     return _ANSI.sub("", text)
 
 
+def plain_output(text: str) -> str:
+    """What a command or an agent printed, as plain text: escape sequences gone whole, a line
+    redrawn after a carriage return (a progress bar) as it was last drawn, and no other control
+    or invisible character (tab and newline stay)."""
+    lines = strip_ansi(text).replace("\r\n", "\n").split("\n")
+    drawn = [next((part for part in reversed(line.split("\r")) if part), "") for line in lines]
+    return _INVISIBLE.sub("", "\n".join(drawn))
+
+
 def clean_untrusted(text: str, redact: Redact) -> str:
     """The visible text, with its secrets redacted (a token split by a zero-width character is
     whole again once that is gone)."""

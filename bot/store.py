@@ -26,7 +26,7 @@ from bot.errors import (
 )
 from bot.redact import Redactor
 from bot.state import StoreData
-from bot.workspace import STATE_DIR
+from bot.state_dir import state_dir
 
 
 class Store(Protocol):
@@ -195,4 +195,9 @@ def _atomic_write(path: Path, text: str) -> None:
 
 def load_state(root: Path) -> StoreData:
     """The state kept in the working copy at `root` (empty when there is none yet)."""
-    return FileStore(root / STATE_DIR / "state.json", Redactor()).load()
+    return local_store(root, Redactor()).load()
+
+
+def local_store(root: Path, redact: Redactor) -> FileStore:
+    """The state of the working copy at `root`, in its `.baton/`."""
+    return FileStore(state_dir(root) / "state.json", redact)

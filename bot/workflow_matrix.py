@@ -45,9 +45,9 @@ def issue_chains(runtime: Runtime, project: Project) -> tuple[StoreData, dict[st
     in the chain that claimed it). Read-only: nothing is claimed, answered or labelled, so it
     needs only read access to contents and issues."""
     from bot.forge.names import chain_of_issue  # noqa: PLC0415 (PyGithub, when used)
-    from bot.workspace import STATE_DIR  # noqa: PLC0415
+    from bot.state_dir import state_dir  # noqa: PLC0415
 
-    github = runtime.github(project.git.root / STATE_DIR)
+    github = runtime.github(state_dir(project.git.root))
     data = github.store.load()
     issues = github.tickets(project.config).poll()
     claimed = {key: name for name, chain in data.chains.items() for key in chain.tickets}

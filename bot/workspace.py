@@ -23,8 +23,9 @@ from bot.activity import watching
 from bot.command_result import CommandResult
 from bot.errors import WorkspaceError
 from bot.git_guard import Repository, git_argv, git_env, open_repository
+from bot.security import plain_output
+from bot.state_dir import STATE_DIR
 
-STATE_DIR = ".baton"
 # What a command's tail keeps: a line of megabytes would otherwise fill the state on every save.
 TAIL_LINE_CHARS = 2_000
 TAIL_CHARS = 32_000
@@ -92,7 +93,9 @@ def run_command(
         err.seek(0)
         stdout = out.read().decode("utf-8", "replace")
         stderr = err.read().decode("utf-8", "replace")
-    lines = deque((stdout + ("\n" if stdout and stderr else "") + stderr).splitlines(), tail_lines)
+    # Kept as plain text: a coloured test runner's escapes would reach prompts and reports.
+    output = plain_output(stdout + ("\n" if stdout and stderr else "") + stderr)
+    lines = deque(output.splitlines(), tail_lines)
     if timed_out:
         lines.append(f"[baton] timed out after {timeout_s:.0f}s; the process group was killed")
     result = CommandResult(
@@ -254,17 +257,6 @@ class Git:
     def has_commits(self) -> bool:
         return bool(self.run("rev-parse", "-q", "--verify", "HEAD", check=False))
 
-    def exclude_state_dir(self) -> None:
-        """Keep `.baton/` out of git without touching the repository's own .gitignore."""
-        repo = self._repository()
-        if repo is None:
-            raise WorkspaceError(f"{self.root} is not a git working copy")
-        exclude = repo.common_dir / "info" / "exclude"  # where `git rev-parse --git-path` says
-        exclude.parent.mkdir(parents=True, exist_ok=True)
-        lines = exclude.read_text().splitlines() if exclude.exists() else []
-        if f"/{STATE_DIR}/" not in lines:
-            exclude.write_text("\n".join([*lines, f"/{STATE_DIR}/"]) + "\n")
-
     def dirty_files(self) -> list[str]:
         return self.status().dirty
 
@@ -305,10 +297,10 @@ class Git:
 
     def commit_all(self, message: str) -> str:
         """Commit everything in the working copy (but Baton's state); returns HEAD either way."""
-        # `.baton/` is left out by name too: a fresh checkout of a chain prepared by an earlier
-        # run has no info/exclude entry for it (see exclude_state_dir).
         self._stage_all()
-        self.run("rm", "-r", "-q", "--cached", "--ignore-unmatch", "--", STATE_DIR)
+        # `.baton/` as HEAD has it, whatever is staged: a repository that committed Baton's files
+        # by mistake keeps them as they were, neither changed nor deleted by the agent's commit.
+        self.run("reset", "-q", "--", STATE_DIR)
         if self.run("diff", "--cached", "--name-only"):
             self.run("commit", "-q", "--no-verify", "-m", message)
         return self.head()
@@ -387,6 +379,11 @@ class Git:
         return self.run("diff", "--no-color", "--no-ext-diff", f"{base}..{head}")
 
     def reset_to(self, commit: str) -> None:
-        """Make the working copy exactly `commit` (tracked and untracked files; not `.baton/`)."""
-        self.run("reset", "-q", "--hard", commit)
+        """Make the working copy exactly `commit` (tracked and untracked files; not `.baton/`,
+        which a repository may have committed by mistake: the live state stays)."""
+        self.run("reset", "-q", "--soft", commit)
+        everything_but_state = (":/", f":(top,exclude){STATE_DIR}")
+        self.run(
+            "restore", "--source", commit, "--staged", "--worktree", "--", *everything_but_state
+        )
         self.run("clean", "-q", "-fd", "-e", f"/{STATE_DIR}/")

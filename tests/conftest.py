@@ -68,7 +68,12 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         if os.environ.get("CI"):
             pytest.fail(f"{SHARED} is missing, and CI must have it")
-        pytest.skip("the shared data folder is not beside this checkout")
+        pytest.skip(
+            f"these tests need the shared data folder at {SHARED} (`../shared`, beside this "
+            "checkout): GitHub's REST description (github/rest-api-subset.json, from npm "
+            "@octokit/openapi) and webhook example payloads (github/webhooks/<event>/"
+            "<action>.payload.json); put it there to run them"
+        )
     return SHARED
 
 

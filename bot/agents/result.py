@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from bot.security import plain_output
 
 
 class AgentResult(BaseModel):
+    """What every agent answers, kept as plain text: no terminal escapes reach a prompt, a
+    report or a comment."""
+
     model_config = ConfigDict(extra="forbid")
 
     ok: bool
@@ -24,3 +29,8 @@ class AgentResult(BaseModel):
     # A resume the agent answered by not knowing the session (a CLI's sessions live in the HOME
     # of the runner that started them): the session is gone, through no fault of the ticket.
     session_lost: bool = False
+
+    @field_validator("summary", "error")
+    @classmethod
+    def _plain(cls, text: str | None) -> str | None:
+        return plain_output(text) if text is not None else None

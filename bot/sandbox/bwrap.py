@@ -28,7 +28,7 @@ from pathlib import Path
 from bot.errors import ConfigError
 from bot.sandbox.home import AgentFiles, agent_home, credentials_inside, tool_root, tool_roots
 from bot.sandbox.port import Command, Confinement, as_user, with_env
-from bot.workspace import STATE_DIR
+from bot.state_dir import STATE_DIR
 
 # Inside the sandbox /tmp is a tmpfs of its own, so fixed names in it are safe.
 PRIVATE_TMP = "/tmp"  # noqa: S108

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.errors import WorkspaceError
+from bot.state_dir import STATE_DIR
 from bot.workspace import Git
 
 Status = Literal["added", "modified", "deleted", "renamed"]
@@ -101,6 +102,7 @@ def read_change(git: Git, base: str, head: str) -> Change:
         base,
         head,
         "--",
+        f":(top,exclude){STATE_DIR}",  # Baton's own files are never the agent's work
     )
     return Change(base, head, parse_patch(patch))
 

@@ -98,6 +98,7 @@ class FakeLlm:
         self.raw = raw
         self.api_key = api_key
         self.requests: list[Recorded] = []
+        self.answered = 0  # answers sent, once their `delay` was over
         self._stop = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -141,6 +142,7 @@ class FakeLlm:
         self.requests.append(Recorded(path, headers, body))
         if self.delay and self._stop.wait(self.delay):
             return 503, b"{}"
+        self.answered += 1
         if self.status >= 400:
             return self.status, json.dumps(_error(path, self.status, "fake failure")).encode()
         if self.raw is not None:

@@ -40,7 +40,8 @@ TOOL = {
 # The fakes read these; an agent sees only the variables it is allowed (agent.env lists them).
 FAKE_ENV = ["FAKE_AGENT_HOME", "FAKE_AGENT_MODE"]
 STEP = "generic-agent step --prompt-file {prompt_file} --session {session_id} --workdir {workdir}"
-HANG_MINUTES = 0.01  # 0.6 s: time enough for a fake to start and write its pid files
+# 3 s: time enough for a fake to start and write its pid files, on a busy machine too.
+HANG_MINUTES = 0.05
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -214,16 +215,15 @@ def test_a_hanging_agent_times_out_and_leaves_no_process_behind(
     monkeypatch.setenv("FAKE_AGENT_MODE", "hang")
     agent = agent_for(kind, timeout_minutes=HANG_MINUTES)
 
-    began = time.monotonic()
     result = agent.start("take forever", workdir)
-    elapsed = time.monotonic() - began
 
+    # It came back (the fake never ends on its own), by the timeout's path, and killed the
+    # agent with the child it started.
     assert not result.ok
     assert result.error == f"timed out after {HANG_MINUTES:g} min"
-    assert elapsed < 5
     tool = TOOL[kind]
     pids = [int((home / f"{tool}{suffix}").read_text()) for suffix in (".pid", ".child.pid")]
-    deadline = time.monotonic() + 2  # the group got SIGKILL; give the kernel a moment
+    deadline = time.monotonic() + 30  # the group got SIGKILL; give the kernel a moment
     while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert not [pid for pid in pids if alive(pid)]

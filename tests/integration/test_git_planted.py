@@ -470,7 +470,6 @@ def _reset(lab: Lab) -> None:
 
 
 OPERATIONS: list[tuple[str, Callable[[Lab], object]]] = [
-    ("exclude_state_dir", lambda lab: lab.git.exclude_state_dir()),
     ("commit_all", _commit),
     ("dirty_files", lambda lab: lab.git.dirty_files()),
     ("changed_files", lambda lab: lab.git.changed_files(lab.base)),

@@ -104,3 +104,33 @@ def test_a_changes_paths_are_what_git_diff_without_renames_lists(git: Git) -> No
     head = git.commit_all("second")
     listed = plain(git, "diff", "--name-only", "--no-renames", f"{base}..{head}").splitlines()
     assert read_change(git, base, head).paths == listed
+
+
+def test_batons_files_committed_by_mistake_stay_as_they_are(git: Git) -> None:
+    """A repository whose `.baton/` was committed (`git add -A` before it ignored itself): the
+    agent's commits neither change nor delete it, and a reset to a checkpoint keeps the live
+    state, while the project's files go back exactly."""
+    (git.root / ".baton").mkdir()
+    (git.root / ".baton" / "state.json").write_text("committed\n")
+    (git.root / ".baton" / "run.lock").write_text("")
+    plain(git, "add", "-A")
+    plain(git, "-c", "user.name=u", "-c", "user.email=u@e", "commit", "-q", "-m", "by mistake")
+    checkpoint = git.head()
+    (git.root / ".baton" / "state.json").write_text("live\n")
+    (git.root / ".baton" / "run.lock").unlink()
+    (git.root / "keep.txt").write_text("the agent's\n")
+    (git.root / "new.txt").write_text("new\n")
+
+    head = git.commit_all("the agent's change")
+    assert plain(git, "diff", "--name-only", checkpoint, head).split() == ["keep.txt", "new.txt"]
+    (git.root / "docs" / "a.md").write_text("half done\n")
+    (git.root / "loose.txt").write_text("untracked\n")
+
+    git.reset_to(checkpoint)
+    assert git.head() == checkpoint
+    assert git.status().dirty == []
+    assert (git.root / "keep.txt").read_text() == "keep\n"
+    assert (git.root / "docs" / "a.md").read_text() == "a\n"
+    assert not (git.root / "new.txt").exists()
+    assert not (git.root / "loose.txt").exists()
+    assert (git.root / ".baton" / "state.json").read_text() == "live\n"

@@ -436,6 +436,19 @@ def test_the_ticket_scope_applies_only_with_a_ticket(tmp_path: Path) -> None:
     assert review(git, base, head, scoped) == []
 
 
+def test_batons_own_files_are_never_part_of_the_change(tmp_path: Path) -> None:
+    """`.baton/` committed by someone else's git (a cloud agent's, a user's `git add -A`): no
+    rule, the scope included, ever sees it."""
+    git = make_repo(tmp_path, SIZE, {"src/app.py": "x = 1\n"})
+    base = git.head()
+    write(git.root, {"src/app.py": "x = 2\n", ".baton/state.json": "{}\n", ".baton/a": "a\n"})
+    git.run("add", "-A")
+    git.run("commit", "-q", "-m", "the change, and Baton's files")
+    head = git.head()
+    assert review(git, base, head, ticket(modify=["src/app.py"])) == []
+    assert read_change(git, base, head).paths == ["src/app.py"]
+
+
 def test_rules_are_read_at_the_base_so_a_change_cannot_rewrite_them(tmp_path: Path) -> None:
     git = make_repo(tmp_path, FORBIDDEN, {"uv.lock": "old\n"})
     base, head = change(git, {CONVENTIONS: "# Conventions\n\nNo rules.\n", "uv.lock": "new\n"})

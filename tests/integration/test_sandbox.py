@@ -221,7 +221,10 @@ def test_a_claude_agent_gets_a_copy_of_its_own_configuration_and_nothing_else(
 
 def test_a_user_switch_happens_inside_the_sandbox(repo: Path, sandbox: Sandbox) -> None:
     if os.geteuid() != 0:
-        pytest.skip("runuser needs root; as another account the switch goes through sudo")
+        pytest.skip(
+            "runuser needs root (as another account the switch goes through sudo): run the "
+            "tests as root, e.g. in a container, to cover it"
+        )
     repo.chmod(0o777)
     result = run_test_command(
         "id -u > uid.txt", repo, 60, 50, run_as="nobody", environ=os.environ, sandbox=sandbox

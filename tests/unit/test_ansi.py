@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.security import strip_ansi, visible_text
+from bot.agents.result import AgentResult
+from bot.security import plain_output, strip_ansi, visible_text
 
 
 @pytest.mark.parametrize(
@@ -32,3 +33,23 @@ def test_escape_sequences_go_whole(coloured: str, plain: str) -> None:
 @given(st.text(alphabet=st.characters(blacklist_characters="\x1b\x9b")))
 def test_text_without_escapes_is_left_as_it_is(text: str) -> None:
     assert strip_ansi(text) == text
+
+
+@pytest.mark.parametrize(
+    ("captured", "plain"),
+    [
+        ("\x1b[31mFAIL\x1b[0m tests/test_a.py::test_a\n", "FAIL tests/test_a.py::test_a\n"),
+        ("  10%\r  50%\r 100%\r\ndone\n", " 100%\ndone\n"),  # a progress bar, as last drawn
+        ("step\r\n", "step\n"),
+        ("ring\x07 back\x08space\x00nul\tand a tab", "ring backspacenul\tand a tab"),
+        ("\x1b[1m\x1b[31mE       assert 1 == 2\x1b[0m", "E       assert 1 == 2"),
+    ],
+)
+def test_a_commands_output_is_kept_as_plain_text(captured: str, plain: str) -> None:
+    assert plain_output(captured) == plain
+
+
+def test_what_any_agent_answers_is_kept_as_plain_text() -> None:
+    """A cloud agent's summary and error too, not only a CLI's."""
+    result = AgentResult(ok=False, summary="\x1b[32mdone\x1b[0m", error="\x1b[31mfailed\x1b[0m")
+    assert (result.summary, result.error) == ("done", "failed")

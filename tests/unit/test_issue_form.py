@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -413,6 +412,8 @@ def test_source_names_where_the_body_came_from() -> None:
     )
 
 
+# No clock inside the test (a busy machine is slow at everything): the guard is the timeout, as
+# a parse that backtracks over these lines takes minutes, a linear one milliseconds.
 @pytest.mark.timeout(10)
 @pytest.mark.parametrize(
     "line",
@@ -420,9 +421,9 @@ def test_source_names_where_the_body_came_from() -> None:
     ids=["spaces", "hashes", "fences"],
 )
 def test_hostile_lines_parse_in_linear_time(line: str) -> None:
-    started = time.perf_counter()
-    parse_issue_body(body(("Goal", "g"), ("Context", line))[:MAX_BODY])
-    assert time.perf_counter() - started < 2
+    ticket, _ = parse_issue_body(body(("Goal", "g"), ("Context", line))[:MAX_BODY])
+    assert ticket is not None
+    assert ticket.goal == "g"
 
 
 # --- rendering ----------------------------------------------------------------------------------

@@ -22,7 +22,8 @@ from bot.config import AgentConfig
 from bot.redact import Redactor
 from bot.sandbox import AGENT_FILES, AgentFiles, Confinement, NoSandbox, Sandbox
 from bot.security import strip_ansi
-from bot.workspace import STATE_DIR, run_command
+from bot.state_dir import state_dir
+from bot.workspace import run_command
 
 MAX_PROMPT = 120_000  # UTF-8 bytes: one argv string may not exceed 128 KiB on Linux
 _TRUNCATED = "\n\n[prompt truncated by Baton]"
@@ -120,7 +121,7 @@ class CliAgent:
             prompt_file.write_text(prompt, encoding="utf-8")
             argv, parse, session = self._argv(session, prompt, prompt_file, workdir, test_command)
             # The chain's own HOME, kept between calls: the CLI's sessions are stored there.
-            home = self.sandbox.agent_home(workdir / STATE_DIR / "homes", branch or "-", self.files)
+            home = self.sandbox.agent_home(state_dir(workdir) / "homes", branch or "-", self.files)
             confined = Confinement(
                 workdir, self.environment(), home=home, readable=(Path(tmp), *self.named_paths)
             )

@@ -39,7 +39,6 @@ class GitHubForge:
         }
 
     def open_branch(self, git: Git, branch: str) -> None:
-        git.exclude_state_dir()  # a new checkout (the next Action run) has Baton's files too
         if git.run("rev-parse", "--verify", "-q", f"refs/heads/{branch}", check=False):
             return
         git.run_env(self._git_env(), "fetch", "-q", self.remote, f"{branch}:{branch}")
