@@ -14,32 +14,31 @@ from collections.abc import Iterator
 from bot.config import Config
 from bot.errors import BatonError
 from bot.state import StoreData
-from bot.workspace import Git
+from bot.workspace import Git, Status
 
 log = logging.getLogger(__name__)
 
 
-def start_base(git: Git, config: Config, data: StoreData) -> str | None:
-    """The base of the chains this run starts: `branches.base`, else the branch checked out now
-    (None when HEAD is detached), else that chain's base when it is a chain's branch."""
+def start_base(current: str | None, config: Config, data: StoreData) -> str | None:
+    """The base of the chains this run starts: `branches.base`, else `current`, the branch
+    checked out now (None when HEAD is detached), else that chain's base when it is a chain's
+    branch."""
     if config.branches.base is not None:
         return config.branches.base
-    current = git.branch()
     own = [c.base_branch for c in data.chains.values() if c.branch == current]
     return own[0] if own else current
 
 
 @contextlib.contextmanager
-def returning(git: Git) -> Iterator[None]:
-    """Back to the branch (or the detached commit) checked out now once the block ends, also
+def returning(git: Git, now: Status) -> Iterator[None]:
+    """Back to the branch (or the detached commit) checked out `now` once the block ends, also
     after an error. A working copy left with uncommitted changes (a run stopped mid-attempt)
     stays where it is: leaving would lose them; the log says so."""
-    branch = git.branch()
-    home = branch or git.head()
+    home = now.branch or str(now.head)
     try:
         yield
     finally:
-        _go_back(git, home, detached=branch is None)
+        _go_back(git, home, detached=now.branch is None)
 
 
 def _go_back(git: Git, home: str, *, detached: bool) -> None:

@@ -110,11 +110,12 @@ def run_local(
     """Work the chain files' chains (or only `chain`); with `return_home`, the user ends on the
     branch they were on (see `bot.home_branch`)."""
     git, config = project.git, project.config
-    if not git.has_commits():
+    now = git.status()  # one git call: a first commit, the branch, and where to return to
+    if now.head is None:
         raise BatonError(f"{git.root} has no commits yet", hint="commit the project first")
     # Once per run, before any chain switches branches: every new chain starts from the branch
     # the user is on now.
-    base = start_base(git, config, load_state(git.root))
+    base = start_base(now.branch, config, load_state(git.root))
     if base is not None:
         config = config.model_copy(
             update={"branches": config.branches.model_copy(update={"base": base})}
@@ -160,7 +161,7 @@ def run_local(
     stay = dry_run or not return_home
     with (
         contextlib.nullcontext() if dry_run else run_lock(git.root),
-        contextlib.nullcontext() if stay else returning(git),
+        contextlib.nullcontext() if stay else returning(git, now),
     ):
         for chain_file in chains:
             results.append(dispatcher.run_chain(chain_file))

@@ -3,6 +3,7 @@ of its output, and passes on to the agent, the report and the state, is plain te
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -48,12 +49,22 @@ def test_colour_from_the_test_command_reaches_no_prompt_report_or_state(tmp_path
     assert corrections, "the failing test command was sent back as a correction"
     assert "FAIL" in corrections[0]
     assert "assert 1 == 2" in corrections[0]
-    (report,) = (repo / "knowledge" / "reports").glob("*.md")
+
+    def on_branch(path: str) -> str:  # the run returned the user to their branch
+        return subprocess.run(
+            ["git", "show", f"baton/work:{path}"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    (report,) = [n for n in on_branch("knowledge/reports/").split() if n.endswith(".md")]
     kept = {
         "the correction prompt": corrections[0],
-        "the report": report.read_text(),
+        "the report": on_branch(f"knowledge/reports/{report}"),
         "the state": (repo / ".baton" / "state.json").read_text(),
-        "status.json": (repo / "knowledge" / "status.json").read_text(),
+        "status.json": on_branch("knowledge/status.json"),
         "the terminal": result.stderr,
     }
     assert "assert 1 == 2" in kept["the report"]

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from bot.agents.cli.versions import TESTED_VERSIONS
 from bot.cli import cli
 from bot.config import check_config
 from bot.errors import BatonError
@@ -87,9 +88,15 @@ def test_init_sets_up_an_empty_repository(tmp_path: Path) -> None:
     ):
         assert needed in result.stdout, needed
 
-    checked = baton("config", "check", str(repo / ".github" / "baton.yml"))
+    # With the agent it names installed (a stand-in for Claude Code that answers `--version`).
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "claude").write_text(f"#!/bin/sh\necho '{TESTED_VERSIONS['claude']} (Claude Code)'\n")
+    (tools / "claude").chmod(0o755)
+    path = f"{tools}:{os.environ['PATH']}"
+    checked = baton("config", "check", str(repo / ".github" / "baton.yml"), env={"PATH": path})
     assert checked.returncode == 0, checked.stderr
-    assert checked.stdout.strip().endswith(": ok")
+    assert checked.stdout.startswith(f"{repo / '.github' / 'baton.yml'}: ok\n")
 
     workflow = repo / ".github" / "workflows" / "baton.yml"
     zizmor = _tool("zizmor", "--offline", str(workflow), cwd=repo)

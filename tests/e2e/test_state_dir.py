@@ -24,7 +24,8 @@ def _git(repo: Path, *args: str) -> str:
 
 
 def _baton_files_in_findings(repo: Path) -> list[str]:
-    status = json.loads((repo / "knowledge" / "status.json").read_text())
+    # On the chain's branch: the run returned the user to theirs.
+    status = json.loads(_git(repo, "show", "baton/api-tests:knowledge/status.json"))
     return [
         f"{finding['rule']} {finding['file']}"
         for chain in status["chains"].values()

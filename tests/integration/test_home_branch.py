@@ -26,7 +26,7 @@ def git(tmp_path: Path) -> Git:
 
 
 def _fail_on(git: Git, branch: str) -> None:
-    with returning(git):
+    with returning(git, git.status()):
         git.switch(branch)
         raise RuntimeError("the run failed")
 
@@ -38,7 +38,7 @@ def test_an_error_in_the_run_still_ends_on_the_users_branch(git: Git) -> None:
 
 
 def test_uncommitted_work_keeps_the_user_where_it_is(git: Git) -> None:
-    with returning(git):
+    with returning(git, git.status()):
         git.switch("baton/work")
         (git.root / "a.txt").write_text("half done\n")
     assert git.branch() == "baton/work", "leaving would lose the change"
@@ -48,7 +48,7 @@ def test_uncommitted_work_keeps_the_user_where_it_is(git: Git) -> None:
 def test_a_detached_head_is_returned_to(git: Git) -> None:
     head = git.head()
     git.run("switch", "-q", "--detach")
-    with returning(git):
+    with returning(git, git.status()):
         git.switch("baton/work")
     assert git.branch() is None
     assert git.head() == head
@@ -57,10 +57,10 @@ def test_a_detached_head_is_returned_to(git: Git) -> None:
 def test_new_chains_start_from_the_users_branch_or_the_configured_base(git: Git) -> None:
     earlier = ChainState(name="work", branch="baton/work", base_branch="main")
     data = StoreData(chains={"work": earlier})
-    assert start_base(git, Config(), data) == "feature"
+    assert start_base(git.branch(), Config(), data) == "feature"
     configured = Config(branches=BranchesConfig(base="release"))
-    assert start_base(git, configured, data) == "release"
+    assert start_base(git.branch(), configured, data) == "release"
     git.switch("baton/work")  # the user looks at a chain's work: new chains start from its base
-    assert start_base(git, Config(), data) == "main"
+    assert start_base(git.branch(), Config(), data) == "main"
     git.run("switch", "-q", "--detach")
-    assert start_base(git, Config(), StoreData()) is None
+    assert start_base(git.branch(), Config(), StoreData()) is None
