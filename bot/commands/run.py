@@ -141,6 +141,7 @@ def _run_once(
     project = Project.open(repo, runtime.environ)
     notifiers = runtime.notifiers(project.config)
     result: Any
+    here = False  # a local run
     if from_event:
         from bot.github_event import run_event
 
@@ -158,7 +159,8 @@ def _run_once(
             "crash_after": int(crash) if crash else None,
             "max_tickets": max_tickets,
         }
-        if local or not env.get("GITHUB_REPOSITORY"):
+        here = local or not env.get("GITHUB_REPOSITORY")
+        if here:
             from bot.local import run_local
 
             result = run_local(runtime, project, notifiers, **options)
@@ -170,7 +172,8 @@ def _run_once(
     if dry_run:
         for name, actions in result.planned.items():
             click.echo(f"{name}: " + ("; ".join(a.describe() for a in actions) or "nothing to do"))
-        return _preflight(runtime, project, result) if not from_event else 0
+        # This machine's programs matter to a local run; a GitHub job installs its own.
+        return _preflight(runtime, project, result) if here else 0
     code = print_outcome(runtime, result)
     if stats and hasattr(result, "stats"):
         click.echo(result.stats.line())

@@ -25,8 +25,14 @@ def config() -> None:
 
 @config.command("check")
 @click.argument("path", default=".github/baton.yml", type=click.Path(path_type=Path))
+@click.option(
+    "--file-only",
+    is_flag=True,
+    help="Check the file (and the Cursor key), not what this machine has for a run (the agent "
+    "CLI, the test command's program, the base branch): for a job that runs no agent.",
+)
 @click.pass_obj
-def config_check(runtime: Runtime, path: Path) -> None:
+def config_check(runtime: Runtime, path: Path, file_only: bool) -> None:
     """Validate .github/baton.yml (a missing file means every default)."""
     from bot.agents.cli.versions import check_version
     from bot.config import check_config
@@ -37,14 +43,18 @@ def config_check(runtime: Runtime, path: Path) -> None:
     if loaded is None:
         sys.exit(1)
     # What a run would fail on (bot.preflight): an error each, and exit 1 after the other checks.
-    failing = preflight(loaded, _repository(path, runtime.environ), runtime.environ, str(path))
+    failing = (
+        []
+        if file_only
+        else preflight(loaded, _repository(path, runtime.environ), runtime.environ, str(path))
+    )
     report(failing)
     if not path.exists():
         click.echo(f"{path}: absent, every default applies")
     elif not failing:
         click.echo(f"{path}: ok")
     executable = any(p.field == "agent.executable" for p in failing)
-    checked = None if executable else check_version(loaded.agent, runtime.environ)
+    checked = None if executable or file_only else check_version(loaded.agent, runtime.environ)
     if checked is not None:  # a CLI agent: is it there, and is it a version the presets know?
         click.echo(
             f"agent: {checked.line}" if checked.tested else f"warning: agent: {checked.line}",

@@ -328,6 +328,20 @@ def test_config_check_fails_on_what_a_run_would_fail_on(
         assert result.stderr == f"{path}: error: {expected}\n", text
 
 
+def test_a_file_only_check_leaves_this_machine_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the action's jobs that run no agent check the file: no CLI or test tool needed."""
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `claude`, no `pytest`
+    path = tmp_path / "baton.yml"
+    path.write_text("agent: {kind: claude}\nvalidation: {test_command: pytest -q}\n")
+    assert run("config", "check", str(path)).exit_code == 1
+    result = run("config", "check", "--file-only", str(path))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, f"{path}: ok\n", "")
+    action = (Path(__file__).parents[2] / "action.yml").read_text()
+    assert '"$baton" config check --file-only .github/baton.yml' in action
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
