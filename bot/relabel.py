@@ -37,6 +37,12 @@ def retry_relabelled(
     refusal = tickets.trust.label_refusal(labelling)
     if refusal is not None or labelling is None:
         log.warning("ticket.retry_refused", extra={"ticket": key, "reason": refusal})
+        tickets.answer_once(
+            event.issue,
+            "retry",
+            f"👋 {refusal or 'nobody can be found to have added the label'}. Baton retries a "
+            "stopped ticket only when someone with write access applies the label again.",
+        )
         return data
     # GitHub's times are whole seconds: a label within the second the ticket stopped is older.
     if labelling.at <= _stopped_at(chain, chain.tickets[key]).replace(microsecond=0):

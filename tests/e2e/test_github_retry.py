@@ -121,3 +121,6 @@ def test_the_label_applied_again_by_someone_who_may_not_start_work_retries_nothi
         'ticket.retry_refused ticket=#1 reason="the label was added by @tria, who' in result.output
     )
     assert _statuses(github) == {f"#{first}": "blocked", f"#{second}": "skipped"}
+    said = [c.body for c in github.comments_on(first) if "Baton retries a stopped ticket" in c.body]
+    assert len(said) == 1
+    assert "the label was added by @tria, who has triage access" in said[0]

@@ -82,7 +82,7 @@ class GitHubTickets:
         if refusal or labelling is None:
             refusal = refusal or NO_LABELLER
             found.problems.append(Problem("warning", "trust", refusal, f"#{number}"))
-            self._answer_once(
+            self.answer_once(
                 number,
                 "trust",
                 f"👋 {refusal}. Baton starts work only for people "
@@ -94,7 +94,7 @@ class GitHubTickets:
             found.problems.append(
                 Problem("warning", "trust", "changed after the trigger label", f"#{number}")
             )
-            self._answer_once(number, "changed", changed_answer(self.config.labels.trigger))
+            self.answer_once(number, "changed", changed_answer(self.config.labels.trigger))
             self._unlabel(number, found)
             return None
         chain = chain_of_issue(issue)
@@ -117,7 +117,7 @@ class GitHubTickets:
         if ticket is None:
             found.problems += problems
             lines = [p.render() for p in problems if p.severity == "error"]
-            self._answer_once(
+            self.answer_once(
                 number,
                 "invalid",
                 "⚠️ Baton cannot work this ticket until its body is fixed:\n\n"
@@ -204,7 +204,8 @@ class GitHubTickets:
         self.repo.api.call(lambda: issue_obj.remove_from_labels(trigger), write=True)
         found.labels[number].discard(trigger)
 
-    def _answer_once(self, number: int, topic: str, text: str) -> None:
+    def answer_once(self, number: int, topic: str, text: str) -> None:
+        """Say `text` on issue `number` once per `topic`: a run after it finds it said."""
         mark = marker(f"issue={number}", topic)
         body = f"{mark}\n{text}"
         existing = self.repo.comment_with_marker(number, mark)
