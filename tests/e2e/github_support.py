@@ -108,3 +108,17 @@ def webhook_payload(
             target = target.setdefault(key, {})
         target[keys[-1]] = value
     return data
+
+
+def trigger_labelled(
+    shared_dir: Path, fake: FakeGitHub, number: int, milestone: str = "Sprint 1"
+) -> dict[str, Any]:
+    """The `labeled` event of the trigger label on issue `number`, of `milestone`."""
+    return webhook_payload(
+        shared_dir,
+        "issues/labeled.payload.json",
+        fake,
+        issue__number=number,
+        issue__milestone__title=milestone,
+        label__name="ready-for-agent",
+    )

@@ -15,7 +15,7 @@ from tests.e2e.github_support import calls as _calls
 from tests.e2e.github_support import checkout as _checkout
 from tests.e2e.github_support import issue as _issue
 from tests.e2e.github_support import run as _run
-from tests.e2e.github_support import webhook_payload
+from tests.e2e.github_support import trigger_labelled, webhook_payload
 from tests.fakes.github import FakeGitHub
 
 
@@ -36,14 +36,7 @@ def test_a_trigger_label_runs_that_issues_chain(
         milestone="Sprint 2",
     )
     work = _checkout(github, tmp_path)
-    payload = webhook_payload(
-        shared_dir,
-        "issues/labeled.payload.json",
-        github,
-        issue__number=number,
-        issue__milestone__title="Sprint 1",
-        label__name="ready-for-agent",
-    )
+    payload = trigger_labelled(shared_dir, github, number)
     result = _event(github, work, "issues", payload)
     assert result.exit_code == 0, result.output
     assert "event: reconcile: issue #" in result.output

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.forge.github.trust import TRUSTED
-from tests.e2e.github_support import checkout, issue, run, webhook_payload
+from tests.e2e.github_support import checkout, issue, run, trigger_labelled
 from tests.fakes.github import FakeGitHub
 
 TRIGGER = "ready-for-agent"
@@ -65,14 +65,7 @@ def _statuses(github: FakeGitHub) -> dict[str, str]:
 
 def _labelled(github: FakeGitHub, work: Path, shared_dir: Path, number: int) -> Any:
     """`baton run --event` for the `labeled` event of the trigger label on issue `number`."""
-    payload = webhook_payload(
-        shared_dir,
-        "issues/labeled.payload.json",
-        github,
-        issue__number=number,
-        issue__milestone__title="Sprint 1",
-        label__name=TRIGGER,
-    )
+    payload = trigger_labelled(shared_dir, github, number)
     path = work.parent / "labeled.json"
     path.write_text(json.dumps(payload))
     return run(github, work, "--event", GITHUB_EVENT_NAME="issues", GITHUB_EVENT_PATH=str(path))
