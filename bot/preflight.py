@@ -4,54 +4,14 @@ command, a base branch that does not exist or a dirty working copy stops the run
 
 from __future__ import annotations
 
-import os
-import shlex
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
+from bot.agents.cli.presets import preset_executable
 from bot.config import Config
 from bot.errors import ConfigError, Problem
+from bot.programs import missing_program
 from bot.workspace import Git
-
-# The shell's own words: a test command that starts with one of them runs whatever follows.
-_SHELL_WORDS = frozenset(
-    {"cd", "export", "set", "unset", "source", ".", "exec", "env", "time", "true", "false"}
-    | {"test", "[", "if", "for", "while", "case", "{", "(", "!"}
-)
-
-
-def program_of(command: str) -> str | None:
-    """The program a shell command line starts, when it plainly names one: its first word past
-    any `VAR=value`, not a word of the shell itself."""
-    try:
-        words = shlex.split(command, comments=True)
-    except ValueError:
-        return None  # the shell says it better
-    words = [w for w in words if "=" not in w.split("/")[0]] or [""]  # `VAR=x cmd`
-    program = words[0]
-    if not program or program in _SHELL_WORDS or any(c in program for c in "$`*?;|&<>"):
-        return None
-    return program
-
-
-def missing_program(command: str, workdir: Path, environ: Mapping[str, str]) -> str | None:
-    """Why `command` (run by `sh -c` in `workdir`) cannot start, or None: its program is not on
-    PATH, or is a file that is not there or not executable. Only the program is judged; what the
-    shell would do with the rest it does itself."""
-    program = program_of(command)
-    if program is None:
-        return None
-    if "/" in program:
-        path = workdir / program
-        if not path.is_file():
-            return f"`{program}` does not exist in the repository"
-        if not os.access(path, os.X_OK):
-            return f"`{program}` is not executable (chmod +x it, or run it through its interpreter)"
-        return None
-    if shutil.which(program, path=environ.get("PATH", os.defpath)) is None:
-        return f"`{program}` is not on PATH"
-    return None
 
 
 def problems(
@@ -67,9 +27,6 @@ def problems(
     if agent.kind == "command" and not (agent.command or "").strip():
         error("agent.command", "is empty: set the command that runs your agent on {prompt_file}")
     if agent.kind not in {"command", "cursor"}:
-        # The CLI presets only here: validation imports this module for `missing_program`.
-        from bot.agents.cli.presets import preset_executable  # noqa: PLC0415
-
         try:
             preset_executable(agent, environ)
         except ConfigError as exc:

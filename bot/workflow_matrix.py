@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from bot.chain import awaiting_job
 from bot.state import ChainState, StoreData
+from bot.state_dir import state_dir
 
 if TYPE_CHECKING:
     from bot.runtime import Project, Runtime
@@ -45,7 +46,6 @@ def issue_chains(runtime: Runtime, project: Project) -> tuple[StoreData, dict[st
     in the chain that claimed it). Read-only: nothing is claimed, answered or labelled, so it
     needs only read access to contents and issues."""
     from bot.forge.names import chain_of_issue  # noqa: PLC0415 (PyGithub, when used)
-    from bot.state_dir import state_dir  # noqa: PLC0415
 
     github = runtime.github(state_dir(project.git.root))
     data = github.store.load()

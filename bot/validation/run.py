@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.command_result import CommandResult
 from bot.config import Config
 from bot.errors import ConfigError
-from bot.preflight import missing_program, program_of
+from bot.programs import missing_program, program_of
 from bot.sandbox import NoSandbox, Sandbox
 from bot.state import Finding, Validation
 from bot.tickets import Ticket

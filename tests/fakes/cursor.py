@@ -514,7 +514,7 @@ class FakeCursor:
             return self._v0(method, rest, query, body)
         raise _ApiError(404, "not_found", f"no route {path}")
 
-    def _v1(  # noqa: PLR0911, PLR0912 (one answer per route reads better than a table)
+    def _v1(
         self, method: str, rest: list[str], query: dict[str, list[str]], body: Any
     ) -> tuple[int, dict[str, str], Any] | _Stream:
         if rest == ["me"] and method == "GET":
@@ -529,8 +529,17 @@ class FakeCursor:
             return 200, {}, _page(agents, query)
         if len(rest) < 2 or rest[0] != "agents":
             raise _ApiError(404, "not_found", "no such route")
-        agent = self._agent(rest[1])
-        tail = rest[2:]
+        return self._v1_agent(method, self._agent(rest[1]), rest[2:], query, body)
+
+    def _v1_agent(
+        self,
+        method: str,
+        agent: FakeAgent,
+        tail: list[str],
+        query: dict[str, list[str]],
+        body: Any,
+    ) -> tuple[int, dict[str, str], Any] | _Stream:
+        """`/v1/agents/{id}/…`."""
         if tail == [] and method == "GET":
             return 200, {}, agent.to_json()
         if tail == ["runs"] and method == "POST":
@@ -544,17 +553,24 @@ class FakeCursor:
             runs = [self._read(agent, r, tick=False) for r in reversed(agent.runs)]
             return 200, {}, _page(runs, query)
         if len(tail) >= 2 and tail[0] == "runs":
-            run = self._runs.get(tail[1])
-            if run is None or run.agent_id != agent.id:
-                raise _ApiError(404, "run_not_found", f"run {tail[1]} not found")
-            if tail[2:] == [] and method == "GET":
-                return 200, {}, self._read(agent, run, tick=True)
-            if tail[2:] == ["cancel"] and method == "POST":
-                return self._cancel(agent, run)
-            if tail[2:] == ["stream"] and method == "GET":
-                if run.script.stream_gone:
-                    raise _ApiError(410, "stream_expired", "the run's stream is no longer kept")
-                return _Stream(agent, run)
+            return self._v1_run(method, agent, tail[1], tail[2:])
+        raise _ApiError(404, "not_found", "no such route")
+
+    def _v1_run(
+        self, method: str, agent: FakeAgent, run_id: str, tail: list[str]
+    ) -> tuple[int, dict[str, str], Any] | _Stream:
+        """`/v1/agents/{id}/runs/{runId}/…`."""
+        run = self._runs.get(run_id)
+        if run is None or run.agent_id != agent.id:
+            raise _ApiError(404, "run_not_found", f"run {run_id} not found")
+        if tail == [] and method == "GET":
+            return 200, {}, self._read(agent, run, tick=True)
+        if tail == ["cancel"] and method == "POST":
+            return self._cancel(agent, run)
+        if tail == ["stream"] and method == "GET":
+            if run.script.stream_gone:
+                raise _ApiError(410, "stream_expired", "the run's stream is no longer kept")
+            return _Stream(agent, run)
         raise _ApiError(404, "not_found", "no such route")
 
     def _v0(

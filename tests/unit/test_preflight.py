@@ -9,7 +9,7 @@ import pytest
 
 from bot.command_result import CommandResult
 from bot.errors import ConfigError
-from bot.preflight import missing_program, program_of
+from bot.programs import missing_program, program_of
 from bot.validation.run import check_started
 
 

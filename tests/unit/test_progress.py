@@ -10,7 +10,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from bot.notify import Event
+from bot.notify import Event, EventKind
 from bot.notify.console import ConsoleNotifier
 from bot.notify.progress import Progress
 from bot.redact import Redactor
@@ -36,20 +36,27 @@ def test_the_line_follows_the_events() -> None:
     assert progress.line(progress.since + 9) == "sprint-9 · ticket 2 of 4 (#2)"
 
 
-def _run(console: Console) -> str:
+def _run(terminal: bool) -> str:
+    """What a chain's events print on a console that is, or is not, a terminal."""
+    out = io.StringIO()
+    notifier = ConsoleNotifier(Console(file=out, force_terminal=terminal, width=120), Redactor())
     state = chain()
-    notifier = ConsoleNotifier(console, Redactor())
     key = next(iter(state.tickets))
-    for kind in ("chain_started", "prompt_sent", "agent_replied", "chain_finished"):
-        ticket = None if kind.startswith("chain") else key
-        notifier.notify(Event(kind=kind, chain="sprint-9", message="m", ticket=ticket, state=state))  # type: ignore[arg-type]
-    return console.file.getvalue()  # type: ignore[attr-defined, no-any-return]
+    events: list[tuple[EventKind, str | None]] = [
+        ("chain_started", None),
+        ("prompt_sent", key),
+        ("agent_replied", key),
+        ("chain_finished", None),
+    ]
+    for kind, ticket in events:
+        notifier.notify(Event(kind=kind, chain="sprint-9", message="m", ticket=ticket, state=state))
+    return out.getvalue()
 
 
 def test_a_terminal_shows_the_line_and_a_log_does_not() -> None:
-    terminal = _run(Console(file=io.StringIO(), force_terminal=True, width=120))
+    terminal = _run(terminal=True)
     assert "sprint-9 · ticket 1 of 4 (#1) · agent · 0:00" in terminal
-    log = _run(Console(file=io.StringIO(), force_terminal=False, width=120))
+    log = _run(terminal=False)
     assert "ticket 1 of 4" not in log
     assert "\x1b" not in log
 

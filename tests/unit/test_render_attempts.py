@@ -30,8 +30,8 @@ def _printed(event: Event) -> list[str]:
 
 def test_under_a_validation_the_console_shows_what_it_found(snapshot: SnapshotAssertion) -> None:
     state = chain()
-    failed = (k for k, t in state.tickets.items() if t.last and t.last.validation)
-    key = next(k for k in failed if not state.tickets[k].last.validation.passed)  # type: ignore[union-attr]
+    validations = {k: t.last.validation for k, t in state.tickets.items() if t.last}
+    key = next(k for k, v in validations.items() if v is not None and not v.passed)
     lines = _printed(
         Event(kind="validated", chain=state.name, message="…", ticket=key, state=state)
     )
