@@ -115,6 +115,14 @@ class ReviewConfig(_Strict):
     llm: LlmReviewerConfig = Field(default_factory=LlmReviewerConfig)
 
 
+class PlanConfig(_Strict):
+    """`baton plan`: what the plan check asks of a drafted chain file."""
+
+    # Files a ticket may create or modify (a glob or directory counts the files it matches): a
+    # ticket that changes more is too big for one step with validation after it.
+    max_files_per_ticket: int = Field(default=10, ge=1, le=1000)
+
+
 class LimitsConfig(_Strict):
     """Per chain: when reached, the chain stops cleanly and reports what is left."""
 
@@ -178,6 +186,7 @@ class Config(_Strict):
     validation: ValidationConfig = Field(default_factory=ValidationConfig)
     review: ReviewConfig = Field(default_factory=ReviewConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    plan: PlanConfig = Field(default_factory=PlanConfig)
     labels: LabelsConfig = Field(default_factory=LabelsConfig)
     branches: BranchesConfig = Field(default_factory=BranchesConfig)
     knowledge: KnowledgeConfig = Field(default_factory=KnowledgeConfig)

@@ -161,3 +161,14 @@ def test_load_config_raises_config_error_with_the_first_problem(tmp_path: Path) 
 def test_config_is_frozen() -> None:
     with pytest.raises(ValueError, match="frozen"):
         Config().tickets_dir = "x"  # type: ignore[misc]
+
+
+def test_plan_bounds_the_files_of_a_ticket(tmp_path: Path) -> None:
+    assert Config().plan.max_files_per_ticket == 10
+    config, problems = check_config(write(tmp_path, "plan:\n  max_files_per_ticket: 4\n"))
+    assert problems == []
+    assert config is not None
+    assert config.plan.max_files_per_ticket == 4
+    assert where(problems_of(tmp_path, "plan:\n  max_files_per_ticket: 0\n")) == [
+        ("plan.max_files_per_ticket", 2)
+    ]
