@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 
 from bot.config import Config
 from bot.planning.base_tests import BaseTests, run_base_tests
-from bot.planning.file_kinds import is_vendored, language_of
+from bot.planning.file_kinds import is_test, is_vendored, language_of
 from bot.planning.routes import Route, find_routes
 from bot.planning.tree import Tree, read_tree
 from bot.planning.untested import tests_to_read, untested_sources
@@ -79,6 +79,7 @@ def audit_repository(
 def _route_source(tree: Tree, path: str) -> bool:
     return (
         language_of(path) in _ROUTE_LANGUAGES
+        and not is_test(path)  # a test's requests, or a fake server's routes, are no entry point
         and not is_vendored(path)
         and tree.files[path].size <= MAX_SOURCE_BYTES
     )

@@ -54,7 +54,10 @@ module.exports = router;
     "src/client/orders-client.js": "const axios = require('axios');\n"
     "exports.list = () => axios.get('/orders');\n",
     "test/cart.test.js": "const cart = require('../src/lib/cart');\n",
-    "test/app.test.js": "const request = require('supertest');\nconst app = require('../src/app');\n",
+    # A test's requests are no routes.
+    "test/app.test.js": "const request = require('supertest');\nconst app = require('../src/app');\n"
+    "request(app).get('/health');\nconst router = require('express').Router();\n"
+    "router.get('/fake', (req, res) => res.end());\n",
     "test.sh": "echo 'PASS test/cart.test.js'\necho 'FAIL test/app.test.js'\n"
     "echo 'Tests:       1 failed, 3 passed, 4 total'\nexit 1\n",
 }

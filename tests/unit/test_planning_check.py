@@ -11,6 +11,7 @@ import pytest
 from planning_repos import commit_files, open_git
 
 from bot.config import Config
+from bot.errors import WorkspaceError
 from bot.planning.plan_check import CHECKS, PlanCheck, check_plan
 
 REPO = {
@@ -245,3 +246,19 @@ def test_a_file_an_earlier_ticket_creates_may_be_modified_after_it(repo: Path) -
         "orders: depends_on",  # on the ticket's line: it has no depends_on
         "orders: files.modify[2]",
     ]
+
+
+def test_a_base_that_is_no_commit_is_one_clear_error(repo: Path) -> None:
+    with pytest.raises(WorkspaceError) as raised:
+        check_plan(
+            CLEAN,
+            source="tickets/shop.yml",
+            git=open_git(repo),
+            base="no-such-branch",
+            config=Config(),
+            environ=dict(os.environ),
+        )
+    assert str(raised.value) == (
+        f"`no-such-branch` is not a commit of {repo}; name a commit or branch of this repository "
+        "as the base"
+    )
