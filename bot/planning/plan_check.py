@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Literal
 
 from bot.chain_file import ChainFile, parse_chain_doc
@@ -28,16 +29,24 @@ from bot.workspace import Git
 from bot.yaml_source import parse_yaml
 
 LINT = "the chain file lints"
+FILES_EXIST = "files to modify or read exist at the base"
+CREATES_NEW = "files to create are new"
+GLOBS_MATCH = "globs match files at the base"
+NO_CYCLE = "dependencies form no cycle"
+OVERLAPS_ORDERED = "tickets changing one file are ordered"
+COMMANDS_START = "test commands start at the base"
+NOT_PROTECTED = "no protected paths"
+SIZE = "tickets within plan.max_files_per_ticket"
 CHECKS = (
     LINT,
-    "files to modify or read exist at the base",
-    "files to create are new",
-    "globs match files at the base",
-    "dependencies form no cycle",
-    "tickets changing one file are ordered",
-    "test commands start at the base",
-    "no protected paths",
-    "tickets within plan.max_files_per_ticket",
+    FILES_EXIST,
+    CREATES_NEW,
+    GLOBS_MATCH,
+    NO_CYCLE,
+    OVERLAPS_ORDERED,
+    COMMANDS_START,
+    NOT_PROTECTED,
+    SIZE,
 )
 Status = Literal["passed", "failed", "skipped"]
 
@@ -75,10 +84,11 @@ def check_plan(
     doc, problems = parse_yaml(text, source)
     chain = None
     if doc is not None:
-        default_name = source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         # Protected paths and cycles are checks of their own, each naming its ticket.
-        chain, problems = parse_chain_doc(doc, default_name, allow_protected=True, keep_cycles=True)
-        problems = [p for p in problems if p.field != "depends_on"]
+        chain, problems = parse_chain_doc(
+            doc, PurePosixPath(source).stem, allow_protected=True, keep_cycles=True
+        )
+        problems = [p for p in problems if p.severity == "error" and p.field != "depends_on"]
     if chain is None or doc is None or problems:
         return PlanCheck(
             None,
@@ -88,14 +98,14 @@ def check_plan(
     drafted = Drafted(chain, doc, read_tree(git, base), config.allow_protected)
     found = {
         LINT: [],
-        CHECKS[1]: missing_files(drafted),
-        CHECKS[2]: existing_creates(drafted),
-        CHECKS[3]: unmatched_globs(drafted),
-        CHECKS[4]: dependency_cycles(drafted),
-        CHECKS[5]: unordered_overlaps(drafted),
-        CHECKS[6]: commands_that_cannot_start(drafted, config, git.root, environ),
-        CHECKS[7]: protected_paths(drafted),
-        CHECKS[8]: oversized(drafted, config.plan.max_files_per_ticket),
+        FILES_EXIST: missing_files(drafted),
+        CREATES_NEW: existing_creates(drafted),
+        GLOBS_MATCH: unmatched_globs(drafted),
+        NO_CYCLE: dependency_cycles(drafted),
+        OVERLAPS_ORDERED: unordered_overlaps(drafted),
+        COMMANDS_START: commands_that_cannot_start(drafted, config, git.root, environ),
+        NOT_PROTECTED: protected_paths(drafted),
+        SIZE: oversized(drafted, config.plan.max_files_per_ticket),
     }
     checks = [Check(name, "failed" if found[name] else "passed") for name in CHECKS]
     # In the order of the file, so that the planner reads them as it wrote the tickets.
