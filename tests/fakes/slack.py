@@ -17,8 +17,16 @@ What it does as Slack does:
   direct message with a known user. Blocks are checked against Block Kit's main limits
   (`invalid_blocks`).
 - The incoming webhook at `fake.webhook_url` takes JSON and answers the text `ok`.
-- Faults are scripted, one shot each: a 429 with `Retry-After`, or a 500 (an HTML page, as a load
-  balancer sends it), for a method or for the webhook.
+- Faults are scripted, one shot each (or `times`): a 429 with `Retry-After`, or a 500 (an HTML
+  page, as a load balancer sends it), for a method or for the webhook.
+- The workspace can go wrong as Slack says it answers (the error codes of
+  https://docs.slack.dev/reference/methods/chat.postMessage#errors and
+  https://docs.slack.dev/reference/methods/chat.update#errors): a channel archived
+  (`is_archived`), the app not in a channel (`not_in_channel`), a token revoked
+  (`token_revoked`), a scope the token lacks (`missing_scope` with `needed` and `provided`, as
+  https://docs.slack.dev/authentication/tokens describes the answer), and a webhook gone with the
+  HTTP statuses of https://docs.slack.dev/messaging/sending-messages-using-incoming-webhooks
+  (403 `action_prohibited`, 404 `no_service`, 410 `channel_is_archived`).
 - `messages`, `webhook_messages` and `calls` keep the books.
 """
 
@@ -62,7 +70,22 @@ class Call:
 class _Fault:
     method: str
     status: int
-    retry_after: int
+    retry_after: float
+    times: int = 1
+
+
+# The scope each method needs of a bot token ("Scopes" on each method's page, e.g.
+# https://docs.slack.dev/reference/methods/chat.postMessage,
+# https://docs.slack.dev/reference/methods/conversations.open).
+SCOPES = {
+    "chat.postMessage": "chat:write",
+    "chat.update": "chat:write",
+    "conversations.open": "im:write",
+}
+ALL_SCOPES = frozenset(
+    {"chat:write", "im:write", "channels:history", "groups:history", "im:history",
+     "channels:read"}
+)  # fmt: skip
 
 
 class FakeSlack:
@@ -80,6 +103,11 @@ class FakeSlack:
         self.webhook_messages: list[dict[str, Any]] = []
         self.calls: list[Call] = []
         self._faults: list[_Fault] = []
+        self.archived: set[str] = set()  # channel ids
+        self.outside: set[str] = set()  # channel ids the app is not a member of
+        self.scopes: set[str] = set(ALL_SCOPES)
+        self.revoked = False
+        self.webhook_gone: tuple[int, str] | None = None  # status and word it answers
         self._ts = itertools.count(100)
         self._epoch = int(time.time())
         self._lock = threading.Lock()
@@ -127,10 +155,25 @@ class FakeSlack:
 
     # -- scripting and assertions ------------------------------------------------------------------
 
-    def fail_next(self, method: str, status: int = 429, *, retry_after: int = 1) -> None:
-        """The next request for `method` (or `webhook`) answers `status` (429 or 500) instead."""
+    def fail_next(
+        self, method: str, status: int = 429, *, retry_after: float = 1, times: int = 1
+    ) -> None:
+        """The next `times` requests for `method` (or `webhook`) answer `status` (429 or 500)
+        instead of being carried out."""
         with self._lock:
-            self._faults.append(_Fault(method, status, retry_after))
+            self._faults.append(_Fault(method, status, retry_after, times))
+
+    def archive(self, name: str) -> None:
+        """Someone archives the channel: posts and updates answer `is_archived`."""
+        self.archived.add(self.channel_id(name))
+
+    def remove_app(self, name: str) -> None:
+        """The app is removed from the channel: posts answer `not_in_channel`."""
+        self.outside.add(self.channel_id(name))
+
+    def remove_webhook(self, status: int = 410, word: str = "channel_is_archived") -> None:
+        """The webhook answers `status` and `word` from now on (403, 404 or 410)."""
+        self.webhook_gone = (status, word)
 
     def delete(self, channel: str, ts: str) -> None:
         """A person deletes a message (its thread's replies stay, as in Slack)."""
@@ -157,7 +200,9 @@ class FakeSlack:
     def _fault(self, method: str) -> _Fault | None:
         for fault in self._faults:
             if fault.method == method:
-                self._faults.remove(fault)
+                fault.times -= 1
+                if fault.times <= 0:
+                    self._faults.remove(fault)
                 return fault
         return None
 
@@ -182,6 +227,12 @@ class FakeSlack:
 
     def api(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         """One Web API call, authenticated already; the answer's body."""
+        if self.revoked:
+            return {"ok": False, "error": "token_revoked"}
+        needed = SCOPES.get(method)
+        if needed is not None and needed not in self.scopes:
+            provided = ",".join(sorted(self.scopes))
+            return {"ok": False, "error": "missing_scope", "needed": needed, "provided": provided}
         if method == "auth.test":
             return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "baton"}
         if method == "conversations.open":
@@ -212,6 +263,8 @@ class FakeSlack:
     def _update(self, channel: str, ts: str, text: str | None, blocks: Any) -> dict[str, Any]:
         if not self._is_id(channel):  # chat.update takes no names
             return {"ok": False, "error": "channel_not_found"}
+        if channel in self.archived:
+            return {"ok": False, "error": "is_archived"}
         message = self._find(channel, ts)
         if message is None:
             return {"ok": False, "error": "message_not_found"}
@@ -225,6 +278,10 @@ class FakeSlack:
         resolved = self._resolve(channel)
         if resolved is None:
             return {"ok": False, "error": "channel_not_found"}
+        if resolved in self.archived:
+            return {"ok": False, "error": "is_archived"}
+        if resolved in self.outside:
+            return {"ok": False, "error": "not_in_channel"}
         if thread_ts is not None and self._find(resolved, str(thread_ts)) is None:
             return {"ok": False, "error": "thread_not_found"}
         message = Message(resolved, self._next_ts(), text, blocks or [], thread_ts)
@@ -337,7 +394,7 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                     else b'{"ok":false,"error":"ratelimited"}'
                 )
                 call = Call(method, 429, "ratelimited")
-                retry = {"Retry-After": str(fault.retry_after)}
+                retry = {"Retry-After": f"{fault.retry_after:g}"}
                 self._send(429, body, HTML if method == "webhook" else JSON, call, retry)
             else:
                 page = b"<html><body><h1>500 Internal Server Error</h1></body></html>"
@@ -370,6 +427,10 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
 
         def _webhook(self, raw: bytes) -> None:
             if self._injected("webhook"):
+                return
+            if fake.webhook_gone is not None:
+                status, word = fake.webhook_gone
+                self._send(status, word.encode(), HTML, Call("webhook", status, word))
                 return
             try:
                 payload = json.loads(raw)

@@ -1,0 +1,47 @@
+"""Slack through an incoming webhook: one message per event worth one (a webhook can neither edit
+nor thread), every send through `Delivery` (failures by class, bounded retries, off after a
+permanent failure such as a webhook that was removed)."""
+
+from __future__ import annotations
+
+from bot.notify import Event, EventKind
+from bot.notify.slack import Webhook
+from bot.notify.slack_chain import THREADED, redacted
+from bot.notify.slack_delivery import Delivery
+from bot.notify.slack_failures import SlackFailure
+from bot.redact import Redactor
+from bot.render.links import Links
+from bot.render.slack import webhook_message
+
+WEBHOOK: frozenset[EventKind] = THREADED | {"chain_started"}
+
+
+class SlackWebhookNotifier:
+    def __init__(
+        self,
+        webhook: Webhook,
+        *,
+        links: Links | None = None,
+        redact: Redactor | None = None,
+        delivery: Delivery | None = None,
+    ) -> None:
+        self.webhook = webhook
+        self.links = links or Links()
+        self.redact = redact or Redactor()
+        self.delivery = delivery or Delivery(self.redact)
+
+    def notify(self, event: Event) -> None:
+        if event.kind not in WEBHOOK or self.delivery.off is not None:
+            return
+        message = redacted(webhook_message(event, self.links), self.redact)
+        # A webhook post whose answer was lost is not sent again: it may be in Slack already.
+        try:
+            self.delivery.call(
+                "webhook",
+                None,
+                lambda: self.webhook.send(message),
+                repeatable=False,
+                chain=event.chain,
+            )
+        except SlackFailure:
+            return
