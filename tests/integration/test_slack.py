@@ -300,3 +300,30 @@ def test_without_slack_in_the_environment_there_is_no_slack_notifier(
     assert [r.levelno for r in caplog.records if r.getMessage() == "slack.off"][-1] == (
         logging.WARNING
     )
+
+
+def test_hostile_titles_and_agent_output_reach_no_field_unescaped(slack: FakeSlack) -> None:
+    """What Slack received, in every field (the fallback `text` too), for the bot's messages and
+    the webhook's: no mention, no link, no channel reference of the agent's making."""
+    hostile = "<!channel> <!here> <@U123> <https://evil.example|click>"
+    bot = _slack_of(build_notifiers(_config(), _env(slack)))
+    webhook = _slack_of(build_notifiers(Config(), {"SLACK_WEBHOOK_URL": slack.webhook_url}))
+    state = ChainState(  # a milestone's title names a chain on GitHub: untrusted as well
+        name=f"sprint {hostile}",
+        branch="baton/sprint-1",
+        base_branch="main",
+        tickets={"#1": TicketState(key="#1", title=hostile)},
+    )
+    for notifier in (bot, webhook):
+        for kind in ("chain_started", "correcting", "blocked", "chain_finished"):
+            event = Event(
+                kind, state.name, f"agent said: {hostile}", ticket="#1", title=hostile, state=state
+            )
+            notifier.notify(event)
+    sent = [json.dumps([m.text, m.blocks]) for m in slack.messages]
+    sent += [json.dumps(m) for m in slack.webhook_messages]
+    assert len(sent) >= 8
+    for body in sent:
+        for live in ("<!channel>", "<!here>", "<@U123>", "<https://evil.example"):
+            assert live not in body, body
+    assert any("&lt;!channel&gt;" in json.loads(body)[0] for body in sent[: len(slack.messages)])
