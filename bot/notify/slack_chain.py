@@ -15,6 +15,7 @@ import logging
 from typing import Any
 
 from bot.notify import Event, EventKind
+from bot.notify.sender import Job, Sender
 from bot.notify.slack import WebApi
 from bot.notify.slack_delivery import Delivery
 from bot.notify.slack_failures import SlackFailure
@@ -54,7 +55,9 @@ def _digest(message: Message) -> str:
 
 
 class SlackNotifier:
-    """A bot token: the chain's message updated in place, a threaded reply per ticket event."""
+    """A bot token: the chain's message updated in place, a threaded reply per ticket event.
+    Messages are built on the chain's thread (from the state as it is then) and sent by the
+    sender's (bot.notify.sender); the chain never waits on Slack but at the final flush."""
 
     def __init__(
         self,
@@ -64,7 +67,6 @@ class SlackNotifier:
         user: str | None = None,
         links: Links | None = None,
         redact: Redactor | None = None,
-        delivery: Delivery | None = None,
     ) -> None:
         if not channel and not user:
             raise ValueError("a Slack channel or user is needed")
@@ -73,9 +75,11 @@ class SlackNotifier:
         self.user = user
         self.links = links or Links()
         self.redact = redact or Redactor()
-        self.delivery = delivery or Delivery(self.redact)
+        self.sender = Sender("slack")
+        self.delivery = Delivery(self.redact, stop=self.sender.stop)
         self._dm: str | None = None
         self._threads: dict[str, tuple[str, str]] = {}  # chain: (channel id, ts)
+        self._seen: set[str] = set()  # chains whose state this run has read the address from
         self._shown: dict[str, str] = {}  # chain: digest of what its message shows now
 
     @property
@@ -83,38 +87,64 @@ class SlackNotifier:
         """The configured target, as a person wrote it (for the lines that name it)."""
         return self.channel or self.user or ""
 
+    def flush(self, timeout: float) -> list[str]:
+        return self.sender.flush(timeout)
+
     def notify(self, event: Event) -> None:
         if event.kind not in PROGRESS or self.delivery.off is not None:
             return
         state = event.state
         if state is None:  # no chain state to thread under: the event stands on its own
             if event.kind in THREADED:
-                self._standalone(event.chain, webhook_message(event, self.links))
+                message = redacted(webhook_message(event, self.links), self.redact)
+                self.sender.submit(
+                    Job(f"{event.kind} of {event.chain}", lambda: self._standalone(message))
+                )
             return
+        name = state.name
+        if name not in self._seen:  # an earlier run's message, from the saved state
+            self._seen.add(name)
+            if state.slack_channel and state.slack_ts:
+                self._threads[name] = (state.slack_channel, state.slack_ts)
+        if name in self._threads:  # saved with the chain's next save
+            state.slack_channel, state.slack_ts = self._threads[name]
         summary = redacted(chain_summary(state, self.links, event.report), self.redact)
-        thread = self._thread(state, summary)
-        if thread is None:
-            return
-        if not self._update(state.name, thread, summary):  # the message is gone: a new one
-            self._threads.pop(state.name, None)
-            state.slack_channel = state.slack_ts = None
-            thread = self._thread(state, summary)
-            if thread is None:
-                return
+        self.sender.submit(
+            Job(
+                f"the message of chain {name}",
+                lambda: self._show(state, summary),
+                key=f"summary {name}",
+            )
+        )
         if event.kind in THREADED:
             reply = redacted(event_reply(event, self.links), self.redact)
-            self._post(state.name, thread[0], reply, thread_ts=thread[1])
+            what = f"a reply in chain {name}"
+            self.sender.submit(Job(what, lambda: self._reply(state, summary, reply)))
 
-    def _standalone(self, chain: str, message: Message) -> None:
+    # -- on the sender's thread ----------------------------------------------------------------
+
+    def _show(self, state: ChainState, summary: Message) -> bool:
+        thread = self._thread(state, summary)
+        if thread is None:
+            return False
+        if self._update(state.name, thread, summary) is not None:
+            return True
+        self._threads.pop(state.name, None)  # the message is gone: a new one
+        return self._thread(state, summary) is not None
+
+    def _reply(self, state: ChainState, summary: Message, reply: Message) -> bool:
+        thread = self._thread(state, summary)
+        if thread is None:
+            return False
+        return self._post(state.name, thread[0], reply, thread_ts=thread[1]) is not None
+
+    def _standalone(self, message: Message) -> bool:
         channel = self._target()
-        if channel is not None:
-            self._post(chain, channel, redacted(message, self.redact))
+        return channel is not None and self._post(None, channel, message) is not None
 
     def _thread(self, state: ChainState, summary: Message) -> tuple[str, str] | None:
-        """The chain's message: known from the state (an earlier run) or this run, else posted."""
+        """The chain's message: known (from the state, or this run), else posted."""
         known = self._threads.get(state.name)
-        if state.slack_channel and state.slack_ts:
-            known = (state.slack_channel, state.slack_ts)
         if known is None:
             channel = self._target()
             posted = self._post(state.name, channel, summary) if channel else None
@@ -122,14 +152,14 @@ class SlackNotifier:
                 return None
             known = (str(posted["channel"]), str(posted["ts"]))
             self._shown[state.name] = _digest(summary)
+            self._threads[state.name] = known
             log.info("slack.chain_message", extra={"chain": state.name, "channel": known[0]})
-        self._threads[state.name] = known
         state.slack_channel, state.slack_ts = known  # saved with the chain's next save
         return known
 
-    def _update(self, chain: str, thread: tuple[str, str], summary: Message) -> bool:
-        """Show the chain as it is now in its message; False when Slack no longer has that
-        message (deleted), so that the caller posts a new one."""
+    def _update(self, chain: str, thread: tuple[str, str], summary: Message) -> bool | None:
+        """Show the chain as it is now in its message: whether it was shown, None when Slack no
+        longer has that message (deleted), so that a new one is posted."""
         if self._shown.get(chain) == _digest(summary):
             return True
         channel, ts = thread
@@ -144,9 +174,9 @@ class SlackNotifier:
         except SlackFailure as failure:
             if failure.error in GONE:
                 log.info("slack.chain_message_gone", extra={"chain": chain})
-                return False
-        else:
-            self._shown[chain] = _digest(summary)
+                return None
+            return False
+        self._shown[chain] = _digest(summary)
         return True
 
     def _target(self) -> str | None:
@@ -168,7 +198,7 @@ class SlackNotifier:
         return self._dm
 
     def _post(
-        self, chain: str, channel: str, message: Message, thread_ts: str | None = None
+        self, chain: str | None, channel: str, message: Message, thread_ts: str | None = None
     ) -> dict[str, Any] | None:
         try:
             return self.delivery.call(

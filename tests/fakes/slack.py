@@ -64,6 +64,7 @@ class Call:
     method: str
     status: int
     error: str | None = None
+    at: float = field(default_factory=time.monotonic)  # when it was answered
 
 
 @dataclass
@@ -108,6 +109,7 @@ class FakeSlack:
         self.scopes: set[str] = set(ALL_SCOPES)
         self.revoked = False
         self.webhook_gone: tuple[int, str] | None = None  # status and word it answers
+        self._held: dict[str, threading.Event] = {}  # method: released when set
         self._ts = itertools.count(100)
         self._epoch = int(time.time())
         self._lock = threading.Lock()
@@ -124,6 +126,7 @@ class FakeSlack:
         return self
 
     def stop(self) -> None:
+        self.release()
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
@@ -162,6 +165,15 @@ class FakeSlack:
         instead of being carried out."""
         with self._lock:
             self._faults.append(_Fault(method, status, retry_after, times))
+
+    def hold(self, method: str) -> None:
+        """Requests for `method` (or `webhook`) stall, unanswered, until `release()`."""
+        self._held[method] = threading.Event()
+
+    def release(self) -> None:
+        for gate in self._held.values():
+            gate.set()
+        self._held.clear()
 
     def archive(self, name: str) -> None:
         """Someone archives the channel: posts and updates answer `is_archived`."""
@@ -357,6 +369,10 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
+            method = "webhook" if self.path == WEBHOOK_PATH else self.path.split("?")[0][5:]
+            gate = fake._held.get(method)
+            if gate is not None:  # a stall: the request waits, outside the fake's lock
+                gate.wait(30)
             with fake._lock:
                 if self.path == WEBHOOK_PATH:
                     self._webhook(raw)

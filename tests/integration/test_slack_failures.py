@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.config import Config, NotifyConfig, SlackConfig
-from bot.notify import Event, EventKind, Notifier
+from bot.notify import Event, EventKind, Flushing, Notifier
 from bot.notify.factory import build_notifiers
 from bot.state import ChainState, TicketState
 from tests.fakes.slack import FakeSlack
@@ -53,7 +53,13 @@ def _chain_events(notifier: Notifier, count: int = EVENTS) -> ChainState:
         state.tickets[key].status = "passed"
         kind: EventKind = "passed"
         notifier.notify(Event(kind, state.name, "ok", ticket=key, state=state))
+    _flush(notifier)
     return state
+
+
+def _flush(notifier: Notifier) -> list[str]:
+    assert isinstance(notifier, Flushing)
+    return notifier.flush(10)
 
 
 def _failures(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
@@ -138,6 +144,7 @@ def test_a_channel_archived_mid_chain_is_not_given_a_new_message_per_event(
 
     for key in ("#1", "#1", "#1"):
         notifier.notify(Event("blocked", state.name, "no", ticket=key, state=state))
+    _flush(notifier)
 
     assert len(slack.calls) == calls + 1, "one refused update, then nothing"
     assert [f["error"] for f in _failures(caplog)] == ["is_archived"]
@@ -214,3 +221,56 @@ def test_a_webhook_that_is_gone_is_one_line_and_slack_is_off(
     )
     assert fix in failure["fix"]
     assert slack.statuses("webhook") == [status]
+
+
+def test_the_chain_never_waits_on_slack_and_updates_coalesce(
+    slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Slack stalls on the chain's first post: every event is handed over at once (the test
+    would hang otherwise); once Slack answers, the replies arrive in order and the chain's
+    message is updated far fewer times than there were events (only its newest state)."""
+    notifier = _notifier(slack)
+    slack.hold("chat.postMessage")
+    state = ChainState(
+        name="sprint-1",
+        branch="baton/sprint-1",
+        base_branch="main",
+        tickets={f"#{n}": TicketState(key=f"#{n}", title=f"Ticket {n}") for n in range(1, 13)},
+    )
+    notifier.notify(Event("chain_started", state.name, "started", state=state))
+    for key in state.tickets:
+        state.tickets[key].status = "passed"
+        notifier.notify(Event("passed", state.name, "ok", ticket=key, state=state))
+    slack.release()
+    assert _flush(notifier) == []
+
+    [parent] = slack.top_level("C0BATON001")
+    replies = [m.blocks[0]["text"]["text"] for m in slack.replies("C0BATON001", parent.ts)]
+    assert replies == [f":white_check_mark: *#{n}* Ticket {n} — passed" for n in range(1, 13)]
+    assert len(slack.statuses("chat.update")) <= 2, "the updates that waited were coalesced"
+    assert "*passed* · 12 of 12 passed" not in str(parent.edits), "never an older state last"
+    assert "12 of 12 passed" in parent.blocks[1]["text"]["text"]
+    assert state.slack_ts == parent.ts
+
+
+def test_the_final_flush_is_bounded_and_names_what_was_not_delivered(
+    slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = Config(notify=NotifyConfig(slack=SlackConfig(channel="#baton")))
+    environ = {"SLACK_BOT_TOKEN": slack.token, "BATON_SLACK_API_URL": slack.api_url}
+    notifiers = build_notifiers(config, environ)
+    slack.hold("chat.postMessage")
+    state = ChainState(name="sprint-1", branch="b", base_branch="main")
+    notifiers.notify(Event("chain_started", state.name, "started", state=state))
+    notifiers.notify(Event("chain_finished", state.name, "done", state=state))
+
+    undelivered = notifiers.flush(0.2)
+
+    assert undelivered == [
+        "the message of chain sprint-1",
+        "a reply in chain sprint-1",
+    ]
+    [line] = [vars(r) for r in caplog.records if r.getMessage() == "notify.undelivered"]
+    assert line["count"] == 2
+    assert line["what"] == "the message of chain sprint-1; a reply in chain sprint-1"
+    slack.release()
