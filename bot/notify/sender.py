@@ -85,7 +85,10 @@ class Sender:
                     break
                 self._cond.wait(left)
             busy = [self._busy.what] if self._busy is not None else []
-            undelivered = self._lost + busy + [job.what for job in self._jobs]
+            key = self._busy.key if self._busy is not None else None
+            # A newer state of the message being sent is the same message: named once.
+            waiting = [job.what for job in self._jobs if key is None or job.key != key]
+            undelivered = self._lost + busy + waiting
             if busy:
                 self.stop.set()
             self._jobs.clear()

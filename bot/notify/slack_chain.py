@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
+import time
 from typing import Any
 
 from bot.notify import Event, EventKind
@@ -33,6 +35,12 @@ THREADED: frozenset[EventKind] = frozenset(
 PROGRESS: frozenset[EventKind] = THREADED | {"chain_started", "prompt_sent"}
 # What chat.update answers when the chain's message is no longer there to update.
 GONE = frozenset({"message_not_found", "cant_update_message"})
+# The chain's message carries Baton's identity of the chain in its metadata
+# (https://docs.slack.dev/messaging/message-metadata), so that a post whose answer was lost is
+# found in the channel's history and adopted rather than posted twice.
+EVENT_TYPE = "baton_chain"
+_CHANNEL_ID = re.compile(r"[CDG][A-Z0-9]{6,}")
+LOOK_BACK = 120.0  # seconds of history before the lost post that are searched
 
 
 def redacted(message: Message, redact: Redactor) -> Message:
@@ -81,6 +89,8 @@ class SlackNotifier:
         self._threads: dict[str, tuple[str, str]] = {}  # chain: (channel id, ts)
         self._seen: set[str] = set()  # chains whose state this run has read the address from
         self._shown: dict[str, str] = {}  # chain: digest of what its message shows now
+        self._ids: dict[str, str] = {}  # a channel as configured: its id, from Slack's answers
+        self._cannot_look = False
 
     @property
     def where(self) -> str:
@@ -106,6 +116,7 @@ class SlackNotifier:
             self._seen.add(name)
             if state.slack_channel and state.slack_ts:
                 self._threads[name] = (state.slack_channel, state.slack_ts)
+                self._ids.setdefault(self.where, state.slack_channel)
         if name in self._threads:  # saved with the chain's next save
             state.slack_channel, state.slack_ts = self._threads[name]
         summary = redacted(chain_summary(state, self.links, event.report), self.redact)
@@ -147,15 +158,98 @@ class SlackNotifier:
         known = self._threads.get(state.name)
         if known is None:
             channel = self._target()
-            posted = self._post(state.name, channel, summary) if channel else None
-            if posted is None:
+            known = self._post_chain(state, channel, summary) if channel else None
+            if known is None:
                 return None
-            known = (str(posted["channel"]), str(posted["ts"]))
             self._shown[state.name] = _digest(summary)
             self._threads[state.name] = known
-            log.info("slack.chain_message", extra={"chain": state.name, "channel": known[0]})
         state.slack_channel, state.slack_ts = known  # saved with the chain's next save
         return known
+
+    def _identity(self, state: ChainState) -> dict[str, str]:
+        return {
+            "chain": state.name,
+            "started_at": state.started_at.isoformat(),
+            "repository": self.links.repository or "",
+        }
+
+    def _post_chain(
+        self, state: ChainState, channel: str, summary: Message
+    ) -> tuple[str, str] | None:
+        """Post the chain's message; when the answer was lost (the post may have been carried
+        out), look for it in the channel's history and adopt it, and post again only if it is
+        not there."""
+        metadata = {"event_type": EVENT_TYPE, "event_payload": self._identity(state)}
+        for attempt in (1, 2):
+            before = time.time()
+            try:
+                posted = self.delivery.call(
+                    "chat.postMessage",
+                    self.where,
+                    lambda: self.api.call(
+                        "chat.postMessage",
+                        channel=channel,
+                        unfurl_links=False,
+                        metadata=metadata,
+                        **summary,
+                    ),
+                    repeatable=False,
+                    chain=state.name,
+                )
+            except SlackFailure as failure:
+                if not failure.reached or attempt == 2:
+                    return None
+                found = self._look(state, channel, before - LOOK_BACK)
+                if found is not None:
+                    log.info("slack.chain_message_adopted", extra={"chain": state.name})
+                    return found
+                continue
+            self._ids[channel] = str(posted["channel"])
+            log.info("slack.chain_message", extra={"chain": state.name, "channel": channel})
+            return str(posted["channel"]), str(posted["ts"])
+        return None
+
+    def _look(self, state: ChainState, channel: str, oldest: float) -> tuple[str, str] | None:
+        """The chain's message in the channel's recent history, by its metadata."""
+        channel_id = channel if _CHANNEL_ID.fullmatch(channel) else self._ids.get(channel)
+        if channel_id is None:
+            if not self._cannot_look:
+                self._cannot_look = True
+                log.warning(
+                    "slack.cannot_look",
+                    extra={
+                        "channel": channel,
+                        "fix": "set notify.slack.channel to the channel's id (C…): by name, "
+                        "a chain message whose answer was lost cannot be looked for, and "
+                        "may be posted twice",
+                    },
+                )
+            return None
+        try:
+            history = self.delivery.call(
+                "conversations.history",
+                self.where,
+                lambda: self.api.call(
+                    "conversations.history",
+                    channel=channel_id,
+                    oldest=f"{oldest:.6f}",
+                    limit=100,
+                    include_all_metadata=True,
+                ),
+                repeatable=True,
+                chain=state.name,
+            )
+        except SlackFailure:
+            return None
+        identity = self._identity(state)
+        for message in history.get("messages", []):
+            metadata = message.get("metadata") or {}
+            if (
+                metadata.get("event_type") == EVENT_TYPE
+                and metadata.get("event_payload") == identity
+            ):
+                return channel_id, str(message["ts"])
+        return None
 
     def _update(self, chain: str, thread: tuple[str, str], summary: Message) -> bool | None:
         """Show the chain as it is now in its message: whether it was shown, None when Slack no
@@ -201,7 +295,7 @@ class SlackNotifier:
         self, chain: str | None, channel: str, message: Message, thread_ts: str | None = None
     ) -> dict[str, Any] | None:
         try:
-            return self.delivery.call(
+            posted = self.delivery.call(
                 "chat.postMessage",
                 self.where,
                 lambda: self.api.call(
@@ -216,3 +310,5 @@ class SlackNotifier:
             )
         except SlackFailure:
             return None
+        self._ids.setdefault(channel, str(posted["channel"]))
+        return posted

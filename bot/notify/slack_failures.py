@@ -51,6 +51,12 @@ TRANSIENT = frozenset(
      "request_timeout", "timeout", "connection_reset", "connection_refused", "no_answer",
      "server_error"}
 )  # fmt: skip
+# Reads Baton can do without: a refusal of one of them costs what it was for, and Slack stays on.
+LOOKUPS = frozenset({"conversations.history"})
+LOOKUP_FIX = (
+    "the token lacks {needed}: after a lost answer to the chain message's post Baton cannot "
+    "look for it, and it may be posted twice; add the scope to the app and reinstall it"
+)
 TRANSIENT_FIX = "nothing if it passes; if it lasts, see https://slack-status.com"
 REFUSED_FIX = "Slack refused one message Baton built: please report it (the chain goes on)"
 
@@ -79,6 +85,8 @@ class SlackFailure(Exception):
 
     @property
     def kind(self) -> Kind:
+        if self.method in LOOKUPS and self.error == "missing_scope":
+            return "refused"
         if self.error in PERMANENT:
             return "permanent"
         if self.method == "webhook" and self.status in WEBHOOK_PERMANENT_STATUS:
@@ -89,6 +97,8 @@ class SlackFailure(Exception):
 
     @property
     def fix(self) -> str:
+        if self.method in LOOKUPS and self.error == "missing_scope":
+            return LOOKUP_FIX.format(needed=self.needed or "the history scope")
         if self.kind == "permanent":
             template = PERMANENT.get(self.error, PERMANENT["no_service"])
             needed = self.needed or "the scope Slack names"

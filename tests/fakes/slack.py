@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ class Message:
     blocks: list[dict[str, Any]]
     thread_ts: str | None = None
     edits: list[dict[str, Any]] = field(default_factory=list)  # what each chat.update replaced
+    metadata: dict[str, Any] | None = None  # chat.postMessage's `metadata`, as it was sent
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,9 @@ SCOPES = {
     "chat.update": "chat:write",
     "conversations.open": "im:write",
 }
+# conversations.history needs the history scope of the conversation's type
+# (https://docs.slack.dev/reference/methods/conversations.history, "Scopes").
+HISTORY_SCOPES = {"C": "channels:history", "G": "groups:history", "D": "im:history"}
 ALL_SCOPES = frozenset(
     {"chat:write", "im:write", "channels:history", "groups:history", "im:history",
      "channels:read"}
@@ -110,6 +115,7 @@ class FakeSlack:
         self.revoked = False
         self.webhook_gone: tuple[int, str] | None = None  # status and word it answers
         self._held: dict[str, threading.Event] = {}  # method: released when set
+        self._lost: dict[str, int] = {}  # method: answers to lose after carrying it out
         self._ts = itertools.count(100)
         self._epoch = int(time.time())
         self._lock = threading.Lock()
@@ -169,6 +175,11 @@ class FakeSlack:
     def hold(self, method: str) -> None:
         """Requests for `method` (or `webhook`) stall, unanswered, until `release()`."""
         self._held[method] = threading.Event()
+
+    def lose_answer(self, method: str, times: int = 1) -> None:
+        """The next `times` requests for `method` are carried out, then the connection drops
+        before the answer: the client cannot know whether it was done."""
+        self._lost[method] = self._lost.get(method, 0) + times
 
     def release(self) -> None:
         for gate in self._held.values():
@@ -254,7 +265,33 @@ class FakeSlack:
             return {"ok": True, "channel": {"id": self.dm_id(users[0])}}
         if method in {"chat.postMessage", "chat.update"}:
             return self._chat(method, args)
+        if method == "conversations.history":
+            return self._history(args)
         return {"ok": False, "error": "unknown_method"}
+
+    def _history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The channel's top-level messages, newest first, from `oldest` on; `metadata` only
+        with `include_all_metadata` (https://docs.slack.dev/reference/methods/conversations.history
+        and https://docs.slack.dev/messaging/message-metadata)."""
+        channel = str(args.get("channel", ""))
+        if not self._is_id(channel):  # the method takes ids only
+            return {"ok": False, "error": "channel_not_found"}
+        needed = HISTORY_SCOPES.get(channel[:1], "channels:history")
+        if needed not in self.scopes:
+            provided = ",".join(sorted(self.scopes))
+            return {"ok": False, "error": "missing_scope", "needed": needed, "provided": provided}
+        oldest = float(args.get("oldest") or 0)
+        limit = int(args.get("limit") or 100)
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in {"1", "true"}
+        found = []
+        for m in reversed(self.top_level(channel)):
+            if float(m.ts) < oldest or len(found) >= limit:
+                continue
+            shown: dict[str, Any] = {"type": "message", "ts": m.ts, "text": m.text}
+            if with_metadata and m.metadata is not None:
+                shown["metadata"] = m.metadata
+            found.append(shown)
+        return {"ok": True, "messages": found, "has_more": False}
 
     def _chat(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         blocks = args.get("blocks")
@@ -270,7 +307,15 @@ class FakeSlack:
             return {"ok": False, "error": "invalid_blocks", "errors": [problem]}
         if method == "chat.update":
             return self._update(str(args.get("channel", "")), str(args.get("ts", "")), text, blocks)
-        return self._post(str(args.get("channel", "")), args.get("thread_ts") or None, text, blocks)
+        posted = self._post(
+            str(args.get("channel", "")), args.get("thread_ts") or None, text, blocks
+        )
+        metadata = args.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        if posted["ok"] and isinstance(metadata, dict):
+            self.messages[-1].metadata = metadata
+        return posted
 
     def _update(self, channel: str, ts: str, text: str | None, blocks: Any) -> dict[str, Any]:
         if not self._is_id(channel):  # chat.update takes no names
@@ -373,6 +418,14 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             gate = fake._held.get(method)
             if gate is not None:  # a stall: the request waits, outside the fake's lock
                 gate.wait(30)
+            self._serve(raw)
+
+        def do_GET(self) -> None:
+            """Read methods such as conversations.history are called with GET and a query."""
+            query = self.path.partition("?")[2]
+            self._serve(query.encode())
+
+        def _serve(self, raw: bytes) -> None:
             with fake._lock:
                 if self.path == WEBHOOK_PATH:
                     self._webhook(raw)
@@ -439,7 +492,14 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             except (json.JSONDecodeError, UnicodeDecodeError):
                 self._json(method, {"ok": False, "error": "invalid_json"})
                 return
-            self._json(method, fake.api(method, args))
+            answer = fake.api(method, args)
+            if fake._lost.get(method):
+                fake._lost[method] -= 1
+                fake.calls.append(Call(method, 0, "answer_lost"))
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)  # carried out, never answered
+                return
+            self._json(method, answer)
 
         def _webhook(self, raw: bytes) -> None:
             if self._injected("webhook"):

@@ -155,6 +155,7 @@ def test_a_server_error_on_an_update_is_tried_again_and_told_once(
     slack: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
     notifier = _notifier(slack)
+    _chain_events(notifier, 1)  # the chain's message is there: the next events update it
     slack.fail_next("chat.update", 503, times=1)
 
     _chain_events(notifier, 3)
