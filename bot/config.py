@@ -155,6 +155,9 @@ class KnowledgeConfig(_Strict):
 class SlackConfig(_Strict):
     channel: str | None = None
     user: str | None = None
+    # Slack is sent to while the chain goes on; at the end of a run Baton waits this long at most
+    # for what is still queued, then names what was not delivered.
+    flush_seconds: float = Field(default=10.0, ge=0, le=600)
 
 
 class NotifyConfig(_Strict):

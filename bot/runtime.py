@@ -45,6 +45,7 @@ class Runtime:
     _github: GitHub | None = field(default=None, repr=False)
     _sandbox: Sandbox | None = field(default=None, repr=False)
     _notifiers: Notifiers | None = field(default=None, repr=False)
+    _flush_seconds: float = field(default=10.0, repr=False)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Runtime:
@@ -66,7 +67,13 @@ class Runtime:
             from bot.notify.factory import build_notifiers  # noqa: PLC0415
 
             self._notifiers = build_notifiers(config, self.environ, self.console(), self.redact)
+            self._flush_seconds = config.notify.slack.flush_seconds
         return self._notifiers
+
+    def flush_notifiers(self) -> None:
+        """At the end of a run: wait (bounded) for what the notifiers still have to send."""
+        if self._notifiers is not None:
+            self._notifiers.flush(self._flush_seconds)
 
     def github(self, cache_dir: Path | None = None) -> GitHub:
         """The repository named by GITHUB_REPOSITORY, through the one client of this run (its

@@ -97,9 +97,12 @@ def run_command(
     labelled for Baton; otherwise they are the repository's tickets/*.yml."""
 
     def once() -> int:
-        return _run_once(
-            runtime, local, repo, chain, dry_run, max_minutes, stats, from_event, max_tickets
-        )
+        try:
+            return _run_once(
+                runtime, local, repo, chain, dry_run, max_minutes, stats, from_event, max_tickets
+            )
+        finally:  # the run's one wait for its notifiers; what was not delivered is named
+            runtime.flush_notifiers()
 
     if not watch:
         sys.exit(once())

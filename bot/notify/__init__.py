@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from bot.state import ChainState
 
@@ -46,6 +48,15 @@ class Notifier(Protocol):
     def notify(self, event: Event) -> None: ...
 
 
+@runtime_checkable
+class Flushing(Protocol):
+    """A notifier that delivers off the chain's path (bot.notify.sender)."""
+
+    def flush(self, timeout: float) -> list[str]:
+        """Deliver what is queued within `timeout` seconds; what was not delivered."""
+        ...
+
+
 class Notifiers:
     """Fans an event out to every configured notifier; one failing never stops the others."""
 
@@ -58,3 +69,24 @@ class Notifiers:
                 notifier.notify(event)
             except Exception:  # a notifier must never sink the chain
                 logging.getLogger(__name__).exception("notify.failed", extra={"event": event.kind})
+
+    def flush(self, timeout: float) -> list[str]:
+        """The run's one wait for its notifiers, `timeout` seconds at most for them all; what
+        was not delivered is named in one line."""
+        deadline = time.monotonic() + timeout
+        undelivered: list[str] = []
+        for notifier in self.notifiers:
+            if isinstance(notifier, Flushing):
+                undelivered += notifier.flush(max(0.0, deadline - time.monotonic()))
+        if undelivered:
+            counts = Counter(undelivered)
+            what = "; ".join(f"{n}x {w}" if n > 1 else w for w, n in counts.items())
+            logging.getLogger(__name__).warning(
+                "notify.undelivered",
+                extra={
+                    "count": len(undelivered),
+                    "what": what,
+                    "fix": "the lines above say why; notify.slack.flush_seconds waits longer",
+                },
+            )
+        return undelivered

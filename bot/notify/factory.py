@@ -54,14 +54,16 @@ def slack_notifier(
         )
         return None
     # slack_sdk loads only when Slack is configured.
-    from bot.notify import slack  # noqa: PLC0415
+    from bot.notify.slack import WebApi, Webhook  # noqa: PLC0415
+    from bot.notify.slack_chain import SlackNotifier  # noqa: PLC0415
+    from bot.notify.slack_webhook import SlackWebhookNotifier  # noqa: PLC0415
 
     links = Links.from_environment(environ)
     if token and target:
-        client = slack.web_client(token, environ.get("BATON_SLACK_API_URL") or None)
+        api = WebApi(token, environ.get("BATON_SLACK_API_URL") or None)
         log.debug("slack.on", extra={"mode": "bot", "target": target})
-        return slack.SlackNotifier(
-            client, channel=config.channel, user=config.user, links=links, redact=redact
+        return SlackNotifier(
+            api, channel=config.channel, user=config.user, links=links, redact=redact
         )
     log.debug("slack.on", extra={"mode": "webhook"})
-    return slack.SlackWebhookNotifier(slack.webhook_client(webhook), links=links, redact=redact)
+    return SlackWebhookNotifier(Webhook(webhook), links=links, redact=redact)

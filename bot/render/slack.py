@@ -22,6 +22,8 @@ CONTEXT_MAX = 2000
 
 Block = dict[str, Any]
 _MENTION = re.compile(r"(?<![\w/])@(?=[A-Za-z0-9])")
+# Inside `<url|label>`, the characters that would end or split the link.
+_URL_ESCAPES = {"<": "%3C", ">": "%3E", "|": "%7C", "&": "&amp;", " ": "%20", "\n": "%0A"}
 
 
 class Message(TypedDict):
@@ -69,9 +71,11 @@ def cut(text: str, limit: int) -> str:
 
 
 def _link(url: str | None, label: str) -> str:
-    if url is None:
+    """A link (`<url|label>`); a URL that is not http(s) is no link, only its label."""
+    if url is None or not url.startswith(("https://", "http://")):
         return f"`{escape(label)}`"
-    return f"<{url.replace('|', '%7C').replace('>', '%3E')}|{escape(label)}>"
+    safe = "".join(_URL_ESCAPES.get(c, c) for c in url)
+    return f"<{safe}|{escape(label)}>"
 
 
 def _mrkdwn(text: str, limit: int = SECTION_MAX) -> Block:
@@ -151,7 +155,7 @@ def chain_summary(state: ChainState, links: Links, report: str | None = None) ->
             "type": "header",
             "text": {
                 "type": "plain_text",
-                "text": cut(f"Baton · chain {state.name}", HEADER_MAX),
+                "text": cut(f"Baton · chain {escape(state.name)}", HEADER_MAX),
                 "emoji": True,
             },
         },
@@ -164,7 +168,8 @@ def chain_summary(state: ChainState, links: Links, report: str | None = None) ->
     pr, pr_label = _pull_request(None, state, links)
     if pr_label is not None or report is not None:
         blocks.append(_links_context(pr, pr_label, report, links))
-    return {"text": f"Baton · chain {state.name}: {outcome}, {progress}", "blocks": blocks}
+    text = f"Baton · chain {escape(state.name)}: {outcome}, {progress}"
+    return {"text": cut(text, SECTION_MAX), "blocks": blocks}
 
 
 # -- one event, a reply in the chain's thread (or a message of its own, through a webhook) ------

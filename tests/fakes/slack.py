@@ -17,8 +17,16 @@ What it does as Slack does:
   direct message with a known user. Blocks are checked against Block Kit's main limits
   (`invalid_blocks`).
 - The incoming webhook at `fake.webhook_url` takes JSON and answers the text `ok`.
-- Faults are scripted, one shot each: a 429 with `Retry-After`, or a 500 (an HTML page, as a load
-  balancer sends it), for a method or for the webhook.
+- Faults are scripted, one shot each (or `times`): a 429 with `Retry-After`, or a 500 (an HTML
+  page, as a load balancer sends it), for a method or for the webhook.
+- The workspace can go wrong as Slack says it answers (the error codes of
+  https://docs.slack.dev/reference/methods/chat.postMessage#errors and
+  https://docs.slack.dev/reference/methods/chat.update#errors): a channel archived
+  (`is_archived`), the app not in a channel (`not_in_channel`), a token revoked
+  (`token_revoked`), a scope the token lacks (`missing_scope` with `needed` and `provided`, as
+  https://docs.slack.dev/authentication/tokens describes the answer), and a webhook gone with the
+  HTTP statuses of https://docs.slack.dev/messaging/sending-messages-using-incoming-webhooks
+  (403 `action_prohibited`, 404 `no_service`, 410 `channel_is_archived`).
 - `messages`, `webhook_messages` and `calls` keep the books.
 """
 
@@ -26,6 +34,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -47,6 +56,7 @@ class Message:
     blocks: list[dict[str, Any]]
     thread_ts: str | None = None
     edits: list[dict[str, Any]] = field(default_factory=list)  # what each chat.update replaced
+    metadata: dict[str, Any] | None = None  # chat.postMessage's `metadata`, as it was sent
 
 
 @dataclass(frozen=True)
@@ -56,13 +66,32 @@ class Call:
     method: str
     status: int
     error: str | None = None
+    at: float = field(default_factory=time.monotonic)  # when it was answered
 
 
 @dataclass
 class _Fault:
     method: str
     status: int
-    retry_after: int
+    retry_after: float
+    times: int = 1
+
+
+# The scope each method needs of a bot token ("Scopes" on each method's page, e.g.
+# https://docs.slack.dev/reference/methods/chat.postMessage,
+# https://docs.slack.dev/reference/methods/conversations.open).
+SCOPES = {
+    "chat.postMessage": "chat:write",
+    "chat.update": "chat:write",
+    "conversations.open": "im:write",
+}
+# conversations.history needs the history scope of the conversation's type
+# (https://docs.slack.dev/reference/methods/conversations.history, "Scopes").
+HISTORY_SCOPES = {"C": "channels:history", "G": "groups:history", "D": "im:history"}
+ALL_SCOPES = frozenset(
+    {"chat:write", "im:write", "channels:history", "groups:history", "im:history",
+     "channels:read"}
+)  # fmt: skip
 
 
 class FakeSlack:
@@ -80,6 +109,13 @@ class FakeSlack:
         self.webhook_messages: list[dict[str, Any]] = []
         self.calls: list[Call] = []
         self._faults: list[_Fault] = []
+        self.archived: set[str] = set()  # channel ids
+        self.outside: set[str] = set()  # channel ids the app is not a member of
+        self.scopes: set[str] = set(ALL_SCOPES)
+        self.revoked = False
+        self.webhook_gone: tuple[int, str] | None = None  # status and word it answers
+        self._held: dict[str, threading.Event] = {}  # method: released when set
+        self._lost: dict[str, int] = {}  # method: answers to lose after carrying it out
         self._ts = itertools.count(100)
         self._epoch = int(time.time())
         self._lock = threading.Lock()
@@ -96,6 +132,7 @@ class FakeSlack:
         return self
 
     def stop(self) -> None:
+        self.release()
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
@@ -127,10 +164,39 @@ class FakeSlack:
 
     # -- scripting and assertions ------------------------------------------------------------------
 
-    def fail_next(self, method: str, status: int = 429, *, retry_after: int = 1) -> None:
-        """The next request for `method` (or `webhook`) answers `status` (429 or 500) instead."""
+    def fail_next(
+        self, method: str, status: int = 429, *, retry_after: float = 1, times: int = 1
+    ) -> None:
+        """The next `times` requests for `method` (or `webhook`) answer `status` (429 or 500)
+        instead of being carried out."""
         with self._lock:
-            self._faults.append(_Fault(method, status, retry_after))
+            self._faults.append(_Fault(method, status, retry_after, times))
+
+    def hold(self, method: str) -> None:
+        """Requests for `method` (or `webhook`) stall, unanswered, until `release()`."""
+        self._held[method] = threading.Event()
+
+    def lose_answer(self, method: str, times: int = 1) -> None:
+        """The next `times` requests for `method` are carried out, then the connection drops
+        before the answer: the client cannot know whether it was done."""
+        self._lost[method] = self._lost.get(method, 0) + times
+
+    def release(self) -> None:
+        for gate in self._held.values():
+            gate.set()
+        self._held.clear()
+
+    def archive(self, name: str) -> None:
+        """Someone archives the channel: posts and updates answer `is_archived`."""
+        self.archived.add(self.channel_id(name))
+
+    def remove_app(self, name: str) -> None:
+        """The app is removed from the channel: posts answer `not_in_channel`."""
+        self.outside.add(self.channel_id(name))
+
+    def remove_webhook(self, status: int = 410, word: str = "channel_is_archived") -> None:
+        """The webhook answers `status` and `word` from now on (403, 404 or 410)."""
+        self.webhook_gone = (status, word)
 
     def delete(self, channel: str, ts: str) -> None:
         """A person deletes a message (its thread's replies stay, as in Slack)."""
@@ -157,7 +223,9 @@ class FakeSlack:
     def _fault(self, method: str) -> _Fault | None:
         for fault in self._faults:
             if fault.method == method:
-                self._faults.remove(fault)
+                fault.times -= 1
+                if fault.times <= 0:
+                    self._faults.remove(fault)
                 return fault
         return None
 
@@ -182,6 +250,12 @@ class FakeSlack:
 
     def api(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         """One Web API call, authenticated already; the answer's body."""
+        if self.revoked:
+            return {"ok": False, "error": "token_revoked"}
+        needed = SCOPES.get(method)
+        if needed is not None and needed not in self.scopes:
+            provided = ",".join(sorted(self.scopes))
+            return {"ok": False, "error": "missing_scope", "needed": needed, "provided": provided}
         if method == "auth.test":
             return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "baton"}
         if method == "conversations.open":
@@ -191,7 +265,33 @@ class FakeSlack:
             return {"ok": True, "channel": {"id": self.dm_id(users[0])}}
         if method in {"chat.postMessage", "chat.update"}:
             return self._chat(method, args)
+        if method == "conversations.history":
+            return self._history(args)
         return {"ok": False, "error": "unknown_method"}
+
+    def _history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The channel's top-level messages, newest first, from `oldest` on; `metadata` only
+        with `include_all_metadata` (https://docs.slack.dev/reference/methods/conversations.history
+        and https://docs.slack.dev/messaging/message-metadata)."""
+        channel = str(args.get("channel", ""))
+        if not self._is_id(channel):  # the method takes ids only
+            return {"ok": False, "error": "channel_not_found"}
+        needed = HISTORY_SCOPES.get(channel[:1], "channels:history")
+        if needed not in self.scopes:
+            provided = ",".join(sorted(self.scopes))
+            return {"ok": False, "error": "missing_scope", "needed": needed, "provided": provided}
+        oldest = float(args.get("oldest") or 0)
+        limit = int(args.get("limit") or 100)
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in {"1", "true"}
+        found = []
+        for m in reversed(self.top_level(channel)):
+            if float(m.ts) < oldest or len(found) >= limit:
+                continue
+            shown: dict[str, Any] = {"type": "message", "ts": m.ts, "text": m.text}
+            if with_metadata and m.metadata is not None:
+                shown["metadata"] = m.metadata
+            found.append(shown)
+        return {"ok": True, "messages": found, "has_more": False}
 
     def _chat(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         blocks = args.get("blocks")
@@ -207,11 +307,21 @@ class FakeSlack:
             return {"ok": False, "error": "invalid_blocks", "errors": [problem]}
         if method == "chat.update":
             return self._update(str(args.get("channel", "")), str(args.get("ts", "")), text, blocks)
-        return self._post(str(args.get("channel", "")), args.get("thread_ts") or None, text, blocks)
+        posted = self._post(
+            str(args.get("channel", "")), args.get("thread_ts") or None, text, blocks
+        )
+        metadata = args.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        if posted["ok"] and isinstance(metadata, dict):
+            self.messages[-1].metadata = metadata
+        return posted
 
     def _update(self, channel: str, ts: str, text: str | None, blocks: Any) -> dict[str, Any]:
         if not self._is_id(channel):  # chat.update takes no names
             return {"ok": False, "error": "channel_not_found"}
+        if channel in self.archived:
+            return {"ok": False, "error": "is_archived"}
         message = self._find(channel, ts)
         if message is None:
             return {"ok": False, "error": "message_not_found"}
@@ -225,6 +335,10 @@ class FakeSlack:
         resolved = self._resolve(channel)
         if resolved is None:
             return {"ok": False, "error": "channel_not_found"}
+        if resolved in self.archived:
+            return {"ok": False, "error": "is_archived"}
+        if resolved in self.outside:
+            return {"ok": False, "error": "not_in_channel"}
         if thread_ts is not None and self._find(resolved, str(thread_ts)) is None:
             return {"ok": False, "error": "thread_not_found"}
         message = Message(resolved, self._next_ts(), text, blocks or [], thread_ts)
@@ -300,6 +414,18 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
+            method = "webhook" if self.path == WEBHOOK_PATH else self.path.split("?")[0][5:]
+            gate = fake._held.get(method)
+            if gate is not None:  # a stall: the request waits, outside the fake's lock
+                gate.wait(30)
+            self._serve(raw)
+
+        def do_GET(self) -> None:
+            """Read methods such as conversations.history are called with GET and a query."""
+            query = self.path.partition("?")[2]
+            self._serve(query.encode())
+
+        def _serve(self, raw: bytes) -> None:
             with fake._lock:
                 if self.path == WEBHOOK_PATH:
                     self._webhook(raw)
@@ -337,7 +463,7 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                     else b'{"ok":false,"error":"ratelimited"}'
                 )
                 call = Call(method, 429, "ratelimited")
-                retry = {"Retry-After": str(fault.retry_after)}
+                retry = {"Retry-After": f"{fault.retry_after:g}"}
                 self._send(429, body, HTML if method == "webhook" else JSON, call, retry)
             else:
                 page = b"<html><body><h1>500 Internal Server Error</h1></body></html>"
@@ -366,10 +492,21 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             except (json.JSONDecodeError, UnicodeDecodeError):
                 self._json(method, {"ok": False, "error": "invalid_json"})
                 return
-            self._json(method, fake.api(method, args))
+            answer = fake.api(method, args)
+            if fake._lost.get(method):
+                fake._lost[method] -= 1
+                fake.calls.append(Call(method, 0, "answer_lost"))
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)  # carried out, never answered
+                return
+            self._json(method, answer)
 
         def _webhook(self, raw: bytes) -> None:
             if self._injected("webhook"):
+                return
+            if fake.webhook_gone is not None:
+                status, word = fake.webhook_gone
+                self._send(status, word.encode(), HTML, Call("webhook", status, word))
                 return
             try:
                 payload = json.loads(raw)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 
 from bot.config import Config, NotifyConfig, SlackConfig
 from bot.local import LocalRun, run_local
-from bot.notify import Event, EventKind, Notifier, Notifiers
+from bot.notify import Event, EventKind, Flushing, Notifier, Notifiers
 from bot.notify.factory import build_notifiers
 from bot.runtime import Project, Runtime
 from bot.state import ChainState, TicketState
@@ -67,8 +66,21 @@ def _no_secret_in_any_log_line(
             assert secret not in line, (secret, record.name, record.getMessage())
 
 
-def _run_local(repo: Path, notifier: Notifier) -> LocalRun:
-    return run_local(Runtime.from_environ(os.environ), Project.open(repo, os.environ), notifier)
+def _run_local(repo: Path, notifiers: Notifiers) -> LocalRun:
+    """A local run, then its final flush (as `baton run` ends)."""
+    try:
+        return run_local(
+            Runtime.from_environ(os.environ), Project.open(repo, os.environ), notifiers
+        )
+    finally:
+        notifiers.flush(10)
+
+
+def _sent(*notifiers: Notifier) -> None:
+    """Everything the notifiers have queued is delivered (the end of a run)."""
+    for notifier in notifiers:
+        assert isinstance(notifier, Flushing)
+        assert notifier.flush(10) == []
 
 
 def _env(slack: FakeSlack, **more: str) -> dict[str, str]:
@@ -143,12 +155,14 @@ def test_a_later_run_updates_the_same_message(slack: FakeSlack) -> None:
     first.notify(_event("chain_started", state))
     state.tickets["#1"].status = "passed"
     first.notify(_event("passed", state, "#1", "checkpoint 1234567890"))
+    _sent(first)
 
     # A new process: the state comes back from the store, the notifier is new.
     restored = ChainState.model_validate_json(state.model_dump_json())
     second = _slack_of(build_notifiers(_config(), _env(slack)))
     restored.tickets["#2"].status = "blocked"
     second.notify(_event("blocked", restored, "#2", "the agent gave up"))
+    _sent(second)
 
     [parent] = slack.top_level(CHANNEL)
     assert (restored.slack_channel, restored.slack_ts) == (CHANNEL, parent.ts)
@@ -163,12 +177,14 @@ def test_a_deleted_chain_message_is_posted_again(slack: FakeSlack) -> None:
     state = _state()
     notifier = _slack_of(build_notifiers(_config(), _env(slack)))
     notifier.notify(_event("chain_started", state))
+    _sent(notifier)
     old = state.slack_ts
     assert old is not None
     slack.delete(CHANNEL, old)
 
     state.tickets["#1"].status = "passed"
     notifier.notify(_event("passed", state, "#1"))
+    _sent(notifier)
 
     [parent] = slack.top_level(CHANNEL)
     assert parent.ts != old
@@ -182,6 +198,7 @@ def test_a_direct_message_is_opened_with_the_configured_user(slack: FakeSlack) -
     notifier.notify(_event("chain_started", state))
     state.tickets["#1"].status = "passed"
     notifier.notify(_event("passed", state, "#1"))
+    _sent(notifier)
 
     dm = slack.dm_id("U0ALICE001")
     assert slack.statuses("conversations.open") == [200], "opened once"
@@ -194,12 +211,14 @@ def test_a_429_waits_retry_after_and_succeeds(slack: FakeSlack) -> None:
     state = _state()
     notifier = _slack_of(build_notifiers(_config(), _env(slack)))
     notifier.notify(_event("chain_started", state))
+    _sent(notifier)
     slack.fail_next("chat.postMessage", 429, retry_after=1)
 
-    started = time.monotonic()
     notifier.notify(_event("correcting", state, "#1", "sending a correction"))
+    _sent(notifier)
 
-    assert time.monotonic() - started >= 1, "Retry-After was honoured"
+    posts = [c for c in slack.calls if c.method == "chat.postMessage"]
+    assert posts[2].at - posts[1].at >= 1, "Retry-After was honoured"
     assert slack.statuses("chat.postMessage") == [200, 429, 200]
     [parent] = slack.top_level(CHANNEL)
     assert len(slack.replies(CHANNEL, parent.ts)) == 1
@@ -231,6 +250,10 @@ def test_slack_being_down_never_raises(slack: FakeSlack, caplog: pytest.LogCaptu
     state = _state()
     notifier.notify(_event("chain_started", state))
     webhook.notify(_event("chain_started", state))
+    assert isinstance(notifier, Flushing)
+    assert isinstance(webhook, Flushing)
+    assert notifier.flush(10) == ["the message of chain sprint-1"], "named as undelivered"
+    assert webhook.flush(10) == ["chain_started of sprint-1"]
     assert state.slack_ts is None
     failures = [vars(r) for r in caplog.records if r.getMessage() == "slack.failed"]
     assert [f["method"] for f in failures] == ["chat.postMessage", "webhook"]
@@ -240,7 +263,10 @@ def test_a_wrong_token_is_logged_not_raised(
     slack: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
     env = _env(slack, SLACK_BOT_TOKEN="xoxb-0000000000-0000000000-WrOnGtOkEnWrOnGtOkEn")
-    _slack_of(build_notifiers(_config(), env)).notify(_event("chain_started", _state()))
+    notifier = _slack_of(build_notifiers(_config(), env))
+    notifier.notify(_event("chain_started", _state()))
+    assert isinstance(notifier, Flushing)
+    notifier.flush(10)
     [failure] = [vars(r) for r in caplog.records if r.getMessage() == "slack.failed"]
     assert "invalid_auth" in failure["error"]
     assert "WrOnGtOkEn" not in caplog.text
@@ -273,6 +299,7 @@ def test_secrets_in_event_text_never_reach_slack(slack: FakeSlack) -> None:
     state = _state()
     notifier = _slack_of(build_notifiers(_config(), env))
     notifier.notify(_event("blocked", state, "#1", f"git push failed: token {leaked}"))
+    _sent(notifier)
     sent = json.dumps([(m.text, m.blocks) for m in slack.messages])
     assert leaked not in sent
     assert "[redacted]" in sent
@@ -300,3 +327,31 @@ def test_without_slack_in_the_environment_there_is_no_slack_notifier(
     assert [r.levelno for r in caplog.records if r.getMessage() == "slack.off"][-1] == (
         logging.WARNING
     )
+
+
+def test_hostile_titles_and_agent_output_reach_no_field_unescaped(slack: FakeSlack) -> None:
+    """What Slack received, in every field (the fallback `text` too), for the bot's messages and
+    the webhook's: no mention, no link, no channel reference of the agent's making."""
+    hostile = "<!channel> <!here> <@U123> <https://evil.example|click>"
+    bot = _slack_of(build_notifiers(_config(), _env(slack)))
+    webhook = _slack_of(build_notifiers(Config(), {"SLACK_WEBHOOK_URL": slack.webhook_url}))
+    state = ChainState(  # a milestone's title names a chain on GitHub: untrusted as well
+        name=f"sprint {hostile}",
+        branch="baton/sprint-1",
+        base_branch="main",
+        tickets={"#1": TicketState(key="#1", title=hostile)},
+    )
+    for notifier in (bot, webhook):
+        for kind in ("chain_started", "correcting", "blocked", "chain_finished"):
+            event = Event(
+                kind, state.name, f"agent said: {hostile}", ticket="#1", title=hostile, state=state
+            )
+            notifier.notify(event)
+    _sent(bot, webhook)
+    sent = [json.dumps([m.text, m.blocks]) for m in slack.messages]
+    sent += [json.dumps(m) for m in slack.webhook_messages]
+    assert len(sent) >= 8
+    for body in sent:
+        for live in ("<!channel>", "<!here>", "<@U123>", "<https://evil.example"):
+            assert live not in body, body
+    assert any("&lt;!channel&gt;" in json.loads(body)[0] for body in sent[: len(slack.messages)])

@@ -576,7 +576,9 @@ def test_slack_errors_never_stop_the_chain(
     assert result.exit_code == 0, result.output
     assert slack.token not in result.output
     assert 429 in slack.statuses("chat.postMessage")
-    assert 500 in slack.statuses("chat.update")
+    # The update's fault meets an update only when one is still needed: updates that wait are
+    # coalesced, and a chain message posted late shows the newest state already.
+    assert 500 in slack.statuses("chat.postMessage")
     check_whole(announced, tally)
     check_slack(slack, tally)
 

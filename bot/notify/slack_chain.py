@@ -1,0 +1,314 @@
+"""Slack with a bot token: each chain has ONE message (in a channel, or a direct message to a
+user) updated in place with the chain's progress, and a reply in its thread per ticket event.
+
+Its channel and `ts` are kept in the chain's state, so the runs that follow (GitHub mode runs every
+few minutes, each a new process) keep updating the same message. Slack is a report, never a gate:
+every call goes through `Delivery` (failures by class, bounded retries, Slack off after a
+permanent failure), and the chain goes on whatever Slack answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import time
+from typing import Any
+
+from bot.notify import Event, EventKind
+from bot.notify.sender import Job, Sender
+from bot.notify.slack import WebApi
+from bot.notify.slack_delivery import Delivery
+from bot.notify.slack_failures import SlackFailure
+from bot.redact import Redactor
+from bot.render.links import Links
+from bot.render.slack import Message, chain_summary, event_reply, webhook_message
+from bot.state import ChainState
+
+log = logging.getLogger(__name__)
+
+# A reply in the chain's thread; the chain's message is updated on these and on the progress ones.
+THREADED: frozenset[EventKind] = frozenset(
+    {"passed", "correcting", "recovering", "blocked", "skipped", "chain_finished", "handed_over"}
+)
+PROGRESS: frozenset[EventKind] = THREADED | {"chain_started", "prompt_sent"}
+# What chat.update answers when the chain's message is no longer there to update.
+GONE = frozenset({"message_not_found", "cant_update_message"})
+# The chain's message carries Baton's identity of the chain in its metadata
+# (https://docs.slack.dev/messaging/message-metadata), so that a post whose answer was lost is
+# found in the channel's history and adopted rather than posted twice.
+EVENT_TYPE = "baton_chain"
+_CHANNEL_ID = re.compile(r"[CDG][A-Z0-9]{6,}")
+LOOK_BACK = 120.0  # seconds of history before the lost post that are searched
+
+
+def redacted(message: Message, redact: Redactor) -> Message:
+    """The message with every string in it (text and blocks) redacted."""
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, str):
+            return redact(value)
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        return value
+
+    return {"text": redact(message["text"]), "blocks": walk(message["blocks"])}
+
+
+def _digest(message: Message) -> str:
+    return hashlib.sha256(json.dumps(message, sort_keys=True).encode()).hexdigest()
+
+
+class SlackNotifier:
+    """A bot token: the chain's message updated in place, a threaded reply per ticket event.
+    Messages are built on the chain's thread (from the state as it is then) and sent by the
+    sender's (bot.notify.sender); the chain never waits on Slack but at the final flush."""
+
+    def __init__(
+        self,
+        api: WebApi,
+        *,
+        channel: str | None = None,
+        user: str | None = None,
+        links: Links | None = None,
+        redact: Redactor | None = None,
+    ) -> None:
+        if not channel and not user:
+            raise ValueError("a Slack channel or user is needed")
+        self.api = api
+        self.channel = channel
+        self.user = user
+        self.links = links or Links()
+        self.redact = redact or Redactor()
+        self.sender = Sender("slack")
+        self.delivery = Delivery(self.redact, stop=self.sender.stop)
+        self._dm: str | None = None
+        self._threads: dict[str, tuple[str, str]] = {}  # chain: (channel id, ts)
+        self._seen: set[str] = set()  # chains whose state this run has read the address from
+        self._shown: dict[str, str] = {}  # chain: digest of what its message shows now
+        self._ids: dict[str, str] = {}  # a channel as configured: its id, from Slack's answers
+        self._cannot_look = False
+
+    @property
+    def where(self) -> str:
+        """The configured target, as a person wrote it (for the lines that name it)."""
+        return self.channel or self.user or ""
+
+    def flush(self, timeout: float) -> list[str]:
+        return self.sender.flush(timeout)
+
+    def notify(self, event: Event) -> None:
+        if event.kind not in PROGRESS or self.delivery.off is not None:
+            return
+        state = event.state
+        if state is None:  # no chain state to thread under: the event stands on its own
+            if event.kind in THREADED:
+                message = redacted(webhook_message(event, self.links), self.redact)
+                self.sender.submit(
+                    Job(f"{event.kind} of {event.chain}", lambda: self._standalone(message))
+                )
+            return
+        name = state.name
+        if name not in self._seen:  # an earlier run's message, from the saved state
+            self._seen.add(name)
+            if state.slack_channel and state.slack_ts:
+                self._threads[name] = (state.slack_channel, state.slack_ts)
+                self._ids.setdefault(self.where, state.slack_channel)
+        if name in self._threads:  # saved with the chain's next save
+            state.slack_channel, state.slack_ts = self._threads[name]
+        summary = redacted(chain_summary(state, self.links, event.report), self.redact)
+        self.sender.submit(
+            Job(
+                f"the message of chain {name}",
+                lambda: self._show(state, summary),
+                key=f"summary {name}",
+            )
+        )
+        if event.kind in THREADED:
+            reply = redacted(event_reply(event, self.links), self.redact)
+            what = f"a reply in chain {name}"
+            self.sender.submit(Job(what, lambda: self._reply(state, summary, reply)))
+
+    # -- on the sender's thread ----------------------------------------------------------------
+
+    def _show(self, state: ChainState, summary: Message) -> bool:
+        thread = self._thread(state, summary)
+        if thread is None:
+            return False
+        if self._update(state.name, thread, summary) is not None:
+            return True
+        self._threads.pop(state.name, None)  # the message is gone: a new one
+        return self._thread(state, summary) is not None
+
+    def _reply(self, state: ChainState, summary: Message, reply: Message) -> bool:
+        thread = self._thread(state, summary)
+        if thread is None:
+            return False
+        return self._post(state.name, thread[0], reply, thread_ts=thread[1]) is not None
+
+    def _standalone(self, message: Message) -> bool:
+        channel = self._target()
+        return channel is not None and self._post(None, channel, message) is not None
+
+    def _thread(self, state: ChainState, summary: Message) -> tuple[str, str] | None:
+        """The chain's message: known (from the state, or this run), else posted."""
+        known = self._threads.get(state.name)
+        if known is None:
+            channel = self._target()
+            known = self._post_chain(state, channel, summary) if channel else None
+            if known is None:
+                return None
+            self._shown[state.name] = _digest(summary)
+            self._threads[state.name] = known
+        state.slack_channel, state.slack_ts = known  # saved with the chain's next save
+        return known
+
+    def _identity(self, state: ChainState) -> dict[str, str]:
+        return {
+            "chain": state.name,
+            "started_at": state.started_at.isoformat(),
+            "repository": self.links.repository or "",
+        }
+
+    def _post_chain(
+        self, state: ChainState, channel: str, summary: Message
+    ) -> tuple[str, str] | None:
+        """Post the chain's message; when the answer was lost (the post may have been carried
+        out), look for it in the channel's history and adopt it, and post again only if it is
+        not there."""
+        metadata = {"event_type": EVENT_TYPE, "event_payload": self._identity(state)}
+        for attempt in (1, 2):
+            before = time.time()
+            try:
+                posted = self.delivery.call(
+                    "chat.postMessage",
+                    self.where,
+                    lambda: self.api.call(
+                        "chat.postMessage",
+                        channel=channel,
+                        unfurl_links=False,
+                        metadata=metadata,
+                        **summary,
+                    ),
+                    repeatable=False,
+                    chain=state.name,
+                )
+            except SlackFailure as failure:
+                if not failure.reached or attempt == 2:
+                    return None
+                found = self._look(state, channel, before - LOOK_BACK)
+                if found is not None:
+                    log.info("slack.chain_message_adopted", extra={"chain": state.name})
+                    return found
+                continue
+            self._ids[channel] = str(posted["channel"])
+            log.info("slack.chain_message", extra={"chain": state.name, "channel": channel})
+            return str(posted["channel"]), str(posted["ts"])
+        return None
+
+    def _look(self, state: ChainState, channel: str, oldest: float) -> tuple[str, str] | None:
+        """The chain's message in the channel's recent history, by its metadata."""
+        channel_id = channel if _CHANNEL_ID.fullmatch(channel) else self._ids.get(channel)
+        if channel_id is None:
+            if not self._cannot_look:
+                self._cannot_look = True
+                log.warning(
+                    "slack.cannot_look",
+                    extra={
+                        "channel": channel,
+                        "fix": "set notify.slack.channel to the channel's id (C…): by name, "
+                        "a chain message whose answer was lost cannot be looked for, and "
+                        "may be posted twice",
+                    },
+                )
+            return None
+        try:
+            history = self.delivery.call(
+                "conversations.history",
+                self.where,
+                lambda: self.api.call(
+                    "conversations.history",
+                    channel=channel_id,
+                    oldest=f"{oldest:.6f}",
+                    limit=100,
+                    include_all_metadata=True,
+                ),
+                repeatable=True,
+                chain=state.name,
+            )
+        except SlackFailure:
+            return None
+        identity = self._identity(state)
+        for message in history.get("messages", []):
+            metadata = message.get("metadata") or {}
+            if (
+                metadata.get("event_type") == EVENT_TYPE
+                and metadata.get("event_payload") == identity
+            ):
+                return channel_id, str(message["ts"])
+        return None
+
+    def _update(self, chain: str, thread: tuple[str, str], summary: Message) -> bool | None:
+        """Show the chain as it is now in its message: whether it was shown, None when Slack no
+        longer has that message (deleted), so that a new one is posted."""
+        if self._shown.get(chain) == _digest(summary):
+            return True
+        channel, ts = thread
+        try:
+            self.delivery.call(
+                "chat.update",
+                self.where,
+                lambda: self.api.call("chat.update", channel=channel, ts=ts, **summary),
+                repeatable=True,
+                chain=chain,
+            )
+        except SlackFailure as failure:
+            if failure.error in GONE:
+                log.info("slack.chain_message_gone", extra={"chain": chain})
+                return None
+            return False
+        self._shown[chain] = _digest(summary)
+        return True
+
+    def _target(self) -> str | None:
+        """The configured channel, or the direct-message channel opened with the user."""
+        if self.channel:
+            return self.channel
+        if self._dm is None and self.user:
+            user = self.user
+            try:
+                opened = self.delivery.call(
+                    "conversations.open",
+                    user,
+                    lambda: self.api.call("conversations.open", users=user),
+                    repeatable=True,
+                )
+            except SlackFailure:
+                return None
+            self._dm = str(opened["channel"]["id"])
+        return self._dm
+
+    def _post(
+        self, chain: str | None, channel: str, message: Message, thread_ts: str | None = None
+    ) -> dict[str, Any] | None:
+        try:
+            posted = self.delivery.call(
+                "chat.postMessage",
+                self.where,
+                lambda: self.api.call(
+                    "chat.postMessage",
+                    channel=channel,
+                    thread_ts=thread_ts,
+                    unfurl_links=False,
+                    **message,
+                ),
+                repeatable=False,
+                chain=chain,
+            )
+        except SlackFailure:
+            return None
+        self._ids.setdefault(channel, str(posted["channel"]))
+        return posted

@@ -1,0 +1,118 @@
+"""One chain message whatever the network does: the chain's message carries Baton's identity of
+the chain in Slack's message metadata; when the answer to its post is lost (the post was carried
+out, the connection dropped), Baton finds it in the channel's history and adopts it instead of
+posting a second one. Without the history scope, one line says what that costs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from bot.config import Config, NotifyConfig, SlackConfig
+from bot.notify import Event, Flushing, Notifier
+from bot.notify.factory import build_notifiers
+from bot.state import ChainState, TicketState
+from tests.fakes.slack import FakeSlack
+
+CHANNEL = "C0BATON001"
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+
+
+def _notifier(slack: FakeSlack, channel: str = CHANNEL) -> Notifier:
+    config = Config(notify=NotifyConfig(slack=SlackConfig(channel=channel)))
+    environ = {"SLACK_BOT_TOKEN": slack.token, "BATON_SLACK_API_URL": slack.api_url}
+    [notifier] = build_notifiers(config, environ).notifiers
+    return notifier
+
+
+def _run(notifier: Notifier) -> ChainState:
+    state = ChainState(
+        name="sprint-1",
+        branch="baton/sprint-1",
+        base_branch="main",
+        tickets={k: TicketState(key=k, title=f"Ticket {k}") for k in ("#1", "#2")},
+    )
+    notifier.notify(Event("chain_started", state.name, "started", state=state))
+    for key in state.tickets:
+        state.tickets[key].status = "passed"
+        notifier.notify(Event("passed", state.name, "ok", ticket=key, state=state))
+    assert isinstance(notifier, Flushing)
+    assert notifier.flush(10) == []
+    return state
+
+
+def _lines(caplog: pytest.LogCaptureFixture, name: str) -> list[dict[str, Any]]:
+    return [vars(r) for r in caplog.records if r.getMessage() == name]
+
+
+def test_the_chain_message_carries_the_chains_identity(slack: FakeSlack) -> None:
+    state = _run(_notifier(slack))
+    [parent] = slack.top_level(CHANNEL)
+    assert parent.metadata == {
+        "event_type": "baton_chain",
+        "event_payload": {
+            "chain": "sprint-1",
+            "started_at": state.started_at.isoformat(),
+            "repository": "",
+        },
+    }
+
+
+def test_a_lost_answer_to_the_post_is_adopted_not_posted_twice(
+    slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.notify")
+    slack.lose_answer("chat.postMessage")
+
+    state = _run(_notifier(slack))
+
+    [parent] = slack.top_level(CHANNEL)
+    assert (state.slack_channel, state.slack_ts) == (CHANNEL, parent.ts)
+    assert len(slack.replies(CHANNEL, parent.ts)) == 2
+    assert slack.statuses("conversations.history") == [200]
+    assert _lines(caplog, "slack.chain_message_adopted")
+    assert "2 of 2 passed" in parent.blocks[1]["text"]["text"]
+
+
+def test_a_post_that_never_happened_is_posted_after_the_look(slack: FakeSlack) -> None:
+    slack.fail_next("chat.postMessage", 500)  # refused before it was carried out
+
+    state = _run(_notifier(slack))
+
+    [parent] = slack.top_level(CHANNEL)
+    assert state.slack_ts == parent.ts
+    assert slack.statuses("conversations.history") == [200]
+
+
+def test_without_the_history_scope_one_line_says_what_it_costs(
+    slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack.scopes.discard("channels:history")
+    slack.lose_answer("chat.postMessage")
+
+    _run(_notifier(slack))
+
+    lost, line = _lines(caplog, "slack.failed")  # two distinct failures, a line each
+    assert (lost["method"], lost["error"]) == ("chat.postMessage", "connection_reset")
+    assert (line["method"], line["error"]) == ("conversations.history", "missing_scope")
+    assert "lacks channels:history" in line["fix"]
+    assert "posted twice" in line["fix"]
+    assert len(slack.top_level(CHANNEL)) == 2, "the cost: the post was carried out twice"
+    assert slack.replies(CHANNEL, slack.top_level(CHANNEL)[1].ts), "Slack stayed on"
+
+
+def test_a_channel_named_by_name_cannot_be_looked_in_and_says_so(
+    slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack.lose_answer("chat.postMessage")
+    _run(_notifier(slack, "#baton"))
+    [line] = _lines(caplog, "slack.cannot_look")
+    assert "channel's id" in line["fix"]
