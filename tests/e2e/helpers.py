@@ -14,6 +14,7 @@ from typing import Any
 from bot.workspace import Git
 from tests.fakes.models import ModelEndpoint, Script, Turn
 from tests.real_cli import TEST_COMMAND, OutboundTrap, real_cli, write_user_config
+from tests.warm_baton import run_baton
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,13 +59,17 @@ print("check ok:", lines)
 
 
 def baton(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, cold: bool = False
 ) -> subprocess.CompletedProcess[str]:
-    """Run baton as a whole process, the way people and CI do."""
+    """Run baton as a whole process, the way people and CI do: a warm one (tests/warm_baton.py),
+    or with `cold` a new interpreter, for a test that reads the process's initial environment."""
+    environ = {**os.environ, **(env or {})}
+    if not cold:
+        return run_baton(list(args), cwd=cwd or ROOT, env=environ, timeout=300)
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=cwd or ROOT,
-        env={**os.environ, **(env or {})},
+        env=environ,
         capture_output=True,
         text=True,
         timeout=300,

@@ -27,6 +27,7 @@ from bot.issue_form import render_issue_body
 from bot.tickets import Ticket, TicketFiles
 from tests.e2e.github_support import calls, checkout, github_env, issue
 from tests.fakes.github import FakeGitHub, app_private_key
+from tests.warm_baton import run_baton
 
 
 def _env(fake: FakeGitHub, work: Path, **changes: str | None) -> dict[str, str | None]:
@@ -590,14 +591,11 @@ def test_shell_and_workflow_commands_in_a_ticket_stay_text(
     copies = tmp_path / "prompts"
     env = {k: v for k, v in _env(github, work).items() if v is not None}
     env |= {"PROMPT_COPIES": str(copies)}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "run", "--repo", str(work), "--stats"],
+    result = run_baton(
+        ["run", "--repo", str(work), "--stats"],
         cwd=tmp_path,
         env={**_base_env(), **env},
-        capture_output=True,
-        text=True,
         timeout=120,
-        check=False,
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "baton:done" in github.labels_of(number)
@@ -645,14 +643,8 @@ def test_text_that_looks_like_console_markup_is_printed_as_text(
     issue(github, "Scaffold", "work/scaffold.txt")
     work = checkout(github, tmp_path)
     env = {k: v for k, v in _env(github, work).items() if v is not None}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "run", "--repo", str(work)],
-        cwd=tmp_path,
-        env={**_base_env(), **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    result = run_baton(
+        ["run", "--repo", str(work)], cwd=tmp_path, env={**_base_env(), **env}, timeout=120
     )
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode == 1

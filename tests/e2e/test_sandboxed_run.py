@@ -53,7 +53,8 @@ def test_neither_the_agent_nor_the_test_command_reaches_batons_secrets(tmp_path:
         tickets=ONE_TICKET,
         test_command=f"{sys.executable} sandbox_probe.py test-seen.json {reads}",
     )
-    result = baton("run", "--local", "--repo", str(repo), env=baton_env(home))
+    # A new interpreter: what the sandbox must hide is Baton's own `/proc` entry and environment.
+    result = baton("run", "--local", "--repo", str(repo), env=baton_env(home), cold=True)
     assert result.returncode == 0, result.stderr
     assert status(repo)["chains"]["work"]["tickets"]["probe"]["status"] == "passed"
     shown = subprocess.run(

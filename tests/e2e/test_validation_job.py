@@ -151,7 +151,7 @@ def test_the_test_command_cannot_read_the_token_as_another_user_or_in_the_sandbo
     args = ["validate", "--repo", str(job), "--chain", "sprint-1", "--ticket", "#1"]
     args += ["--attempt", "1", *(["--run-as", run_as] if run_as else [])]
     # A process of its own: its initial environment holds the token, as in a real job.
-    result = baton(*args, env=env)
+    result = baton(*args, env=env, cold=True)
     if run_as and os.geteuid() != 0 and result.returncode != 0:
         assert "sudo asks for a password" in result.stderr  # no way to switch users here
         return

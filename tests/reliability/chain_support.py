@@ -21,6 +21,7 @@ from bot.issue_form import render_issue_body
 from bot.markers import markers_in
 from bot.tickets import Ticket, TicketFiles
 from tests.fakes.github import FakeGitHub
+from tests.warm_baton import run_baton
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAIN = "sprint-1"
@@ -135,10 +136,9 @@ def command(work: Path, env: dict[str, str]) -> tuple[list[str], dict[str, str]]
 def run_process(
     fake: FakeGitHub, work: Path, *, timeout: float = 120, **extra: str
 ) -> subprocess.CompletedProcess[str]:
+    """`baton run` as a whole process (a warm one: tests/warm_baton.py)."""
     argv, env = command(work, {**environment(fake, work), **extra})
-    return subprocess.run(
-        argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
+    return run_baton(argv[3:], cwd=ROOT, env=env, timeout=timeout)
 
 
 def agent_calls(log: Path) -> list[str]:

@@ -1,0 +1,212 @@
+"""`baton` as a whole process, without paying for the interpreter's start each time.
+
+A `baton` process spends about 0.6 s of CPU importing (PyGithub, cryptography, pydantic's models)
+before it does anything, and the suite starts hundreds of them. Here one server per test process
+imports Baton once and then waits; each `run_baton` makes it fork a fresh child that takes the
+caller's argv, environment, working directory and standard streams and runs `bot.cli.main()`,
+exactly what `python -m bot` runs. The child is a real process: its own memory, its own exit
+status, killed when it runs past its timeout, and an injected crash (`os._exit`) ends it as it
+ends a `baton` process. The server itself never runs Baton's code, so no child sees another's
+state. One thing tells it apart: `/proc/<pid>/environ` holds the environment a process was
+started with, the server's; a test that reads it starts `python -m bot` itself.
+
+    python -m tests.warm_baton SOCKET   the server (started by `run_baton` when first needed)
+
+The server forks a keeper per request, and the keeper forks the child and waits for it: the
+caller learns the child's pid first (to kill it at a timeout) and then its exit status.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import gc
+import importlib
+import json
+import os
+import pkgutil
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+STREAMS = 3  # stdin, stdout, stderr
+
+
+# -- the server ----------------------------------------------------------------------------------
+
+
+def _import_baton() -> None:
+    """Every module of Baton, and with them everything they import."""
+    import bot  # noqa: PLC0415
+
+    for module in pkgutil.walk_packages(bot.__path__, "bot."):
+        if module.name != "bot.__main__":  # it runs Baton
+            importlib.import_module(module.name)
+
+
+def _serve(path: str) -> dict[str, Any]:
+    """Forks a keeper per request until the caller closes our stdin; returns only in a child,
+    with the request it is to run."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    listener.bind(path)
+    listener.listen(64)
+    gc.collect()
+    gc.freeze()  # the children share the imported modules' pages instead of copying them
+    while True:
+        ready, _, _ = select.select([listener, sys.stdin], [], [], 1.0)
+        _reap(block=sys.stdin in ready)
+        if sys.stdin in ready:  # the caller is gone
+            os._exit(0)
+        if listener in ready:
+            connection, _ = listener.accept()
+            if os.fork() == 0:
+                listener.close()
+                return _keep(connection)
+            connection.close()
+
+
+def _reap(*, block: bool) -> None:
+    """Waits for the keepers that have ended (all of them at the end): waited for, the CPU they
+    and their children used counts as the caller's children's, as a process of its own would."""
+    try:
+        while os.waitpid(-1, 0 if block else os.WNOHANG)[0]:
+            pass
+    except ChildProcessError:
+        pass
+
+
+def _keep(connection: socket.socket) -> dict[str, Any]:
+    """The keeper: forks the child, tells the caller its pid and then its exit status."""
+    data, fds, _, _ = socket.recv_fds(connection, 1 << 20, STREAMS)
+    child = os.fork()
+    if child == 0:
+        connection.close()
+        for number, fd in enumerate(fds):
+            os.dup2(fd, number)
+            os.close(fd)
+        request: dict[str, Any] = json.loads(data)
+        return request
+    for fd in fds:
+        os.close(fd)
+    connection.send(str(child).encode())
+    _, status = os.waitpid(child, 0)
+    with contextlib.suppress(OSError):  # the caller stopped waiting (its timeout)
+        connection.send(str(os.waitstatus_to_exitcode(status)).encode())
+    os._exit(0)
+
+
+def _become(request: dict[str, Any]) -> None:
+    """The child takes on what a new `python -m bot` process would have."""
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    sys.argv = request["argv"]
+    tempfile.tempdir = None  # it follows TMPDIR, read anew
+    # As Python opens them at start (UTF-8 mode aside): stderr line-buffered, a terminal too.
+    encoding = os.environ.get("PYTHONIOENCODING", "utf-8").partition(":")[0] or "utf-8"
+    sys.stdin = open(0, encoding=encoding, closefd=False)  # noqa: SIM115
+    line = 1 if os.isatty(1) else -1
+    sys.stdout = open(1, "w", line, encoding=encoding, closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", 1, encoding=encoding, errors="backslashreplace", closefd=False)  # noqa: SIM115
+
+
+# -- the caller ----------------------------------------------------------------------------------
+
+_server: dict[int, tuple[subprocess.Popen[bytes], str]] = {}
+_lock = threading.Lock()
+
+
+def _socket_path() -> str:
+    """The server of this process, started on first use and stopped when this process ends."""
+    with _lock:
+        running = _server.get(os.getpid())
+        if running is not None and running[0].poll() is None:
+            return running[1]
+        path = str(Path(tempfile.mkdtemp(prefix="baton-warm-")) / "socket")
+        server = subprocess.Popen(
+            [sys.executable, "-m", "tests.warm_baton", path],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            env={k: v for k, v in os.environ.items() if not k.startswith("BATON_")},
+        )
+        _server[os.getpid()] = (server, path)
+        atexit.register(_stop, server, path)
+        return path
+
+
+def _stop(server: subprocess.Popen[bytes], path: str) -> None:
+    if server.stdin is not None:
+        server.stdin.close()
+    server.wait(timeout=10)
+    shutil.rmtree(Path(path).parent, ignore_errors=True)
+
+
+def _connect(path: str) -> socket.socket:
+    client = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    for _ in range(600):  # the server binds once it has imported Baton
+        try:
+            client.connect(path)
+            return client
+        except (FileNotFoundError, ConnectionRefusedError):
+            select.select([], [], [], 0.05)
+    raise RuntimeError(f"the warm baton server never listened on {path}")
+
+
+def run_baton(
+    args: list[str],
+    *,
+    cwd: Path | str,
+    env: dict[str, str],
+    timeout: float,
+    input: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """`subprocess.run([python, "-m", "bot", *args], capture_output=True, text=True)`, in a child
+    of the warm server: the same argv, environment, working directory and streams."""
+    with (
+        tempfile.TemporaryFile() as stdin,
+        tempfile.TemporaryFile() as stdout,
+        tempfile.TemporaryFile() as stderr,
+        _connect(_socket_path()) as client,
+    ):
+        stdin.write((input or "").encode())
+        stdin.seek(0)
+        request = {
+            "argv": [str(ROOT / "bot" / "__main__.py"), *args],
+            "env": env,
+            "cwd": str(cwd),
+        }
+        socket.send_fds(
+            client,
+            [json.dumps(request).encode()],
+            [stdin.fileno(), stdout.fileno(), stderr.fileno()],
+        )
+        child = int(client.recv(64))
+        client.settimeout(timeout)
+        try:
+            code = int(client.recv(64))
+        except TimeoutError:
+            os.kill(child, signal.SIGKILL)
+            raise subprocess.TimeoutExpired(["baton", *args], timeout) from None
+        stdout.seek(0)
+        stderr.seek(0)
+        # As `text=True` reads them: strict decoding, universal newlines.
+        out, err = (
+            s.read().decode().replace("\r\n", "\n").replace("\r", "\n") for s in (stdout, stderr)
+        )
+    return subprocess.CompletedProcess(["baton", *args], code, out, err)
+
+
+if __name__ == "__main__":
+    _import_baton()
+    _become(_serve(sys.argv[1]))
+    from bot.cli import main
+
+    main()
