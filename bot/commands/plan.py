@@ -121,6 +121,8 @@ def show(runtime: Runtime, outcome: PlanOutcome) -> int:
         console.print(tickets_table(draft.check.chain, runtime.redact))
     corrections = max(draft.prompts - 1, 0)
     click.echo(f"planner:    {draft.prompts} prompt(s), {corrections} correction(s)")
+    for line in problem_lines(draft.corrected, runtime.redact):
+        click.echo(f"corrected:  {line}")
     if outcome.written:
         click.echo(f"written:    {outcome.written} and {outcome.audit_file}")
         click.echo("next:       read the tickets, change what you like, commit, then baton run")

@@ -42,6 +42,7 @@ class Draft:
     text: str | None = None
     check: PlanCheck | None = None
     problems: list[Problem] = field(default_factory=list)  # of the last draft
+    corrected: list[Problem] = field(default_factory=list)  # sent back as corrections
     prompts: int = 0
     discarded: list[str] = field(default_factory=list)
     error: str | None = None
@@ -89,6 +90,7 @@ def draft_plan(
                 draft.problems = draft.check.problems
             if not draft.problems or correction == config.plan.max_corrections:
                 return draft
+            draft.corrected += draft.problems
             prompt = plan_correction_prompt(request, draft.problems, redact=redact)
             result = agent.resume(str(draft.session_id), prompt, work, home)
     return draft
