@@ -15,6 +15,7 @@ import click
 
 from bot import __version__
 from bot.commands.chains import chains_command, status_command
+from bot.commands.plan import plan_command
 from bot.commands.retry import retry_command
 from bot.commands.review import review_command
 from bot.commands.run import demo_command, run_command
@@ -61,6 +62,7 @@ for command in (
     review_command,
     chains_command,
     init_command,
+    plan_command,
 ):
     cli.add_command(command)
 

@@ -121,6 +121,9 @@ class PlanConfig(_Strict):
     # Files a ticket may create or modify (a glob or directory counts the files it matches): a
     # ticket that changes more is too big for one step with validation after it.
     max_files_per_ticket: int = Field(default=10, ge=1, le=1000)
+    # Corrections the planner gets, in its session, for a draft the check refuses; then the
+    # draft is refused and nothing is handed over.
+    max_corrections: int = Field(default=2, ge=0, le=10)
 
 
 class LimitsConfig(_Strict):
@@ -132,6 +135,8 @@ class LimitsConfig(_Strict):
 
 class LabelsConfig(_Strict):
     trigger: str = "ready-for-agent"
+    # An issue labelled so (by someone trusted) is a goal: `baton plan` drafts its chain.
+    plan: str = "plan-for-agent"
     queued: str = "baton:queued"
     running: str = "baton:running"
     done: str = "baton:done"

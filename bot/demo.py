@@ -1,5 +1,9 @@
 """`baton demo`: a whole chain, offline, on a small API project with zero tests.
 
+First `baton plan` drafts the chain with the stand-in agent: its first draft names a file the
+project does not have, the plan check refuses it, and the correction fixes it; the demo then
+approves the plan (commits it), as a person would after reading it, and runs the chain.
+
 The agent is a scripted stand-in (examples/demo/agent/demo_agent.py) that speaks the headless
 CLI-agent protocol and applies prepared changes; its first try at one ticket breaks a convention,
 so the demo shows a correction followup. Everything else is the real Baton: git, the test
@@ -17,8 +21,15 @@ from pathlib import Path
 
 from bot.errors import BatonError
 from bot.local import LocalRun, run_local
+from bot.planning.plan_run import PlanOptions, PlanOutcome, run_plan
 from bot.runtime import Project, Runtime
 from bot.workspace import Git
+
+CHAIN = "api-tests"
+GOAL = (
+    "Take the Bookshelf API from zero tests to full coverage of its endpoints: a shared "
+    "in-process test client first, then tests for each area and for the error paths."
+)
 
 
 def demo_assets() -> Path:
@@ -48,13 +59,17 @@ def demo_config(assets: Path) -> str:
     )
 
 
-def create_demo_repo(directory: Path | None, environ: Mapping[str, str]) -> Path:
-    """A new repository with the demo's project, committed (`environ`: Baton's, for git)."""
+def create_demo_repo(
+    directory: Path | None, environ: Mapping[str, str], *, tickets: bool = True
+) -> Path:
+    """A new repository with the demo's project, committed (`environ`: Baton's, for git);
+    without its chain file unless `tickets`."""
     assets = demo_assets()
     target = directory or Path(tempfile.mkdtemp(prefix="baton-demo-"))
     if target.exists() and any(target.iterdir()):
         raise BatonError(f"{target} is not empty", hint="pass --dir with a new or empty directory")
-    shutil.copytree(assets / "project", target, dirs_exist_ok=True)
+    skip = shutil.ignore_patterns() if tickets else shutil.ignore_patterns("tickets")
+    shutil.copytree(assets / "project", target, dirs_exist_ok=True, ignore=skip)
     (target / ".github").mkdir(exist_ok=True)
     (target / ".github" / "baton.yml").write_text(demo_config(assets), encoding="utf-8")
     git = Git(target, environ)
@@ -63,9 +78,22 @@ def create_demo_repo(directory: Path | None, environ: Mapping[str, str]) -> Path
     return target
 
 
-def run_demo(runtime: Runtime, directory: Path | None) -> LocalRun:
-    target = create_demo_repo(directory, runtime.environ)
+def plan_demo(runtime: Runtime, directory: Path | None) -> tuple[Project, PlanOutcome]:
+    """The demo's repository, its chain planned and the plan approved (committed: a person's
+    step, which the demo takes for them)."""
+    target = create_demo_repo(directory, runtime.environ, tickets=False)
     print(f"demo repository: {target}", file=sys.stderr)
-    # Baton's own repository, made to be looked at: it stays on the chain's branch.
     project = Project.open(target, runtime.environ)
+    planned = run_plan(runtime, project, PlanOptions(GOAL, chain=CHAIN))
+    if planned.written is None:
+        raise BatonError(
+            f"the demo's plan was refused: {planned.draft.error if planned.draft else 'no draft'}",
+            hint="reinstall baton: the demo's files are not as shipped",
+        )
+    project.git.commit_all(f"Plan of chain {CHAIN}, approved")
+    return project, planned
+
+
+def run_demo(runtime: Runtime, project: Project) -> LocalRun:
+    """The demo's chain, worked; the repository stays on the chain's branch, to be looked at."""
     return run_local(runtime, project, runtime.console(), return_home=False)

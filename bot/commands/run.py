@@ -203,7 +203,11 @@ def _preflight(runtime: Runtime, project: Project, result: Any) -> int:
 )
 @click.pass_obj
 def demo_command(runtime: Runtime, directory: Path | None) -> None:
-    """Run a whole chain offline on a small API project, with a scripted stand-in agent."""
-    from bot.demo import run_demo
+    """Plan and run a whole chain offline on a small API project, with a scripted stand-in
+    agent."""
+    from bot.commands.plan import show
+    from bot.demo import plan_demo, run_demo
 
-    sys.exit(print_outcome(runtime, run_demo(runtime, directory)))
+    project, planned = plan_demo(runtime, directory)
+    show(runtime, planned)
+    sys.exit(print_outcome(runtime, run_demo(runtime, project)))

@@ -68,11 +68,15 @@ def test_demo_passes_every_ticket_and_records_the_correction(
     assert any(f["rule"] == "shared-test-client" for f in first["findings"])
     # The agent keeps its session in its HOME, as a real CLI does: the chain's own HOME in the
     # sandbox, else the real one.
-    (session,) = [
-        *repo.glob(".baton/homes/*/.baton-demo-agent/*/*.json"),
-        *home.glob(".baton-demo-agent/*/*.json"),
+    # (The planner's session, in the scratch checkout's HOME or the real one, is another.)
+    (turns,) = [
+        t
+        for session in [
+            *repo.glob(".baton/homes/*/.baton-demo-agent/*/*.json"),
+            *home.glob(".baton-demo-agent/*/*.json"),
+        ]
+        if not (t := json.loads(session.read_text())["turns"])[0]["ticket"].startswith("plan-")
     ]
-    turns = json.loads(session.read_text())["turns"]
     correction = next(t for t in turns if t["kind"] == "correction")
     assert "`tests/test_books.py:5` (shared-test-client)" in correction["prompt"]
     assert "Fix: import make_client from tests.helpers" in correction["prompt"]
@@ -87,6 +91,31 @@ def test_demo_passes_every_ticket_and_records_the_correction(
     assert not git.dirty_files(), "the chain leaves a clean working copy"
     # The branch ends at a validated state: the out-of-scope mock file is gone.
     assert not (repo / "tests" / "mocks.py").exists()
+
+
+def test_demo_plans_its_chain_first_and_the_check_catches_the_planted_mistake(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    repo = tmp_path / "demo"
+    result = CliRunner().invoke(cli, ["demo", "--dir", str(repo)])
+    assert result.exit_code == 0, result.output
+
+    assert "planner:    2 prompt(s), 1 correction(s)" in result.stdout
+    assert (
+        "corrected:  tickets/api-tests.yml:29: error: test-helper: files.read[1]: "
+        "`src/bookshelf/storage.py` does not exist at the base commit" in result.stdout
+    )
+    assert "✓ files to modify or read exist at the base (passed)" in result.stdout
+    git = Git(repo, os.environ)
+    # The plan was approved (committed) before the chain ran, with the audit it was made from.
+    first = git.run("log", "--reverse", "--format=%s", "main").splitlines()
+    assert first == ["Bookshelf API, before Baton", "Plan of chain api-tests, approved"]
+    planned = git.run("show", "--name-only", "--format=", "main").splitlines()
+    assert "tickets/api-tests.yml" in planned
+    assert any(p.startswith("knowledge/audits/") and p.endswith("-api-tests.md") for p in planned)
+    shipped = Path(__file__).resolve().parents[2] / "examples/demo/project/tickets/api-tests.yml"
+    assert (repo / "tickets" / "api-tests.yml").read_text() == shipped.read_text()
 
 
 def test_demo_refuses_a_directory_that_is_not_empty(tmp_path: Path) -> None:

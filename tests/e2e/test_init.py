@@ -115,8 +115,9 @@ def test_init_sets_up_an_empty_repository(tmp_path: Path) -> None:
     text = workflow.read_text()
     assert "agent: claude" in text
     assert "ANTHROPIC_API_KEY: ${{ secrets.ANTHROPIC_API_KEY }}" in text
-    # The plan, the chain job and the review followup: one job works a chain through.
-    assert text.count(ACTION_PLACEHOLDER) == 3
+    # The plan, the chain job and the review followup (one job works a chain through), and the
+    # draft of a new plan.
+    assert text.count(ACTION_PLACEHOLDER) == 4
     assert "__BATON" not in text
     assert f'- cron: "{DEFAULT_SCHEDULE}"' in text
 
@@ -177,7 +178,7 @@ def test_action_ref_pins_every_use_of_the_action(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Set BATON_ACTION_REF" not in result.stdout
     text = (repo / ".github" / "workflows" / "baton.yml").read_text()
-    assert text.count(f"uses: {ref}\n") == 3
+    assert text.count(f"uses: {ref}\n") == 4
     assert "OWNER/baton@" not in text.replace("`uses: OWNER/baton@0000…`", "")
 
 

@@ -200,6 +200,7 @@ def test_the_entrances(baton_workflow: dict[str, Any]) -> None:
         "chain": "string",
         "dry_run": "boolean",
         "max_tickets": "number",
+        "plan": "string",
     }
     assert on["pull_request_review_comment"] == {"types": ["created"]}
     assert on["pull_request_review"] == {"types": ["submitted"]}
@@ -211,6 +212,36 @@ def test_a_label_starts_work_only_when_it_is_the_trigger(baton_workflow: dict[st
     trigger = Config().labels.trigger
     assert f"github.event.label.name == '{trigger}'" in condition
     assert "github.event_name == 'issues' &&" in condition
+
+
+def test_a_goal_to_plan_is_drafted_in_a_job_of_its_own_and_runs_no_chain(
+    baton_workflow: dict[str, Any],
+) -> None:
+    """A manual run's `plan` input, or the plan label, starts only the draft job: its plan
+    arrives as a pull request (`baton plan --event`), and no chain is worked in that run."""
+    jobs = baton_workflow["jobs"]
+    label = Config().labels.plan
+    draft = jobs["draft"]
+    assert "(github.event_name == 'workflow_dispatch' && inputs.plan != '')" in draft["if"]
+    assert (
+        f"(github.event_name == 'issues' && github.event.label.name == '{label}')" in (draft["if"])
+    )
+    assert "(github.event_name == 'workflow_dispatch' && inputs.plan == '')" in jobs["plan"]["if"]
+    assert draft["permissions"] == {
+        "contents": "write",
+        "issues": "write",
+        "pull-requests": "write",
+    }
+    baton = draft["steps"][-1]
+    assert baton["with"]["command"] == "plan"
+    assert not any("SLACK" in name for name in baton["env"]), "a draft notifies no one"
+
+
+def test_the_action_plans_from_the_event_alone() -> None:
+    """`command: plan` passes no goal through the script: Baton reads it from the event."""
+    script = _load(ACTION)["runs"]["steps"][-1]["run"]
+    assert '"$baton" plan --event\n' in script
+    assert "plan, chains, awaiting or validate" in script
 
 
 def test_plan_then_one_job_per_chain(baton_workflow: dict[str, Any]) -> None:
@@ -237,16 +268,16 @@ def test_plan_then_one_job_per_chain(baton_workflow: dict[str, Any]) -> None:
 
 def test_the_chain_job_is_the_whole_chain(baton_workflow: dict[str, Any]) -> None:
     """No job waits for another to validate: a chain is worked and validated in its own job, so
-    the jobs are the plan, the chains and the review followup, and no job runs the opt-in
-    `awaiting` or `validate` commands."""
-    assert set(baton_workflow["jobs"]) == {"plan", "run", "event"}
+    the jobs are the plan, the chains, the review followup and the draft of a new plan, and no
+    job runs the opt-in `awaiting` or `validate` commands."""
+    assert set(baton_workflow["jobs"]) == {"plan", "run", "event", "draft"}
     commands = {
         step["with"].get("command", "run")
         for job in baton_workflow["jobs"].values()
         for step in job["steps"]
         if not step["uses"].startswith("actions/")
     }
-    assert commands <= {"chains", "run", "event"}
+    assert commands <= {"chains", "run", "event", "plan"}
     assert "awaiting" not in json.dumps(baton_workflow)
 
 

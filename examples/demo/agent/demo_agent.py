@@ -22,6 +22,12 @@ or followup prompt for that ticket in a session, to show Baton catching a bad re
 prompt for the ticket (a correction, another followup, a recovery) applies the prepared
 changes. The agent never commits and never writes under .git/, .baton/ or knowledge/.
 
+It also plans: a prompt headed `# Baton · plan · chain <name>` starts a session that writes
+the demo project's own chain file, project/tickets/<name>.yml, to DIR/tickets/<name>.yml; the
+first draft of a session carries the mistakes of changes/plan-<name>/first-attempt.txt (lines
+`old => new`, each replaced once), and the correction (`# Baton · correction · chain <name>`)
+writes it as it is.
+
 It prints one JSON object on stdout, shaped like `claude -p --output-format json`, and exits
 0, or 1 with `"is_error": true` when it cannot do the work (no header, unknown ticket, unknown
 session, bad arguments).
@@ -41,11 +47,14 @@ from pathlib import Path, PurePosixPath
 from typing import Any, NoReturn
 
 CHANGES = Path(__file__).resolve().parent / "changes"
+# The chain files the planner "drafts": the demo project's own.
+PLANS = Path(__file__).resolve().parent.parent / "project" / "tickets"
 HEADER = re.compile(
-    r"# Baton · (?P<kind>launch|followup|correction|recovery) · ticket (?P<key>\S+)"
+    r"# Baton · (?P<kind>launch|followup|correction|recovery|plan) · "
+    r"(?P<what>ticket|chain) (?P<key>\S+)"
 )
-NEW_SESSION_KINDS = frozenset({"launch", "recovery"})
-FIRST_ATTEMPT_KINDS = frozenset({"launch", "followup"})
+NEW_SESSION_KINDS = frozenset({"launch", "recovery", "plan"})
+FIRST_ATTEMPT_KINDS = frozenset({"launch", "followup", "plan"})
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 PROTECTED = frozenset({".git", ".baton", "knowledge"})
 STORED_SUFFIX = ".txt"
@@ -93,7 +102,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def read_header(prompt_file: Path) -> tuple[str, str]:
-    """The kind and ticket key from the prompt's first line."""
+    """The kind and the ticket key (for a chain's plan, `plan-<chain>`) from the prompt's
+    first line."""
     try:
         text = prompt_file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -105,6 +115,8 @@ def read_header(prompt_file: Path) -> tuple[str, str]:
             "the prompt does not start with a Baton header line "
             "(`# Baton · <kind> · ticket <key>`); nothing to do"
         )
+    if match["what"] == "chain":
+        return match["kind"], f"plan-{match['key']}"
     return match["kind"], match["key"]
 
 
@@ -190,6 +202,8 @@ def run(args: argparse.Namespace) -> Outcome:
         if args.resume is None:
             raise AgentFailure(f"a {kind} prompt continues a session; pass --resume SESSION_ID")
         session = store.load(args.resume)
+    if key.startswith("plan-"):
+        return draft_plan(args, kind, key, session, store)
     if not SAFE_NAME.fullmatch(key) or not (CHANGES / key / "files").is_dir():
         raise AgentFailure(
             f"unknown ticket {key!r}: this scripted agent only knows the demo chain's tickets",
@@ -220,6 +234,45 @@ def run(args: argparse.Namespace) -> Outcome:
     )
     store.save(session)
     return Outcome(session_id=session.session_id, summary=summary)
+
+
+def draft_plan(
+    args: argparse.Namespace, kind: str, key: str, session: Session, store: SessionStore
+) -> Outcome:
+    """A plan prompt: write the chain file PLANS/<chain>.yml to tickets/; the first draft in a
+    session has the mistakes of changes/<key>/first-attempt.txt (lines `old => new`, each
+    replaced once), which Baton's plan check catches."""
+    chain = key.removeprefix("plan-")
+    plan = PLANS / f"{chain}.yml"
+    if not SAFE_NAME.fullmatch(chain) or not plan.is_file():
+        raise AgentFailure(
+            f"unknown chain {chain!r}: this scripted agent only plans the demo's chain",
+            session_id=args.resume,
+        )
+    text = plan.read_text(encoding="utf-8")
+    mistakes = CHANGES / key / "first-attempt.txt"
+    first = kind in FIRST_ATTEMPT_KINDS and not session.attempted(key) and mistakes.is_file()
+    if first:
+        for line in mistakes.read_text(encoding="utf-8").splitlines():
+            old, _, new = line.partition(" => ")
+            text = text.replace(old, new, 1)
+    target = target_path(args.workdir.resolve(), f"tickets/{chain}.yml")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    session.turns.append(
+        {
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "kind": kind,
+            "ticket": key,
+            "attempt": "first-attempt" if first else "prepared",
+            "written": [f"tickets/{chain}.yml"],
+            "deleted": [],
+            "prompt": args.prompt_file.read_text(encoding="utf-8"),
+        }
+    )
+    store.save(session)
+    done = "Corrected" if kind == "correction" else "Drafted"
+    return Outcome(session.session_id, f"{done} the chain {chain} in tickets/{chain}.yml.")
 
 
 def result(
