@@ -3,11 +3,9 @@ work: what it asks, after checking who asked; then a reconcile."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
-from bot.errors import ConfigError
+from bot.actions_event import actions_event
 from bot.events import Route, route
 from bot.forge.github.repo import bot_login_from_env
 from bot.github_mode import GitHubRun, run_github
@@ -27,17 +25,10 @@ def run_event(
     runtime: Runtime, project: Project, notifier: Notifier, *, max_minutes: float | None = None
 ) -> EventRun:
     env = runtime.environ
-    event_path = Path(env.get("GITHUB_EVENT_PATH", ""))
-    try:
-        payload = json.loads(event_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(
-            f"cannot read the event payload {event_path}: {exc}",
-            hint="run inside GitHub Actions, or point GITHUB_EVENT_PATH at the event's JSON",
-        ) from exc
+    name, payload = actions_event(env)
     decided = route(
-        env.get("GITHUB_EVENT_NAME", ""),
-        payload if isinstance(payload, dict) else {},
+        name,
+        payload,
         trigger_label=project.config.labels.trigger,
         bot_login=bot_login_from_env(env),
     )

@@ -9,12 +9,10 @@ issue's timeline and the goal from the issue as the API has it, never from the p
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from bot.errors import ConfigError
+from bot.actions_event import actions_event
 from bot.forge import LabelledBody
 from bot.forge.github.frozen import body_at_label, changed_answer
 from bot.forge.github.intake import GitHubTickets
@@ -33,17 +31,7 @@ class Asked:
 
 
 def event_goal(runtime: Runtime, project: Project) -> Asked:
-    env = runtime.environ
-    name = env.get("GITHUB_EVENT_NAME", "")
-    path = Path(env.get("GITHUB_EVENT_PATH", ""))
-    try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(
-            f"cannot read the event payload {path}: {exc}",
-            hint="run inside GitHub Actions, or point GITHUB_EVENT_PATH at the event's JSON",
-        ) from exc
-    payload = payload if isinstance(payload, dict) else {}
+    name, payload = actions_event(runtime.environ)
     label = project.config.labels.plan
     if name == "workflow_dispatch":
         return _dispatched(runtime, project, payload)
