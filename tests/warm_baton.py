@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import gc
 import importlib
 import json
@@ -36,8 +37,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from tests.actions.reaper import PR_SET_CHILD_SUBREAPER, argv_of, children_of
+
 ROOT = Path(__file__).resolve().parent.parent
 STREAMS = 3  # stdin, stdout, stderr
+CLONE_NEWUSER, CLONE_NEWUTS = 0x10000000, 0x04000000  # <linux/sched.h>
 
 
 # -- the server ----------------------------------------------------------------------------------
@@ -84,23 +88,66 @@ def _reap(*, block: bool) -> None:
 
 
 def _keep(connection: socket.socket) -> dict[str, Any]:
-    """The keeper: forks the child, tells the caller its pid and then its exit status."""
+    """The keeper: forks the child, tells the caller its pid, then how it ended."""
     data, fds, _, _ = socket.recv_fds(connection, 1 << 20, STREAMS)
+    if not data:  # a caller making sure the server listens
+        os._exit(0)
+    request: dict[str, Any] = json.loads(data)
+    step = bool(request.get("step"))
+    if step:  # the processes the child leaves behind become the keeper's, not init's
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     child = os.fork()
     if child == 0:
         connection.close()
         for number, fd in enumerate(fds):
             os.dup2(fd, number)
             os.close(fd)
-        request: dict[str, Any] = json.loads(data)
+        if step:
+            _join_namespaces(int(request["pid"]))
         return request
     for fd in fds:
         os.close(fd)
     connection.send(str(child).encode())
-    _, status = os.waitpid(child, 0)
+    if step:
+        ended = _watch(connection, child)
+    else:
+        ended = {"code": os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]), "left": []}
     with contextlib.suppress(OSError):  # the caller stopped waiting (its timeout)
-        connection.send(str(os.waitstatus_to_exitcode(status)).encode())
+        connection.send(json.dumps(ended).encode())
     os._exit(0)
+
+
+def _join_namespaces(pid: int) -> None:
+    """Into the step's hostname: a job of the Actions runner may run on a machine of its own
+    (tests/actions/job.py: a UTS namespace, in a user namespace when not root)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for kind, flag in (("user", CLONE_NEWUSER), ("uts", CLONE_NEWUTS)):
+        theirs = Path(f"/proc/{pid}/ns/{kind}")
+        if theirs.stat().st_ino == Path(f"/proc/self/ns/{kind}").stat().st_ino:
+            continue
+        fd = os.open(theirs, os.O_RDONLY)
+        if libc.setns(fd, flag) != 0:
+            raise OSError(ctypes.get_errno(), f"cannot join the {kind} namespace of {pid}")
+        os.close(fd)
+
+
+def _watch(connection: socket.socket, child: int) -> dict[str, Any]:
+    """For a step's `baton`: the child's end, and what it left running (killed, named). When
+    the step's process dies first (a step killed with its process group, a runner lost), the
+    child and everything it started die too, as they would as the step's own processes."""
+    ready, _, _ = select.select([os.pidfd_open(child), connection], [], [])
+    if connection in ready:  # nothing is ever sent: the step's process is gone
+        os.kill(child, signal.SIGKILL)
+    code = os.waitstatus_to_exitcode(os.waitpid(child, 0)[1])
+    left: list[str] = []
+    while orphans := children_of(os.getpid()):
+        for pid in orphans:
+            left.append(" ".join(argv_of(pid)))
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+    return {"code": code, "left": left}
 
 
 def _become(request: dict[str, Any]) -> None:
@@ -191,7 +238,7 @@ def run_baton(
         child = int(client.recv(64))
         client.settimeout(timeout)
         try:
-            code = int(client.recv(64))
+            code = json.loads(client.recv(1 << 20))["code"]
         except TimeoutError:
             os.kill(child, signal.SIGKILL)
             raise subprocess.TimeoutExpired(["baton", *args], timeout) from None
@@ -202,6 +249,39 @@ def run_baton(
             s.read().decode().replace("\r\n", "\n").replace("\r", "\n") for s in (stdout, stderr)
         )
     return subprocess.CompletedProcess(["baton", *args], code, out, err)
+
+
+SHIM = """\
+#!{python} -IS
+# `baton` for this test run: its process runs as a child of the warm server (tests/warm_baton.py).
+import json, os, signal, socket, sys
+
+client = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+client.connect({socket!r})
+request = {{"argv": ["baton", *sys.argv[1:]], "env": dict(os.environ), "cwd": os.getcwd(), "step": True, "pid": os.getpid()}}
+socket.send_fds(client, [json.dumps(request).encode()], [0, 1, 2])
+child = int(client.recv(64))
+for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    signal.signal(signum, lambda signum, _: os.kill(child, signum))
+ended = json.loads(client.recv(1 << 20))
+if ended["left"]:
+    print("baton left processes running:", *ended["left"], sep="\\n  ", file=sys.stderr)
+    sys.exit(125)
+if ended["code"] < 0:
+    signal.signal(-ended["code"], signal.SIG_DFL)
+    os.kill(os.getpid(), -ended["code"])
+sys.exit(ended["code"])
+"""
+
+
+def write_shim(path: Path) -> None:
+    """An executable `baton` at `path` that runs as the warm server's child, with its caller's
+    argv, environment, working directory and standard streams, and with its process tree's fate:
+    killed with it; whatever it leaves running is killed and fails the call (exit 125, named)."""
+    server = _socket_path()
+    _connect(server).close()  # listening before the first call
+    path.write_text(SHIM.format(python=sys.executable, socket=server))
+    path.chmod(0o755)
 
 
 if __name__ == "__main__":

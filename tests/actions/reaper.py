@@ -32,7 +32,7 @@ TIMED_OUT = 124
 KILLED = 137
 
 
-def _children(parent: int) -> list[int]:
+def children_of(parent: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -47,7 +47,7 @@ def _children(parent: int) -> list[int]:
     return found
 
 
-def _argv(pid: int) -> list[str]:
+def argv_of(pid: int) -> list[str]:
     try:
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
@@ -96,10 +96,12 @@ def main(argv: list[str]) -> int:
         code = TIMED_OUT
     time.sleep(0.05)  # an orphan is reparented as its parent exits: let that land
     _reap()
-    left = [] if killed else [{"pid": pid, "argv": _argv(pid)} for pid in _children(os.getpid())]
+    left = (
+        [] if killed else [{"pid": pid, "argv": argv_of(pid)} for pid in children_of(os.getpid())]
+    )
     Path(report).write_text(json.dumps(left), encoding="utf-8")
     for _ in range(50):  # killing one may orphan its own children: repeat until none is left
-        pids = _children(os.getpid())
+        pids = children_of(os.getpid())
         if not pids:
             break
         for pid in pids:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.actions.emulated import Emulation, StepCall, StepFailed
+from tests.warm_baton import write_shim
 
 
 @dataclass(frozen=True)
@@ -31,15 +32,18 @@ class Substitution:
 
 
 def _baton_from_the_tests(call: StepCall) -> None:
-    """`$RUNNER_TEMP/baton-venv/bin/baton` and `python` are the test environment's."""
-    baton = Path(sys.prefix) / "bin" / "baton"
-    if not baton.is_file():
-        raise StepFailed(f"the test environment has no `baton` at {baton}: run `uv sync` first")
+    """`$RUNNER_TEMP/baton-venv/bin/baton` is this checkout's Baton, warm (tests/warm_baton.py);
+    `python` is the test environment's."""
+    if not (Path(sys.prefix) / "bin" / "baton").is_file():
+        raise StepFailed(
+            f"the test environment has no `baton` in {sys.prefix}: run `uv sync` first"
+        )
     bin_dir = Path(call.env["RUNNER_TEMP"]) / "baton-venv" / "bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
-    for name, target in (("baton", baton), ("python", Path(sys.executable))):
-        (bin_dir / name).unlink(missing_ok=True)
-        (bin_dir / name).symlink_to(target)
+    (bin_dir / "baton").unlink(missing_ok=True)
+    write_shim(bin_dir / "baton")
+    (bin_dir / "python").unlink(missing_ok=True)
+    (bin_dir / "python").symlink_to(Path(sys.executable))
     call.run([str(bin_dir / "baton"), "--version"])
 
 
@@ -55,9 +59,10 @@ BATON: tuple[Substitution, ...] = (
         step="Install Baton",
         why="it pip-installs Baton and its locked dependencies from the package index: minutes "
         "of downloads, and tests have no network",
-        instead="`$RUNNER_TEMP/baton-venv/bin/baton` (the path the next steps use) is the test "
-        "environment's `baton`, i.e. the Baton of this checkout; `baton --version` runs as the "
-        "step's last line does",
+        instead="`$RUNNER_TEMP/baton-venv/bin/baton` (the path the next steps use) is the Baton of "
+        "this checkout, each call a process forked from a warm server that imported it once "
+        "(tests/warm_baton.py), killed with the step; a process it leaves running fails the "
+        "call; `baton --version` runs as the step's last line does",
         emulate=_baton_from_the_tests,
     ),
     Substitution(

@@ -111,6 +111,7 @@ def test_a_chain_with_a_correction_passes_in_one_job_and_one_session(
     assert run.results() == {
         "plan": "success",
         "review followup": "skipped",
+        "draft a plan": "skipped",
         f"chain {CHAIN}": "success",
     }, run.describe()
     check_hygiene(run)
@@ -154,6 +155,7 @@ def test_a_chain_with_a_correction_passes_in_one_job_and_one_session(
     assert idle.results() == {
         "plan": "success",
         "review followup": "skipped",
+        "draft a plan": "skipped",
         "chain": "skipped",
     }, idle.describe()
     assert idle.job("plan").outputs == {"chains": "[]"}
@@ -178,6 +180,7 @@ def test_in_a_private_repository_the_chain_job_works_the_chain(
         assert run.results() == {
             "plan": "success",
             "review followup": "skipped",
+            "draft a plan": "skipped",
             f"chain {CHAIN}": "success",
         }, run.describe()
         check_hygiene(run)
@@ -343,6 +346,7 @@ def test_a_chain_longer_than_max_minutes_goes_on_in_a_dispatched_job(
             assert run.results() == {
                 "plan": "success",
                 "review followup": "skipped",
+                "draft a plan": "skipped",
                 f"chain {CHAIN}": "success",
             }, run.describe()
             assert run.job("plan").outputs == {"chains": f'["{CHAIN}"]'}
@@ -449,6 +453,7 @@ def test_a_review_comment_after_the_chain_is_done_in_a_recovered_session(
             "plan": "skipped",
             "chain": "skipped",
             "review followup": "success",
+            "draft a plan": "skipped",
         }, review.describe()
         check_hygiene(review)
         job = review.job("event")
