@@ -27,6 +27,10 @@ What it does as Slack does:
   https://docs.slack.dev/authentication/tokens describes the answer), and a webhook gone with the
   HTTP statuses of https://docs.slack.dev/messaging/sending-messages-using-incoming-webhooks
   (403 `action_prohibited`, 404 `no_service`, 410 `channel_is_archived`).
+- Rate limits, when given (`FakeSlack(rate_limits=RateLimits(scale=0.01))`): each method's as
+  Slack documents it, a 429 with `Retry-After` past it, on a time scale of the test's choosing
+  (tests/fakes/slack_limits.py cites the pages). Without them, nothing is rate limited but what
+  `fail_next` scripts.
 - `messages`, `webhook_messages` and `calls` keep the books.
 """
 
@@ -42,6 +46,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs
+
+from tests.fakes.slack_limits import RateLimits
 
 TOKEN = "xoxb-1111111111-2222222222-FaKeSlAcKtOkEnFoRtEsTs"
 WEBHOOK_PATH = "/services/T0FAKE0001/B0FAKE0001/FaKeWeBhOoKsEcReT0000001"
@@ -101,8 +107,10 @@ class FakeSlack:
         token: str = TOKEN,
         channels: dict[str, str] | None = None,
         users: tuple[str, ...] = ("U0ALICE001",),
+        rate_limits: RateLimits | None = None,
     ) -> None:
         self.token = token
+        self.rate_limits = rate_limits
         self.channels = channels or {"baton": "C0BATON001"}  # name: id
         self.users = set(users)
         self.messages: list[Message] = []
@@ -456,19 +464,27 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             if fault is None:
                 return False
             if fault.status == 429:
-                # The Web API says why in JSON; a webhook in plain text.
-                body = (
-                    b"rate_limited"
-                    if method == "webhook"
-                    else b'{"ok":false,"error":"ratelimited"}'
-                )
-                call = Call(method, 429, "ratelimited")
-                retry = {"Retry-After": f"{fault.retry_after:g}"}
-                self._send(429, body, HTML if method == "webhook" else JSON, call, retry)
+                self._too_many(method, fault.retry_after)
             else:
                 page = b"<html><body><h1>500 Internal Server Error</h1></body></html>"
                 self._send(fault.status, page, HTML, Call(method, fault.status, "server_error"))
             return True
+
+        def _limited(self, method: str, channel: str) -> bool:
+            """Past the method's rate limit (when the fake has them): a 429."""
+            wait = fake.rate_limits.admit(method, channel) if fake.rate_limits else None
+            if wait is not None:
+                self._too_many(method, wait)
+            return wait is not None
+
+        def _too_many(self, method: str, retry_after: float) -> None:
+            """A 429 with Retry-After; the Web API says why in JSON, a webhook in plain text."""
+            webhook = method == "webhook"
+            body = b"rate_limited" if webhook else b'{"ok":false,"error":"ratelimited"}'
+            retry = {"Retry-After": f"{retry_after:g}"}
+            self._send(
+                429, body, HTML if webhook else JSON, Call(method, 429, "ratelimited"), retry
+            )
 
         def _json(self, method: str, answer: dict[str, Any]) -> None:
             error = None if answer.get("ok") else str(answer.get("error"))
@@ -492,6 +508,9 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             except (json.JSONDecodeError, UnicodeDecodeError):
                 self._json(method, {"ok": False, "error": "invalid_json"})
                 return
+            channel = str(args.get("channel", ""))
+            if self._limited(method, fake._resolve(channel) or channel):
+                return
             answer = fake.api(method, args)
             if fake._lost.get(method):
                 fake._lost[method] -= 1
@@ -502,7 +521,7 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             self._json(method, answer)
 
         def _webhook(self, raw: bytes) -> None:
-            if self._injected("webhook"):
+            if self._injected("webhook") or self._limited("webhook", WEBHOOK_PATH):
                 return
             if fake.webhook_gone is not None:
                 status, word = fake.webhook_gone
