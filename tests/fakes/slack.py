@@ -39,6 +39,7 @@ from __future__ import annotations
 import itertools
 import json
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -94,9 +95,12 @@ SCOPES = {
 # conversations.history needs the history scope of the conversation's type
 # (https://docs.slack.dev/reference/methods/conversations.history, "Scopes").
 HISTORY_SCOPES = {"C": "channels:history", "G": "groups:history", "D": "im:history"}
+# conversations.list needs the scope of each type of conversation it is asked for
+# (https://docs.slack.dev/reference/methods/conversations.list, "Scopes").
+LIST_SCOPES = {"public_channel": "channels:read", "private_channel": "groups:read"}
 ALL_SCOPES = frozenset(
     {"chat:write", "im:write", "channels:history", "groups:history", "im:history",
-     "channels:read"}
+     "channels:read", "groups:read"}
 )  # fmt: skip
 
 
@@ -127,7 +131,7 @@ class FakeSlack:
         self._ts = itertools.count(100)
         self._epoch = int(time.time())
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server = _Server(("127.0.0.1", 0), _handler(self))
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -264,18 +268,58 @@ class FakeSlack:
         if needed is not None and needed not in self.scopes:
             provided = ",".join(sorted(self.scopes))
             return {"ok": False, "error": "missing_scope", "needed": needed, "provided": provided}
-        if method == "auth.test":
-            return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "baton"}
-        if method == "conversations.open":
-            users = str(args.get("users", "")).split(",")
-            if len(users) != 1 or users[0] not in self.users:
-                return {"ok": False, "error": "user_not_found"}
-            return {"ok": True, "channel": {"id": self.dm_id(users[0])}}
         if method in {"chat.postMessage", "chat.update"}:
             return self._chat(method, args)
-        if method == "conversations.history":
-            return self._history(args)
+        readers = {
+            "auth.test": self._auth_test,
+            "conversations.open": self._open,
+            "conversations.history": self._history,
+            "conversations.list": self._list,
+        }
+        if method in readers:
+            return readers[method](args)
         return {"ok": False, "error": "unknown_method"}
+
+    def _list(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The workspace's channels of the `types` asked for (public_channel by default), a page
+        of `limit` at a time with a `cursor` (https://docs.slack.dev/reference/methods/
+        conversations.list and https://docs.slack.dev/apis/web-api/pagination); each type needs
+        its scope, and a type the token lacks the scope of answers `missing_scope`. Private
+        channels are the fake's `G…` ids."""
+        types = str(args.get("types") or "public_channel").split(",")
+        for kind in types:
+            needed = LIST_SCOPES.get(kind)
+            if needed is not None and needed not in self.scopes:
+                provided = ",".join(sorted(self.scopes))
+                return {
+                    "ok": False,
+                    "error": "missing_scope",
+                    "needed": needed,
+                    "provided": provided,
+                }
+        exclude = str(args.get("exclude_archived", "")).lower() in {"1", "true"}
+        found = [
+            {"id": cid, "name": name, "is_channel": True, "is_private": cid.startswith("G"),
+             "is_archived": cid in self.archived}
+            for name, cid in self.channels.items()
+            if ("private_channel" if cid.startswith("G") else "public_channel") in types
+            and not (exclude and cid in self.archived)
+        ]  # fmt: skip
+        start = int(str(args.get("cursor") or "0").removeprefix("next:"))
+        limit = int(args.get("limit") or 100)
+        page = found[start : start + limit]
+        more = start + limit < len(found)
+        cursor = f"next:{start + limit}" if more else ""
+        return {"ok": True, "channels": page, "response_metadata": {"next_cursor": cursor}}
+
+    def _auth_test(self, _args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "baton"}
+
+    def _open(self, args: dict[str, Any]) -> dict[str, Any]:
+        users = str(args.get("users", "")).split(",")
+        if len(users) != 1 or users[0] not in self.users:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "channel": {"id": self.dm_id(users[0])}}
 
     def _history(self, args: dict[str, Any]) -> dict[str, Any]:
         """The channel's top-level messages, newest first, from `oldest` on; `metadata` only
@@ -406,6 +450,13 @@ def check_blocks(blocks: Any) -> str | None:  # noqa: PLR0911 -- one check after
                 ):
                     return problem
     return None
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that gave up on a stalled answer closed its end: nothing to print."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 JSON = "application/json; charset=utf-8"

@@ -92,6 +92,7 @@ def test_posts_to_the_workspace_are_several_hundred_a_minute(
         ("chat.update", 50, "2", {"channel": "C0BATON001", "ts": "1.000100", "text": "x"}),
         ("conversations.history", 50, "2", {"channel": "C0BATON001"}),
         ("conversations.open", 50, "2", {"users": "U0ALICE001"}),
+        ("conversations.list", 20, "3", {"types": "public_channel"}),
     ],
 )
 def test_a_tiers_method_allows_its_minute_then_its_pace(
