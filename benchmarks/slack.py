@@ -215,6 +215,8 @@ def slack_cost(tickets: int = 60, *, failures: bool = True, repeat: int = 2) -> 
     for run in runs.values():
         run["result_same"] = run["statuses"] == without["statuses"]
         run["wall_ratio"] = round(run["chain_seconds"] / without["chain_seconds"], 3)
+    for run in [without, *runs.values()]:  # compared ticket by ticket above; kept as counts
+        run["statuses"] = dict(Counter(run["statuses"].values()))
     return {
         "calls": calls_per_ticket(),
         "without_slack": without,
