@@ -7,7 +7,10 @@ Writes benchmarks/results.json and prints a table. Counted figures (rate-limit u
 sessions) must meet their targets (exit 1 otherwise); timings are recorded, never asserted: a busy
 machine is no bug. On GitHub Actions (benchmarks/actions.py): a chain worked by its one job in
 the workflow simulation, with an agent of fixed duration; the quick mode runs the 3-ticket chain
-with a short agent, the full one the 3- and 8-ticket chains with a longer one.
+with a short agent, the full one the 3- and 8-ticket chains with a longer one. Slack
+(benchmarks/slack.py): its API calls per ticket (both modes); the full run also works a chain of
+60 quick tickets without Slack, with Slack under its documented rate limits, and under each of
+Slack's failures, some four minutes.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from benchmarks.actions import chain_in_one_job, idle_day
 from benchmarks.git_calls import local_chain_git_calls
 from benchmarks.redaction import slowest_redaction
 from benchmarks.rules import slowest_rule
+from benchmarks.slack import calls_per_ticket, slack_cost
 from benchmarks.startup import startup_cpu
 from bot.chain import Policy, plan
 from bot.cli import cli
@@ -65,6 +69,9 @@ TARGETS = {
     # Baton's git processes for a local chain of 3 tickets (benchmarks/git_calls.py); two of them
     # return the user to the branch the run began on (a status, a checkout).
     "git_calls_chain_of_3": 44,
+    # Slack (benchmarks/slack.py): one chain message whatever Slack does, and the chain's result
+    # the same as without Slack under each of its failures.
+    "slack_chain_messages": 1,
 }
 # The agent's and the test command's fixed durations (seconds) in the Actions simulation.
 ACTIONS_QUICK = (1.0, 0.2)
@@ -284,6 +291,52 @@ def _startup_rows(figures: dict[str, Any] | None) -> list[tuple[str, Any, str]]:
     return [(f"CPU s of one process: {k.replace('_', ' ')}", figures[k], "-") for k in commands]
 
 
+def _slack_runs(slack: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in slack.items() if isinstance(v, dict) and "result_same" in v}
+
+
+def _slack_checks(slack: dict[str, Any]) -> dict[str, bool]:
+    """Counted: one chain message at most, and the chain's result as without Slack, always."""
+    runs = _slack_runs(slack)
+    messages = [slack["calls"]["chain_messages"]]
+    messages += [r["chain_messages"] for r in runs.values() if r["chain_messages"] is not None]
+    return {
+        "slack_chain_messages": max(messages) <= TARGETS["slack_chain_messages"],
+        "slack_result_same": all(r["result_same"] for r in runs.values()),
+    }
+
+
+def _slack_rows(slack: dict[str, Any]) -> list[tuple[str, Any, str]]:
+    calls = slack["calls"]
+    rows: list[tuple[str, Any, str]] = [
+        (
+            f"Slack: API calls per ticket ({calls['tickets']} tickets)",
+            calls["calls_per_ticket"],
+            "-",
+        )
+    ]
+    runs = _slack_runs(slack)
+    if runs:
+        without = slack["without_slack"]
+        rows.append(
+            (
+                f"Slack: chain of {without['tickets']}, s without Slack",
+                without["chain_seconds"],
+                "-",
+            )
+        )
+    for name, run in runs.items():
+        rows.append(
+            (
+                f"Slack: {name.replace('_', ' ')}: same result, wall ratio, flush s",
+                f"{'yes' if run['result_same'] else 'NO'} {run['wall_ratio']} "
+                f"{run['flush_seconds']:g}",
+                "yes <= 1.1",
+            )
+        )
+    return rows
+
+
 def _time(label: str, fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     print(f"… {label}", file=sys.stderr)
     return fn()
@@ -330,6 +383,10 @@ def main() -> int:
         "git_calls": _time("git calls, a local chain of 3", local_chain_git_calls),
         # Whole `baton` processes, some ten seconds a round: the full run only.
         "startup_cpu": None if args.quick else _time("CPU per command", lambda: startup_cpu(3)),
+        # A 60-ticket chain ten times over, some at Slack's pace: the full run only.
+        "slack": {"calls": _time("Slack calls per ticket", calls_per_ticket)}
+        if args.quick
+        else _time("Slack: a chain of 60, without Slack, with it, under its failures", slack_cost),
     }
     agent_s, test_s = ACTIONS_QUICK if args.quick else ACTIONS_FULL
     on_actions = {
@@ -357,6 +414,7 @@ def main() -> int:
         "actions_idle_jobs_per_day": on_actions["idle_day"]["jobs"]
         <= TARGETS["actions_idle_jobs_per_day"],
         "git_calls_chain_of_3": results["git_calls"]["calls"] <= TARGETS["git_calls_chain_of_3"],
+        **_slack_checks(results["slack"]),
     }
     results["checks"] = checks
     # The full run's numbers are the ones the README shows; a quick run keeps its own file.
@@ -399,6 +457,7 @@ def main() -> int:
             f"<= {TARGETS['git_calls_chain_of_3']}",
         ),
         *_startup_rows(results["startup_cpu"]),
+        *_slack_rows(results["slack"]),
         *_actions_rows(on_actions),
     ]
     width = max(len(name) for name, _, _ in rows)

@@ -9,6 +9,7 @@ permanent failure), and the chain goes on whatever Slack answers.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -41,6 +42,7 @@ GONE = frozenset({"message_not_found", "cant_update_message"})
 EVENT_TYPE = "baton_chain"
 _CHANNEL_ID = re.compile(r"[CDG][A-Z0-9]{6,}")
 LOOK_BACK = 120.0  # seconds of history before the lost post that are searched
+LIST_PAGE = 200  # channels a page of conversations.list (Slack advises no more than 200)
 
 
 def redacted(message: Message, redact: Redactor) -> Message:
@@ -90,7 +92,6 @@ class SlackNotifier:
         self._seen: set[str] = set()  # chains whose state this run has read the address from
         self._shown: dict[str, str] = {}  # chain: digest of what its message shows now
         self._ids: dict[str, str] = {}  # a channel as configured: its id, from Slack's answers
-        self._cannot_look = False
 
     @property
     def where(self) -> str:
@@ -213,17 +214,8 @@ class SlackNotifier:
         """The chain's message in the channel's recent history, by its metadata."""
         channel_id = channel if _CHANNEL_ID.fullmatch(channel) else self._ids.get(channel)
         if channel_id is None:
-            if not self._cannot_look:
-                self._cannot_look = True
-                log.warning(
-                    "slack.cannot_look",
-                    extra={
-                        "channel": channel,
-                        "fix": "set notify.slack.channel to the channel's id (C…): by name, "
-                        "a chain message whose answer was lost cannot be looked for, and "
-                        "may be posted twice",
-                    },
-                )
+            channel_id = self._channel_id(channel, state.name)
+        if channel_id is None:
             return None
         try:
             history = self.delivery.call(
@@ -249,6 +241,47 @@ class SlackNotifier:
                 and metadata.get("event_payload") == identity
             ):
                 return channel_id, str(message["ts"])
+        return None
+
+    def _channel_id(self, channel: str, chain: str) -> str | None:
+        """The id of a channel given by name, from the channels the token sees: public ones
+        (channels:read), then private ones (groups:read), a page at a time."""
+        name = channel.removeprefix("#")
+        for types in ("public_channel", "private_channel"):
+            cursor = ""
+            while True:
+                try:
+                    page = self.delivery.call(
+                        "conversations.list",
+                        self.where,
+                        functools.partial(
+                            self.api.call,
+                            "conversations.list",
+                            types=types,
+                            exclude_archived=True,
+                            limit=LIST_PAGE,
+                            cursor=cursor or None,
+                        ),
+                        repeatable=True,
+                        chain=chain,
+                    )
+                except SlackFailure:
+                    return None
+                for found in page.get("channels", []):
+                    if found.get("name") == name:
+                        self._ids[channel] = str(found["id"])
+                        return self._ids[channel]
+                cursor = (page.get("response_metadata") or {}).get("next_cursor") or ""
+                if not cursor:
+                    break
+        log.warning(
+            "slack.cannot_look",
+            extra={
+                "channel": channel,
+                "fix": "no channel of that name among those the token sees: set "
+                "notify.slack.channel to the channel's id (C…)",
+            },
+        )
         return None
 
     def _update(self, chain: str, thread: tuple[str, str], summary: Message) -> bool | None:

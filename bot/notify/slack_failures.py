@@ -52,11 +52,15 @@ TRANSIENT = frozenset(
      "server_error"}
 )  # fmt: skip
 # Reads Baton can do without: a refusal of one of them costs what it was for, and Slack stays on.
-LOOKUPS = frozenset({"conversations.history"})
-LOOKUP_FIX = (
-    "the token lacks {needed}: after a lost answer to the chain message's post Baton cannot "
-    "look for it, and it may be posted twice; add the scope to the app and reinstall it"
-)
+LOOKUPS = {
+    "conversations.history": "the token lacks {needed}: after a lost answer to the chain "
+    "message's post Baton cannot look for it, and it may be posted twice; add the scope to the "
+    "app and reinstall it",
+    "conversations.list": "the token lacks {needed}: Baton cannot find the id of a channel "
+    "given by name, so after a lost answer to the chain message's post it cannot look for it, "
+    "and it may be posted twice; add the scope, or set notify.slack.channel to the channel's "
+    "id (C…)",
+}
 TRANSIENT_FIX = "nothing if it passes; if it lasts, see https://slack-status.com"
 REFUSED_FIX = "Slack refused one message Baton built: please report it (the chain goes on)"
 
@@ -98,7 +102,7 @@ class SlackFailure(Exception):
     @property
     def fix(self) -> str:
         if self.method in LOOKUPS and self.error == "missing_scope":
-            return LOOKUP_FIX.format(needed=self.needed or "the history scope")
+            return LOOKUPS[self.method].format(needed=self.needed or "the scope Slack names")
         if self.kind == "permanent":
             template = PERMANENT.get(self.error, PERMANENT["no_service"])
             needed = self.needed or "the scope Slack names"

@@ -14,12 +14,16 @@ from bot.notify import Event
 from bot.render.links import Links
 from bot.state import ChainState, TicketState
 
-# Slack's limits (Block Kit reference): a section's text, a field, a header, a context element.
+# Slack's limits: blocks in a message (https://docs.slack.dev/reference/block-kit/blocks), a
+# section's text and a field (https://docs.slack.dev/reference/block-kit/blocks/section-block),
+# a header (https://docs.slack.dev/reference/block-kit/blocks/header-block), a context element.
+BLOCKS_MAX = 50
 SECTION_MAX = 3000
 FIELD_MAX = 2000
 HEADER_MAX = 150
 CONTEXT_MAX = 2000
 
+CUT_ROOM = 250  # a section's room kept for the line that names the tickets left out
 Block = dict[str, Any]
 _MENTION = re.compile(r"(?<![\w/])@(?=[A-Za-z0-9])")
 # Inside `<url|label>`, the characters that would end or split the link.
@@ -130,17 +134,42 @@ def _ticket_line(t: TicketState) -> str:
     return line
 
 
-def _ticket_lines(tickets: list[TicketState]) -> str:
-    lines: list[str] = []
-    size = 0
-    for index, t in enumerate(tickets):
-        line = _ticket_line(t)
-        if size + len(line) + 1 > SECTION_MAX - 40:
-            lines.append(f"… and {len(tickets) - index} more")
-            break
-        lines.append(line)
-        size += len(line) + 1
-    return "\n".join(lines) or "no tickets"
+def _cut_line(missing: int, report: str | None, links: Links) -> str:
+    more = f"… and {_plural(missing, 'more ticket')}"
+    if report is None:
+        return f"{more}: the chain's report lists every ticket when the chain ends"
+    return f"{more}: every ticket is in the report {_link(links.file(report), report)}"
+
+
+def _ticket_sections(
+    tickets: list[TicketState], room: int, report: str | None, links: Links
+) -> list[Block]:
+    """One line per ticket, packed into at most `room` sections of SECTION_MAX characters; when
+    they do not all fit, the last one ends with a line naming how many are missing and where
+    the report is."""
+    texts: list[list[str]] = [[]]
+    sizes = [0]
+    listed = 0
+    for t in tickets:
+        line = cut(_ticket_line(t), SECTION_MAX - CUT_ROOM)
+        if sizes[-1] + len(line) + 1 > SECTION_MAX:
+            if len(texts) == room:
+                break
+            texts.append([])
+            sizes.append(0)
+        texts[-1].append(line)
+        sizes[-1] += len(line) + 1
+        listed += 1
+    missing = len(tickets) - listed
+    if missing:
+        last = texts[-1]
+        while last and sizes[-1] + len(_cut_line(missing, report, links)) > SECTION_MAX:
+            sizes[-1] -= len(last.pop()) + 1
+            missing += 1
+        last.append(_cut_line(missing, report, links))
+    return [
+        {"type": "section", "text": _mrkdwn("\n".join(lines) or "no tickets")} for lines in texts
+    ]
 
 
 def chain_summary(state: ChainState, links: Links, report: str | None = None) -> Message:
@@ -163,11 +192,11 @@ def chain_summary(state: ChainState, links: Links, report: str | None = None) ->
             "type": "section",
             "text": _mrkdwn(f"{_OUTCOME_ICON[outcome]} *{outcome}* · {progress} · {where}"),
         },
-        {"type": "section", "text": _mrkdwn(_ticket_lines(tickets))},
     ]
     pr, pr_label = _pull_request(None, state, links)
-    if pr_label is not None or report is not None:
-        blocks.append(_links_context(pr, pr_label, report, links))
+    context = [_links_context(pr, pr_label, report, links)] if pr_label or report else []
+    room = BLOCKS_MAX - len(blocks) - len(context)
+    blocks += _ticket_sections(tickets, room, report, links) + context
     text = f"Baton · chain {escape(state.name)}: {outcome}, {progress}"
     return {"text": cut(text, SECTION_MAX), "blocks": blocks}
 

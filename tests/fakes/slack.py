@@ -27,6 +27,10 @@ What it does as Slack does:
   https://docs.slack.dev/authentication/tokens describes the answer), and a webhook gone with the
   HTTP statuses of https://docs.slack.dev/messaging/sending-messages-using-incoming-webhooks
   (403 `action_prohibited`, 404 `no_service`, 410 `channel_is_archived`).
+- Rate limits, when given (`FakeSlack(rate_limits=RateLimits(scale=0.01))`): each method's as
+  Slack documents it, a 429 with `Retry-After` past it, on a time scale of the test's choosing
+  (tests/fakes/slack_limits.py cites the pages). Without them, nothing is rate limited but what
+  `fail_next` scripts.
 - `messages`, `webhook_messages` and `calls` keep the books.
 """
 
@@ -35,6 +39,7 @@ from __future__ import annotations
 import itertools
 import json
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -42,6 +47,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs
+
+from tests.fakes.slack_limits import RateLimits
 
 TOKEN = "xoxb-1111111111-2222222222-FaKeSlAcKtOkEnFoRtEsTs"
 WEBHOOK_PATH = "/services/T0FAKE0001/B0FAKE0001/FaKeWeBhOoKsEcReT0000001"
@@ -88,9 +95,12 @@ SCOPES = {
 # conversations.history needs the history scope of the conversation's type
 # (https://docs.slack.dev/reference/methods/conversations.history, "Scopes").
 HISTORY_SCOPES = {"C": "channels:history", "G": "groups:history", "D": "im:history"}
+# conversations.list needs the scope of each type of conversation it is asked for
+# (https://docs.slack.dev/reference/methods/conversations.list, "Scopes").
+LIST_SCOPES = {"public_channel": "channels:read", "private_channel": "groups:read"}
 ALL_SCOPES = frozenset(
     {"chat:write", "im:write", "channels:history", "groups:history", "im:history",
-     "channels:read"}
+     "channels:read", "groups:read"}
 )  # fmt: skip
 
 
@@ -101,8 +111,10 @@ class FakeSlack:
         token: str = TOKEN,
         channels: dict[str, str] | None = None,
         users: tuple[str, ...] = ("U0ALICE001",),
+        rate_limits: RateLimits | None = None,
     ) -> None:
         self.token = token
+        self.rate_limits = rate_limits
         self.channels = channels or {"baton": "C0BATON001"}  # name: id
         self.users = set(users)
         self.messages: list[Message] = []
@@ -119,7 +131,7 @@ class FakeSlack:
         self._ts = itertools.count(100)
         self._epoch = int(time.time())
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server = _Server(("127.0.0.1", 0), _handler(self))
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -256,18 +268,58 @@ class FakeSlack:
         if needed is not None and needed not in self.scopes:
             provided = ",".join(sorted(self.scopes))
             return {"ok": False, "error": "missing_scope", "needed": needed, "provided": provided}
-        if method == "auth.test":
-            return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "baton"}
-        if method == "conversations.open":
-            users = str(args.get("users", "")).split(",")
-            if len(users) != 1 or users[0] not in self.users:
-                return {"ok": False, "error": "user_not_found"}
-            return {"ok": True, "channel": {"id": self.dm_id(users[0])}}
         if method in {"chat.postMessage", "chat.update"}:
             return self._chat(method, args)
-        if method == "conversations.history":
-            return self._history(args)
+        readers = {
+            "auth.test": self._auth_test,
+            "conversations.open": self._open,
+            "conversations.history": self._history,
+            "conversations.list": self._list,
+        }
+        if method in readers:
+            return readers[method](args)
         return {"ok": False, "error": "unknown_method"}
+
+    def _list(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The workspace's channels of the `types` asked for (public_channel by default), a page
+        of `limit` at a time with a `cursor` (https://docs.slack.dev/reference/methods/
+        conversations.list and https://docs.slack.dev/apis/web-api/pagination); each type needs
+        its scope, and a type the token lacks the scope of answers `missing_scope`. Private
+        channels are the fake's `G…` ids."""
+        types = str(args.get("types") or "public_channel").split(",")
+        for kind in types:
+            needed = LIST_SCOPES.get(kind)
+            if needed is not None and needed not in self.scopes:
+                provided = ",".join(sorted(self.scopes))
+                return {
+                    "ok": False,
+                    "error": "missing_scope",
+                    "needed": needed,
+                    "provided": provided,
+                }
+        exclude = str(args.get("exclude_archived", "")).lower() in {"1", "true"}
+        found = [
+            {"id": cid, "name": name, "is_channel": True, "is_private": cid.startswith("G"),
+             "is_archived": cid in self.archived}
+            for name, cid in self.channels.items()
+            if ("private_channel" if cid.startswith("G") else "public_channel") in types
+            and not (exclude and cid in self.archived)
+        ]  # fmt: skip
+        start = int(str(args.get("cursor") or "0").removeprefix("next:"))
+        limit = int(args.get("limit") or 100)
+        page = found[start : start + limit]
+        more = start + limit < len(found)
+        cursor = f"next:{start + limit}" if more else ""
+        return {"ok": True, "channels": page, "response_metadata": {"next_cursor": cursor}}
+
+    def _auth_test(self, _args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "baton"}
+
+    def _open(self, args: dict[str, Any]) -> dict[str, Any]:
+        users = str(args.get("users", "")).split(",")
+        if len(users) != 1 or users[0] not in self.users:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "channel": {"id": self.dm_id(users[0])}}
 
     def _history(self, args: dict[str, Any]) -> dict[str, Any]:
         """The channel's top-level messages, newest first, from `oldest` on; `metadata` only
@@ -400,6 +452,13 @@ def check_blocks(blocks: Any) -> str | None:  # noqa: PLR0911 -- one check after
     return None
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that gave up on a stalled answer closed its end: nothing to print."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 JSON = "application/json; charset=utf-8"
 HTML = "text/html"
 
@@ -456,19 +515,27 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             if fault is None:
                 return False
             if fault.status == 429:
-                # The Web API says why in JSON; a webhook in plain text.
-                body = (
-                    b"rate_limited"
-                    if method == "webhook"
-                    else b'{"ok":false,"error":"ratelimited"}'
-                )
-                call = Call(method, 429, "ratelimited")
-                retry = {"Retry-After": f"{fault.retry_after:g}"}
-                self._send(429, body, HTML if method == "webhook" else JSON, call, retry)
+                self._too_many(method, fault.retry_after)
             else:
                 page = b"<html><body><h1>500 Internal Server Error</h1></body></html>"
                 self._send(fault.status, page, HTML, Call(method, fault.status, "server_error"))
             return True
+
+        def _limited(self, method: str, channel: str) -> bool:
+            """Past the method's rate limit (when the fake has them): a 429."""
+            wait = fake.rate_limits.admit(method, channel) if fake.rate_limits else None
+            if wait is not None:
+                self._too_many(method, wait)
+            return wait is not None
+
+        def _too_many(self, method: str, retry_after: float) -> None:
+            """A 429 with Retry-After; the Web API says why in JSON, a webhook in plain text."""
+            webhook = method == "webhook"
+            body = b"rate_limited" if webhook else b'{"ok":false,"error":"ratelimited"}'
+            retry = {"Retry-After": f"{retry_after:g}"}
+            self._send(
+                429, body, HTML if webhook else JSON, Call(method, 429, "ratelimited"), retry
+            )
 
         def _json(self, method: str, answer: dict[str, Any]) -> None:
             error = None if answer.get("ok") else str(answer.get("error"))
@@ -492,6 +559,9 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             except (json.JSONDecodeError, UnicodeDecodeError):
                 self._json(method, {"ok": False, "error": "invalid_json"})
                 return
+            channel = str(args.get("channel", ""))
+            if self._limited(method, fake._resolve(channel) or channel):
+                return
             answer = fake.api(method, args)
             if fake._lost.get(method):
                 fake._lost[method] -= 1
@@ -502,7 +572,7 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             self._json(method, answer)
 
         def _webhook(self, raw: bytes) -> None:
-            if self._injected("webhook"):
+            if self._injected("webhook") or self._limited("webhook", WEBHOOK_PATH):
                 return
             if fake.webhook_gone is not None:
                 status, word = fake.webhook_gone

@@ -109,10 +109,49 @@ def test_without_the_history_scope_one_line_says_what_it_costs(
     assert slack.replies(CHANNEL, slack.top_level(CHANNEL)[1].ts), "Slack stayed on"
 
 
-def test_a_channel_named_by_name_cannot_be_looked_in_and_says_so(
+def test_a_channel_given_by_name_is_found_by_its_id_and_the_post_adopted(
     slack: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="bot.notify")
     slack.lose_answer("chat.postMessage")
+
+    state = _run(_notifier(slack, "#baton"))
+
+    [parent] = slack.top_level(CHANNEL)
+    assert (state.slack_channel, state.slack_ts) == (CHANNEL, parent.ts)
+    assert slack.statuses("conversations.list") == [200]
+    assert _lines(caplog, "slack.chain_message_adopted")
+    assert not _lines(caplog, "slack.failed")[1:], "only the lost answer's line"
+
+
+def test_a_private_channel_given_by_name_is_found_among_private_ones() -> None:
+    with FakeSlack(channels={"secret": "G0SECRET01"}) as slack:
+        for n in range(250):  # more than a page of public channels before it
+            slack.channels[f"c{n}"] = f"C0MANY{n:04d}"
+        slack.lose_answer("chat.postMessage")
+
+        state = _run(_notifier(slack, "secret"))
+
+        assert len(slack.top_level("G0SECRET01")) == 1
+        assert state.slack_channel == "G0SECRET01"
+        assert slack.statuses("conversations.list") == [200, 200, 200]
+
+
+def test_without_the_read_scope_one_line_says_what_a_name_costs(
+    slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack.scopes.discard("channels:read")
+    slack.lose_answer("chat.postMessage")
+
     _run(_notifier(slack, "#baton"))
-    [line] = _lines(caplog, "slack.cannot_look")
-    assert "channel's id" in line["fix"]
+
+    lost, line = _lines(caplog, "slack.failed")
+    assert lost["error"] == "connection_reset"
+    assert (line["method"], line["error"]) == ("conversations.list", "missing_scope")
+    assert line["fix"] == (
+        "the token lacks channels:read: Baton cannot find the id of a channel given by name, "
+        "so after a lost answer to the chain message's post it cannot look for it, and it may "
+        "be posted twice; add the scope, or set notify.slack.channel to the channel's id (C…)"
+    )
+    assert len(slack.top_level(CHANNEL)) == 2, "the cost: the post was carried out twice"
+    assert slack.replies(CHANNEL, slack.top_level(CHANNEL)[1].ts), "Slack stayed on"

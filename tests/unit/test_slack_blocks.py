@@ -3,6 +3,8 @@ Changes here are deliberate. Every layout also keeps to Block Kit's limits, as S
 
 from __future__ import annotations
 
+import itertools
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -176,13 +178,83 @@ def test_ticket_text_cannot_ping_or_forge_links() -> None:
     assert escape(title) in text
 
 
+def _long_chain(count: int, *, title: str, reason: str | None = None) -> ChainState:
+    """A chain of `count` tickets, the first third passed, the rest blocked (with `reason`)."""
+    tickets = {}
+    for n in range(1, count + 1):
+        passed = n <= count // 3
+        tickets[f"#{n}"] = TicketState(
+            key=f"#{n}",
+            title=f"{title} {n}",
+            status="passed" if passed else "blocked",
+            reason=None if passed else reason,
+            attempts=[_attempt(1, "followup", ok=passed)],
+        )
+    return ChainState(
+        name="sprint-9",
+        branch="baton/sprint-9",
+        base_branch="main",
+        started_at=datetime(2025, 3, 14, 9, 0, tzinfo=UTC),
+        finished=True,
+        pr_number=7,
+        tickets=tickets,
+    )
+
+
+def _listed(message: Message) -> list[str]:
+    """The keys of the tickets the chain's message lists, in order."""
+    text = "\n".join(b["text"]["text"] for b in message["blocks"][2:] if b["type"] == "section")
+    return re.findall(r"\*(#\d+)\*", text)
+
+
+def test_a_chain_of_60_lists_every_ticket(snapshot: SnapshotAssertion) -> None:
+    state = _long_chain(60, title="Serve the books of one author, paginated,")
+    message = _valid(chain_summary(state, LINKS, REPORT))
+    assert _listed(message) == list(state.tickets)
+    assert "more ticket" not in str(message["blocks"])
+    assert message == snapshot
+
+
+def test_a_chain_of_300_uses_every_block_before_it_cuts(snapshot: SnapshotAssertion) -> None:
+    """Titles as long as GitHub allows (256) and reasons as long as a line keeps (300): more
+    than 50 blocks can hold. Every block Slack allows is used, each section filled until the
+    next line would not fit, and the last line names how many are missing and links the
+    report."""
+    state = _long_chain(300, title="T" * 250, reason="corrections exhausted " * 20)
+    message = _valid(chain_summary(state, LINKS, REPORT))
+    blocks = message["blocks"]
+    sections = blocks[2:-1]
+    listed = _listed(message)
+    assert len(blocks) == 50
+    assert listed == list(state.tickets)[: len(listed)]
+    cut = sections[-1]["text"]["text"].splitlines()[-1]
+    missing = 300 - len(listed)
+    assert cut.startswith(f"… and {missing} more tickets: every ticket is in the report <")
+    assert f"{LINKS.file(REPORT)}|{REPORT}>" in cut
+    texts = [section["text"]["text"] for section in sections]
+    for text, after in itertools.pairwise(texts):
+        first = re.split(r"\n(?=:)", after)[0]  # a ticket's entry: its line, and its reason's
+        assert len(text) + 1 + len(first) > 3000, "a section is filled until the next won't fit"
+    longest = max(len(entry) for entry in re.split(r"\n(?=:)", texts[-1])[:-1])
+    assert len(texts[-1]) + 1 + longest > 3000, "the last one too, before the cut"
+    assert {"listed": len(listed), "missing": missing, "last": sections[-1]} == snapshot
+
+
+def test_a_long_running_chain_says_where_the_rest_will_be() -> None:
+    state = _long_chain(300, title="T" * 250, reason="x" * 300)
+    state.finished = False
+    message = _valid(chain_summary(state, LINKS))
+    cut = message["blocks"][-2]["text"]["text"].splitlines()[-1]
+    assert cut.endswith("more tickets: the chain's report lists every ticket when the chain ends")
+
+
 def test_a_long_chain_is_cut_to_slacks_limits() -> None:
     state = _chain()
-    for n in range(200):
+    for n in range(600):
         key = f"#{100 + n}"
-        state.tickets[key] = TicketState(key=key, title="A rather long ticket title " * 3)
+        state.tickets[key] = TicketState(key=key, title="A rather long ticket title " * 9)
     message = _valid(chain_summary(state, LINKS))
-    assert "more" in message["blocks"][2]["text"]["text"].splitlines()[-1]
+    assert "more" in message["blocks"][-2]["text"]["text"].splitlines()[-1]
 
 
 def test_hostile_ticket_text(snapshot: SnapshotAssertion) -> None:
