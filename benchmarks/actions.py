@@ -57,7 +57,7 @@ def chain_in_one_job(tickets: int, agent_seconds: float, test_seconds: float) ->
             test_seconds=test_seconds,
             sandbox=mode,
         ) as fake:
-            runner = Runner(fake, root / "actions", substitutions=substitutions.BATON)
+            runner = Runner(fake, root / "actions", substitutions=substitutions.BATON_AS_INSTALLED)
             fake.reset_counters()
             run = runner.run(chains.WORKFLOW, events.schedule(DEFAULT_SCHEDULE))
             units = fake.units

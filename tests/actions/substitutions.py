@@ -31,20 +31,23 @@ class Substitution:
         return self.action == action and self.step == step
 
 
-def _baton_from_the_tests(call: StepCall) -> None:
-    """`$RUNNER_TEMP/baton-venv/bin/baton` is this checkout's Baton, warm (tests/warm_baton.py);
-    `python` is the test environment's."""
-    if not (Path(sys.prefix) / "bin" / "baton").is_file():
-        raise StepFailed(
-            f"the test environment has no `baton` in {sys.prefix}: run `uv sync` first"
-        )
-    bin_dir = Path(call.env["RUNNER_TEMP"]) / "baton-venv" / "bin"
-    bin_dir.mkdir(parents=True, exist_ok=True)
-    (bin_dir / "baton").unlink(missing_ok=True)
-    write_shim(bin_dir / "baton")
-    (bin_dir / "python").unlink(missing_ok=True)
-    (bin_dir / "python").symlink_to(Path(sys.executable))
-    call.run([str(bin_dir / "baton"), "--version"])
+def _install_baton(*, warm: bool) -> Emulation:
+    def install(call: StepCall) -> None:
+        baton = Path(sys.prefix) / "bin" / "baton"
+        if not baton.is_file():
+            raise StepFailed(f"the test environment has no `baton` at {baton}: run `uv sync` first")
+        bin_dir = Path(call.env["RUNNER_TEMP"]) / "baton-venv" / "bin"
+        bin_dir.mkdir(parents=True, exist_ok=True)
+        (bin_dir / "baton").unlink(missing_ok=True)
+        if warm:
+            write_shim(bin_dir / "baton")
+        else:
+            (bin_dir / "baton").symlink_to(baton)
+        (bin_dir / "python").unlink(missing_ok=True)
+        (bin_dir / "python").symlink_to(Path(sys.executable))
+        call.run([str(bin_dir / "baton"), "--version"])
+
+    return install
 
 
 def _no_agent_cli(call: StepCall) -> None:
@@ -53,29 +56,43 @@ def _no_agent_cli(call: StepCall) -> None:
         call.log(f"not installing the agent CLI `{agent}`: the test's configuration runs its own")
 
 
+_INSTALL = "it pip-installs Baton and its locked dependencies from the package index: minutes of "
+_INSTALL += "downloads, and tests have no network"
+_AGENT_CLI = Substitution(
+    action="Baton",
+    step="Install the agent CLI",
+    why="it runs `npm install --global` of the agent's CLI from the registry",
+    instead="nothing is installed: the test's `.github/baton.yml` names its own agent command "
+    "(agent.kind `command`)",
+    emulate=_no_agent_cli,
+)
 BATON: tuple[Substitution, ...] = (
     Substitution(
         action="Baton",
         step="Install Baton",
-        why="it pip-installs Baton and its locked dependencies from the package index: minutes "
-        "of downloads, and tests have no network",
+        why=_INSTALL,
         instead="`$RUNNER_TEMP/baton-venv/bin/baton` (the path the next steps use) is the Baton of "
         "this checkout, each call a process forked from a warm server that imported it once "
-        "(tests/warm_baton.py), killed with the step; a process it leaves running fails the "
-        "call; `baton --version` runs as the step's last line does",
-        emulate=_baton_from_the_tests,
+        "(tests/warm_baton.py), in the step's hostname, killed with the step; a process it "
+        "leaves running fails the call; `baton --version` runs as the step's last line does",
+        emulate=_install_baton(warm=True),
     ),
+    _AGENT_CLI,
+)
+# For the benchmarks, which time Baton's steps: each call a new interpreter, as installed.
+BATON_AS_INSTALLED: tuple[Substitution, ...] = (
     Substitution(
         action="Baton",
-        step="Install the agent CLI",
-        why="it runs `npm install --global` of the agent's CLI from the registry",
-        instead="nothing is installed: the test's `.github/baton.yml` names its own agent command "
-        "(agent.kind `command`)",
-        emulate=_no_agent_cli,
+        step="Install Baton",
+        why=_INSTALL,
+        instead="`$RUNNER_TEMP/baton-venv/bin/baton` (the path the next steps use) is the test "
+        "environment's `baton`, i.e. the Baton of this checkout; `baton --version` runs as the "
+        "step's last line does",
+        emulate=_install_baton(warm=False),
     ),
+    _AGENT_CLI,
 )
 
-# Added to every step's environment.
 ENVIRONMENT: Mapping[str, str] = {
     # Baton spaces its GitHub writes a second apart, as GitHub asks of content-creating requests;
     # the fake GitHub has no secondary rate limit to respect, and a test would wait for minutes.
