@@ -52,10 +52,11 @@ def workflow_dispatch(
     shared_dir: Path, fake: FakeGitHub, inputs: dict[str, Any] | None = None
 ) -> Event:
     """A manual dispatch on the default branch with `inputs` (their values as GitHub sends them:
-    strings)."""
+    strings), started by the admin (the payload's sender)."""
     payload = example(shared_dir, "workflow_dispatch.payload.json", fake)
     payload["inputs"] = dict(inputs or {})
     payload["ref"] = f"refs/heads/{fake.default_branch}"
+    payload["sender"]["login"] = fake.admin_login
     return Event("workflow_dispatch", payload, actor=fake.admin_login)
 
 

@@ -600,6 +600,7 @@ def test_the_triggers_of_the_baton_workflow() -> None:
         "chain": "",
         "dry_run": True,
         "max_tickets": 2.0,
+        "plan": "",
     }
     with pytest.raises(WorkflowError, match="no input named nope"):
         workflow.inputs("workflow_dispatch", {"nope": "1"})

@@ -253,6 +253,7 @@ def test_the_reusable_workflow_works_a_chain_in_one_job(
         "plan": "success",
         f"chain {CHAIN}": "success",
         "review followup": "skipped",
+        "draft a plan": "skipped",
     }, run.describe()
     check_hygiene(run)
     chain = run.job("run", chain=CHAIN)

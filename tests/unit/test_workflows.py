@@ -360,6 +360,9 @@ def test_the_reusable_workflows_caller_can_be_handed_over() -> None:
     assert "chain" in on["workflow_dispatch"]["inputs"]
     assert on["schedule"] == [{"cron": DEFAULT_SCHEDULE}]
     assert caller["jobs"]["baton"]["permissions"] == RUN_PERMISSIONS
+    # A manual run's goal to plan reaches the draft job.
+    assert on["workflow_dispatch"]["inputs"]["plan"] == {"type": "string"}
+    assert caller["jobs"]["baton"]["with"]["plan"] == "${{ inputs.plan }}"
 
 
 def test_the_split_validation_is_an_opt_in_of_the_action() -> None:
@@ -427,6 +430,40 @@ def test_a_new_version_is_tagged_and_released_once(tmp_path: Path) -> None:
     assert again[:2] == ["release", "view"], "a released version is not released twice"
 
 
+def test_the_reusable_workflow_drafts_a_goal_to_plan_in_a_job_of_its_own() -> None:
+    """As in baton.yml: the caller's `plan` input, or its plan label, starts only the draft job,
+    whose plan arrives as a pull request; Baton reads the goal from the event, not the input."""
+    doc = _load(ROOT / ".github" / "workflows" / "baton-reusable.yml")
+    inputs = doc["on"]["workflow_call"]["inputs"]
+    assert inputs["plan"] == {
+        "description": inputs["plan"]["description"],
+        "type": "string",
+        "default": "",
+    }
+    assert inputs["plan-label"]["default"] == Config().labels.plan
+    jobs = doc["jobs"]
+    draft = jobs["draft"]
+    assert "(github.event_name == 'workflow_dispatch' && inputs.plan != '')" in draft["if"]
+    assert (
+        "(github.event_name == 'issues' && github.event.label.name == inputs.plan-label)"
+        in draft["if"]
+    )
+    assert "(github.event_name == 'workflow_dispatch' && inputs.plan == '')" in jobs["plan"]["if"]
+    assert draft["permissions"] == {
+        "contents": "write",
+        "issues": "write",
+        "pull-requests": "write",
+    }
+    baton = draft["steps"][-1]
+    assert baton["uses"] == "./baton"
+    assert baton["with"]["command"] == "plan"
+    assert baton["with"]["working-directory"] == "repo"
+    assert "plan" not in baton["with"], "the goal comes from the event alone"
+    assert not any("SLACK" in name for name in baton["env"]), "a draft notifies no one"
+    pinned = draft["steps"][0]
+    assert pinned["name"] == "Check that Baton is pinned to a commit"
+
+
 def test_the_reusable_workflow_declares_its_interface() -> None:
     doc = _load(ROOT / ".github" / "workflows" / "baton-reusable.yml")
     call = doc["on"]["workflow_call"]
@@ -440,7 +477,7 @@ def test_the_reusable_workflow_declares_its_interface() -> None:
     assert run["concurrency"]["group"] == "baton-${{ github.repository }}-${{ matrix.chain }}"
     assert run["permissions"] == RUN_PERMISSIONS
     assert doc["jobs"]["event"]["permissions"] == RUN_PERMISSIONS
-    assert set(doc["jobs"]) == {"plan", "run", "event"}
+    assert set(doc["jobs"]) == {"plan", "run", "event", "draft"}
     defaults = Config()
     in_flight = defaults.agent.timeout_minutes + defaults.validation.test_timeout_minutes
     room = call["inputs"]["timeout-minutes"]["default"] - call["inputs"]["max-minutes"]["default"]
