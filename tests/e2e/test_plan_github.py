@@ -86,6 +86,25 @@ def test_a_manual_run_with_a_plan_input_proposes_its_plan(
     assert_proposed(fake)
 
 
+def test_a_manual_run_started_by_someone_github_does_not_know_is_refused(
+    fake: FakeGitHub, tmp_path: Path, shared_dir: Path
+) -> None:
+    """GitHub answers the permission lookup of a user who is no collaborator with a 404."""
+    payload = webhook_payload(
+        shared_dir,
+        "workflow_dispatch.payload.json",
+        fake,
+        inputs={"plan": GOAL, "chain": "authors"},
+        sender__login="stranger",
+    )
+
+    result = event(fake, tmp_path, "workflow_dispatch", payload)
+
+    assert result.exit_code == 0, result.output
+    assert "no plan: the run was started by @stranger, who has none access" in result.stdout
+    assert fake.pulls() == []
+
+
 def test_a_manual_run_without_a_plan_input_plans_nothing(
     fake: FakeGitHub, tmp_path: Path, shared_dir: Path
 ) -> None:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.config import TrustConfig
+from bot.errors import NotFound
 from bot.forge.github.repo import Repo
 
 TRUSTED = {"admin", "maintain", "write"}
@@ -79,7 +80,10 @@ class Trust:
                 return None
             return f"{what} the bot `{login}`, which is not in trust.allowed_bots"
         if login not in self._permissions:
-            data = self.repo.api.get_json(f"{self.repo.path}/collaborators/{login}/permission")
+            try:
+                data = self.repo.api.get_json(f"{self.repo.path}/collaborators/{login}/permission")
+            except NotFound:  # no collaborator (or no such user): GitHub answers 404
+                data = {}
             # `role_name` is exact; the older `permission` says write for maintain, read for triage.
             self._permissions[login] = str(
                 data.get("role_name") or data.get("permission") or "none"
