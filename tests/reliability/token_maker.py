@@ -56,6 +56,12 @@ def _in_class(items: list[tuple[Any, Any]], char: str) -> bool:
     return inside != negate
 
 
+@functools.cache
+def _members(items: tuple[tuple[Any, Any], ...]) -> list[str]:
+    """The printable characters of a class, worked out once per class."""
+    return [c for c in PRINTABLE if _in_class(list(items), c)]
+
+
 def _category(category: Any, char: str) -> bool:
     tests = {
         sre.CATEGORY_DIGIT: char.isdigit(),
@@ -84,7 +90,7 @@ class _Maker:
             return self._pick([c for c in PRINTABLE if ord(c) != value])
         if op is sre.ANY:  # most often a dot gitleaks did not escape, as in `hooks.slack.com`
             return self._pick(PRINTABLE) if in_secret else "."
-        return self._pick([c for c in PRINTABLE if _in_class(value, c)])
+        return self._pick(_members(tuple(value)))
 
     def _node(self, op: Any, value: Any, in_secret: bool) -> str:
         if op in (sre.LITERAL, sre.NOT_LITERAL, sre.ANY, sre.IN):
