@@ -27,7 +27,7 @@ def audit_markdown(audit: Audit) -> str:
         "",
         "## Layout",
         "",
-        f"{audit.files} files.",
+        f"{audit.files} file{'' if audit.files == 1 else 's'}.",
         "",
         "| directory | files |",
         "| --- | ---: |",
