@@ -68,16 +68,21 @@ def test_push_proposes_the_checked_plan_as_a_pull_request(fake: FakeGitHub, tmp_
     assert not (tmp_path / "checkout" / "tickets").exists(), "pushed, not written locally"
 
 
-def test_a_manual_run_with_a_plan_input_proposes_its_plan(
-    fake: FakeGitHub, tmp_path: Path, shared_dir: Path
-) -> None:
-    payload = webhook_payload(
+def asked_to_plan(shared_dir: Path, fake: FakeGitHub, sender: str) -> dict[str, Any]:
+    """A manual run with the `plan` input, started by `sender`."""
+    return webhook_payload(
         shared_dir,
         "workflow_dispatch.payload.json",
         fake,
         inputs={"plan": GOAL, "chain": "authors"},
-        sender__login=fake.admin_login,
+        sender__login=sender,
     )
+
+
+def test_a_manual_run_with_a_plan_input_proposes_its_plan(
+    fake: FakeGitHub, tmp_path: Path, shared_dir: Path
+) -> None:
+    payload = asked_to_plan(shared_dir, fake, fake.admin_login)
 
     result = event(fake, tmp_path, "workflow_dispatch", payload)
 
@@ -90,13 +95,7 @@ def test_a_manual_run_started_by_someone_github_does_not_know_is_refused(
     fake: FakeGitHub, tmp_path: Path, shared_dir: Path
 ) -> None:
     """GitHub answers the permission lookup of a user who is no collaborator with a 404."""
-    payload = webhook_payload(
-        shared_dir,
-        "workflow_dispatch.payload.json",
-        fake,
-        inputs={"plan": GOAL, "chain": "authors"},
-        sender__login="stranger",
-    )
+    payload = asked_to_plan(shared_dir, fake, "stranger")
 
     result = event(fake, tmp_path, "workflow_dispatch", payload)
 
