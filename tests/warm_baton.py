@@ -13,7 +13,11 @@ started with, the server's; a test that reads it starts `python -m bot` itself.
     python -m tests.warm_baton SOCKET   the server (started by `run_baton` when first needed)
 
 The server forks a keeper per request, and the keeper forks the child and waits for it: the
-caller learns the child's pid first (to kill it at a timeout) and then its exit status.
+caller learns the child's pid first (to kill it at a timeout) and then its exit status. For a
+step of the Actions runner (tests/actions), `write_shim` puts a `baton` on the step's PATH whose
+child is in the step's hostname and shares its process tree's fate: the keeper kills the child
+and all it started when the step's process dies, and kills and names what the child leaves
+running, which fails the step.
 """
 
 from __future__ import annotations
