@@ -7,14 +7,19 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from bot.dispatcher import CRASH_EXIT
 from tests.e2e.helpers import ROOT, TWO_TICKETS, make_repo
-from tests.warm_baton import run_baton
+from tests.warm_baton import run_baton, write_shim
 
+ONE_TICKET = """\
+tickets:
+  - {key: first, title: Do it, goal: Create a.txt., files: {create: [a.txt]}}
+"""
 CRLF_BODY = "### Goal\r\n\r\nShip it\r\n\r\n### Depends on\r\n\r\n#1, #abc\r\n"
 
 
@@ -86,3 +91,60 @@ def test_a_warm_process_past_its_timeout_is_killed(tmp_path: Path) -> None:
             )
     finally:  # the agent outlives Baton killed, as it outlives a cold process killed
         subprocess.run(["pkill", "-f", str(repo / "agent.py")], check=False)
+
+
+def test_a_steps_baton_that_leaves_a_process_running_fails_and_names_it(tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path / "repo",
+        agent_script=f"""\
+            import pathlib, subprocess, sys
+            sleep = "import time; time.sleep(600)"
+            subprocess.Popen([sys.executable, "-c", sleep, "{tmp_path}"], start_new_session=True)
+            pathlib.Path("a.txt").write_text("one")
+        """,
+        tickets=ONE_TICKET,
+        test_command="true",
+        sandbox="off",  # in the sandbox, nothing outlives the agent
+    )
+    baton = tmp_path / "bin" / "baton"
+    baton.parent.mkdir()
+    write_shim(baton)
+
+    done = subprocess.run(
+        [str(baton), "run", "--local", "--repo", str(repo)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.returncode == 125, done.stderr
+    assert f"baton left processes running:\n  {sys.executable} -c " in done.stderr
+    assert not _running(f"time.sleep.600. {tmp_path}"), "what it left running was killed"
+
+
+def test_a_steps_baton_dies_with_the_steps_process(tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path / "repo",
+        agent_script="import pathlib, time; pathlib.Path('ready').write_text('1'); time.sleep(600)\n",
+        tickets=ONE_TICKET,
+        test_command="true",
+    )
+    baton = tmp_path / "bin" / "baton"
+    baton.parent.mkdir()
+    write_shim(baton)
+    with subprocess.Popen([str(baton), "run", "--local", "--repo", str(repo)]) as step:
+        deadline = time.monotonic() + 60
+        while not (repo / "ready").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert (repo / "ready").exists(), "the agent never started"
+        step.kill()  # as a lost runner's processes die: SIGKILL, nothing cleans up
+    deadline = time.monotonic() + 10
+    while _running(str(repo / "agent.py")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(str(repo / "agent.py")), "the agent outlived its step"
+
+
+def _running(marker: str) -> bool:
+    found = subprocess.run(["pgrep", "-f", marker], capture_output=True, check=False)
+    return found.stdout != b""
