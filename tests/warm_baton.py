@@ -202,7 +202,7 @@ def _stop(server: subprocess.Popen[bytes], path: str) -> None:
 
 def _connect(path: str) -> socket.socket:
     client = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    for _ in range(600):  # the server binds once it has imported Baton
+    for _ in range(1200):  # the server binds once it has imported Baton (a minute at most)
         try:
             client.connect(path)
             return client
