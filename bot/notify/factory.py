@@ -60,10 +60,13 @@ def slack_notifier(
 
     links = Links.from_environment(environ)
     if token and target:
-        api = WebApi(token, environ.get("BATON_SLACK_API_URL") or None)
+        api = WebApi(
+            token, environ.get("BATON_SLACK_API_URL") or None, timeout=config.timeout_seconds
+        )
         log.debug("slack.on", extra={"mode": "bot", "target": target})
         return SlackNotifier(
             api, channel=config.channel, user=config.user, links=links, redact=redact
         )
     log.debug("slack.on", extra={"mode": "webhook"})
-    return SlackWebhookNotifier(Webhook(webhook), links=links, redact=redact)
+    hook = Webhook(webhook, timeout=config.timeout_seconds)
+    return SlackWebhookNotifier(hook, links=links, redact=redact)

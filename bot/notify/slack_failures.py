@@ -88,6 +88,11 @@ class SlackFailure(Exception):
         return replace(self, channel=channel) if channel and not self.channel else self
 
     @property
+    def unanswered(self) -> bool:
+        """Slack may have the request, and gave no answer: it may carry it out yet."""
+        return self.reached and self.status is None
+
+    @property
     def kind(self) -> Kind:
         if self.method in LOOKUPS and self.error == "missing_scope":
             return "refused"
