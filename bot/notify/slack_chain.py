@@ -21,7 +21,7 @@ from typing import Any
 from bot.notify import Event, EventKind
 from bot.notify.sender import Job, Sender
 from bot.notify.slack import WebApi
-from bot.notify.slack_delivery import Delivery
+from bot.notify.slack_delivery import PACE, Delivery
 from bot.notify.slack_failures import SlackFailure
 from bot.redact import Redactor
 from bot.render.links import Links
@@ -82,7 +82,11 @@ class SlackNotifier:
         links: Links | None = None,
         redact: Redactor | None = None,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], bool] | None = None,
+        pace: float = PACE,
     ) -> None:
+        """`clock`, `sleep`: as `Delivery` takes them; `pace`: seconds between two posts to the
+        channel."""
         if not channel and not user:
             raise ValueError("a Slack channel or user is needed")
         self.api = api
@@ -92,7 +96,9 @@ class SlackNotifier:
         self.redact = redact or Redactor()
         self.sender = Sender("slack")
         self.clock = clock
-        self.delivery = Delivery(self.redact, stop=self.sender.stop, clock=clock)
+        self.delivery = Delivery(
+            self.redact, stop=self.sender.stop, clock=clock, sleep=sleep, pace=pace
+        )
         self._dm: str | None = None
         self._threads: dict[str, tuple[str, str]] = {}  # chain: (channel id, ts)
         self._seen: set[str] = set()  # chains whose state this run has read the address from
@@ -217,6 +223,7 @@ class SlackNotifier:
                     ),
                     repeatable=False,
                     chain=state.name,
+                    paced=self.where,  # one channel, whether by name or id
                 )
             except SlackFailure as failure:
                 if not failure.reached or attempt == 2:
@@ -374,6 +381,7 @@ class SlackNotifier:
                 ),
                 repeatable=False,
                 chain=chain,
+                paced=self.where,  # one channel, whether by name or id
             )
         except SlackFailure:
             return None

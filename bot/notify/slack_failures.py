@@ -89,8 +89,9 @@ class SlackFailure(Exception):
 
     @property
     def unanswered(self) -> bool:
-        """Slack may have the request, and gave no answer: it may carry it out yet."""
-        return self.reached and self.status is None
+        """Baton stopped waiting while Slack may still be at the request: it may carry it out
+        yet (a dropped connection or a 5xx ended it)."""
+        return self.error == "timeout"
 
     @property
     def kind(self) -> Kind:

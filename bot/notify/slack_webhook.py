@@ -8,7 +8,7 @@ from bot.notify import Event, EventKind
 from bot.notify.sender import Job, Sender
 from bot.notify.slack import Webhook
 from bot.notify.slack_chain import THREADED, redacted
-from bot.notify.slack_delivery import Delivery
+from bot.notify.slack_delivery import PACE, Delivery
 from bot.notify.slack_failures import SlackFailure
 from bot.redact import Redactor
 from bot.render.links import Links
@@ -24,12 +24,14 @@ class SlackWebhookNotifier:
         *,
         links: Links | None = None,
         redact: Redactor | None = None,
+        pace: float = PACE,
     ) -> None:
+        """`pace`: seconds between two posts to the webhook."""
         self.webhook = webhook
         self.links = links or Links()
         self.redact = redact or Redactor()
         self.sender = Sender("slack-webhook")
-        self.delivery = Delivery(self.redact, stop=self.sender.stop)
+        self.delivery = Delivery(self.redact, stop=self.sender.stop, pace=pace)
 
     def flush(self, timeout: float) -> list[str]:
         return self.sender.flush(timeout)
@@ -45,7 +47,12 @@ class SlackWebhookNotifier:
         # A post whose answer was lost is not sent again: it may be in Slack already.
         try:
             self.delivery.call(
-                "webhook", None, lambda: self.webhook.send(message), repeatable=False, chain=chain
+                "webhook",
+                None,
+                lambda: self.webhook.send(message),
+                repeatable=False,
+                chain=chain,
+                paced="webhook",
             )
         except SlackFailure:
             return False

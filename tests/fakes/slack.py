@@ -180,6 +180,12 @@ class FakeSlack:
     def webhook_url(self) -> str:
         return f"{self.url}{WEBHOOK_PATH}"
 
+    @property
+    def post_interval(self) -> str:
+        """BATON_SLACK_POST_INTERVAL for Baton to keep this Slack's pace: none without rate
+        limits (nothing to wait for), Slack's second on their time scale with them."""
+        return "0" if self.rate_limits is None else f"{self.rate_limits.scale:g}"
+
     # -- scripting and assertions ------------------------------------------------------------------
 
     def fail_next(

@@ -33,7 +33,11 @@ def _notifier(slack: FakeSlack, channel: str = CHANNEL, timeout: float = 10) -> 
     config = Config(
         notify=NotifyConfig(slack=SlackConfig(channel=channel, timeout_seconds=timeout))
     )
-    environ = {"SLACK_BOT_TOKEN": slack.token, "BATON_SLACK_API_URL": slack.api_url}
+    environ = {
+        "SLACK_BOT_TOKEN": slack.token,
+        "BATON_SLACK_API_URL": slack.api_url,
+        "BATON_SLACK_POST_INTERVAL": slack.post_interval,
+    }
     [notifier] = build_notifiers(config, environ).notifiers
     return notifier
 
@@ -203,7 +207,7 @@ def test_a_stalled_post_never_carried_out_is_posted_again_once_it_cannot_come(
     clock = Clock()
     slack.hold("chat.postMessage")
     api = WebApi(slack.token, slack.api_url, timeout=0.2)
-    notifier = SlackNotifier(api, channel=CHANNEL, clock=clock)
+    notifier = SlackNotifier(api, channel=CHANNEL, clock=clock, sleep=clock.sleep)
     state = _chain()
 
     notifier.notify(Event("chain_started", state.name, "started", state=state))
