@@ -23,6 +23,7 @@ from bot.notify.sender import Job, Sender
 from bot.notify.slack import WebApi
 from bot.notify.slack_delivery import PACE, Delivery
 from bot.notify.slack_failures import SlackFailure
+from bot.notify.slack_redact import MessageRedactor
 from bot.redact import Redactor
 from bot.render.links import Links
 from bot.render.slack import Message, chain_summary, event_reply, webhook_message
@@ -47,21 +48,6 @@ LOOK_BACK = 120.0  # seconds of history before the lost post that are searched
 # for at each later event, and posted again only when it is not there this long after.
 SETTLE = 60.0
 LIST_PAGE = 200  # channels a page of conversations.list (Slack advises no more than 200)
-
-
-def redacted(message: Message, redact: Redactor) -> Message:
-    """The message with every string in it (text and blocks) redacted."""
-
-    def walk(value: Any) -> Any:
-        if isinstance(value, str):
-            return redact(value)
-        if isinstance(value, list):
-            return [walk(v) for v in value]
-        if isinstance(value, dict):
-            return {k: walk(v) for k, v in value.items()}
-        return value
-
-    return {"text": redact(message["text"]), "blocks": walk(message["blocks"])}
 
 
 def _digest(message: Message) -> str:
@@ -94,6 +80,7 @@ class SlackNotifier:
         self.user = user
         self.links = links or Links()
         self.redact = redact or Redactor()
+        self.redacted = MessageRedactor(self.redact)
         self.sender = Sender("slack")
         self.clock = clock
         self.delivery = Delivery(
@@ -121,7 +108,7 @@ class SlackNotifier:
         state = event.state
         if state is None:  # no chain state to thread under: the event stands on its own
             if event.kind in THREADED:
-                message = redacted(webhook_message(event, self.links), self.redact)
+                message = self.redacted(webhook_message(event, self.links))
                 self.sender.submit(
                     Job(f"{event.kind} of {event.chain}", lambda: self._standalone(message))
                 )
@@ -134,7 +121,7 @@ class SlackNotifier:
                 self._ids.setdefault(self.where, state.slack_channel)
         if name in self._threads:  # saved with the chain's next save
             state.slack_channel, state.slack_ts = self._threads[name]
-        summary = redacted(chain_summary(state, self.links, event.report), self.redact)
+        summary = self.redacted(chain_summary(state, self.links, event.report))
         self.sender.submit(
             Job(
                 f"the message of chain {name}",
@@ -143,7 +130,7 @@ class SlackNotifier:
             )
         )
         if event.kind in THREADED:
-            reply = redacted(event_reply(event, self.links), self.redact)
+            reply = self.redacted(event_reply(event, self.links))
             what = f"a reply in chain {name}"
             self.sender.submit(Job(what, lambda: self._reply(state, summary, reply)))
 
