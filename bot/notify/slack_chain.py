@@ -186,7 +186,7 @@ class SlackNotifier:
             oldest, lost_at = unanswered
             try:
                 found = self._look(state, channel, oldest)
-            except LookupError:
+            except (LookupError, SlackFailure):
                 found = None
             if found is not None:
                 return self._adopt(state, found)
@@ -219,6 +219,8 @@ class SlackNotifier:
                     found = self._look(state, channel, before - LOOK_BACK)
                 except LookupError:
                     continue  # the failure's line said what that costs: it may be twice
+                except SlackFailure:
+                    found = None  # Slack failed the look too: not there, as far as is known
                 if found is not None:
                     self._shown[state.name] = _digest(summary)  # it was this post
                     return self._adopt(state, found)
@@ -238,8 +240,9 @@ class SlackNotifier:
         return found
 
     def _look(self, state: ChainState, channel: str, oldest: float) -> tuple[str, str] | None:
-        """The chain's message in the channel's recent history, by its metadata; LookupError
-        when Baton cannot look (a scope, an unknown channel, Slack's failure)."""
+        """The chain's message in the channel's recent history, by its metadata. LookupError
+        when Baton cannot look (a scope, an unknown channel); the transient `SlackFailure` of a
+        look that may work later."""
         channel_id = channel if _CHANNEL_ID.fullmatch(channel) else self._ids.get(channel)
         if channel_id is None:
             channel_id = self._channel_id(channel, state.name)
@@ -260,6 +263,8 @@ class SlackNotifier:
                 chain=state.name,
             )
         except SlackFailure as failure:
+            if failure.kind == "transient":
+                raise
             raise LookupError(channel) from failure
         identity = self._identity(state)
         for message in history.get("messages", []):

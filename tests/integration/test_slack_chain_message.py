@@ -224,3 +224,25 @@ def test_a_stalled_post_never_carried_out_is_posted_again_once_it_cannot_come(
     assert state.slack_ts == parent.ts
     assert "2 of 2 passed" in parent.blocks[1]["text"]["text"]
     assert slack.statuses("conversations.history") == [200] * 4
+
+
+def test_a_stalled_post_whose_look_stalls_too_is_not_posted_twice(slack: FakeSlack) -> None:
+    """Slack stalls on the post and on the look after it: Baton cannot tell yet, so it posts
+    nothing more and looks again at the next event, once Slack answers."""
+    clock = Clock()
+    slack.hold("chat.postMessage")
+    slack.hold("conversations.history")
+    api = WebApi(slack.token, slack.api_url, timeout=0.2)
+    notifier = SlackNotifier(api, channel=CHANNEL, clock=clock, sleep=clock.sleep)
+    state = _chain()
+
+    notifier.notify(Event("chain_started", state.name, "started", state=state))
+    assert notifier.flush(10) == ["the message of chain sprint-1"]
+    slack.release()  # the stalled post is carried out, the looks answered
+    for key in state.tickets:
+        _passed(notifier, state, key)
+    assert notifier.flush(10) == []
+
+    [parent] = slack.top_level(CHANNEL)
+    assert state.slack_ts == parent.ts
+    assert len(slack.replies(CHANNEL, parent.ts)) == 2
