@@ -3,15 +3,17 @@ mode without Slack, with Slack under its documented rate limits (the fake's, tes
 slack_limits.py, at Slack's own pace), and under each failure of Slack's that Baton must
 shrug off.
 
-    python -m benchmarks.slack     these figures alone, written into benchmarks/results.json
+    python -m benchmarks.slack     these figures alone, written into benchmarks/results.json,
+                                   and their checks into its `checks`
 
 For each run: the chain's result (its outcome and every ticket's status, which must be those of
 the run without Slack), the chain's wall time and its ratio to the run without Slack (recorded,
 never asserted), the final flush's time (bounded by notify.slack.flush_seconds), what Slack
 holds after it (chain messages, replies), the calls by HTTP status, and the `slack.failed`
 lines (method, error, fix). The machine's load is no cost of Slack's: each run takes turns with
-a run without Slack, and each ratio is the fastest of its two runs over the fastest of the two
-without Slack beside them (a run without Slack alone moves by 15% over a few minutes here).
+a run without Slack (without, with, with, without, ...: a load that grows or ebbs meets both
+alike), and each ratio is the fastest of its runs over the fastest of the runs without Slack
+beside them (a run without Slack alone moves by 15% over a few minutes on a loaded machine).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.record import record
+from benchmarks.record import record, record_checks
 from bot.config import Config, NotifyConfig, SlackConfig
 from bot.local import run_local
 from bot.notify import Notifiers
@@ -45,6 +47,7 @@ pathlib.Path(re.search(r"Only these files may change: `([^`]+)`", prompt).group(
 """
 CHANNEL = "C0BATON001"  # by id: a post whose answer was lost can be looked for
 FLUSH_SECONDS = 10.0  # notify.slack.flush_seconds' default
+CHAIN_MESSAGES = 1  # whatever Slack does
 # Every method Baton calls answers this way for the whole run.
 STORM = ("chat.postMessage", "chat.update", "conversations.history", "webhook")
 
@@ -213,12 +216,16 @@ def _fastest(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def _beside(
     tickets: int, repeat: int, run: Callable[[], dict[str, Any]], baselines: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    """`run` `repeat` times, each after a run without Slack (kept in `baselines`): the fastest
-    of its runs, its ratio to the fastest of the runs without Slack beside it."""
+    """`run` `repeat` times by turns with a run without Slack (kept in `baselines`), in the
+    order without, with, with, without, ...: the fastest of its runs, its ratio to the fastest
+    of the runs without Slack beside it."""
     beside, runs = [], []
-    for _ in range(repeat):
-        beside.append(_chain(tickets, None))
-        runs.append(run())
+    for turn in range(repeat):
+        for slack in (False, True) if turn % 2 == 0 else (True, False):
+            if slack:
+                runs.append(run())
+            else:
+                beside.append(_chain(tickets, None))
     baselines += beside
     fastest, without = _fastest(runs), _fastest(beside)
     fastest["result_same"] = all(r["statuses"] == without["statuses"] for r in runs + beside)
@@ -227,7 +234,7 @@ def _beside(
     return fastest
 
 
-def slack_cost(tickets: int = 60, *, failures: bool = True, repeat: int = 2) -> dict[str, Any]:
+def slack_cost(tickets: int = 60, *, failures: bool = True, repeat: int = 3) -> dict[str, Any]:
     """The chain with Slack, and (with `failures`) under each failure class, each beside runs
     without Slack; each the fastest of `repeat` runs."""
     _chain(3, None)  # the first run of a process loads what the others find loaded
@@ -250,8 +257,25 @@ def slack_cost(tickets: int = 60, *, failures: bool = True, repeat: int = 2) -> 
     }
 
 
+def runs(figures: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The runs of a chain with Slack, each beside runs without it."""
+    return {k: v for k, v in figures.items() if isinstance(v, dict) and "result_same" in v}
+
+
+def checks(figures: dict[str, Any]) -> dict[str, bool]:
+    """Counted: one chain message at most, and the chain's result as without Slack, always."""
+    messages = [figures["calls"]["chain_messages"]]
+    messages += [r["chain_messages"] for r in runs(figures).values() if r["chain_messages"]]
+    return {
+        "slack_chain_messages": max(messages) <= CHAIN_MESSAGES,
+        "slack_result_same": all(r["result_same"] for r in runs(figures).values()),
+    }
+
+
 def main() -> int:
-    return record("slack", slack_cost())
+    figures = slack_cost()
+    record("slack", figures)
+    return record_checks(checks(figures))
 
 
 if __name__ == "__main__":
