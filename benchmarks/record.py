@@ -17,3 +17,12 @@ def record(name: str, figures: dict[str, Any]) -> int:
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(figures, indent=2))
     return 0
+
+
+def record_checks(checks: dict[str, bool]) -> int:
+    """Store `checks` among the file's `checks`, print them; the exit status (0)."""
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results["checks"] = {**results.get("checks", {}), **checks}
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(checks, indent=2))
+    return 0

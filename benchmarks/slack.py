@@ -3,14 +3,18 @@ mode without Slack, with Slack under its documented rate limits (the fake's, tes
 slack_limits.py, at Slack's own pace), and under each failure of Slack's that Baton must
 shrug off.
 
-    python -m benchmarks.slack     these figures alone, written into benchmarks/results.json
+    python -m benchmarks.slack     these figures alone, written into benchmarks/results.json,
+                                   and their checks into its `checks`
 
 For each run: the chain's result (its outcome and every ticket's status, which must be those of
 the run without Slack), the chain's wall time and its ratio to the run without Slack (recorded,
 never asserted), the final flush's time (bounded by notify.slack.flush_seconds), what Slack
 holds after it (chain messages, replies), the calls by HTTP status, and the `slack.failed`
-lines (method, error, fix). Each run is the fastest of two: the machine's load is no cost of
-Slack's.
+lines (method, error, fix). The machine's load is no cost of Slack's: each run takes turns with
+a run without Slack (without, with, with, without, ...: a load that grows or ebbs meets both
+alike), each turn's ratio is its run over the run without Slack beside it, and the ratio kept is
+the median of the turns' (a run without Slack alone moves by 15% over a few minutes on a loaded
+machine; a burst of load meets one turn, not the median).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import functools
 import json
 import logging
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -27,7 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.record import record
+from benchmarks.record import record, record_checks
 from bot.config import Config, NotifyConfig, SlackConfig
 from bot.local import run_local
 from bot.notify import Notifiers
@@ -44,6 +49,7 @@ pathlib.Path(re.search(r"Only these files may change: `([^`]+)`", prompt).group(
 """
 CHANNEL = "C0BATON001"  # by id: a post whose answer was lost can be looked for
 FLUSH_SECONDS = 10.0  # notify.slack.flush_seconds' default
+CHAIN_MESSAGES = 1  # whatever Slack does
 # Every method Baton calls answers this way for the whole run.
 STORM = ("chat.postMessage", "chat.update", "conversations.history", "webhook")
 
@@ -138,10 +144,18 @@ def _chain(
         if slack is None:
             notifiers = Notifiers([])
         elif mode == "webhook":
-            notifiers = build_notifiers(Config(), {"SLACK_WEBHOOK_URL": slack.webhook_url})
+            env = {
+                "SLACK_WEBHOOK_URL": slack.webhook_url,
+                "BATON_SLACK_POST_INTERVAL": slack.post_interval,
+            }
+            notifiers = build_notifiers(Config(), env)
         else:
             config = Config(notify=NotifyConfig(slack=SlackConfig(channel=channel)))
-            env = {"SLACK_BOT_TOKEN": TOKEN, "BATON_SLACK_API_URL": slack.api_url}
+            env = {
+                "SLACK_BOT_TOKEN": TOKEN,
+                "BATON_SLACK_API_URL": slack.api_url,
+                "BATON_SLACK_POST_INTERVAL": slack.post_interval,  # Slack's own under its limits
+            }
             notifiers = build_notifiers(config, env)
         lines = _Lines()
         logging.getLogger("bot").addHandler(lines)
@@ -196,25 +210,46 @@ def calls_per_ticket(tickets: int = 3) -> dict[str, Any]:
     }
 
 
-def _fastest(repeat: int, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """The fastest of `repeat` runs: the others waited on the machine, not on Baton."""
-    return min((run() for _ in range(repeat)), key=lambda r: float(r["chain_seconds"]))
+def _fastest(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The fastest run: the others waited on the machine, not on Baton."""
+    return min(runs, key=lambda r: float(r["chain_seconds"]))
 
 
-def slack_cost(tickets: int = 60, *, failures: bool = True, repeat: int = 2) -> dict[str, Any]:
-    """The chain without Slack, with it, and (with `failures`) under each failure class; each
-    the fastest of `repeat` runs."""
+def _beside(
+    tickets: int, repeat: int, run: Callable[[], dict[str, Any]], baselines: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """`run` `repeat` times by turns with a run without Slack (kept in `baselines`), in the
+    order without, with, with, without, ...: its fastest run, with the median of the turns'
+    ratios (each run over the run without Slack beside it)."""
+    beside, runs = [], []
+    for turn in range(repeat):
+        for slack in (False, True) if turn % 2 == 0 else (True, False):
+            if slack:
+                runs.append(run())
+            else:
+                beside.append(_chain(tickets, None))
+    baselines += beside
+    fastest, without = _fastest(runs), _fastest(beside)
+    fastest["result_same"] = all(r["statuses"] == without["statuses"] for r in runs + beside)
+    fastest["without_slack_seconds"] = without["chain_seconds"]
+    ratios = [r["chain_seconds"] / b["chain_seconds"] for r, b in zip(runs, beside, strict=True)]
+    fastest["wall_ratios"] = [round(ratio, 3) for ratio in ratios]
+    fastest["wall_ratio"] = round(statistics.median(ratios), 3)
+    return fastest
+
+
+def slack_cost(tickets: int = 60, *, failures: bool = True, repeat: int = 3) -> dict[str, Any]:
+    """The chain with Slack, and (with `failures`) under each failure class, each beside runs
+    without Slack; each the fastest of `repeat` runs."""
     _chain(3, None)  # the first run of a process loads what the others find loaded
-    without = _fastest(repeat, lambda: _chain(tickets, None))
-    runs = {"with_slack": _fastest(repeat, lambda: _with_slack(tickets))}
+    baselines: list[dict[str, Any]] = []
+    runs = {"with_slack": _beside(tickets, repeat, lambda: _with_slack(tickets), baselines)}
     if failures:
         for name, (breaks, channel, mode) in FAILURES.items():
             print(f"… slack: {name}", file=sys.stderr)
             broken = functools.partial(_with_slack, tickets, breaks, channel=channel, mode=mode)
-            runs[name] = _fastest(repeat, broken)
-    for run in runs.values():
-        run["result_same"] = run["statuses"] == without["statuses"]
-        run["wall_ratio"] = round(run["chain_seconds"] / without["chain_seconds"], 3)
+            runs[name] = _beside(tickets, repeat, broken, baselines)
+    without = _fastest(baselines)
     for run in [without, *runs.values()]:  # compared ticket by ticket above; kept as counts
         run["statuses"] = dict(Counter(run["statuses"].values()))
     return {
@@ -226,8 +261,25 @@ def slack_cost(tickets: int = 60, *, failures: bool = True, repeat: int = 2) -> 
     }
 
 
+def runs(figures: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The runs of a chain with Slack, each beside runs without it."""
+    return {k: v for k, v in figures.items() if isinstance(v, dict) and "result_same" in v}
+
+
+def checks(figures: dict[str, Any]) -> dict[str, bool]:
+    """Counted: one chain message at most, and the chain's result as without Slack, always."""
+    messages = [figures["calls"]["chain_messages"]]
+    messages += [r["chain_messages"] for r in runs(figures).values() if r["chain_messages"]]
+    return {
+        "slack_chain_messages": max(messages) <= CHAIN_MESSAGES,
+        "slack_result_same": all(r["result_same"] for r in runs(figures).values()),
+    }
+
+
 def main() -> int:
-    return record("slack", slack_cost())
+    figures = slack_cost()
+    record("slack", figures)
+    return record_checks(checks(figures))
 
 
 if __name__ == "__main__":

@@ -163,6 +163,8 @@ class SlackConfig(_Strict):
     # Slack is sent to while the chain goes on; at the end of a run Baton waits this long at most
     # for what is still queued, then names what was not delivered.
     flush_seconds: float = Field(default=10.0, ge=0, le=600)
+    # How long one request to Slack may go unanswered before Baton stops waiting for it.
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
 
 class NotifyConfig(_Strict):

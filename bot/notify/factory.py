@@ -40,7 +40,8 @@ def slack_notifier(
     config: SlackConfig, environ: Mapping[str, str], redact: Redactor
 ) -> Notifier | None:
     """A bot token with a channel or user: the threaded notifier; else a webhook: one message per
-    event; else none. BATON_SLACK_API_URL replaces Slack's Web API address (proxies, tests)."""
+    event; else none. BATON_SLACK_API_URL replaces Slack's Web API address (proxies, tests), and
+    BATON_SLACK_POST_INTERVAL Slack's pace: the seconds between two posts to one channel."""
     token = environ.get("SLACK_BOT_TOKEN", "").strip()
     webhook = environ.get("SLACK_WEBHOOK_URL", "").strip()
     target = config.channel or config.user
@@ -56,14 +57,38 @@ def slack_notifier(
     # slack_sdk loads only when Slack is configured.
     from bot.notify.slack import WebApi, Webhook  # noqa: PLC0415
     from bot.notify.slack_chain import SlackNotifier  # noqa: PLC0415
+    from bot.notify.slack_delivery import PACE  # noqa: PLC0415
     from bot.notify.slack_webhook import SlackWebhookNotifier  # noqa: PLC0415
 
     links = Links.from_environment(environ)
+    pace = _seconds(environ.get("BATON_SLACK_POST_INTERVAL", ""), PACE)
     if token and target:
-        api = WebApi(token, environ.get("BATON_SLACK_API_URL") or None)
+        api = WebApi(
+            token, environ.get("BATON_SLACK_API_URL") or None, timeout=config.timeout_seconds
+        )
         log.debug("slack.on", extra={"mode": "bot", "target": target})
         return SlackNotifier(
-            api, channel=config.channel, user=config.user, links=links, redact=redact
+            api, channel=config.channel, user=config.user, links=links, redact=redact, pace=pace
         )
     log.debug("slack.on", extra={"mode": "webhook"})
-    return SlackWebhookNotifier(Webhook(webhook), links=links, redact=redact)
+    hook = Webhook(webhook, timeout=config.timeout_seconds)
+    return SlackWebhookNotifier(hook, links=links, redact=redact, pace=pace)
+
+
+def _seconds(text: str, default: float) -> float:
+    if not text.strip():
+        return default
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if 0 <= seconds <= 60:
+        return seconds
+    log.warning(
+        "slack.pace_ignored",
+        extra={
+            "value": text,
+            "fix": f"set BATON_SLACK_POST_INTERVAL to seconds from 0 to 60, or unset it ({default:g})",
+        },
+    )
+    return default

@@ -27,7 +27,7 @@ from bot.redact import Redactor
 from bot.render.slack import Message
 
 DEFAULT_API_URL = "https://slack.com/api/"
-TIMEOUT_SECONDS = 10
+TIMEOUT_SECONDS = 10.0  # notify.slack.timeout_seconds' default
 _WORD = re.compile(r"[a-z_]{2,60}")
 
 
@@ -87,12 +87,14 @@ class WebApi:
     """Slack's Web API: `call("chat.postMessage", channel=…, text=…)` answers Slack's answer
     (`ok` is true) or raises `SlackFailure`."""
 
-    def __init__(self, token: str, base_url: str | None = None) -> None:
+    def __init__(
+        self, token: str, base_url: str | None = None, *, timeout: float = TIMEOUT_SECONDS
+    ) -> None:
         _sdk_filter.add([token])
         self.client = WebClient(
             token=token,
             base_url=(base_url or DEFAULT_API_URL).rstrip("/") + "/",
-            timeout=TIMEOUT_SECONDS,
+            timeout=timeout,  # type: ignore[arg-type]  # urllib takes a float
             logger=sdk_log,
             retry_handlers=[],
         )
@@ -120,9 +122,14 @@ class WebApi:
 class Webhook:
     """An incoming webhook: `send(message)` posts it or raises `SlackFailure`."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, timeout: float = TIMEOUT_SECONDS) -> None:
         _sdk_filter.add([url, urlsplit(url).path])  # the URL, and its path (the secret part)
-        self.client = WebhookClient(url, timeout=TIMEOUT_SECONDS, logger=sdk_log, retry_handlers=[])
+        self.client = WebhookClient(
+            url,
+            timeout=timeout,  # type: ignore[arg-type]  # urllib takes a float
+            logger=sdk_log,
+            retry_handlers=[],
+        )
 
     def send(self, message: Message) -> None:
         try:

@@ -15,13 +15,15 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 from bot.notify import Event, EventKind
 from bot.notify.sender import Job, Sender
 from bot.notify.slack import WebApi
-from bot.notify.slack_delivery import Delivery
+from bot.notify.slack_delivery import PACE, Delivery
 from bot.notify.slack_failures import SlackFailure
+from bot.notify.slack_redact import MessageRedactor
 from bot.redact import Redactor
 from bot.render.links import Links
 from bot.render.slack import Message, chain_summary, event_reply, webhook_message
@@ -42,22 +44,10 @@ GONE = frozenset({"message_not_found", "cant_update_message"})
 EVENT_TYPE = "baton_chain"
 _CHANNEL_ID = re.compile(r"[CDG][A-Z0-9]{6,}")
 LOOK_BACK = 120.0  # seconds of history before the lost post that are searched
+# A post left unanswered (Baton stopped waiting) may still be carried out by Slack: it is looked
+# for at each later event, and posted again only when it is not there this long after.
+SETTLE = 60.0
 LIST_PAGE = 200  # channels a page of conversations.list (Slack advises no more than 200)
-
-
-def redacted(message: Message, redact: Redactor) -> Message:
-    """The message with every string in it (text and blocks) redacted."""
-
-    def walk(value: Any) -> Any:
-        if isinstance(value, str):
-            return redact(value)
-        if isinstance(value, list):
-            return [walk(v) for v in value]
-        if isinstance(value, dict):
-            return {k: walk(v) for k, v in value.items()}
-        return value
-
-    return {"text": redact(message["text"]), "blocks": walk(message["blocks"])}
 
 
 def _digest(message: Message) -> str:
@@ -77,7 +67,12 @@ class SlackNotifier:
         user: str | None = None,
         links: Links | None = None,
         redact: Redactor | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], bool] | None = None,
+        pace: float = PACE,
     ) -> None:
+        """`clock`, `sleep`: as `Delivery` takes them; `pace`: seconds between two posts to the
+        channel."""
         if not channel and not user:
             raise ValueError("a Slack channel or user is needed")
         self.api = api
@@ -85,13 +80,19 @@ class SlackNotifier:
         self.user = user
         self.links = links or Links()
         self.redact = redact or Redactor()
+        self.redacted = MessageRedactor(self.redact)
         self.sender = Sender("slack")
-        self.delivery = Delivery(self.redact, stop=self.sender.stop)
+        self.clock = clock
+        self.delivery = Delivery(
+            self.redact, stop=self.sender.stop, clock=clock, sleep=sleep, pace=pace
+        )
         self._dm: str | None = None
         self._threads: dict[str, tuple[str, str]] = {}  # chain: (channel id, ts)
         self._seen: set[str] = set()  # chains whose state this run has read the address from
         self._shown: dict[str, str] = {}  # chain: digest of what its message shows now
         self._ids: dict[str, str] = {}  # a channel as configured: its id, from Slack's answers
+        # chain: a post of its message left unanswered (history to search from, when it was lost)
+        self._unanswered: dict[str, tuple[float, float]] = {}
 
     @property
     def where(self) -> str:
@@ -107,7 +108,7 @@ class SlackNotifier:
         state = event.state
         if state is None:  # no chain state to thread under: the event stands on its own
             if event.kind in THREADED:
-                message = redacted(webhook_message(event, self.links), self.redact)
+                message = self.redacted(webhook_message(event, self.links))
                 self.sender.submit(
                     Job(f"{event.kind} of {event.chain}", lambda: self._standalone(message))
                 )
@@ -120,7 +121,7 @@ class SlackNotifier:
                 self._ids.setdefault(self.where, state.slack_channel)
         if name in self._threads:  # saved with the chain's next save
             state.slack_channel, state.slack_ts = self._threads[name]
-        summary = redacted(chain_summary(state, self.links, event.report), self.redact)
+        summary = self.redacted(chain_summary(state, self.links, event.report))
         self.sender.submit(
             Job(
                 f"the message of chain {name}",
@@ -129,7 +130,7 @@ class SlackNotifier:
             )
         )
         if event.kind in THREADED:
-            reply = redacted(event_reply(event, self.links), self.redact)
+            reply = self.redacted(event_reply(event, self.links))
             what = f"a reply in chain {name}"
             self.sender.submit(Job(what, lambda: self._reply(state, summary, reply)))
 
@@ -162,7 +163,6 @@ class SlackNotifier:
             known = self._post_chain(state, channel, summary) if channel else None
             if known is None:
                 return None
-            self._shown[state.name] = _digest(summary)
             self._threads[state.name] = known
         state.slack_channel, state.slack_ts = known  # saved with the chain's next save
         return known
@@ -178,8 +178,22 @@ class SlackNotifier:
         self, state: ChainState, channel: str, summary: Message
     ) -> tuple[str, str] | None:
         """Post the chain's message; when the answer was lost (the post may have been carried
-        out), look for it in the channel's history and adopt it, and post again only if it is
-        not there."""
+        out), look for it in the channel's history and adopt it. Post again only if it is not
+        there and cannot come any more: Slack answered (a 5xx), or an unanswered post was not
+        there `SETTLE` seconds on, or Baton cannot look."""
+        unanswered = self._unanswered.get(state.name)
+        if unanswered is not None:
+            oldest, lost_at = unanswered
+            try:
+                found = self._look(state, channel, oldest)
+            except (LookupError, SlackFailure):
+                found = None
+            if found is not None:
+                return self._adopt(state, found)
+            if self.clock() - lost_at < SETTLE:
+                return None  # it may be carried out yet: looked for at the next event
+            del self._unanswered[state.name]
+            log.info("slack.chain_message_not_found", extra={"chain": state.name})
         metadata = {"event_type": EVENT_TYPE, "event_payload": self._identity(state)}
         for attempt in (1, 2):
             before = time.time()
@@ -196,27 +210,44 @@ class SlackNotifier:
                     ),
                     repeatable=False,
                     chain=state.name,
+                    paced=self.where,  # one channel, whether by name or id
                 )
             except SlackFailure as failure:
                 if not failure.reached or attempt == 2:
                     return None
-                found = self._look(state, channel, before - LOOK_BACK)
+                try:
+                    found = self._look(state, channel, before - LOOK_BACK)
+                except LookupError:
+                    continue  # the failure's line said what that costs: it may be twice
+                except SlackFailure:
+                    found = None  # Slack failed the look too: not there, as far as is known
                 if found is not None:
-                    log.info("slack.chain_message_adopted", extra={"chain": state.name})
-                    return found
+                    self._shown[state.name] = _digest(summary)  # it was this post
+                    return self._adopt(state, found)
+                if failure.unanswered:
+                    self._unanswered[state.name] = (before - LOOK_BACK, self.clock())
+                    return None
                 continue
             self._ids[channel] = str(posted["channel"])
+            self._shown[state.name] = _digest(summary)
             log.info("slack.chain_message", extra={"chain": state.name, "channel": channel})
             return str(posted["channel"]), str(posted["ts"])
         return None
 
+    def _adopt(self, state: ChainState, found: tuple[str, str]) -> tuple[str, str]:
+        self._unanswered.pop(state.name, None)
+        log.info("slack.chain_message_adopted", extra={"chain": state.name})
+        return found
+
     def _look(self, state: ChainState, channel: str, oldest: float) -> tuple[str, str] | None:
-        """The chain's message in the channel's recent history, by its metadata."""
+        """The chain's message in the channel's recent history, by its metadata. LookupError
+        when Baton cannot look (a scope, an unknown channel); the transient `SlackFailure` of a
+        look that may work later."""
         channel_id = channel if _CHANNEL_ID.fullmatch(channel) else self._ids.get(channel)
         if channel_id is None:
             channel_id = self._channel_id(channel, state.name)
         if channel_id is None:
-            return None
+            raise LookupError(channel)
         try:
             history = self.delivery.call(
                 "conversations.history",
@@ -231,8 +262,10 @@ class SlackNotifier:
                 repeatable=True,
                 chain=state.name,
             )
-        except SlackFailure:
-            return None
+        except SlackFailure as failure:
+            if failure.kind == "transient":
+                raise
+            raise LookupError(channel) from failure
         identity = self._identity(state)
         for message in history.get("messages", []):
             metadata = message.get("metadata") or {}
@@ -340,6 +373,7 @@ class SlackNotifier:
                 ),
                 repeatable=False,
                 chain=chain,
+                paced=self.where,  # one channel, whether by name or id
             )
         except SlackFailure:
             return None

@@ -9,6 +9,10 @@
   again only when sending it twice does nothing twice. After `TRIP` calls in a row were given up,
   the breaker lets no call through for `COOLDOWN` seconds.
 - Each distinct failure (method, error, channel) is one warning, never one per event.
+- Posts keep Slack's pace: one a `pace` seconds to a channel (or a webhook), Slack's documented
+  "1 message per second per channel" (https://docs.slack.dev/reference/methods/chat.postMessage,
+  "Rate limits"; https://docs.slack.dev/apis/web-api/rate-limits for webhooks), so that a chain
+  meets no 429 at Slack's normal limits.
 
 Waits end early when `stop` is set (the run's final flush ran out of time).
 """
@@ -32,6 +36,7 @@ RUN_BUDGET = 120.0
 TRIP = 3
 COOLDOWN = 60.0
 BACKOFF = 1.0  # the first wait without a Retry-After; doubled at each attempt
+PACE = 1.0  # seconds between two posts to one channel
 
 T = TypeVar("T")
 _THEN = {
@@ -48,10 +53,16 @@ class Delivery:
         *,
         stop: threading.Event | None = None,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], bool] | None = None,
+        pace: float = PACE,
     ) -> None:
+        """`sleep(seconds)` waits, True when the wait was cut short (by default: `stop`)."""
         self.redact = redact or Redactor()
         self.stop = stop or threading.Event()
         self.clock = clock
+        self.sleep = sleep or self.stop.wait
+        self.pace = pace
+        self._next_post: dict[str, float] = {}  # a channel: when it may be posted to again
         self.off: SlackFailure | None = None  # the permanent failure that switched Slack off
         self._told: set[tuple[str, str, str | None]] = set()
         self._waited = 0.0  # seconds waited for Slack in this run
@@ -66,15 +77,19 @@ class Delivery:
         *,
         repeatable: bool,
         chain: str | None = None,
+        paced: str | None = None,
     ) -> T:
         """`send()`'s answer, or the `SlackFailure` it was given up on. `repeatable`: sending
-        the request twice does nothing twice (an update, a read), so a lost answer is retried."""
+        the request twice does nothing twice (an update, a read), so a lost answer is retried.
+        `paced`: the channel (or webhook) of a post, which waits for the channel's pace."""
         if self.off is not None:
             raise self.off
         if self.clock() < self._closed_at:
             raise SlackFailure(method, "circuit_open", channel=channel)
         waited = 0.0
         for attempt in range(1, ATTEMPTS + 1):
+            if paced is not None and not self._keep_pace(paced):
+                raise SlackFailure(method, "flush_ran_out", channel=channel)
             try:
                 answer = send()
             except SlackFailure as exc:
@@ -87,7 +102,7 @@ class Delivery:
                 self.off = failure
                 raise failure
             wait = self._wait(failure, attempt, waited, repeatable)
-            if wait is None or self.stop.wait(wait):
+            if wait is None or self.sleep(wait):
                 break
             waited += wait
             self._waited += wait
@@ -97,6 +112,15 @@ class Delivery:
                 self._closed_at = self.clock() + max(COOLDOWN, failure.retry_after or 0.0)
                 log.info("slack.breaker_open", extra={"seconds": COOLDOWN})
         raise failure
+
+    def _keep_pace(self, channel: str) -> bool:
+        """Wait for the channel's next post to be due, and book the one after; False when the
+        wait was cut short."""
+        wait = self._next_post.get(channel, 0.0) - self.clock()
+        if wait > 0 and self.sleep(wait):
+            return False
+        self._next_post[channel] = self.clock() + self.pace
+        return True
 
     def _wait(
         self, failure: SlackFailure, attempt: int, waited: float, repeatable: bool

@@ -88,6 +88,12 @@ class SlackFailure(Exception):
         return replace(self, channel=channel) if channel and not self.channel else self
 
     @property
+    def unanswered(self) -> bool:
+        """Baton stopped waiting while Slack may still be at the request: it may carry it out
+        yet (a dropped connection or a 5xx ended it)."""
+        return self.error == "timeout"
+
+    @property
     def kind(self) -> Kind:
         if self.method in LOOKUPS and self.error == "missing_scope":
             return "refused"

@@ -480,7 +480,11 @@ def test_token_usage_is_in_the_state_the_report_and_slack(repo: Path, origin: Pa
         FakeCursor(remote=origin, work=agent_work, default=RunScript(tokens=(1200, 300))) as cursor,
         FakeSlack() as slack,
     ):
-        env = {"SLACK_BOT_TOKEN": slack.token, "BATON_SLACK_API_URL": slack.api_url}
+        env = {
+            "SLACK_BOT_TOKEN": slack.token,
+            "BATON_SLACK_API_URL": slack.api_url,
+            "BATON_SLACK_POST_INTERVAL": slack.post_interval,
+        }
         result = run(repo, cursor, more=env)
         assert result.exit_code == 0, result.output
         (summary,) = slack.top_level(slack.channel_id("#baton"))

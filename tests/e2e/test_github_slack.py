@@ -39,7 +39,11 @@ def test_a_github_chain_posts_its_thread_to_slack(
     first = issue(github, "Scaffold", "work/scaffold.txt")
     second = issue(github, "Build on it", "work/build.txt", [f"#{first}"])
     work = checkout(github, tmp_path)
-    env = {"SLACK_BOT_TOKEN": slack.token, "BATON_SLACK_API_URL": slack.api_url}
+    env = {
+        "SLACK_BOT_TOKEN": slack.token,
+        "BATON_SLACK_API_URL": slack.api_url,
+        "BATON_SLACK_POST_INTERVAL": slack.post_interval,
+    }
 
     result = run(github, work, **env)
     assert result.exit_code == 0, result.output

@@ -19,6 +19,9 @@ What it does as Slack does:
 - The incoming webhook at `fake.webhook_url` takes JSON and answers the text `ok`.
 - Faults are scripted, one shot each (or `times`): a 429 with `Retry-After`, or a 500 (an HTML
   page, as a load balancer sends it), for a method or for the webhook.
+- A stall (`hold`): requests wait unanswered; `release()` carries them out (a client that gave up
+  on its answer meanwhile finds the post done later, as a request that reached Slack is), `drop()`
+  ends them undone.
 - The workspace can go wrong as Slack says it answers (the error codes of
   https://docs.slack.dev/reference/methods/chat.postMessage#errors and
   https://docs.slack.dev/reference/methods/chat.update#errors): a channel archived
@@ -128,6 +131,9 @@ class FakeSlack:
         self.webhook_gone: tuple[int, str] | None = None  # status and word it answers
         self._held: dict[str, threading.Event] = {}  # method: released when set
         self._lost: dict[str, int] = {}  # method: answers to lose after carrying it out
+        self._stalled = threading.Condition()
+        self._stalling = 0  # requests held now
+        self._dropping = False
         self._ts = itertools.count(100)
         self._epoch = int(time.time())
         self._lock = threading.Lock()
@@ -174,6 +180,12 @@ class FakeSlack:
     def webhook_url(self) -> str:
         return f"{self.url}{WEBHOOK_PATH}"
 
+    @property
+    def post_interval(self) -> str:
+        """BATON_SLACK_POST_INTERVAL for Baton to keep this Slack's pace: none without rate
+        limits (nothing to wait for), Slack's second on their time scale with them."""
+        return "0" if self.rate_limits is None else f"{self.rate_limits.scale:g}"
+
     # -- scripting and assertions ------------------------------------------------------------------
 
     def fail_next(
@@ -185,7 +197,9 @@ class FakeSlack:
             self._faults.append(_Fault(method, status, retry_after, times))
 
     def hold(self, method: str) -> None:
-        """Requests for `method` (or `webhook`) stall, unanswered, until `release()`."""
+        """Requests for `method` (or `webhook`) stall, unanswered, until `release()` (carried
+        out then, even those a client gave up on: a request that reached Slack is done though
+        no one reads the answer) or `drop()`."""
         self._held[method] = threading.Event()
 
     def lose_answer(self, method: str, times: int = 1) -> None:
@@ -194,9 +208,20 @@ class FakeSlack:
         self._lost[method] = self._lost.get(method, 0) + times
 
     def release(self) -> None:
+        """Stalled requests go on; back once each was carried out and answered."""
         for gate in self._held.values():
             gate.set()
         self._held.clear()
+        with self._stalled:
+            self._stalled.wait_for(lambda: self._stalling == 0, timeout=5)
+
+    def drop(self) -> None:
+        """Stalled requests end without being carried out: their connections are closed."""
+        self._dropping = True
+        try:
+            self.release()
+        finally:
+            self._dropping = False
 
     def archive(self, name: str) -> None:
         """Someone archives the channel: posts and updates answer `is_archived`."""
@@ -475,9 +500,21 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             raw = self.rfile.read(length)
             method = "webhook" if self.path == WEBHOOK_PATH else self.path.split("?")[0][5:]
             gate = fake._held.get(method)
-            if gate is not None:  # a stall: the request waits, outside the fake's lock
+            if gate is None:
+                self._serve(raw)
+                return
+            with fake._stalled:  # a stall: the request waits, outside the fake's lock
+                fake._stalling += 1
+            try:
                 gate.wait(30)
-            self._serve(raw)
+                if fake._dropping:
+                    self.close_connection = True
+                else:
+                    self._serve(raw)
+            finally:
+                with fake._stalled:
+                    fake._stalling -= 1
+                    fake._stalled.notify_all()
 
         def do_GET(self) -> None:
             """Read methods such as conversations.history are called with GET and a query."""

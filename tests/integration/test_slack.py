@@ -84,7 +84,19 @@ def _sent(*notifiers: Notifier) -> None:
 
 
 def _env(slack: FakeSlack, **more: str) -> dict[str, str]:
-    return {"SLACK_BOT_TOKEN": slack.token, "BATON_SLACK_API_URL": slack.api_url, **more}
+    return {
+        "SLACK_BOT_TOKEN": slack.token,
+        "BATON_SLACK_API_URL": slack.api_url,
+        "BATON_SLACK_POST_INTERVAL": slack.post_interval,
+        **more,
+    }
+
+
+def _webhook_env(slack: FakeSlack) -> dict[str, str]:
+    return {
+        "SLACK_WEBHOOK_URL": slack.webhook_url,
+        "BATON_SLACK_POST_INTERVAL": slack.post_interval,
+    }
 
 
 def _config(channel: str | None = "#baton", user: str | None = None) -> Config:
@@ -245,7 +257,7 @@ def test_a_500_is_logged_and_the_chain_goes_on(
 
 def test_slack_being_down_never_raises(slack: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
     notifier = _slack_of(build_notifiers(_config(), _env(slack)))
-    webhook = _slack_of(build_notifiers(Config(), {"SLACK_WEBHOOK_URL": slack.webhook_url}))
+    webhook = _slack_of(build_notifiers(Config(), _webhook_env(slack)))
     slack.stop()
     state = _state()
     notifier.notify(_event("chain_started", state))
@@ -275,7 +287,7 @@ def test_a_wrong_token_is_logged_not_raised(
 
 def test_the_webhook_posts_one_message_per_event(slack: FakeSlack, tmp_path: Path) -> None:
     repo = _repo(tmp_path)
-    notifiers = build_notifiers(_config(None), {"SLACK_WEBHOOK_URL": slack.webhook_url})
+    notifiers = build_notifiers(_config(None), _webhook_env(slack))
     slack.fail_next("webhook", 429, retry_after=1)
 
     run = _run_local(repo, notifiers)
@@ -334,7 +346,7 @@ def test_hostile_titles_and_agent_output_reach_no_field_unescaped(slack: FakeSla
     the webhook's: no mention, no link, no channel reference of the agent's making."""
     hostile = "<!channel> <!here> <@U123> <https://evil.example|click>"
     bot = _slack_of(build_notifiers(_config(), _env(slack)))
-    webhook = _slack_of(build_notifiers(Config(), {"SLACK_WEBHOOK_URL": slack.webhook_url}))
+    webhook = _slack_of(build_notifiers(Config(), _webhook_env(slack)))
     state = ChainState(  # a milestone's title names a chain on GitHub: untrusted as well
         name=f"sprint {hostile}",
         branch="baton/sprint-1",

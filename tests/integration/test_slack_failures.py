@@ -29,13 +29,25 @@ def slack() -> Iterator[FakeSlack]:
 
 def _notifier(slack: FakeSlack, channel: str = "#baton", **env: str) -> Notifier:
     config = Config(notify=NotifyConfig(slack=SlackConfig(channel=channel)))
-    environ = {"SLACK_BOT_TOKEN": slack.token, "BATON_SLACK_API_URL": slack.api_url, **env}
+    environ = {
+        "SLACK_BOT_TOKEN": slack.token,
+        "BATON_SLACK_API_URL": slack.api_url,
+        "BATON_SLACK_POST_INTERVAL": slack.post_interval,
+        **env,
+    }
     [notifier] = build_notifiers(config, environ).notifiers
     return notifier
 
 
+def _webhook_env(slack: FakeSlack) -> dict[str, str]:
+    return {
+        "SLACK_WEBHOOK_URL": slack.webhook_url,
+        "BATON_SLACK_POST_INTERVAL": slack.post_interval,
+    }
+
+
 def _webhook(slack: FakeSlack) -> Notifier:
-    [notifier] = build_notifiers(Config(), {"SLACK_WEBHOOK_URL": slack.webhook_url}).notifiers
+    [notifier] = build_notifiers(Config(), _webhook_env(slack)).notifiers
     return notifier
 
 
@@ -258,7 +270,11 @@ def test_the_final_flush_is_bounded_and_names_what_was_not_delivered(
     slack: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
     config = Config(notify=NotifyConfig(slack=SlackConfig(channel="#baton")))
-    environ = {"SLACK_BOT_TOKEN": slack.token, "BATON_SLACK_API_URL": slack.api_url}
+    environ = {
+        "SLACK_BOT_TOKEN": slack.token,
+        "BATON_SLACK_API_URL": slack.api_url,
+        "BATON_SLACK_POST_INTERVAL": slack.post_interval,
+    }
     notifiers = build_notifiers(config, environ)
     slack.hold("chat.postMessage")
     state = ChainState(name="sprint-1", branch="b", base_branch="main")

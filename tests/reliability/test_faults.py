@@ -571,7 +571,11 @@ def test_slack_errors_never_stop_the_chain(
     slack.fail_next("chat.update", 500)
     slack.fail_next("chat.postMessage", 500)
     tally.add("faults", 3)
-    env = {"SLACK_BOT_TOKEN": slack.token, "BATON_SLACK_API_URL": slack.api_url}
+    env = {
+        "SLACK_BOT_TOKEN": slack.token,
+        "BATON_SLACK_API_URL": slack.api_url,
+        "BATON_SLACK_POST_INTERVAL": slack.post_interval,
+    }
     result = run_inline(announced.fake, announced.work, **env)
     assert result.exit_code == 0, result.output
     assert slack.token not in result.output
@@ -594,7 +598,11 @@ def test_a_dropped_slack_connection_never_stops_the_chain_nor_posts_twice(
         proxy.next(Flake.RESET_AFTER, method="POST", path="/api/chat.update")
         proxy.next(Flake.RESET_AFTER, method="POST", path="/api/chat.postMessage", after=1)
         tally.add("faults", 3)
-        env = {"SLACK_BOT_TOKEN": slack.token, "BATON_SLACK_API_URL": f"{proxy.url}/api/"}
+        env = {
+            "SLACK_BOT_TOKEN": slack.token,
+            "BATON_SLACK_API_URL": f"{proxy.url}/api/",
+            "BATON_SLACK_POST_INTERVAL": slack.post_interval,
+        }
         result = run_inline(announced.fake, announced.work, **env)
         assert result.exit_code == 0, result.output
         assert proxy.pending == 0

@@ -346,6 +346,7 @@ def github_outbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outbox]:
                 "BATON_GIT_REMOTE": str(fake.git_dir),
                 "BATON_GITHUB_WRITE_INTERVAL": "0",
                 "BATON_SLACK_API_URL": slack.api_url,
+                "BATON_SLACK_POST_INTERVAL": slack.post_interval,
             }
             with debug_logs() as logs:
                 result = CliRunner().invoke(cli, ["run", "--repo", str(work)], env=env)
@@ -388,7 +389,11 @@ def local_outbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outbox]:
         git = Git(repo, os.environ)
         git.run("init", "-q", "-b", "main")
         initial = git.commit_all("initial")
-        env = {**CONFIGURED, "BATON_SLACK_API_URL": slack.api_url}
+        env = {
+            **CONFIGURED,
+            "BATON_SLACK_API_URL": slack.api_url,
+            "BATON_SLACK_POST_INTERVAL": slack.post_interval,
+        }
         with debug_logs() as logs:
             result = CliRunner().invoke(cli, ["run", "--local", "--repo", str(repo)], env=env)
         _ran(result)
