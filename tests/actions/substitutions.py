@@ -93,6 +93,7 @@ BATON_AS_INSTALLED: tuple[Substitution, ...] = (
     _AGENT_CLI,
 )
 
+# Added to every step's environment.
 ENVIRONMENT: Mapping[str, str] = {
     # Baton spaces its GitHub writes a second apart, as GitHub asks of content-creating requests;
     # the fake GitHub has no secondary rate limit to respect, and a test would wait for minutes.
