@@ -198,20 +198,7 @@ class SlackNotifier:
         for attempt in (1, 2):
             before = time.time()
             try:
-                posted = self.delivery.call(
-                    "chat.postMessage",
-                    self.where,
-                    lambda: self.api.call(
-                        "chat.postMessage",
-                        channel=channel,
-                        unfurl_links=False,
-                        metadata=metadata,
-                        **summary,
-                    ),
-                    repeatable=False,
-                    chain=state.name,
-                    paced=self.where,  # one channel, whether by name or id
-                )
+                posted = self._send(state.name, channel, {"metadata": metadata, **summary})
             except SlackFailure as failure:
                 if not failure.reached or attempt == 2:
                     return None
@@ -228,7 +215,6 @@ class SlackNotifier:
                     self._unanswered[state.name] = (before - LOOK_BACK, self.clock())
                     return None
                 continue
-            self._ids[channel] = str(posted["channel"])
             self._shown[state.name] = _digest(summary)
             log.info("slack.chain_message", extra={"chain": state.name, "channel": channel})
             return str(posted["channel"]), str(posted["ts"])
@@ -361,21 +347,22 @@ class SlackNotifier:
         self, chain: str | None, channel: str, message: Message, thread_ts: str | None = None
     ) -> dict[str, Any] | None:
         try:
-            posted = self.delivery.call(
-                "chat.postMessage",
-                self.where,
-                lambda: self.api.call(
-                    "chat.postMessage",
-                    channel=channel,
-                    thread_ts=thread_ts,
-                    unfurl_links=False,
-                    **message,
-                ),
-                repeatable=False,
-                chain=chain,
-                paced=self.where,  # one channel, whether by name or id
-            )
+            return self._send(chain, channel, {"thread_ts": thread_ts, **message})
         except SlackFailure:
             return None
-        self._ids.setdefault(channel, str(posted["channel"]))
+
+    def _send(self, chain: str | None, channel: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """One `chat.postMessage` (never repeated blindly: it may have been carried out), at
+        Slack's pace for the channel; the channel's id it answers is kept."""
+        posted = self.delivery.call(
+            "chat.postMessage",
+            self.where,
+            lambda: self.api.call(
+                "chat.postMessage", channel=channel, unfurl_links=False, **fields
+            ),
+            repeatable=False,
+            chain=chain,
+            paced=self.where,  # one channel, whether by name or id
+        )
+        self._ids[channel] = str(posted["channel"])
         return posted
