@@ -41,6 +41,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import bot
 from tests.actions.reaper import PR_SET_CHILD_SUBREAPER, argv_of, children_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,8 +54,6 @@ CLONE_NEWUSER, CLONE_NEWUTS = 0x10000000, 0x04000000  # <linux/sched.h>
 
 def _import_baton() -> None:
     """Every module of Baton, and with them everything they import."""
-    import bot  # noqa: PLC0415
-
     for module in pkgutil.walk_packages(bot.__path__, "bot."):
         if module.name != "bot.__main__":  # it runs Baton
             importlib.import_module(module.name)

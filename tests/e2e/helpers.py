@@ -8,8 +8,12 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from bot.workspace import Git
 from tests.fakes.models import ModelEndpoint, Script, Turn
@@ -176,3 +180,12 @@ def assert_passed_in_one_session(
 def status(repo: Path) -> Any:
     """The raw state file, as JSON."""
     return json.loads((repo / ".baton" / "state.json").read_text())
+
+
+def wait_for(check: Callable[[], Any], seconds: float, what: str) -> None:
+    """Polls `check` until it holds; a test failure naming `what` if it never does in time."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} within {seconds:g} s")
+        time.sleep(0.1)

@@ -9,15 +9,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.e2e.helpers import ROOT, baton, make_repo, status
+from tests.e2e.helpers import ROOT, baton, make_repo, status, wait_for
 from tests.sandbox_support import baton_env, install_probe, leaks, plant_home, require_bwrap
 
 ONE_TICKET = """\
@@ -111,14 +108,6 @@ def left_behind(*markers: str) -> list[str]:
         if state != "Z" and any(marker in cmdline for marker in markers):
             found.append(f"{entry.name}: {cmdline}")
     return found
-
-
-def wait_for(check: Callable[[], Any], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} within {seconds:g} s")
-        time.sleep(0.1)
 
 
 def _default_sigint() -> None:

@@ -7,13 +7,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from bot.dispatcher import CRASH_EXIT
-from tests.e2e.helpers import ROOT, TWO_TICKETS, make_repo
+from tests.e2e.helpers import ROOT, TWO_TICKETS, make_repo, wait_for
 from tests.warm_baton import run_baton, write_shim
 
 ONE_TICKET = """\
@@ -134,15 +133,11 @@ def test_a_steps_baton_dies_with_the_steps_process(tmp_path: Path) -> None:
     baton.parent.mkdir()
     write_shim(baton)
     with subprocess.Popen([str(baton), "run", "--local", "--repo", str(repo)]) as step:
-        deadline = time.monotonic() + 60
-        while not (repo / "ready").exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert (repo / "ready").exists(), "the agent never started"
+        wait_for((repo / "ready").exists, 60, "the agent did not start")
         step.kill()  # as a lost runner's processes die: SIGKILL, nothing cleans up
-    deadline = time.monotonic() + 10
-    while _running(str(repo / "agent.py")) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _running(str(repo / "agent.py")), "the agent outlived its step"
+    wait_for(
+        lambda: not _running(str(repo / "agent.py")), 10, "the agent did not die with its step"
+    )
 
 
 def _running(marker: str) -> bool:
