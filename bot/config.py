@@ -33,10 +33,10 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
-def _relative_dir(value: str) -> str:
+def _relative_path(value: str) -> str:
     path = PurePosixPath(value)
     if path.is_absolute() or ".." in path.parts or not value.strip():
-        raise ValueError(f"{value!r} must be a directory inside the repository (relative, no `..`)")
+        raise ValueError(f"{value!r} must be a path inside the repository (relative, no `..`)")
     return value
 
 
@@ -75,8 +75,44 @@ class AgentConfig(_Strict):
     timeout_minutes: float = Field(default=30, gt=0, le=24 * 60)
 
 
+# Test files as the common runners name them: what the sabotage check runs, never what it breaks.
+TEST_FILES = [
+    "**/test_*.py",
+    "**/*_test.py",
+    "**/*.test.*",
+    "**/*.spec.*",
+    "**/*_test.go",
+    "**/__tests__/**",
+    "**/src/test/**",
+]
+
+
+class EvidenceConfig(_Strict):
+    """Phase 3: do the tests a ticket adds test something? See README "Evidence"."""
+
+    enabled: bool = True
+    # Runs only the tests given: `{tests}` becomes the ticket's test files, shell-quoted (e.g.
+    # `pytest -q {tests}`, `node --test {tests}`). Without it each mutant runs the whole suite.
+    tests_command: str | None = None
+    # A mutation tool instead of Baton's mutants (Stryker, PIT...): it writes a report in the
+    # mutation-testing-elements JSON schema at `report`.
+    command: str | None = None
+    report: str | None = None
+    _report = field_validator("report")(_relative_path)
+    mutants: int = Field(default=10, ge=0, le=200)
+    min_kill: float = Field(default=0.5, ge=0, le=1)
+    budget_minutes: float = Field(default=5, gt=0, le=24 * 60)
+    test_files: list[str] = Field(default_factory=lambda: list(TEST_FILES))
+
+
 class ValidationConfig(_Strict):
     test_command: str | None = None
+    # Where the test command writes its JUnit XML and its coverage report (Cobertura XML, lcov
+    # or coverage.py JSON), relative to the working copy: what phase 3 reads.
+    junit: str | None = None
+    coverage: str | None = None
+    evidence: EvidenceConfig = Field(default_factory=EvidenceConfig)
+    _reports = field_validator("junit", "coverage")(_relative_path)
     # Where the agent's code is tested. `inline` (and `auto`, the default, everywhere): in Baton's
     # own process, in the sandbox without secrets or network (unless `network`), and the chain
     # goes straight on to its next ticket in the same session. `job`: in a job of its own with a
@@ -154,7 +190,7 @@ class BranchesConfig(_Strict):
 class KnowledgeConfig(_Strict):
     dir: str = "knowledge"
 
-    _dir = field_validator("dir")(_relative_dir)
+    _dir = field_validator("dir")(_relative_path)
 
 
 class SlackConfig(_Strict):
@@ -190,7 +226,7 @@ class Config(_Strict):
     # anyone's text, and those files run with the repository's rights.
     allow_protected: bool = False
 
-    _tickets_dir = field_validator("tickets_dir")(_relative_dir)
+    _tickets_dir = field_validator("tickets_dir")(_relative_path)
     _sandbox = field_validator("sandbox", mode="before")(_sandbox_mode)
     agent: AgentConfig = Field(default_factory=AgentConfig)
     validation: ValidationConfig = Field(default_factory=ValidationConfig)

@@ -49,11 +49,67 @@ class Finding(_Data):
         return f"{self.file}:{self.line}" if self.line else self.file
 
 
+class SuiteCounts(_Data):
+    """What a test run reported: from its JUnit XML, or from its output's summary line."""
+
+    passed: int = 0
+    failed: int = 0  # failures and errors
+    skipped: int = 0
+
+    @property
+    def run(self) -> int:
+        return self.passed + self.failed
+
+
+class Mutant(_Data):
+    """One sabotage of the code under test: a line changed, and whether the new tests noticed."""
+
+    file: str
+    line: int
+    operator: str
+    before: str  # the line as it was, stripped
+    after: str  # the line as the mutant has it, stripped
+    killed: bool | None = None  # None: not tried (the time budget ran out)
+    # How it was killed or why it survived: "tests failed", "timed out", "tests passed".
+    outcome: str | None = None
+
+
+class Evidence(_Data):
+    """Phase 3: whether the tests a ticket added test something real."""
+
+    tests: SuiteCounts | None = None  # the whole suite at this attempt
+    base_tests: SuiteCounts | None = None  # the whole suite at the ticket's base commit
+    new_tests: list[str] = Field(default_factory=list)  # test files added or changed
+    under_test: list[str] = Field(default_factory=list)  # the code the sabotage broke
+    mutants: list[Mutant] = Field(default_factory=list)
+    # Lines of the code under test that the whole suite runs, before and after; None: no report.
+    covered_before: int | None = None
+    covered_after: int | None = None
+    # Why the sabotage check did not run, when it did not.
+    not_tried: str | None = None
+    duration_s: float = 0.0
+
+    @property
+    def tried(self) -> list[Mutant]:
+        return [m for m in self.mutants if m.killed is not None]
+
+    @property
+    def killed(self) -> int:
+        return sum(bool(m.killed) for m in self.mutants)
+
+    @property
+    def tests_added(self) -> int | None:
+        if self.tests is None or self.base_tests is None:
+            return None
+        return self.tests.run - self.base_tests.run
+
+
 class Validation(_Data):
     commit: str | None
     changed_files: list[str] = Field(default_factory=list)
     command: CommandResult | None = None
     findings: list[Finding] = Field(default_factory=list)
+    evidence: Evidence | None = None
     finished_at: datetime = Field(default_factory=now)
     # Where validation time went: preparing the working copy, and the convention review.
     setup_s: float = 0.0
