@@ -53,9 +53,13 @@ def demo_config(assets: Path) -> str:
         f'  resume_command: "{agent} --prompt-file {{prompt_file}} --workdir {{workdir}} --resume {{session_id}}"\n'
         "  timeout_minutes: 2\n"
         "validation:\n"
-        f'  test_command: "{python} -m unittest discover -s tests -t ."\n'
+        f'  test_command: "{python} tools/run_tests.py"\n'
+        "  coverage: coverage.json\n"
         "  test_timeout_minutes: 2\n"
         "  max_corrections: 2\n"
+        "  evidence:\n"
+        f'    tests_command: "{python} tools/run_tests.py {{tests}}"\n'
+        "    budget_minutes: 1\n"
     )
 
 

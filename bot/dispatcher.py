@@ -51,6 +51,7 @@ from bot.store import Store
 from bot.tickets import Ticket
 from bot.transitions import Moved, Note
 from bot.validation.check_run import validation_result
+from bot.evidence.baseline import known_baseline
 from bot.validation.review import ChangeReviewer
 from bot.validation.run import validate_here
 from bot.workspace import Git
@@ -368,6 +369,7 @@ class Dispatcher:
             llm=self._llm,
             ticket_command=self.options.ticket_commands,
             sandbox=self.sandbox,
+            baseline=known_baseline(state, ts.key),
         )
         return self._record(transitions.validated(state, ts.key, validation, self.policy))
 

@@ -82,9 +82,9 @@ class Evidence(_Data):
     new_tests: list[str] = Field(default_factory=list)  # test files added or changed
     under_test: list[str] = Field(default_factory=list)  # the code the sabotage broke
     mutants: list[Mutant] = Field(default_factory=list)
-    # Lines of the code under test that the whole suite runs, before and after; None: no report.
-    covered_before: int | None = None
-    covered_after: int | None = None
+    # Lines the whole suite runs, by file, after and before the ticket; None: no report.
+    covered: dict[str, int] | None = None
+    base_covered: dict[str, int] | None = None
     # Why the sabotage check did not run, when it did not.
     not_tried: str | None = None
     duration_s: float = 0.0
@@ -98,10 +98,32 @@ class Evidence(_Data):
         return sum(bool(m.killed) for m in self.mutants)
 
     @property
+    def coverage(self) -> tuple[int, int] | None:
+        """Lines of the code under test the suite runs, (before, after); None: no report."""
+        if self.covered is None or self.base_covered is None or not self.under_test:
+            return None
+        before = sum(self.base_covered.get(p, 0) for p in self.under_test)
+        return before, sum(self.covered.get(p, 0) for p in self.under_test)
+
+    @property
     def tests_added(self) -> int | None:
         if self.tests is None or self.base_tests is None:
             return None
         return self.tests.run - self.base_tests.run
+
+    def summary(self) -> str:
+        """`+4 tests, 9 of 10 mutants noticed, coverage 12 → 40 lines`."""
+        if not self.new_tests:
+            return "no new tests"
+        added = self.tests_added
+        parts = [f"{added:+d} tests" if added is not None else "tests not counted"]
+        if self.tried:
+            parts.append(f"{self.killed} of {len(self.tried)} mutants noticed")
+        elif self.not_tried:
+            parts.append("no sabotage")
+        if self.coverage is not None:
+            parts.append("coverage {} → {} lines".format(*self.coverage))
+        return ", ".join(parts)
 
 
 class Validation(_Data):
@@ -129,6 +151,8 @@ class Validation(_Data):
             c = self.command
             state = "timed out" if c.timed_out else f"exit {c.exit_code}"
             parts.append(f"tests {'passed' if c.ok else 'failed'} ({state}, {c.duration_s:.1f}s)")
+        if self.evidence is not None and self.evidence.new_tests:
+            parts.append(f"evidence: {self.evidence.summary()}")
         majors, minors = len(self.major), len(self.findings) - len(self.major)
         if majors or minors:
             parts.append(f"{majors} major, {minors} minor finding(s)")

@@ -83,6 +83,15 @@ def _attempt_lines(attempt: Attempt) -> list[str]:
     return lines
 
 
+def _evidence_cell(ticket: TicketState) -> str:
+    """The evidence of the ticket's last validated attempt: tests added, mutants noticed,
+    coverage."""
+    found = next(
+        (a.validation.evidence for a in reversed(ticket.attempts) if a.validation), None
+    )
+    return table_cell(found.summary()) if found else "-"
+
+
 def report_md(chain: ChainState, timeline: str) -> str:
     """The chain's report; `timeline` is its SVG timeline's path, relative to the report."""
     total = sum(
@@ -117,13 +126,13 @@ def report_md(chain: ChainState, timeline: str) -> str:
         f"![Timeline: one bar per attempt]({timeline})",
         "",
         *_handover_section(chain),
-        "| ticket | status | attempts | corrections | checkpoint |",
-        "| --- | --- | --- | --- | --- |",
+        "| ticket | status | attempts | corrections | evidence | checkpoint |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for t in chain.tickets.values():
         lines.append(
             f"| {_ticket_cell(t.key, t.title)} | {t.status} | {len(t.attempts)} "
-            f"| {t.corrections} | {_short(t.checkpoint)} |"
+            f"| {t.corrections} | {_evidence_cell(t)} | {_short(t.checkpoint)} |"
         )
     for t in chain.tickets.values():
         title = prose(t.title or "")

@@ -129,6 +129,9 @@ def _ticket_line(t: TicketState) -> str:
         line += " · recovered"
     if t.tokens is not None:
         line += f" · {sum(t.tokens):,} tokens"
+    evidence = t.last.validation.evidence if t.last and t.last.validation else None
+    if evidence is not None and evidence.new_tests:
+        line += f" · {escape(evidence.summary())}"
     if t.reason and t.status in {"blocked", "skipped"}:
         line += f"\n>_{escape(cut(t.reason, 300))}_"
     return line

@@ -1,6 +1,7 @@
 """One validation of an agent's change, wherever it runs: inline in Baton's process, or in a job
 of its own with no secrets (`baton validate`). Phase 1 runs the test command from the base
-configuration; phase 2 reviews the change against the rules as the chain's base has them."""
+configuration; phase 2 reviews the change against the rules as the chain's base has them; phase 3
+looks for evidence that the tests the change adds test something (`bot.evidence.phase`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ from bot.programs import missing_program, program_of
 from bot.sandbox import NoSandbox, Sandbox
 from bot.state import Finding, Validation
 from bot.tickets import Ticket
-from bot.validation.command import run_test_command
+from bot.evidence.measures import Measures
+from bot.evidence.phase import Subject, gather
+from bot.evidence.report_files import ReportFiles
+from bot.evidence.runner import Runner
 from bot.validation.diff import read_change
 from bot.validation.review import ChangeReviewer, load_conventions, review
 from bot.workspace import Git
@@ -54,30 +58,29 @@ def validate_here(
     ticket_command: bool = True,
     run_as: str | None = None,
     sandbox: Sandbox | None = None,
+    baseline: Measures | None = None,
 ) -> Validation:
     """Validate `base..head` (HEAD of `git` by default) in the working copy of `git`. Without
     `ticket_command`, the ticket's own test command is ignored for the configured one. The
     test command runs in `sandbox` (none when not given), with Baton's environment (`environ`)
-    less every credential."""
+    less every credential. Phase 3 measures the suite at the base unless `baseline` has it."""
     started = time.monotonic()
     head = head or git.head()
     change = read_change(git, base, head)
     setup = time.monotonic() - started
     command = (ticket.test_command if ticket_command else None) or config.validation.test_command
-    result = None
+    result, evidence, found = None, None, []
     if command:
         cfg = config.validation
-        result = run_test_command(
-            command,
-            git.root,
-            cfg.test_timeout_minutes * 60,
-            cfg.output_lines,
-            run_as=run_as or cfg.run_as,
-            environ=environ,
-            sandbox=sandbox or NoSandbox(),
-            network=cfg.network,
-        )
+        run = Runner(cfg, environ, sandbox or NoSandbox(), run_as or cfg.run_as)
+        paths = [p for p in (cfg.junit, cfg.coverage) if p]
+        reports = ReportFiles(git.root, paths, git.files_at(head, paths))
+        reports.clear()
+        result = run(command, git.root, run.timeout_s)
+        taken = reports.take()
         check_started(command, result, git.root, environ)
+        subject = Subject(git, change, ticket, command, result, git.root, taken)
+        evidence, found = gather(subject, run, baseline)
     reviewing = time.monotonic()
     conventions = load_conventions(git, rules_at, config.review.conventions)
     findings = review(
@@ -102,7 +105,8 @@ def validate_here(
         commit=head,
         changed_files=change.paths,  # both sides of a rename, as `git diff --no-renames`
         command=result,
-        findings=findings,
+        findings=findings + found,
+        evidence=evidence,
         setup_s=round(setup, 4),
         review_s=round(time.monotonic() - reviewing, 4),
     )

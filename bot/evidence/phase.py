@@ -1,0 +1,93 @@
+"""Phase 3, evidence: after the tests pass, whether the tests a ticket added test something.
+
+    1. collected: the suite's counts (JUnit XML, or the runner's summary) against the base's;
+       new test files while the number of tests run does not grow is a major finding;
+    2. sabotage: the code under test broken by small mutants, each run with the ticket's tests;
+       too few noticed (`validation.evidence.min_kill`) is a major finding naming the survivors;
+    3. coverage, where the run writes a report: no new line of the code under test covered is a
+       minor finding.
+
+The base's counts come from an earlier validation of the same commit where the chain has one,
+else from a run of the test command in a checkout of the base."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.evidence.checkout import checkout
+from bot.evidence.evidence_findings import findings_of
+from bot.evidence.files import new_tests, targets
+from bot.evidence.measures import Measures, measure
+from bot.evidence.report_files import ReportFiles
+from bot.evidence.runner import Runner
+from bot.evidence.sabotage import Sabotage, sabotage
+from bot.evidence.tool import run_tool
+from bot.command_result import CommandResult
+from bot.state import Evidence, Finding
+from bot.tickets import Ticket
+from bot.validation.diff import Change, files_at
+from bot.workspace import Git
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What phase 3 looks at: the change, its ticket, and phase 1's run of `command` at head."""
+
+    git: Git
+    change: Change
+    ticket: Ticket
+    command: str
+    result: CommandResult
+    root: Path  # where phase 1 ran
+    reports: Mapping[str, bytes | None]  # what phase 1's run wrote, by configured path
+
+
+def gather(subject: Subject, run: Runner, baseline: Measures | None) -> tuple[Evidence, list[Finding]]:
+    started = time.monotonic()
+    cfg = run.config
+    now = measure(cfg, subject.reports, subject.result, subject.root)
+    tests = new_tests(subject.change, cfg.evidence.test_files)
+    evidence = Evidence(tests=now.tests, covered=now.covered, new_tests=tests)
+    if not tests or not cfg.evidence.enabled:
+        return evidence, now.problems
+    base = baseline or _measure_base(subject, run)
+    under = targets(
+        subject.change,
+        subject.ticket,
+        cfg.evidence.test_files,
+        files_at(subject.git, subject.change.head),
+    )
+    head = subject.change.head
+    if not subject.result.ok:
+        found = Sabotage()  # the attempt failed already: no time spent breaking its code
+    elif not under:
+        found = Sabotage(not_tried="the ticket names no code for its tests to test")
+    elif cfg.evidence.command:
+        found = run_tool(subject.git, head, run)
+    else:
+        found = sabotage(subject.git, head, subject.command, under, tests, run)
+    evidence = evidence.model_copy(
+        update={
+            "base_tests": base.tests,
+            "base_covered": base.covered,
+            "under_test": [t.path for t in under],
+            "mutants": found.mutants,
+            "not_tried": found.not_tried,
+            "duration_s": round(time.monotonic() - started, 3),
+        }
+    )
+    return evidence, now.problems + findings_of(evidence, subject.change, cfg)
+
+
+def _measure_base(subject: Subject, run: Runner) -> Measures:
+    """The suite as the ticket found it: run at the base, in a checkout of its own."""
+    cfg = run.config
+    paths = [p for p in (cfg.junit, cfg.coverage) if p]
+    with checkout(subject.git, subject.change.base, run_as=run.run_as, reports=paths) as work:
+        files = ReportFiles(work, paths, {})
+        files.clear()
+        result = run(subject.command, work, run.timeout_s)
+        return measure(cfg, files.take(), result, work)

@@ -1,0 +1,157 @@
+"""Phase 3 on real projects: the tests an agent adds are run as the project runs them (pytest,
+unittest, node's test runner), the code under test really broken, with real git. A test file
+that asserts nothing, one that tests a mock of the code it names, and one the runner never
+collects each end in a major finding; tests that test the code do not."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.config import Config
+from bot.state import Validation
+from bot.tickets import Ticket, TicketFiles
+from bot.validation.run import validate_here
+from bot.workspace import Git
+from tests.e2e.evidence_projects import javascript as js
+from tests.e2e.evidence_projects import python as py
+
+PYTHON = shlex.quote(sys.executable)
+
+
+@dataclass(frozen=True)
+class Project:
+    base: dict[str, str]  # path -> text, at the base commit
+    change: dict[str, str]  # what the agent's commit writes
+    validation: dict[str, object]  # .github/baton.yml's `validation`
+
+
+def validate(tmp_path: Path, project: Project) -> Validation:
+    git = Git(tmp_path, os.environ)
+    git.run("init", "-q", "-b", "main")
+    for path, text in project.base.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    base = git.commit_all("base")
+    for path, text in project.change.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    git.commit_all("the agent's work")
+    code = next(p for p in project.base if p.startswith("src/pricing"))
+    ticket = Ticket(
+        key="pricing",
+        goal="Add loyalty points and test the pricing module.",
+        files=TicketFiles(create=[p for p in project.change if p != code], modify=[code]),
+    )
+    config = Config.model_validate({"validation": project.validation})
+    return validate_here(git, config, ticket, base=base, rules_at=base, environ=os.environ)
+
+
+def check(validation: Validation, case: str, code: str) -> None:
+    assert validation.command is not None and validation.command.ok, validation.command
+    assert {f.rule for f in validation.major} == EXPECTED[case], validation.findings
+    evidence = validation.evidence
+    assert evidence is not None and evidence.under_test == [code]
+    if case == "good":
+        assert evidence.tests_added and evidence.tests_added > 0
+        assert evidence.killed / len(evidence.tried) >= 0.5, evidence.mutants
+    if case == "never collected":
+        assert evidence.tests_added == 0
+    survivors = [f for f in validation.findings if f.rule == "evidence.survived"]
+    assert all(f.file == code and f.line for f in survivors), survivors
+
+
+def python_project(runner: str, test_file: str, tests: str) -> Project:
+    if runner == "pytest":
+        base = {
+            "src/pricing.py": py.PRICING,
+            "pytest.ini": "[pytest]\npythonpath = src\ntestpaths = tests\n",
+            "tests/test_existing.py": py.PYTEST_EXISTING,
+        }
+        command = f"{PYTHON} -m pytest -q -p no:cacheprovider"
+        only = f"{command} {{tests}}"
+    else:
+        base = {
+            "src/pricing.py": py.PRICING,
+            "src/__init__.py": "",
+            "tests/__init__.py": "",
+            "tests/test_existing.py": py.UNITTEST_EXISTING,
+        }
+        command = f"{PYTHON} -m unittest discover -s tests -t ."
+        only = f"{PYTHON} -m unittest {{tests}}"
+    return Project(
+        base=base,
+        change={"src/pricing.py": py.PRICING + py.LOYALTY, test_file: tests},
+        validation={
+            "test_command": command,
+            "test_timeout_minutes": 1,
+            "evidence": {"tests_command": only, "mutants": 6},
+        },
+    )
+
+
+def node_project(test_file: str, tests: str) -> Project:
+    return Project(
+        base={
+            "src/pricing.js": js.PRICING + js.EXPORTS,
+            "package.json": '{"name": "p"}\n',
+            "test/existing.test.js": js.EXISTING,
+        },
+        change={"src/pricing.js": js.PRICING + js.LOYALTY + js.EXPORTS_WITH_LOYALTY, test_file: tests},
+        validation={
+            "test_command": "node --test",
+            "test_timeout_minutes": 1,
+            "evidence": {"tests_command": "node --test {tests}", "mutants": 6},
+        },
+    )
+
+
+PYTEST = {
+    "good": ("tests/test_pricing.py", py.PYTEST_GOOD),
+    "asserts nothing": ("tests/test_pricing.py", py.PYTEST_ASSERTS_NOTHING),
+    "tests a mock": ("tests/test_pricing.py", py.PYTEST_MOCKED),
+    # pytest's own pattern is test_*.py: this file is never collected.
+    "never collected": ("tests/pricing_test.py", py.PYTEST_GOOD),
+}
+UNITTEST = {
+    "good": ("tests/test_pricing.py", py.UNITTEST_GOOD),
+    "asserts nothing": ("tests/test_pricing.py", py.UNITTEST_ASSERTS_NOTHING),
+    "tests a mock": ("tests/test_pricing.py", py.UNITTEST_MOCKED),
+    # discover's pattern is test*.py: this file is never collected.
+    "never collected": ("tests/pricing_test.py", py.UNITTEST_GOOD),
+}
+NODE_TESTS = {
+    "good": ("test/pricing.test.js", js.GOOD),
+    "asserts nothing": ("test/pricing.test.js", js.ASSERTS_NOTHING),
+    "tests a mock": ("test/pricing.test.js", js.MOCKED),
+    "never collected": ("src/pricing.spec.js", js.NEVER_COLLECTED),
+}
+EXPECTED = {
+    "good": set(),
+    "asserts nothing": {"evidence.survived"},
+    "tests a mock": {"evidence.survived"},
+    "never collected": {"evidence.not_collected"},
+}
+
+
+@pytest.mark.parametrize("case", list(PYTEST))
+def test_pytest_project(tmp_path: Path, case: str) -> None:
+    validation = validate(tmp_path, python_project("pytest", *PYTEST[case]))
+    check(validation, case, "src/pricing.py")
+
+
+@pytest.mark.parametrize("case", list(UNITTEST))
+def test_unittest_project(tmp_path: Path, case: str) -> None:
+    validation = validate(tmp_path, python_project("unittest", *UNITTEST[case]))
+    check(validation, case, "src/pricing.py")
+
+
+@pytest.mark.parametrize("case", list(NODE_TESTS))
+def test_node_project(tmp_path: Path, case: str) -> None:
+    validation = validate(tmp_path, node_project(*NODE_TESTS[case]))
+    check(validation, case, "src/pricing.js")
