@@ -62,7 +62,9 @@ def _under(root: str, path: str) -> str | None:
     full = PurePosixPath(posixpath.normpath(posixpath.join(base, path)))
     if full == base or not full.is_relative_to(base):
         return None
-    return full.relative_to(base).as_posix()
+    relative = full.relative_to(base)
+    # A relative root (".") is a prefix of every relative path, "../b.py" too.
+    return None if relative.parts[0] == ".." else relative.as_posix()
 
 
 def _text(data: bytes, source: str) -> str:

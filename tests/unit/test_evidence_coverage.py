@@ -40,6 +40,12 @@ def test_files_outside_the_root_are_dropped() -> None:
     assert read_coverage(outside, "c.lcov", PYTHON_ROOT) == {}
 
 
+def test_a_relative_root_keeps_relative_paths_and_drops_those_that_climb_out() -> None:
+    data = b"SF:src/a.py\nDA:1,1\nend_of_record\nSF:../b.py\nDA:1,1\nend_of_record\n"
+
+    assert read_coverage(data, "c.lcov", ".") == {"src/a.py": frozenset({1})}
+
+
 def test_absolute_lcov_paths_as_c8_writes_them_are_made_relative() -> None:
     data = (
         b"TN:\nSF:/checkout/src/a.js\nDA:1,1\nDA:2,0\nDA:3,7\nend_of_record\n"
