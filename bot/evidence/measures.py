@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.command_result import CommandResult
 from bot.config import ValidationConfig
+from bot.evidence.report_error import ReportError
 from bot.evidence.counts import counts_in_output
 from bot.evidence.coverage import read_coverage
 from bot.evidence.junit import read_junit
@@ -32,7 +33,7 @@ def measure(
         data = _report(reports, cfg.junit, "JUnit XML", problems)
         try:
             tests = read_junit(data, cfg.junit) if data is not None else None
-        except ValueError as exc:
+        except ReportError as exc:
             problems.append(_unreadable(str(exc)))
     covered = None
     if cfg.coverage:
@@ -41,7 +42,7 @@ def measure(
             if data is not None:
                 lines = read_coverage(data, cfg.coverage, str(root))
                 covered = {path: len(ran) for path, ran in sorted(lines.items())}
-        except ValueError as exc:
+        except ReportError as exc:
             problems.append(_unreadable(str(exc)))
     return Measures(tests or counts_in_output(result.tail), covered, problems)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.config import ValidationConfig
+from bot.evidence.report_error import ReportError
 from bot.evidence.checkout import checkout
 from bot.evidence.coverage import read_coverage
 from bot.evidence.files import Target
@@ -120,7 +121,7 @@ def _covered(
         return {}
     try:
         return read_coverage(data, path or "", str(root))
-    except ValueError:
+    except ReportError:
         return {}  # an unreadable report only loses the aim; phase 1 reports it
 
 

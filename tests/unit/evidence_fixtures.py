@@ -8,8 +8,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "evidence"
 
 # The directories the fixtures' projects ran in, as the reports name them: coverage paths are
 # made relative to them. Nothing is written there.
-PYTHON_ROOT = "/tmp/evpy"  # noqa: S108
-NODE_ROOT = "/tmp/evjs"  # noqa: S108
+PYTHON_ROOT = "/srv/pricing-py"
+NODE_ROOT = "/srv/pricing-js"
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [
