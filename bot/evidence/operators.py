@@ -141,13 +141,16 @@ def _return(site: Site) -> Rewrites:
 _STATUS_NUMBER = re.compile(r"(?<![\w.])[1-5]\d\d(?![\w.])")
 # A line has to speak of HTTP for its three-digit numbers to be statuses.
 _STATUS_CONTEXT = re.compile(
-    r"(?i)status|code|respon|reply|abort|http|writehead|error|send|\bres\b"
+    r"(?i)status|\bcode\b|respon|reply|abort|http|writehead|\berr|send|\bres\b"
 )
 _STATUS_NAME = re.compile(r"\bHTTPStatus\.([A-Z_]+)\b")
+_STATUSES = frozenset(map(int, HTTPStatus))  # the statuses HTTP defines: 255 is no status
 
 
 def _wrong_status(status: int) -> int | None:
     """A success becomes a server error; an error becomes a success."""
+    if status not in _STATUSES:
+        return None
     if 200 <= status < 300:
         return HTTPStatus.INTERNAL_SERVER_ERROR
     return HTTPStatus.OK if 400 <= status < 600 else None
@@ -220,6 +223,8 @@ def _delete(site: Site) -> Rewrites:
     ):
         return
     if not (throws or code.endswith((")", ");")) or _ASSIGNMENT.search(code)):
+        return
+    if re.search(r"\byield\b", code):  # without it a generator would become a function
         return
     indent = line.text[: len(line.text) - len(line.text.lstrip())]
     if site.syntax is PYTHON and site.in_function:

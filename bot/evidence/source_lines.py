@@ -128,7 +128,9 @@ class _Scanner:
     def _template(self, text: str, i: int, code: list[str]) -> int:
         char, top = text[i], self.templates[-1]
         step = 2 if char == "\\" or (top == 0 and text.startswith("${", i)) else 1
-        if top == 0 and char == "`":
+        if top > 0 and char in self.syntax.quotes:  # a string inside ${...}: skip it whole
+            step = (_find_end(text, i + 1, char, escapes=True) or len(text)) - i
+        elif top == 0 and char == "`":
             self.templates.pop()
         elif top == 0 and step == 2 and char == "$":
             self.templates[-1] = 1

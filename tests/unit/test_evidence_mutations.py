@@ -81,6 +81,13 @@ def _def(*body: str) -> str:
             [(2, "return", "    return None"), (2, "arithmetic", "    return a[b + 1]")],
         ),
         (_def("raise ValueError(a)"), [(2, "delete", "    pass")]),
+        # Only statuses HTTP defines, on a line that speaks of HTTP (not "encode").
+        (
+            _def("ok = len(a.encode()) <= 255"),
+            [(2, "comparison", "    ok = len(a.encode()) > 255"), (2, "delete", "    pass")],
+        ),
+        (_def("abort(451)"), [(2, "status", "    abort(200)"), (2, "delete", "    pass")]),
+        (_def("return Response(status=299)"), [(2, "return", "    return None")]),
         # `for x in` cannot become `for x not in`: only the comprehension's condition flips.
         (
             _def("return [x for x in items if x in b]"),
@@ -113,10 +120,43 @@ def test_python_operators(source: str, expected: list[tuple[int, str, str]]) -> 
         'x = a + "b"\n',  # maybe a concatenation
         "class C:\n    name = f(1)\n",  # class bodies run on import
         "def f():\n    foo(\n        a,\n    )\n",  # a statement over lines is not deleted
+        "def f(x):\n    y = yield x\n",  # deleting the yield would make it no generator
     ],
 )
 def test_python_lines_left_alone(source: str) -> None:
     assert _found("m.py", source) == []
+
+
+def test_python_strings_over_lines_and_nested_quotes() -> None:
+    source = (
+        "def f(a):\n"
+        '    """Doc: a == 1\n'
+        "    and a > 2.\n"
+        '    """\n'
+        "    x = f'{a[\"k\"]} == {a}' if a else '''a == b\n"
+        "c'''\n"
+        "    return a == 1\n"
+    )
+    assert _found("m.py", source) == [
+        (7, "comparison", "    return a != 1"),
+        (7, "return", "    return None"),
+    ]
+
+
+def test_javascript_templates_nest_and_regular_expressions_are_not_divisions() -> None:
+    source = (
+        "function f(a, b) {\n"
+        "  const s = `x ${a ? `y ${b}` : '`'} z\n"
+        "  ${a === b}`;\n"
+        "  const half = a / 2 / b;\n"
+        "  const re = /[/'\"]==/g;\n"
+        "  return a === b;\n"
+        "}\n"
+    )
+    assert _found("m.js", source) == [
+        (6, "comparison", "  return a !== b;"),
+        (6, "return", "  return undefined;"),
+    ]
 
 
 def test_every_python_mutant_parses_and_a_file_that_does_not_parse_has_none() -> None:
