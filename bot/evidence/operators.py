@@ -120,6 +120,10 @@ def _boolean(site: Site) -> Rewrites:
 
 _RETURN = re.compile(r"\s*return\s+(?P<value>\S(?:.*\S)?)\s*")
 _WRONG_RETURN = {"python": "None", "javascript": "undefined"}
+# Code that continues the statement of the line before it, or after it, in JavaScript.
+_JS_CONTINUES = tuple("=+-*/%&|^?:,(<>[.!~`")
+# A line that opens an object literal rather than a block.
+_JS_OBJECT = re.compile(r"(?:[=(,:\[?&|]|\b(?:return|yield|await))\s*\{$")
 # A JavaScript line can end a statement on these (no operator left dangling).
 _ENDS_VALUE = re.compile(r"[\w$\"'`)\]}]$")
 
@@ -134,6 +138,8 @@ def _return(site: Site) -> Rewrites:
         end -= 1
     value = line.code[start:end].strip()
     if value == wrong or value.endswith("\\") or not _ENDS_VALUE.search(value):
+        return
+    if site.syntax is JAVASCRIPT and site.follows.startswith(_JS_CONTINUES):
         return
     yield "return", _swap(line.text, start, end, wrong)
 
@@ -208,8 +214,6 @@ _STATEMENT_KEYWORDS = re.compile(
 )
 _ASSIGNMENT = re.compile(r"(?<![=!<>:])=(?![=>])")
 _JS_PROPERTY = re.compile(r"[\w$]+\s*:")
-# Code that continues the statement of the line before it, or after it, in JavaScript.
-_JS_CONTINUES = tuple("=+-*/%&|^?:,(<>[.!~`")
 
 
 def _delete(site: Site) -> Rewrites:
@@ -243,6 +247,7 @@ def _deletable_in_javascript(site: Site, code: str, first_word: str) -> bool:
         and not _JS_PROPERTY.match(code)
         and not site.follows.startswith(_JS_CONTINUES)
         and (case is not None or not site.precedes.endswith(_JS_CONTINUES))
+        and not _JS_OBJECT.search(site.precedes)
     )
 
 

@@ -83,7 +83,8 @@ class _Scanner:
     def __init__(self, syntax: Syntax) -> None:
         self.syntax = syntax
         self.closing = ""  # the end of the construct open across lines, e.g. '"""' or "*/"
-        self.templates: list[int] = []  # per open template literal: depth of ${ } inside it
+        # Per open template literal: the braces open in its current ${...}, or -1 in its text.
+        self.templates: list[int] = []
         self.depth = 0
         self.backslash = False
 
@@ -94,7 +95,7 @@ class _Scanner:
         counts = {"(": 0, "[": 0, "{": 0}
         broken, i = False, 0
         while i < len(text):
-            if self.closing or self.templates:
+            if self.closing or (self.templates and self.templates[-1] < 0):
                 i = self._inside(text, i, code)
                 continue
             i, ok = self._code(text, i, code, counts)
@@ -114,7 +115,7 @@ class _Scanner:
 
     def _inside(self, text: str, i: int, code: list[str]) -> int:
         """Mask one step of an open long string, block comment or template literal."""
-        if self.templates:
+        if not self.closing:
             return self._template(text, i, code)
         end = _find_end(text, i, self.closing, escapes=self.closing != "*/")
         stop = len(text) if end is None else end
@@ -126,19 +127,15 @@ class _Scanner:
         return stop
 
     def _template(self, text: str, i: int, code: list[str]) -> int:
-        char, top = text[i], self.templates[-1]
-        step = 2 if char == "\\" or (top == 0 and text.startswith("${", i)) else 1
-        if top > 0 and char in self.syntax.quotes:  # a string inside ${...}: skip it whole
-            step = (_find_end(text, i + 1, char, escapes=True) or len(text)) - i
-        elif top == 0 and char == "`":
+        """Mask one step of a template literal's text; its ${...} is code again."""
+        step = 2 if text.startswith(("\\", "${"), i) else 1
+        if text[i] == "`":
             self.templates.pop()
-        elif top == 0 and step == 2 and char == "$":
-            self.templates[-1] = 1
-        elif top > 0 and char == "`":
-            self.templates.append(0)
-        elif top > 0 and char in "{}":
-            self.templates[-1] += 1 if char == "{" else -1
-        code.append("`" if char == "`" and not self.templates else MASK * len(text[i : i + step]))
+            code.append("`")
+            return i + 1
+        if text.startswith("${", i):
+            self.templates[-1] = 0
+        code.append(MASK * len(text[i : i + step]))
         return i + step
 
     def _code(self, text: str, i: int, code: list[str], counts: dict[str, int]) -> tuple[int, bool]:
@@ -156,9 +153,15 @@ class _Scanner:
             self.closing = triple
             code.append(triple)
             return i + 3, True
+        if self.templates and char in "{}":  # inside the ${...} of a template literal
+            if char == "}" and self.templates[-1] == 0:
+                self.templates[-1] = -1
+                code.append(MASK)
+                return i + 1, True
+            self.templates[-1] += 1 if char == "{" else -1
         if char == "`" and syntax.backticks:
             if syntax.backticks == "template":
-                self.templates.append(0)
+                self.templates.append(-1)
             else:
                 self.closing = "`"
             code.append("`")

@@ -202,6 +202,11 @@ def test_every_python_mutant_parses_and_a_file_that_does_not_parse_has_none() ->
             "function f() {\n  count = count - 1\n}\n",
             [(2, "arithmetic", "  count = count + 1"), (2, "delete", "  ;")],
         ),
+        # A regular expression with a quote inside a template's ${...}; a template over lines.
+        (
+            "function f(a) {\n  a = `'${a.replace(/'/g, `'\\\\''`)}'`\n  g(`\n`)\n}\n",
+            [(2, "delete", "  ;")],
+        ),
     ],
 )
 def test_javascript_operators(source: str, expected: list[tuple[int, str, str]]) -> None:
@@ -224,6 +229,9 @@ def test_javascript_operators(source: str, expected: list[tuple[int, str, str]])
         "function f() {\n  const x =\n    g();\n}\n",  # the second line continues the first
         "function f() {\n  g()\n    .then(h);\n}\n",  # the next line continues this one
         "function f() {\n  return;\n}\n",
+        "function f(a) {\n  return a ? null\n    : a;\n}\n",  # the next line continues the value
+        "function f(a) {\n  return {\n    a, ...g(a)\n  }\n}\n",  # an object literal's first line
+        "function f(a) {\n  out(`${\n    g(a)\n  }`)\n}\n",  # inside a template's ${...} over lines
         "x = a<<b;\ny = a >>> 2;\n",
     ],
 )
