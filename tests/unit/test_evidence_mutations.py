@@ -33,7 +33,13 @@ def _def(*body: str) -> str:
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        (_def("x = a == b"), [(2, "comparison", "    x = a != b"), (2, "delete", "    pass")]),
+        # Deleting `x = ...` would only make a later line fail with a NameError, which a test
+        # that merely runs the code notices: attributes, items and `+=` are deleted, names not.
+        (_def("x = a == b"), [(2, "comparison", "    x = a != b")]),
+        (_def("a.x = b"), [(2, "delete", "    pass")]),
+        (_def("a[0] = b"), [(2, "delete", "    pass")]),
+        (_def("a += b"), [(2, "delete", "    pass")]),
+        (_def("x, y = items"), []),
         (
             _def("return a < b"),
             [(2, "comparison", "    return a >= b"), (2, "return", "    return None")],
@@ -63,7 +69,7 @@ def _def(*body: str) -> str:
                 (2, "return", "    return None"),
             ],
         ),
-        (_def("status = 404"), [(2, "status", "    status = 200"), (2, "delete", "    pass")]),
+        (_def("a.status = 404"), [(2, "status", "    a.status = 200"), (2, "delete", "    pass")]),
         (_def("respond(201)"), [(2, "status", "    respond(500)"), (2, "delete", "    pass")]),
         (
             _def("return HTTPStatus.NOT_FOUND"),
@@ -84,9 +90,20 @@ def _def(*body: str) -> str:
         # Only statuses HTTP defines, on a line that speaks of HTTP (not "encode").
         (
             _def("ok = len(a.encode()) <= 255"),
-            [(2, "comparison", "    ok = len(a.encode()) > 255"), (2, "delete", "    pass")],
+            [(2, "comparison", "    ok = len(a.encode()) > 255")],
         ),
         (_def("abort(451)"), [(2, "status", "    abort(200)"), (2, "delete", "    pass")]),
+        (
+            _def("return a(status.HTTP_404_NOT_FOUND)"),
+            [(2, "return", "    return None"), (2, "status", "    return a(status.HTTP_200_OK)")],
+        ),
+        (
+            _def("a(status.HTTP_201_CREATED)"),
+            [
+                (2, "status", "    a(status.HTTP_500_INTERNAL_SERVER_ERROR)"),
+                (2, "delete", "    pass"),
+            ],
+        ),
         (_def("return Response(status=299)"), [(2, "return", "    return None")]),
         # `for x in` cannot become `for x not in`: only the comprehension's condition flips.
         (
