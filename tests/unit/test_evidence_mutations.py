@@ -5,6 +5,7 @@ source (the demo project's Python, a JavaScript handler checked by node)."""
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import shutil
 import subprocess
@@ -19,6 +20,13 @@ from bot.evidence.mutations import Mutation, apply, mutations, pick
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_SOURCES = sorted((ROOT / "examples/demo/project/src").rglob("*.py"))
 JS_HANDLER = ROOT / "tests/fixtures/evidence/js/handler.js"
+
+
+@functools.cache
+def _demo(path: Path) -> tuple[str, list[Mutation]]:
+    """A demo source and its mutations, found once for all the examples drawn."""
+    source = path.read_text(encoding="utf-8")
+    return source, mutations(path.name, source)
 
 
 def _found(path: str, source: str) -> list[tuple[int, str, str]]:
@@ -379,9 +387,7 @@ def test_pick_is_deterministic_bounded_and_a_subset(lines: int, per_line: int, l
 @settings(max_examples=40, deadline=None)
 @given(data=st.data())
 def test_demo_sources_every_mutant_parses_and_changes_one_line(data: st.DataObject) -> None:
-    path = data.draw(st.sampled_from(DEMO_SOURCES))
-    source = path.read_text(encoding="utf-8")
-    found = mutations(path.name, source)
+    source, found = _demo(data.draw(st.sampled_from(DEMO_SOURCES)))
     if not found:
         return
     mutation = data.draw(st.sampled_from(found))
@@ -399,20 +405,11 @@ def test_demo_sources_every_mutant_parses_and_changes_one_line(data: st.DataObje
 
 
 def test_demo_sources_give_every_operator_and_are_deterministic() -> None:
-    found = [
-        m for path in DEMO_SOURCES for m in mutations(path.name, path.read_text(encoding="utf-8"))
-    ]
-    assert {m.operator for m in found} >= {
-        "comparison",
-        "negate",
-        "boolean",
-        "return",
-        "status",
-        "delete",
-    }
-    assert found == [
-        m for path in DEMO_SOURCES for m in mutations(path.name, path.read_text(encoding="utf-8"))
-    ]
+    found = [m for path in DEMO_SOURCES for m in _demo(path)[1]]
+    operators = {"comparison", "negate", "boolean", "return", "status", "delete"}
+    assert {m.operator for m in found} >= operators
+    again = [m for path in DEMO_SOURCES for m in mutations(path.name, _demo(path)[0])]
+    assert again == found
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
