@@ -275,6 +275,7 @@ def test_javascript_lines_left_alone(source: str) -> None:
         ("m.go", "if err != nil {\n", [(1, "comparison", "if err == nil {")]),
         ("m.go", "\treturn a > b\n", [(1, "comparison", "\treturn a <= b")]),  # no wrong value
         ("m.go", "\tfoo(a)\n", []),  # no deletion
+        ("m.go", "p := `C:\\`\nif a == b {\n", [(2, "comparison", "if a != b {")]),  # a raw string
         ("M.java", "List<String> xs = f(a > b);\n", []),
         (
             "M.java",
