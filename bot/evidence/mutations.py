@@ -2,10 +2,25 @@
 a ticket adds must notice.
 
 Line-based and language-agnostic: a regular expression on one line whose strings and comments are
-masked (`source_lines`). Every mutant must still parse, or any test that imports the module would
-"kill" it: Python mutants are checked with `ast`; elsewhere only rewrites that keep the syntax are
-made, and in languages other than Python and JavaScript no statement is deleted and no returned
-value replaced (a compiler would reject the mutant for an unused name or a wrong type).
+masked (`source_lines`); lines inside docstrings, block comments and template literals, imports,
+decorators and annotations are left alone. Every mutant must still parse, or any test that
+imports the module would "kill" it: Python mutants are checked with `ast`; elsewhere only
+rewrites that keep the syntax are made. The operators (`operators`):
+
+- comparison: `==`/`!=`, `===`/`!==`, `<`/`>=`, `>`/`<=` (in Python also `is`/`is not`,
+  `in`/`not in`); never an angle bracket of generics, arrows, shifts or markup.
+- negate: the condition of an `if`, `elif` or `while` that fits on its line.
+- boolean: `True`/`False` and `and`/`or`; `true`/`false` and `&&`/`||`.
+- return: `return EXPR` returns `None` (Python) or `undefined` (JavaScript).
+- status: an HTTP status (a number on a line that speaks of HTTP, `HTTPStatus.NAME`,
+  `status.HTTP_404_NOT_FOUND`): a success becomes 500, an error 200.
+- arithmetic: `+`/`-` only where one operand is a number, so never a string concatenation.
+- delete: a call, `raise`/`throw` or assignment on one line becomes `pass` (Python, in a
+  function; not `name = ...`, whose absence only raises a NameError later, which a test that
+  asserts nothing notices too) or `;` (JavaScript, in a block; no declaration).
+
+Languages other than Python and JavaScript get no return and no delete: a compiler would reject
+the mutant for a wrong type or an unused name.
 """
 
 from __future__ import annotations

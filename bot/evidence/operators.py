@@ -150,6 +150,12 @@ _STATUS_CONTEXT = re.compile(
     r"(?i)status|\bcode\b|respon|reply|abort|http|writehead|\berr|send|\bres\b"
 )
 _STATUS_NAME = re.compile(r"\bHTTPStatus\.([A-Z_]+)\b")
+# Starlette's and Django REST framework's names, such as `status.HTTP_404_NOT_FOUND`.
+_STATUS_CONSTANT = re.compile(r"\bstatus\.(HTTP_(\d{3})_[A-Z_]+)\b")
+_STATUS_CONSTANTS = {
+    HTTPStatus.OK: "HTTP_200_OK",
+    HTTPStatus.INTERNAL_SERVER_ERROR: "HTTP_500_INTERNAL_SERVER_ERROR",
+}
 _STATUSES = frozenset(map(int, HTTPStatus))  # the statuses HTTP defines: 255 is no status
 
 
@@ -173,6 +179,10 @@ def _status(site: Site) -> Rewrites:
             status = HTTPStatus.__members__.get(found.group(1))
             if status is not None and (wrong := _wrong_status(status)):
                 yield "status", _swap(text, found.start(1), found.end(1), HTTPStatus(wrong).name)
+        for found in _STATUS_CONSTANT.finditer(code):
+            if wrong := _wrong_status(int(found.group(2))):
+                new = _STATUS_CONSTANTS[HTTPStatus(wrong)]
+                yield "status", _swap(text, found.start(1), found.end(1), new)
 
 
 # `+` and `-` between two operands of which one is a number: never a string concatenation, a
@@ -220,7 +230,7 @@ def _delete(site: Site) -> Rewrites:
     line, code = site.line, site.line.code.strip()
     if line.continued or not line.balanced or code[-1:] in (":", ",", "\\", "{"):
         return
-    first_word = re.match(r"[\w$]*", code).group()  # type: ignore[union-attr]
+    first_word = re.split(r"[^\w$]", code, maxsplit=1)[0]
     throws = first_word in {"raise", "throw"}
     if _STATEMENT_KEYWORDS.fullmatch(first_word) or code.startswith(
         ("}", "module.exports", "exports.")
@@ -232,9 +242,21 @@ def _delete(site: Site) -> Rewrites:
         return
     indent = line.text[: len(line.text) - len(line.text.lstrip())]
     if site.syntax is PYTHON and site.in_function:
-        yield "delete", f"{indent}pass"
+        if not _binds_a_name(code):
+            yield "delete", f"{indent}pass"
     elif site.syntax is JAVASCRIPT and _deletable_in_javascript(site, code, first_word):
         yield "delete", f"{indent};"
+
+
+def _binds_a_name(code: str) -> bool:
+    """`name = ...` or `a, b: T = ...` in Python. Deleting it only makes a later line fail with
+    a NameError, which any test that runs the code notices, asserting or not; deleting `a.b =`,
+    `a[b] =` or `a += b` changes a value instead."""
+    found = _ASSIGNMENT.search(code)
+    target = code[: found.start()].rstrip() if found else ""
+    if not target or target[-1] in "+-*/%&|^@":
+        return False
+    return not re.search(r"[.\[]", target.partition(":")[0])
 
 
 def _deletable_in_javascript(site: Site, code: str, first_word: str) -> bool:

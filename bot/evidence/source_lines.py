@@ -117,7 +117,8 @@ class _Scanner:
         """Mask one step of an open long string, block comment or template literal."""
         if not self.closing:
             return self._template(text, i, code)
-        end = _find_end(text, i, self.closing, escapes=self.closing != "*/")
+        # Neither comments nor Go's raw strings have escapes.
+        end = _find_end(text, i, self.closing, escapes=self.closing not in ("*/", "`"))
         stop = len(text) if end is None else end
         filler = " " if self.closing == "*/" else MASK
         code.append(filler * (stop - i - (0 if end is None else len(self.closing))))

@@ -5,6 +5,7 @@ source (the demo project's Python, a JavaScript handler checked by node)."""
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import shutil
 import subprocess
@@ -21,6 +22,13 @@ DEMO_SOURCES = sorted((ROOT / "examples/demo/project/src").rglob("*.py"))
 JS_HANDLER = ROOT / "tests/fixtures/evidence/js/handler.js"
 
 
+@functools.cache
+def _demo(path: Path) -> tuple[str, list[Mutation]]:
+    """A demo source and its mutations, found once for all the examples drawn."""
+    source = path.read_text(encoding="utf-8")
+    return source, mutations(path.name, source)
+
+
 def _found(path: str, source: str) -> list[tuple[int, str, str]]:
     return [(m.line, m.operator, m.after) for m in mutations(path, source)]
 
@@ -33,7 +41,13 @@ def _def(*body: str) -> str:
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        (_def("x = a == b"), [(2, "comparison", "    x = a != b"), (2, "delete", "    pass")]),
+        # Deleting `x = ...` would only make a later line fail with a NameError, which a test
+        # that merely runs the code notices: attributes, items and `+=` are deleted, names not.
+        (_def("x = a == b"), [(2, "comparison", "    x = a != b")]),
+        (_def("a.x = b"), [(2, "delete", "    pass")]),
+        (_def("a[0] = b"), [(2, "delete", "    pass")]),
+        (_def("a += b"), [(2, "delete", "    pass")]),
+        (_def("x, y = items"), []),
         (
             _def("return a < b"),
             [(2, "comparison", "    return a >= b"), (2, "return", "    return None")],
@@ -63,7 +77,7 @@ def _def(*body: str) -> str:
                 (2, "return", "    return None"),
             ],
         ),
-        (_def("status = 404"), [(2, "status", "    status = 200"), (2, "delete", "    pass")]),
+        (_def("a.status = 404"), [(2, "status", "    a.status = 200"), (2, "delete", "    pass")]),
         (_def("respond(201)"), [(2, "status", "    respond(500)"), (2, "delete", "    pass")]),
         (
             _def("return HTTPStatus.NOT_FOUND"),
@@ -84,9 +98,20 @@ def _def(*body: str) -> str:
         # Only statuses HTTP defines, on a line that speaks of HTTP (not "encode").
         (
             _def("ok = len(a.encode()) <= 255"),
-            [(2, "comparison", "    ok = len(a.encode()) > 255"), (2, "delete", "    pass")],
+            [(2, "comparison", "    ok = len(a.encode()) > 255")],
         ),
         (_def("abort(451)"), [(2, "status", "    abort(200)"), (2, "delete", "    pass")]),
+        (
+            _def("return a(status.HTTP_404_NOT_FOUND)"),
+            [(2, "return", "    return None"), (2, "status", "    return a(status.HTTP_200_OK)")],
+        ),
+        (
+            _def("a(status.HTTP_201_CREATED)"),
+            [
+                (2, "status", "    a(status.HTTP_500_INTERNAL_SERVER_ERROR)"),
+                (2, "delete", "    pass"),
+            ],
+        ),
         (_def("return Response(status=299)"), [(2, "return", "    return None")]),
         # `for x in` cannot become `for x not in`: only the comprehension's condition flips.
         (
@@ -250,6 +275,7 @@ def test_javascript_lines_left_alone(source: str) -> None:
         ("m.go", "if err != nil {\n", [(1, "comparison", "if err == nil {")]),
         ("m.go", "\treturn a > b\n", [(1, "comparison", "\treturn a <= b")]),  # no wrong value
         ("m.go", "\tfoo(a)\n", []),  # no deletion
+        ("m.go", "p := `C:\\`\nif a == b {\n", [(2, "comparison", "if a != b {")]),  # a raw string
         ("M.java", "List<String> xs = f(a > b);\n", []),
         (
             "M.java",
@@ -362,9 +388,7 @@ def test_pick_is_deterministic_bounded_and_a_subset(lines: int, per_line: int, l
 @settings(max_examples=40, deadline=None)
 @given(data=st.data())
 def test_demo_sources_every_mutant_parses_and_changes_one_line(data: st.DataObject) -> None:
-    path = data.draw(st.sampled_from(DEMO_SOURCES))
-    source = path.read_text(encoding="utf-8")
-    found = mutations(path.name, source)
+    source, found = _demo(data.draw(st.sampled_from(DEMO_SOURCES)))
     if not found:
         return
     mutation = data.draw(st.sampled_from(found))
@@ -382,20 +406,11 @@ def test_demo_sources_every_mutant_parses_and_changes_one_line(data: st.DataObje
 
 
 def test_demo_sources_give_every_operator_and_are_deterministic() -> None:
-    found = [
-        m for path in DEMO_SOURCES for m in mutations(path.name, path.read_text(encoding="utf-8"))
-    ]
-    assert {m.operator for m in found} >= {
-        "comparison",
-        "negate",
-        "boolean",
-        "return",
-        "status",
-        "delete",
-    }
-    assert found == [
-        m for path in DEMO_SOURCES for m in mutations(path.name, path.read_text(encoding="utf-8"))
-    ]
+    found = [m for path in DEMO_SOURCES for m in _demo(path)[1]]
+    operators = {"comparison", "negate", "boolean", "return", "status", "delete"}
+    assert {m.operator for m in found} >= operators
+    again = [m for path in DEMO_SOURCES for m in mutations(path.name, _demo(path)[0])]
+    assert again == found
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
