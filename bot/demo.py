@@ -59,6 +59,7 @@ def demo_config(assets: Path) -> str:
         "  max_corrections: 2\n"
         "  evidence:\n"
         f'    tests_command: "{python} tools/run_tests.py {{tests}}"\n'
+        "    mutants: 6\n"
         "    budget_minutes: 1\n"
     )
 

@@ -34,6 +34,7 @@ from bot.chain_file import ChainFile
 from bot.chain_store import ChainStore
 from bot.config import Config
 from bot.errors import BatonError, HandoverError, Problem, StateConflict, WorkspaceError
+from bot.evidence.baseline import known_baseline
 from bot.forge import Forge, LocalForge
 from bot.handover import Jobs, handed_over, handover_due, not_handed_over
 from bot.knowledge import read_knowledge, report_path
@@ -51,7 +52,6 @@ from bot.store import Store
 from bot.tickets import Ticket
 from bot.transitions import Moved, Note
 from bot.validation.check_run import validation_result
-from bot.evidence.baseline import known_baseline
 from bot.validation.review import ChangeReviewer
 from bot.validation.run import validate_here
 from bot.workspace import Git

@@ -47,9 +47,13 @@ def proposals(chain: ChainState) -> list[Proposal]:
         for attempt in ticket.attempts:
             if attempt.validation is None or not (attempt.agent and attempt.agent.ok):
                 continue  # only what an agent that did its work ran into teaches anything
+            seen: set[str] = set()
             for f in attempt.validation.findings:
                 if f.rule.startswith(_PROCESS_RULES):
                     continue
+                if f.rule.startswith("evidence.") and f.rule in seen:
+                    continue  # ten surviving mutants are one attempt whose tests test too little
+                seen.add(f.rule)
                 found[f.rule].append(
                     f"`{ticket.key}` attempt {attempt.number}: `{f.where}`: {f.message}"
                 )

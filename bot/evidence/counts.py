@@ -8,7 +8,8 @@ import re
 from bot.state import SuiteCounts
 
 # The last lines of a run: pytest `3 passed, 1 failed, 2 skipped`, unittest `Ran 5 tests` then
-# `FAILED (failures=1, errors=2, skipped=1)` or `OK (skipped=1)`, node's test runner `ℹ pass 3`
+# `FAILED (failures=1, errors=2, skipped=1)` or `OK (skipped=1)`, node's test runner `pass 3` after
+# its info sign
 # (TAP `# pass 3`), jest `Tests: 1 failed, 3 passed, 4 total`, mocha `3 passing`, vitest
 # `Tests  3 passed | 1 failed`.
 _PASSED = "passed|passing|pass"
@@ -18,7 +19,7 @@ _WORD = rf"{_PASSED}|{_FAILED}|{_SKIPPED}|tests?|xpassed"
 _COUNT = re.compile(
     rf"\b(?P<n>\d+) (?P<w>{_WORD})\b"
     rf"|\b(?P<w2>{_WORD})=(?P<n2>\d+)"
-    rf"|^\s*(?:ℹ|#) (?P<w3>{_WORD}) (?P<n3>\d+)\s*$"
+    rf"|^\s*(?:\u2139|#) (?P<w3>{_WORD}) (?P<n3>\d+)\s*$"
     r"|\bRan (?P<n4>\d+) tests?\b"
 )
 _NONE_RAN = re.compile(r"\bno tests ran\b|\bRan 0 tests\b", re.IGNORECASE)

@@ -14,8 +14,28 @@ from bot.tickets import Ticket
 from bot.validation.diff import Change
 
 CODE = frozenset(
-    ".py .js .mjs .cjs .jsx .ts .tsx .go .java .kt .c .h .cc .cpp .cs .rs .swift .scala .php"
-    " .rb".split()
+    [
+        ".py",
+        ".js",
+        ".mjs",
+        ".cjs",
+        ".jsx",
+        ".ts",
+        ".tsx",
+        ".go",
+        ".java",
+        ".kt",
+        ".c",
+        ".h",
+        ".cc",
+        ".cpp",
+        ".cs",
+        ".rs",
+        ".swift",
+        ".scala",
+        ".php",
+        ".rb",
+    ]
 )
 # Directories that hold tests and their support code, never the code under test.
 _TEST_DIRS = frozenset({"tests", "test", "spec", "__tests__", "testdata", "fixtures", "__mocks__"})
@@ -53,9 +73,11 @@ def added_tests(change: Change, test_files: list[str]) -> list[str]:
     return [p for p in new_tests(change, test_files) if (f := change.file(p)) and f.is_new]
 
 
-def targets(change: Change, ticket: Ticket, test_files: list[str], present: set[str]) -> list[Target]:
+def targets(
+    change: Change, ticket: Ticket, test_files: list[str], present: set[str]
+) -> list[Target]:
     """The code under test, in path order: files that exist at head (`present`)."""
-    named = [p for p in [*ticket.files.modify, *ticket.files.create, *ticket.files.read]]
+    named = [*ticket.files.modify, *ticket.files.create, *ticket.files.read]
     paths = {p for p in named if not is_glob(p)}
     paths |= {p for p in present for g in named if is_glob(g) and matches_any(p, [g])}
     paths |= {f.path for f in change.files if f.status != "deleted"}

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from bot.command_result import CommandResult
 from bot.config import ValidationConfig
-from bot.evidence.report_error import ReportError
 from bot.evidence.counts import counts_in_output
 from bot.evidence.coverage import read_coverage
 from bot.evidence.junit import read_junit
+from bot.evidence.report_error import ReportError
 from bot.state import Finding, SuiteCounts
 
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.command_result import CommandResult
 from bot.evidence.checkout import checkout
 from bot.evidence.evidence_findings import findings_of
 from bot.evidence.files import new_tests, targets
@@ -25,7 +26,6 @@ from bot.evidence.report_files import ReportFiles
 from bot.evidence.runner import Runner
 from bot.evidence.sabotage import Sabotage, sabotage
 from bot.evidence.tool import run_tool
-from bot.command_result import CommandResult
 from bot.state import Evidence, Finding
 from bot.tickets import Ticket
 from bot.validation.diff import Change, files_at
@@ -45,7 +45,9 @@ class Subject:
     reports: Mapping[str, bytes | None]  # what phase 1's run wrote, by configured path
 
 
-def gather(subject: Subject, run: Runner, baseline: Measures | None) -> tuple[Evidence, list[Finding]]:
+def gather(
+    subject: Subject, run: Runner, baseline: Measures | None
+) -> tuple[Evidence, list[Finding]]:
     started = time.monotonic()
     cfg = run.config
     now = measure(cfg, subject.reports, subject.result, subject.root)
@@ -68,7 +70,9 @@ def gather(subject: Subject, run: Runner, baseline: Measures | None) -> tuple[Ev
     elif cfg.evidence.command:
         found = run_tool(subject.git, head, run)
     else:
-        found = sabotage(subject.git, head, subject.command, under, tests, run)
+        found = sabotage(
+            subject.git, head, command=subject.command, targets=under, tests=tests, run=run
+        )
     evidence = evidence.model_copy(
         update={
             "base_tests": base.tests,

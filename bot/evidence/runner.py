@@ -13,6 +13,7 @@ from bot.config import ValidationConfig
 from bot.sandbox import Sandbox
 from bot.validation.command import run_test_command
 
+
 @dataclass(frozen=True)
 class Runner:
     config: ValidationConfig

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.config import ValidationConfig
-from bot.evidence.report_error import ReportError
 from bot.evidence.checkout import checkout
 from bot.evidence.coverage import read_coverage
 from bot.evidence.files import Target
 from bot.evidence.mutations import Mutation, apply, mutations, pick
+from bot.evidence.report_error import ReportError
 from bot.evidence.report_files import ReportFiles
 from bot.evidence.runner import Runner
 from bot.state import Mutant
@@ -49,7 +49,7 @@ def tests_command(cfg: ValidationConfig, command: str, tests: list[str]) -> str:
 
 
 def sabotage(
-    git: Git, head: str, command: str, targets: list[Target], tests: list[str], run: Runner
+    git: Git, head: str, *, command: str, targets: list[Target], tests: list[str], run: Runner
 ) -> Sabotage:
     cfg, run = run.config, replace(run, extra_env={**run.extra_env, **_NO_BYTECODE})
     started = time.monotonic()
@@ -62,7 +62,9 @@ def sabotage(
         clean = run(command, work, min(run.timeout_s, budget))
         if not clean.ok:
             state = "timed out" if clean.timed_out else f"exit {clean.exit_code}"
-            return Sabotage(not_tried=f"the tests fail when run alone, unbroken (`{command}`: {state})")
+            return Sabotage(
+                not_tried=f"the tests fail when run alone, unbroken (`{command}`: {state})"
+            )
         covered = _covered(files.take(), cfg.coverage, work)
         texts = {t.path: _text(work / t.path) for t in targets}
         chosen = _choose(targets, texts, covered, cfg.evidence.mutants)
@@ -75,12 +77,20 @@ def sabotage(
             if left < min(timeout, _MIN_TIMEOUT_S):
                 out.append(_mutant(path, mutation, None, "not tried: the time budget ran out"))
                 continue
-            out.append(_try(work, path, texts[path] or "", mutation, command, run, min(timeout, left)))
+            text, limit = texts[path] or "", min(timeout, left)
+            out.append(_try(work, path, text, mutation, command=command, run=run, timeout=limit))
     return Sabotage(mutants=out)
 
 
 def _try(
-    work: Path, path: str, text: str, mutation: Mutation, command: str, run: Runner, timeout: float
+    work: Path,
+    path: str,
+    text: str,
+    mutation: Mutation,
+    *,
+    command: str,
+    run: Runner,
+    timeout: float,
 ) -> Mutant:
     file = work / path
     original = file.read_bytes()
@@ -91,7 +101,9 @@ def _try(
         file.write_bytes(original)
     if result.timed_out:
         return _mutant(path, mutation, True, "timed out")
-    return _mutant(path, mutation, not result.ok, "tests failed" if not result.ok else "tests passed")
+    return _mutant(
+        path, mutation, not result.ok, "tests failed" if not result.ok else "tests passed"
+    )
 
 
 def _mutant(path: str, m: Mutation, killed: bool | None, outcome: str) -> Mutant:

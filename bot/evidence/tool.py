@@ -4,9 +4,9 @@ run in a checkout of the head, as the test command runs, within the time budget.
 
 from __future__ import annotations
 
-from bot.evidence.report_error import ReportError
 from bot.evidence.checkout import checkout
 from bot.evidence.mutation_report import read_mutation_report
+from bot.evidence.report_error import ReportError
 from bot.evidence.report_files import ReportFiles
 from bot.evidence.runner import Runner
 from bot.evidence.sabotage import Sabotage
@@ -30,4 +30,6 @@ def run_tool(git: Git, head: str, run: Runner) -> Sabotage:
         mutants = read_mutation_report(data, report)
     except ReportError as exc:
         return Sabotage(not_tried=str(exc))
-    return Sabotage(mutants=mutants) if mutants else Sabotage(not_tried=f"`{report}` holds no mutant")
+    return (
+        Sabotage(mutants=mutants) if mutants else Sabotage(not_tried=f"`{report}` holds no mutant")
+    )

@@ -86,9 +86,7 @@ def _attempt_lines(attempt: Attempt) -> list[str]:
 def _evidence_cell(ticket: TicketState) -> str:
     """The evidence of the ticket's last validated attempt: tests added, mutants noticed,
     coverage."""
-    found = next(
-        (a.validation.evidence for a in reversed(ticket.attempts) if a.validation), None
-    )
+    found = next((a.validation.evidence for a in reversed(ticket.attempts) if a.validation), None)
     return table_cell(found.summary()) if found else "-"
 
 

@@ -12,14 +12,14 @@ from pathlib import Path
 from bot.command_result import CommandResult
 from bot.config import Config
 from bot.errors import ConfigError
-from bot.programs import missing_program, program_of
-from bot.sandbox import NoSandbox, Sandbox
-from bot.state import Finding, Validation
-from bot.tickets import Ticket
 from bot.evidence.measures import Measures
 from bot.evidence.phase import Subject, gather
 from bot.evidence.report_files import ReportFiles
 from bot.evidence.runner import Runner
+from bot.programs import missing_program, program_of
+from bot.sandbox import NoSandbox, Sandbox
+from bot.state import Finding, Validation
+from bot.tickets import Ticket
 from bot.validation.diff import read_change
 from bot.validation.review import ChangeReviewer, load_conventions, review
 from bot.workspace import Git
@@ -69,7 +69,7 @@ def validate_here(
     change = read_change(git, base, head)
     setup = time.monotonic() - started
     command = (ticket.test_command if ticket_command else None) or config.validation.test_command
-    result, evidence, found = None, None, []
+    result, evidence, found = None, None, list[Finding]()
     if command:
         cfg = config.validation
         run = Runner(cfg, environ, sandbox or NoSandbox(), run_as or cfg.run_as)

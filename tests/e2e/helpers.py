@@ -81,6 +81,16 @@ def baton(
     )
 
 
+def without_evidence(repo: Path) -> Path:
+    """The demo's repository with phase 3 off, for a test of something else: its sabotage check
+    runs the demo's tests some fifty times a chain (tests/e2e/test_demo.py runs it)."""
+    config = repo / ".github" / "baton.yml"
+    text = config.read_text()
+    config.write_text(text.replace("  evidence:\n", "  evidence:\n    enabled: false\n", 1))
+    Git(repo, os.environ).commit_all("Phase 3 off")
+    return repo
+
+
 def make_repo(
     path: Path,
     *,

@@ -81,6 +81,19 @@ def test_demo_passes_every_ticket_and_records_the_correction(
     assert "`tests/test_books.py:5` (shared-test-client)" in correction["prompt"]
     assert "Fix: import make_client from tests.helpers" in correction["prompt"]
 
+    # Phase 3: the authors tests first answered themselves (a canned WSGI application behind the
+    # shared client). No rule sees that; the sabotage check does, and the correction tests the API.
+    authors = tickets["authors-tests"]["attempts"]
+    assert [a["kind"] for a in authors] == ["followup", "correction"]
+    caught = authors[0]["validation"]["findings"]
+    assert {f["rule"] for f in caught if f["severity"] == "major"} == {"evidence.survived"}
+    assert all(f["file"].startswith("src/bookshelf/") for f in caught if f["severity"] == "major")
+    assert authors[-1]["validation"]["passed"]
+    (fixed,) = [t for t in turns if t["kind"] == "correction" and t["ticket"] == "authors-tests"]
+    assert "the tests still pass with" in fixed["prompt"]
+    assert "| evidence |" in report
+    assert "mutants noticed" in report
+
     git = Git(repo, os.environ)
     assert git.branch() == "baton/api-tests"
     subjects = git.run("log", "-2", "--format=%s").splitlines()
@@ -129,6 +142,7 @@ def test_demo_refuses_a_directory_that_is_not_empty(tmp_path: Path) -> None:
 def test_a_second_identical_chain_does_not_propose_the_convention_again(tmp_path: Path) -> None:
     repo = tmp_path / "demo"
     assert CliRunner().invoke(cli, ["demo", "--dir", str(repo)]).exit_code == 0
+    proposed = json.loads((repo / ".baton" / "state.json").read_text())["proposals"]
     git = Git(repo, os.environ)
     git.run("checkout", "-q", "main")
     chain = (repo / "tickets" / "api-tests.yml").read_text()
@@ -145,4 +159,4 @@ def test_a_second_identical_chain_does_not_propose_the_convention_again(tmp_path
     subjects = git.run("log", "--format=%s", "main..baton/again").splitlines()
     assert "baton: knowledge of chain again" in subjects
     assert not any(s.startswith("baton: propose conventions") for s in subjects)
-    assert len(state["proposals"]) == 1
+    assert state["proposals"] == proposed

@@ -53,12 +53,15 @@ def validate(tmp_path: Path, project: Project) -> Validation:
 
 
 def check(validation: Validation, case: str, code: str) -> None:
-    assert validation.command is not None and validation.command.ok, validation.command
+    assert validation.command is not None
+    assert validation.command.ok, validation.command
     assert {f.rule for f in validation.major} == EXPECTED[case], validation.findings
     evidence = validation.evidence
-    assert evidence is not None and evidence.under_test == [code]
+    assert evidence is not None
+    assert evidence.under_test == [code]
     if case == "good":
-        assert evidence.tests_added and evidence.tests_added > 0
+        assert evidence.tests_added is not None
+        assert evidence.tests_added > 0
         assert evidence.killed / len(evidence.tried) >= 0.5, evidence.mutants
     if case == "never collected":
         assert evidence.tests_added == 0
@@ -70,7 +73,7 @@ def python_project(runner: str, test_file: str, tests: str) -> Project:
     if runner == "pytest":
         base = {
             "src/pricing.py": py.PRICING,
-            "pytest.ini": "[pytest]\npythonpath = src\ntestpaths = tests\n",
+            "pytest.ini": "[pytest]\npythonpath = src\ntestpaths = tests\npython_files = test_*.py\n",
             "tests/test_existing.py": py.PYTEST_EXISTING,
         }
         command = f"{PYTHON} -m pytest -q -p no:cacheprovider"
@@ -102,7 +105,10 @@ def node_project(test_file: str, tests: str) -> Project:
             "package.json": '{"name": "p"}\n',
             "test/existing.test.js": js.EXISTING,
         },
-        change={"src/pricing.js": js.PRICING + js.LOYALTY + js.EXPORTS_WITH_LOYALTY, test_file: tests},
+        change={
+            "src/pricing.js": js.PRICING + js.LOYALTY + js.EXPORTS_WITH_LOYALTY,
+            test_file: tests,
+        },
         validation={
             "test_command": "node --test",
             "test_timeout_minutes": 1,
@@ -115,7 +121,7 @@ PYTEST = {
     "good": ("tests/test_pricing.py", py.PYTEST_GOOD),
     "asserts nothing": ("tests/test_pricing.py", py.PYTEST_ASSERTS_NOTHING),
     "tests a mock": ("tests/test_pricing.py", py.PYTEST_MOCKED),
-    # pytest's own pattern is test_*.py: this file is never collected.
+    # The project keeps pytest to test_*.py: this file is never collected.
     "never collected": ("tests/pricing_test.py", py.PYTEST_GOOD),
 }
 UNITTEST = {

@@ -11,11 +11,11 @@ from click.testing import CliRunner
 from bot.cli import cli
 from bot.demo import create_demo_repo
 from bot.workspace import Git
-from tests.e2e.helpers import baton, make_repo, status
+from tests.e2e.helpers import baton, make_repo, status, without_evidence
 
 
 def test_dry_run_prints_the_next_action_and_changes_nothing(tmp_path: Path) -> None:
-    repo = create_demo_repo(tmp_path / "demo", os.environ)
+    repo = without_evidence(create_demo_repo(tmp_path / "demo", os.environ))
     head = Git(repo, os.environ).head()
     result = CliRunner().invoke(cli, ["run", "--local", "--repo", str(repo), "--dry-run"])
     assert result.exit_code == 0, result.output
@@ -26,7 +26,7 @@ def test_dry_run_prints_the_next_action_and_changes_nothing(tmp_path: Path) -> N
 
 
 def test_status_before_and_after_a_run(tmp_path: Path) -> None:
-    repo = create_demo_repo(tmp_path / "demo", os.environ)
+    repo = without_evidence(create_demo_repo(tmp_path / "demo", os.environ))
     runner = CliRunner()
     assert (
         "no chains have run here yet" in runner.invoke(cli, ["status", "--repo", str(repo)]).output
@@ -51,7 +51,7 @@ def test_run_outside_a_repository_is_one_clear_line(tmp_path: Path) -> None:
 
 
 def test_uncommitted_changes_stop_the_run_before_anything_happens(tmp_path: Path) -> None:
-    repo = create_demo_repo(tmp_path / "demo", os.environ)
+    repo = without_evidence(create_demo_repo(tmp_path / "demo", os.environ))
     (repo / "README.md").write_text("local edit\n")
     result = CliRunner().invoke(cli, ["run", "--local", "--repo", str(repo)])
     assert result.exit_code == 1
@@ -61,7 +61,7 @@ def test_uncommitted_changes_stop_the_run_before_anything_happens(tmp_path: Path
 
 
 def test_a_missing_agent_executable_is_a_configuration_error(tmp_path: Path) -> None:
-    repo = create_demo_repo(tmp_path / "demo", os.environ)
+    repo = without_evidence(create_demo_repo(tmp_path / "demo", os.environ))
     (repo / ".github" / "baton.yml").write_text(
         "agent:\n  kind: claude\n  executable: no-such-agent-here\n"
         "validation:\n  test_command: 'true'\n"
@@ -75,7 +75,7 @@ def test_a_missing_agent_executable_is_a_configuration_error(tmp_path: Path) -> 
 
 def test_a_dry_run_finds_what_the_run_would_fail_on(tmp_path: Path) -> None:
     """After the plan, each thing the run would stop on: an error line each, and exit 1."""
-    repo = create_demo_repo(tmp_path / "demo", os.environ)
+    repo = without_evidence(create_demo_repo(tmp_path / "demo", os.environ))
     config = repo / ".github" / "baton.yml"
     config.write_text(config.read_text() + "branches:\n  base: develop\n")
     git = Git(repo, os.environ)
@@ -135,7 +135,7 @@ def test_a_test_command_that_cannot_start_stops_the_run_and_sends_no_correction(
 
 
 def test_status_shows_one_ticket_in_full_and_every_attempt(tmp_path: Path) -> None:
-    repo = create_demo_repo(tmp_path / "demo", os.environ)
+    repo = without_evidence(create_demo_repo(tmp_path / "demo", os.environ))
     runner = CliRunner()
     assert runner.invoke(cli, ["run", "--local", "--repo", str(repo)]).exit_code == 0
 

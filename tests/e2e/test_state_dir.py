@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from bot.demo import create_demo_repo
+from tests.e2e.helpers import without_evidence
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -56,7 +57,7 @@ def _run(repo: Path) -> None:
 def test_baton_dir_ignores_itself_from_the_first_command(
     tmp_path: Path, command: list[str]
 ) -> None:
-    repo = create_demo_repo(tmp_path / "demo", os.environ)
+    repo = without_evidence(create_demo_repo(tmp_path / "demo", os.environ))
     result = CliRunner().invoke(cli, [*command, "--repo", str(repo)])
     assert result.exit_code == 0, result.output
     assert (repo / ".baton").is_dir()
@@ -66,7 +67,7 @@ def test_baton_dir_ignores_itself_from_the_first_command(
 def test_a_dry_run_then_git_add_all_then_a_run_has_no_finding_about_baton_files(
     tmp_path: Path,
 ) -> None:
-    repo = create_demo_repo(tmp_path / "demo", os.environ)
+    repo = without_evidence(create_demo_repo(tmp_path / "demo", os.environ))
     dry = CliRunner().invoke(cli, ["run", "--local", "--repo", str(repo), "--dry-run"])
     assert dry.exit_code == 0, dry.output
     _git(repo, "add", "-A")
@@ -76,7 +77,7 @@ def test_a_dry_run_then_git_add_all_then_a_run_has_no_finding_about_baton_files(
 
 
 def test_baton_files_committed_by_mistake_are_never_findings(tmp_path: Path) -> None:
-    repo = create_demo_repo(tmp_path / "demo", os.environ)
+    repo = without_evidence(create_demo_repo(tmp_path / "demo", os.environ))
     # What an earlier Baton left for `git add -A` to take: its lock files, with no .gitignore.
     (repo / ".baton").mkdir()
     (repo / ".baton" / "state.json.lock").write_text("")

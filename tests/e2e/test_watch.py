@@ -11,11 +11,11 @@ import time
 from pathlib import Path
 
 from bot.demo import create_demo_repo
-from tests.e2e.helpers import ROOT
+from tests.e2e.helpers import ROOT, without_evidence
 
 
 def test_watch_works_the_chain_then_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
-    repo = create_demo_repo(tmp_path / "demo", os.environ)
+    repo = without_evidence(create_demo_repo(tmp_path / "demo", os.environ))
     proc = subprocess.Popen(
         [
             sys.executable,

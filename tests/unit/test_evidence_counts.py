@@ -8,7 +8,10 @@ from bot.evidence.counts import counts_in_output
 from bot.state import SuiteCounts
 
 CASES = {
-    "pytest": ("==== 3 passed, 1 failed, 2 skipped in 0.12s ====", SuiteCounts(passed=3, failed=1, skipped=2)),
+    "pytest": (
+        "==== 3 passed, 1 failed, 2 skipped in 0.12s ====",
+        SuiteCounts(passed=3, failed=1, skipped=2),
+    ),
     "pytest errors": ("= 1 failed, 4 passed, 2 errors in 1.0s =", SuiteCounts(passed=4, failed=3)),
     "pytest none": ("============ no tests ran in 0.01s ============", SuiteCounts()),
     "unittest ok": ("...\n-----\nRan 3 tests in 0.001s\n\nOK", SuiteCounts(passed=3)),
@@ -16,11 +19,14 @@ CASES = {
         "Ran 5 tests in 0.001s\n\nFAILED (failures=1, errors=1, skipped=1)",
         SuiteCounts(passed=2, failed=2, skipped=1),
     ),
-    "unittest skipped": ("Ran 4 tests in 0.002s\n\nOK (skipped=1)", SuiteCounts(passed=3, skipped=1)),
+    "unittest skipped": (
+        "Ran 4 tests in 0.002s\n\nOK (skipped=1)",
+        SuiteCounts(passed=3, skipped=1),
+    ),
     "unittest none": ("Ran 0 tests in 0.000s\n\nNO TESTS RAN", SuiteCounts()),
     "node": (
-        "ℹ tests 6\nℹ suites 0\nℹ pass 3\nℹ fail 1\nℹ cancelled 0\nℹ skipped 1\nℹ todo 1\n"
-        "ℹ duration_ms 48.2",
+        "\N{INFORMATION SOURCE} tests 6\n\N{INFORMATION SOURCE} suites 0\n\N{INFORMATION SOURCE} pass 3\n\N{INFORMATION SOURCE} fail 1\n\N{INFORMATION SOURCE} cancelled 0\n\N{INFORMATION SOURCE} skipped 1\n\N{INFORMATION SOURCE} todo 1\n"
+        "\N{INFORMATION SOURCE} duration_ms 48.2",
         SuiteCounts(passed=3, failed=1, skipped=2),
     ),
     "node tap": ("# tests 2\n# pass 2\n# fail 0", SuiteCounts(passed=2)),
@@ -28,7 +34,10 @@ CASES = {
         "Test Suites: 1 failed, 2 passed, 3 total\nTests:       1 failed, 9 passed, 10 total",
         SuiteCounts(passed=9, failed=1),
     ),
-    "mocha": ("  3 passing (5ms)\n  1 failing\n  2 pending", SuiteCounts(passed=3, failed=1, skipped=2)),
+    "mocha": (
+        "  3 passing (5ms)\n  1 failing\n  2 pending",
+        SuiteCounts(passed=3, failed=1, skipped=2),
+    ),
 }
 
 

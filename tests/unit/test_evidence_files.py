@@ -73,7 +73,8 @@ def test_reports_are_cleared_taken_and_the_working_copy_restored(tmp_path: Path)
     (tmp_path / "out" / "cov.json").write_text("stale")  # left by an earlier run
     files = ReportFiles(tmp_path, ["junit.xml", "out/cov.json"], {"junit.xml": b"planted"})
     files.clear()
-    assert not (tmp_path / "junit.xml").exists() and not (tmp_path / "out" / "cov.json").exists()
+    assert not (tmp_path / "junit.xml").exists()
+    assert not (tmp_path / "out" / "cov.json").exists()
     assert files.take() == {"junit.xml": None, "out/cov.json": None}  # the run wrote none
     (tmp_path / "junit.xml").write_text("fresh")
     (tmp_path / "out" / "cov.json").write_text("{}")

@@ -26,7 +26,7 @@ def loyalty(points: int) -> int:
     return points // 10
 '''
 
-PYTEST_GOOD = '''\
+PYTEST_GOOD = """\
 from pricing import discount, loyalty, shipping
 
 
@@ -48,9 +48,9 @@ def test_loyalty() -> None:
     assert loyalty(50) == 5
     assert loyalty(100) == 20
     assert loyalty(99) == 9
-'''
+"""
 
-PYTEST_ASSERTS_NOTHING = '''\
+PYTEST_ASSERTS_NOTHING = """\
 from pricing import discount, loyalty, shipping
 
 
@@ -65,9 +65,9 @@ def test_shipping_runs() -> None:
 
 def test_loyalty_runs() -> None:
     loyalty(100)
-'''
+"""
 
-PYTEST_MOCKED = '''\
+PYTEST_MOCKED = """\
 from unittest import mock
 
 import pricing
@@ -86,9 +86,9 @@ def test_shipping() -> None:
 def test_loyalty() -> None:
     with mock.patch.object(pricing, "loyalty", return_value=20):
         assert pricing.loyalty(100) == 20
-'''
+"""
 
-UNITTEST_GOOD = '''\
+UNITTEST_GOOD = """\
 import unittest
 
 from src.pricing import discount, loyalty, shipping
@@ -110,9 +110,9 @@ class PricingTest(unittest.TestCase):
         self.assertEqual(loyalty(50), 5)
         self.assertEqual(loyalty(100), 20)
         self.assertEqual(loyalty(99), 9)
-'''
+"""
 
-UNITTEST_ASSERTS_NOTHING = '''\
+UNITTEST_ASSERTS_NOTHING = """\
 import unittest
 
 from src.pricing import discount, loyalty, shipping
@@ -125,9 +125,9 @@ class PricingTest(unittest.TestCase):
         shipping(3)
         loyalty(100)
         self.assertTrue(True)
-'''
+"""
 
-UNITTEST_MOCKED = '''\
+UNITTEST_MOCKED = """\
 import unittest
 from unittest import mock
 
@@ -143,7 +143,7 @@ class PricingTest(unittest.TestCase):
     @mock.patch("src.pricing.loyalty", return_value=20)
     def test_loyalty(self, loyalty: mock.Mock) -> None:
         self.assertEqual(pricing.loyalty(100), 20)
-'''
+"""
 
 PYTEST_EXISTING = """\
 from pricing import shipping

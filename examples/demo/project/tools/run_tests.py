@@ -1,6 +1,7 @@
 """Run the tests (every `tests/test_*.py`, or the test files given) and write which lines of
 `src/` they ran to `coverage.json`, in the shape of coverage.py's JSON report, so that a tool
-reading coverage (Baton's evidence phase) can read it. Standard library only (`trace`).
+reading coverage (Baton's evidence phase) can read it. Standard library only (`sys.settrace`,
+following only the frames of `src/`, so that the tests run nearly as fast as without it).
 
     python3 tools/run_tests.py                      # the whole suite
     python3 tools/run_tests.py tests/test_books.py  # some files
@@ -10,9 +11,10 @@ from __future__ import annotations
 
 import json
 import sys
-import trace
 import unittest
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 ROOT = Path.cwd()
 SOURCE = ROOT / "src"
@@ -28,17 +30,43 @@ def load(files: list[str]) -> unittest.TestSuite:
     return loader.loadTestsFromNames(names)
 
 
+class Lines:
+    """The lines run in files under `src/`, by file."""
+
+    def __init__(self) -> None:
+        self.ran: dict[str, set[int]] = {}
+        self.ours: dict[str, str | None] = {}  # a code object's file -> its path, or None
+
+    def call(self, frame: FrameType, event: str, arg: Any) -> Any:
+        name = frame.f_code.co_filename
+        if name not in self.ours:
+            path = Path(name).resolve()
+            inside = path.is_relative_to(SOURCE)
+            self.ours[name] = path.relative_to(ROOT).as_posix() if inside else None
+        ours = self.ours[name]
+        if ours is None:
+            return None  # not followed: no cost for the standard library or the tests
+        lines = self.ran.setdefault(ours, set())
+
+        def line(frame: FrameType, event: str, arg: Any) -> Any:
+            if event == "line":
+                lines.add(frame.f_lineno)
+            return line
+
+        return line
+
+
 def main(files: list[str]) -> int:
     sys.path.insert(0, str(ROOT))
     suite = load(files)  # imports outside the trace: only what the tests run counts
-    tracer = trace.Trace(count=1, trace=0)
-    result = tracer.runfunc(unittest.TextTestRunner(verbosity=1).run, suite)
-    ran: dict[str, set[int]] = {}
-    for (filename, line), _ in tracer.results().counts.items():
-        path = Path(filename).resolve()
-        if path.is_relative_to(SOURCE):
-            ran.setdefault(path.relative_to(ROOT).as_posix(), set()).add(line)
-    files_ran = {f: {"executed_lines": sorted(lines)} for f, lines in sorted(ran.items())}
+    lines = Lines()
+    sys.settrace(lines.call)
+    try:
+        result = unittest.TextTestRunner(verbosity=1).run(suite)
+    finally:
+        sys.settrace(None)
+    ran = lines.ran
+    files_ran = {f: {"executed_lines": sorted(n)} for f, n in sorted(ran.items()) if n}
     REPORT.write_text(json.dumps({"meta": {"format": 2}, "files": files_ran}, indent=1) + "\n")
     return 0 if result.wasSuccessful() else 1
 
