@@ -76,7 +76,8 @@ def python_project(runner: str, test_file: str, tests: str) -> Project:
             "pytest.ini": "[pytest]\npythonpath = src\ntestpaths = tests\npython_files = test_*.py\n",
             "tests/test_existing.py": py.PYTEST_EXISTING,
         }
-        command = f"{PYTHON} -m pytest -q -p no:cacheprovider"
+        # A project of its own: none of the plugins installed beside pytest here.
+        command = f"PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 {PYTHON} -m pytest -q -p no:cacheprovider"
         only = f"{command} {{tests}}"
     else:
         base = {

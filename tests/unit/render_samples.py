@@ -12,8 +12,11 @@ from bot.state import (
     AttemptKind,
     ChainState,
     CommandResult,
+    Evidence,
     Finding,
+    Mutant,
     Session,
+    SuiteCounts,
     TicketState,
     Validation,
 )
@@ -50,6 +53,45 @@ FINDINGS = [
     Finding(rule="size", severity="minor", message="the change is large\n\n# not a heading"),
     Finding(rule="long", severity="major", file="src/long.py", line=9, message=LONG),
 ]
+# Phase 3 of a passed attempt: tests added, mutants noticed (one survived), coverage grown.
+EVIDENCE = Evidence(
+    tests=SuiteCounts(passed=12, skipped=1),
+    base_tests=SuiteCounts(passed=8, skipped=1),
+    new_tests=["tests/test_app.py"],
+    under_test=["src/app.py"],
+    mutants=[
+        Mutant(
+            file="src/app.py",
+            line=4,
+            operator="comparison",
+            before="a < b",
+            after="a >= b",
+            killed=True,
+            outcome="tests failed",
+        ),
+        Mutant(
+            file="src/app.py",
+            line=7,
+            operator="return",
+            before="return x",
+            after="return None",
+            killed=True,
+            outcome="tests failed",
+        ),
+        Mutant(
+            file="src/app.py",
+            line=9,
+            operator="delete",
+            before=HOSTILE.splitlines()[0],
+            after="pass",
+            killed=False,
+            outcome="tests passed",
+        ),
+    ],
+    covered={"src/app.py": 40, "src/other.py": 3},
+    base_covered={"src/app.py": 25},
+    duration_s=3.5,
+)
 
 
 def attempt(
@@ -86,6 +128,7 @@ def attempt(
             changed_files=["tests/test_app.py"],
             command=command,
             findings=findings or [],
+            evidence=EVIDENCE if passed else None,
             finished_at=at(start + 40),
         ),
         finished_at=at(start + 40),

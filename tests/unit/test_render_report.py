@@ -37,7 +37,7 @@ def test_report(snapshot: SnapshotAssertion) -> None:
     rows = [line for line in text.splitlines() if line.startswith("| `#")]
     assert len(rows) == 4
     for row in rows:
-        assert len(re.findall(r"(?<!\\)\|", row)) == 6, row
+        assert len(re.findall(r"(?<!\\)\|", row)) == 7, row
     fences = [line for line in text.splitlines() if line.strip().startswith("```")]
     assert fences == ["  ```text", "  ```"] * 2, "each of two test outputs stays in its block"
 

@@ -37,7 +37,7 @@ class Lines:
         self.ran: dict[str, set[int]] = {}
         self.ours: dict[str, str | None] = {}  # a code object's file -> its path, or None
 
-    def call(self, frame: FrameType, event: str, arg: Any) -> Any:
+    def call(self, frame: FrameType, _event: str, _arg: Any) -> Any:
         name = frame.f_code.co_filename
         if name not in self.ours:
             path = Path(name).resolve()
@@ -48,7 +48,7 @@ class Lines:
             return None  # not followed: no cost for the standard library or the tests
         lines = self.ran.setdefault(ours, set())
 
-        def line(frame: FrameType, event: str, arg: Any) -> Any:
+        def line(frame: FrameType, event: str, _arg: Any) -> Any:
             if event == "line":
                 lines.add(frame.f_lineno)
             return line
