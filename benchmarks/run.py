@@ -32,6 +32,7 @@ from click.testing import CliRunner
 
 from benchmarks import slack as slack_figures
 from benchmarks.actions import chain_in_one_job, idle_day
+from benchmarks.evidence import evidence_cost
 from benchmarks.git_calls import local_chain_git_calls
 from benchmarks.redaction import slowest_redaction
 from benchmarks.rules import slowest_rule
@@ -292,6 +293,15 @@ def _startup_rows(figures: dict[str, Any] | None) -> list[tuple[str, Any, str]]:
     return [(f"CPU s of one process: {k.replace('_', ' ')}", figures[k], "-") for k in commands]
 
 
+def _evidence_rows(figures: dict[str, Any] | None) -> list[tuple[str, Any, str]]:
+    if figures is None:
+        return []
+    return [
+        ("evidence on the demo: mutants per second", figures["mutants_per_second"], "-"),
+        ("evidence on the demo: slowest attempt s", figures["slowest_attempt_seconds"], "-"),
+    ]
+
+
 def _slack_rows(slack: dict[str, Any]) -> list[tuple[str, Any, str]]:
     calls = slack["calls"]
     rows: list[tuple[str, Any, str]] = [
@@ -369,6 +379,8 @@ def main() -> int:
         "git_calls": _time("git calls, a local chain of 3", local_chain_git_calls),
         # Whole `baton` processes, some ten seconds a round: the full run only.
         "startup_cpu": None if args.quick else _time("CPU per command", lambda: startup_cpu(3)),
+        # The demo chain with phase 3 on, some ten seconds: the full run only.
+        "evidence": None if args.quick else _time("evidence on the demo", evidence_cost),
         # A 60-ticket chain ten times over, some at Slack's pace: the full run only.
         "slack": {"calls": _time("Slack calls per ticket", calls_per_ticket)}
         if args.quick
@@ -443,6 +455,7 @@ def main() -> int:
             f"<= {TARGETS['git_calls_chain_of_3']}",
         ),
         *_startup_rows(results["startup_cpu"]),
+        *_evidence_rows(results["evidence"]),
         *_slack_rows(results["slack"]),
         *_actions_rows(on_actions),
     ]

@@ -79,6 +79,8 @@ def python_project(runner: str, test_file: str, tests: str) -> Project:
         # A project of its own: none of the plugins installed beside pytest here.
         command = f"PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 {PYTHON} -m pytest -q -p no:cacheprovider"
         only = f"{command} {{tests}}"
+        reports = {"junit": "junit.xml"}
+        command += " --junitxml=junit.xml"
     else:
         base = {
             "src/pricing.py": py.PRICING,
@@ -88,15 +90,25 @@ def python_project(runner: str, test_file: str, tests: str) -> Project:
         }
         command = f"{PYTHON} -m unittest discover -s tests -t ."
         only = f"{PYTHON} -m unittest {{tests}}"
+        reports = {}  # counted from its summary: unittest writes no JUnit
     return Project(
         base=base,
         change={"src/pricing.py": py.PRICING + py.LOYALTY, test_file: tests},
         validation={
             "test_command": command,
+            **reports,
             "test_timeout_minutes": 1,
-            "evidence": {"tests_command": only, "mutants": 6},
+            "evidence": {"tests_command": only, "mutants": 4},
         },
     )
+
+
+# The spec reporter for people, JUnit and lcov for Baton, as README's table says.
+NODE_REPORTS = (
+    "--test-reporter=spec --test-reporter-destination=stdout --test-reporter=junit "
+    "--test-reporter-destination=junit.xml --experimental-test-coverage "
+    "--test-reporter=lcov --test-reporter-destination=lcov.info"
+)
 
 
 def node_project(test_file: str, tests: str) -> Project:
@@ -111,9 +123,11 @@ def node_project(test_file: str, tests: str) -> Project:
             test_file: tests,
         },
         validation={
-            "test_command": "node --test",
+            "test_command": f"node --test {NODE_REPORTS}",
+            "junit": "junit.xml",
+            "coverage": "lcov.info",
             "test_timeout_minutes": 1,
-            "evidence": {"tests_command": "node --test {tests}", "mutants": 6},
+            "evidence": {"tests_command": f"node --test {NODE_REPORTS} {{tests}}", "mutants": 4},
         },
     )
 
@@ -162,3 +176,40 @@ def test_unittest_project(tmp_path: Path, case: str) -> None:
 def test_node_project(tmp_path: Path, case: str) -> None:
     validation = validate(tmp_path, node_project(*NODE_TESTS[case]))
     check(validation, case, "src/pricing.js")
+
+
+# A mutation tool's stand-in: it writes what Stryker writes (the mutation-testing-elements
+# schema, as bot/evidence/mutation_report.py reads it), having "run" the project's tests.
+TOOL = """\
+import json, pathlib
+source = pathlib.Path("src/pricing.py").read_text()
+def mutant(i, line, status):
+    return {"id": str(i), "mutatorName": "EqualityOperator", "replacement": "<", "status": status,
+            "location": {"start": {"line": line, "column": 15}, "end": {"line": line, "column": 17}}}
+report = {"schemaVersion": "1", "thresholds": {"high": 80, "low": 60}, "files": {"src/pricing.py": {
+    "language": "python", "source": source,
+    "mutants": [mutant(1, 18, "Killed"), mutant(2, 18, "Survived"), mutant(3, 11, "NoCoverage")]}}}
+out = pathlib.Path("reports/mutation/mutation.json")
+out.parent.mkdir(parents=True)
+out.write_text(json.dumps(report))
+"""
+
+
+def test_a_mutation_tool_can_do_the_sabotage(tmp_path: Path) -> None:
+    project = python_project("pytest", *PYTEST["good"])
+    project.base["tool.py"] = TOOL
+    evidence = {"command": f"{PYTHON} tool.py", "report": "reports/mutation/mutation.json"}
+    project.validation["evidence"] = evidence
+    validation = validate(tmp_path, project)
+    assert validation.evidence is not None
+    assert [(m.line, m.killed, m.outcome) for m in validation.evidence.mutants] == [
+        (18, True, "Killed"),
+        (18, False, "Survived"),
+        (11, False, "NoCoverage"),
+    ]
+    survived = [f for f in validation.findings if f.rule == "evidence.survived"]
+    assert [(f.severity, f.file, f.line) for f in survived] == [
+        ("major", "src/pricing.py", 18),
+        ("major", "src/pricing.py", 11),
+    ]
+    assert "`if points >= 100:` changed to `if points < 100:`" in survived[0].message
