@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from bot.errors import BatonError
+from bot.evidence.baseline import known_baseline
 from bot.forge import CheckRun
 from bot.forge.github.checks import create_check_run
 from bot.render.markdown import cap
@@ -63,6 +64,7 @@ def validate_attempt(
                 ticket_command=config.validation.issue_test_commands,
                 run_as=run_as,
                 sandbox=sandbox,
+                baseline=known_baseline(state, key),
             )
         finally:
             git.run("worktree", "remove", "--force", str(work), check=False)

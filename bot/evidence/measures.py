@@ -23,6 +23,13 @@ class Measures:
     covered: dict[str, int] | None  # lines run, by file
     problems: list[Finding] = field(default_factory=list)
 
+    def knows(self, paths: list[str], cfg: ValidationConfig) -> bool:
+        """Whether these measures hold what phase 3 needs: the counts, and where a coverage
+        report is configured, the lines run in each of `paths`."""
+        if self.tests is None:
+            return False
+        return not cfg.coverage or (self.covered is not None and set(paths) <= set(self.covered))
+
 
 def measure(
     cfg: ValidationConfig, reports: Mapping[str, bytes | None], result: CommandResult, root: Path

@@ -20,7 +20,7 @@ from pathlib import Path
 from bot.command_result import CommandResult
 from bot.evidence.checkout import checkout
 from bot.evidence.evidence_findings import findings_of
-from bot.evidence.files import new_tests, targets
+from bot.evidence.files import is_code, new_tests, targets
 from bot.evidence.measures import Measures, measure
 from bot.evidence.report_files import ReportFiles
 from bot.evidence.runner import Runner
@@ -52,16 +52,21 @@ def gather(
     cfg = run.config
     now = measure(cfg, subject.reports, subject.result, subject.root)
     tests = new_tests(subject.change, cfg.evidence.test_files)
-    evidence = Evidence(tests=now.tests, covered=now.covered, new_tests=tests)
-    if not tests or not cfg.evidence.enabled:
-        return evidence, now.problems
-    base = baseline or _measure_base(subject, run)
     under = targets(
         subject.change,
         subject.ticket,
         cfg.evidence.test_files,
         files_at(subject.git, subject.change.head),
     )
+    # The lines run are kept for the files this change is about (the next ticket's baseline
+    # needs its own: it measures the base again when they are not here). All of a large
+    # project's would not fit the check run that carries a validation job's result.
+    kept = sorted({t.path for t in under} | {p for p in subject.change.paths if is_code(p)})
+    evidence = Evidence(tests=now.tests, covered=_kept(now.covered, kept), new_tests=tests)
+    if not tests or not cfg.evidence.enabled:
+        return evidence, now.problems
+    wanted = [t.path for t in under]
+    base = baseline if baseline and baseline.knows(wanted, cfg) else _measure_base(subject, run)
     head = subject.change.head
     if not subject.result.ok:
         found = Sabotage()  # the attempt failed already: no time spent breaking its code
@@ -76,14 +81,20 @@ def gather(
     evidence = evidence.model_copy(
         update={
             "base_tests": base.tests,
-            "base_covered": base.covered,
-            "under_test": [t.path for t in under],
+            "base_covered": _kept(base.covered, kept),
+            "under_test": wanted,
             "mutants": found.mutants,
             "not_tried": found.not_tried,
             "duration_s": round(time.monotonic() - started, 3),
         }
     )
     return evidence, now.problems + findings_of(evidence, subject.change, cfg)
+
+
+def _kept(covered: dict[str, int] | None, paths: list[str]) -> dict[str, int] | None:
+    """The lines run in `paths` (0 where the report has none): a file the report leaves out
+    was not run, and a file not kept here is not known."""
+    return None if covered is None else {p: covered.get(p, 0) for p in paths}
 
 
 def _measure_base(subject: Subject, run: Runner) -> Measures:

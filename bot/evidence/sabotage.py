@@ -66,7 +66,7 @@ def sabotage(
                 not_tried=f"the tests fail when run alone, unbroken (`{command}`: {state})"
             )
         covered = _covered(files.take(), cfg.coverage, work)
-        texts = {t.path: _text(work / t.path) for t in targets}
+        texts = {t.path: _text(work, t.path) for t in targets}
         chosen = _choose(targets, texts, covered, cfg.evidence.mutants)
         if not chosen:
             return Sabotage(not_tried="no line of the code under test can be broken")
@@ -118,7 +118,12 @@ def _mutant(path: str, m: Mutation, killed: bool | None, outcome: str) -> Mutant
     )
 
 
-def _text(file: Path) -> str | None:
+def _text(work: Path, path: str) -> str | None:
+    """The file's text, when it is a plain file of the checkout. Baton reads and writes it with
+    its own rights: never through a link the agent committed, which may lead anywhere."""
+    file = work / path
+    if file.is_symlink() or not file.resolve().is_relative_to(work.resolve()):
+        return None
     try:
         return file.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError):

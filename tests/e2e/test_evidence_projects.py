@@ -31,7 +31,8 @@ class Project:
     validation: dict[str, object]  # .github/baton.yml's `validation`
 
 
-def validate(tmp_path: Path, project: Project) -> Validation:
+def validate(tmp_path: Path, project: Project, links: dict[str, Path] | None = None) -> Validation:
+    """Validate the agent's commit of `project`, with `links` (path -> target) committed in it."""
     git = Git(tmp_path, os.environ)
     git.run("init", "-q", "-b", "main")
     for path, text in project.base.items():
@@ -41,12 +42,16 @@ def validate(tmp_path: Path, project: Project) -> Validation:
     for path, text in project.change.items():
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text(text)
+    for path, target in (links or {}).items():
+        (tmp_path / path).symlink_to(target)
     git.commit_all("the agent's work")
     code = next(p for p in project.base if p.startswith("src/pricing"))
     ticket = Ticket(
         key="pricing",
         goal="Add loyalty points and test the pricing module.",
-        files=TicketFiles(create=[p for p in project.change if p != code], modify=[code]),
+        files=TicketFiles(
+            create=[p for p in [*project.change, *(links or {})] if p != code], modify=[code]
+        ),
     )
     config = Config.model_validate({"validation": project.validation})
     return validate_here(git, config, ticket, base=base, rules_at=base, environ=os.environ)
@@ -213,3 +218,18 @@ def test_a_mutation_tool_can_do_the_sabotage(tmp_path: Path) -> None:
         ("major", "src/pricing.py", 11),
     ]
     assert "`if points >= 100:` changed to `if points < 100:`" in survived[0].message
+
+
+def test_a_link_the_agent_committed_is_never_read_nor_broken(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.py"
+    outside.write_text('TOKEN = "kept-out"\nif TOKEN == "x":\n    print(TOKEN)\n')
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    validation = validate(
+        repo, python_project("pytest", *PYTEST["good"]), links={"src/linked.py": outside}
+    )
+    assert validation.evidence is not None
+    assert "src/linked.py" in validation.evidence.under_test
+    assert all(m.file == "src/pricing.py" for m in validation.evidence.mutants)
+    assert "kept-out" not in validation.model_dump_json()
+    assert outside.read_text().startswith('TOKEN = "kept-out"')
