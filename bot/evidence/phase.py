@@ -52,20 +52,17 @@ def gather(
     cfg = run.config
     now = measure(cfg, subject.reports, subject.result, subject.root)
     tests = new_tests(subject.change, cfg.evidence.test_files)
-    under = targets(
-        subject.change,
-        subject.ticket,
-        cfg.evidence.test_files,
-        files_at(subject.git, subject.change.head),
-    )
     # The lines run are kept for the files this change is about (the next ticket's baseline
     # needs its own: it measures the base again when they are not here). All of a large
     # project's would not fit the check run that carries a validation job's result.
-    kept = sorted({t.path for t in under} | {p for p in subject.change.paths if is_code(p)})
-    evidence = Evidence(tests=now.tests, covered=_kept(now.covered, kept), new_tests=tests)
+    changed = [p for p in subject.change.paths if is_code(p)]
     if not tests or not cfg.evidence.enabled:
-        return evidence, now.problems
+        return Evidence(tests=now.tests, covered=_kept(now.covered, changed)), now.problems
+    present = files_at(subject.git, subject.change.head)
+    under = targets(subject.change, subject.ticket, cfg.evidence.test_files, present)
     wanted = [t.path for t in under]
+    kept = sorted({*wanted, *changed})
+    evidence = Evidence(tests=now.tests, covered=_kept(now.covered, kept), new_tests=tests)
     base = baseline if baseline and baseline.knows(wanted, cfg) else _measure_base(subject, run)
     head = subject.change.head
     if not subject.result.ok:
