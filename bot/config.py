@@ -14,6 +14,7 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from bot.errors import ConfigError, Problem
@@ -103,6 +104,19 @@ class EvidenceConfig(_Strict):
     min_kill: float = Field(default=0.5, ge=0, le=1)
     budget_minutes: float = Field(default=5, gt=0, le=24 * 60)
     test_files: list[str] = Field(default_factory=lambda: list(TEST_FILES))
+
+    @field_validator("tests_command")
+    @classmethod
+    def _names_the_tests(cls, value: str | None) -> str | None:
+        if value is not None and "{tests}" not in value:
+            raise ValueError("must hold `{tests}`, where the ticket's test files go")
+        return value
+
+    @model_validator(mode="after")
+    def _tool_with_report(self) -> EvidenceConfig:
+        if self.command is not None and self.report is None:
+            raise ValueError("`command` needs `report`: the path of the JSON report it writes")
+        return self
 
 
 class ValidationConfig(_Strict):

@@ -69,8 +69,9 @@ def gather(
         found = Sabotage()  # the attempt failed already: no time spent breaking its code
     elif not under:
         found = Sabotage(not_tried="the ticket names no code for its tests to test")
-    elif cfg.evidence.command:
-        found = run_tool(subject.git, head, run)
+    elif cfg.evidence.command and cfg.evidence.report:
+        tool, report = cfg.evidence.command, cfg.evidence.report
+        found = run_tool(subject.git, head, run, command=tool, report=report)
     else:
         found = sabotage(
             subject.git, head, command=subject.command, targets=under, tests=tests, run=run

@@ -13,15 +13,12 @@ from bot.evidence.sabotage import Sabotage
 from bot.workspace import Git
 
 
-def run_tool(git: Git, head: str, run: Runner) -> Sabotage:
-    evidence = run.config.evidence
-    command, report = evidence.command or "", evidence.report
-    if report is None:
-        return Sabotage(not_tried="validation.evidence.command is set without its report")
+def run_tool(git: Git, head: str, run: Runner, *, command: str, report: str) -> Sabotage:
+    budget = run.config.evidence.budget_minutes * 60
     with checkout(git, head, run_as=run.run_as, reports=[report]) as work:
         files = ReportFiles(work, [report], {})
         files.clear()
-        result = run(command, work, min(run.timeout_s, evidence.budget_minutes * 60))
+        result = run(command, work, min(run.timeout_s, budget))
         data = files.take()[report]
     if data is None:
         state = "timed out" if result.timed_out else f"exit {result.exit_code}"

@@ -99,6 +99,14 @@ def test_every_unknown_key_is_reported(tmp_path: Path) -> None:
         ("labels:\n  trigger: 5\n", "labels.trigger", 2),
         ("trust:\n  allowed_bots: renovate\n", "trust.allowed_bots", 2),
         ("version: 2\n", "version", 1),
+        ("validation:\n  junit: ../junit.xml\n", "validation.junit", 2),
+        ("validation:\n  evidence:\n    min_kill: 2\n", "validation.evidence.min_kill", 3),
+        (
+            "validation:\n  evidence:\n    tests_command: pytest\n",
+            "validation.evidence.tests_command",
+            3,
+        ),
+        ("validation:\n  evidence:\n    command: stryker run\n", "validation.evidence", 2),
     ],
 )
 def test_wrong_types_and_values_name_the_key_and_line(
