@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 from xml.etree.ElementTree import Element
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
-from bot.evidence.report_error import ReportError
+from bot.evidence.report_error import ReportError, read_json
 from bot.evidence.untrusted_xml import parse_xml
 
 FORMATS = "Cobertura XML, lcov or coverage.py JSON"
@@ -75,14 +75,7 @@ def _text(data: bytes, source: str) -> str:
 
 
 def _coverage_py(data: bytes, source: str) -> list[FileLines]:
-    try:
-        report = _CoveragePyReport.model_validate_json(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"]) or "the document"
-        raise ReportError(
-            f"{source}: not coverage.py JSON ({where}: {error['msg']}): write {FORMATS}"
-        ) from exc
+    report = read_json(_CoveragePyReport, data, source, "coverage.py JSON", f"write {FORMATS}")
     return [(path, frozenset(f.executed_lines)) for path, f in report.files.items()]
 
 

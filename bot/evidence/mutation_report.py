@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from bot.evidence.report_error import ReportError
+from bot.evidence.report_error import read_json
 from bot.state import Mutant
 
 Status = Literal[
@@ -63,14 +63,7 @@ def read_mutation_report(data: bytes, source: str) -> list[Mutant]:
     """Every mutant the tool tried, in the report's order: `before` is its line as the source
     has it, `after` that line with the replacement put in at the mutant's columns (or, for a
     mutant over several lines, the replacement alone); `outcome` is the tool's status."""
-    try:
-        report = _Report.model_validate_json(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"]) or "the document"
-        raise ReportError(
-            f"{source}: not a mutation-testing-elements report ({where}: {error['msg']}): {FIX}"
-        ) from exc
+    report = read_json(_Report, data, source, "a mutation-testing-elements report", FIX)
     mutants: list[Mutant] = []
     for path, result in report.files.items():
         lines = (result.source or "").split("\n")

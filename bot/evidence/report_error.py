@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
 from bot.errors import BatonError
+
+Model = TypeVar("Model", bound=BaseModel)
 
 
 class ReportError(BatonError):
@@ -15,3 +21,14 @@ class ReportError(BatonError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message.replace("\r", "\\r").replace("\n", "\\n"))
+
+
+def read_json(model: type[Model], data: bytes, source: str, what: str, fix: str) -> Model:
+    """`data` read as `model`, or the first thing wrong with it: `<source>: not <what> (<where>:
+    <why>): <fix>`."""
+    try:
+        return model.model_validate_json(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"]) or "the document"
+        raise ReportError(f"{source}: not {what} ({where}: {error['msg']}): {fix}") from exc

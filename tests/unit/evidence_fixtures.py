@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
+
+from bot.evidence.report_error import ReportError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "evidence"
 
@@ -30,3 +35,13 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 
 def fixture(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
+
+
+def assert_one_line_naming(read: Callable[[bytes, str], object], data: bytes, wrong: str) -> None:
+    """Reading `data` as the report `reports/x` raises one line that names it and says `wrong`."""
+    with pytest.raises(ReportError) as caught:
+        read(data, "reports/x")
+    message = str(caught.value)
+    assert message.startswith("reports/x: ")
+    assert wrong in message
+    assert "\n" not in message
