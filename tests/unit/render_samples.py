@@ -53,40 +53,31 @@ FINDINGS = [
     Finding(rule="size", severity="minor", message="the change is large\n\n# not a heading"),
     Finding(rule="long", severity="major", file="src/long.py", line=9, message=LONG),
 ]
+
+
 # Phase 3 of a passed attempt: tests added, mutants noticed (one survived), coverage grown.
+def _mutant(line: int, operator: str, before: str, after: str, *, killed: bool) -> Mutant:
+    outcome = "tests failed" if killed else "tests passed"
+    return Mutant(
+        file="src/app.py",
+        line=line,
+        operator=operator,
+        before=before,
+        after=after,
+        killed=killed,
+        outcome=outcome,
+    )
+
+
 EVIDENCE = Evidence(
     tests=SuiteCounts(passed=12, skipped=1),
     base_tests=SuiteCounts(passed=8, skipped=1),
     new_tests=["tests/test_app.py"],
     under_test=["src/app.py"],
     mutants=[
-        Mutant(
-            file="src/app.py",
-            line=4,
-            operator="comparison",
-            before="a < b",
-            after="a >= b",
-            killed=True,
-            outcome="tests failed",
-        ),
-        Mutant(
-            file="src/app.py",
-            line=7,
-            operator="return",
-            before="return x",
-            after="return None",
-            killed=True,
-            outcome="tests failed",
-        ),
-        Mutant(
-            file="src/app.py",
-            line=9,
-            operator="delete",
-            before=HOSTILE.splitlines()[0],
-            after="pass",
-            killed=False,
-            outcome="tests passed",
-        ),
+        _mutant(4, "comparison", "a < b", "a >= b", killed=True),
+        _mutant(7, "return", "return x", "return None", killed=True),
+        _mutant(9, "delete", HOSTILE.splitlines()[0], "pass", killed=False),
     ],
     covered={"src/app.py": 40, "src/other.py": 3},
     base_covered={"src/app.py": 25},
