@@ -19,8 +19,8 @@ from pathlib import Path
 
 from bot.command_result import CommandResult
 from bot.evidence.checkout import checkout
-from bot.evidence.evidence_findings import findings_of
 from bot.evidence.files import is_code, new_tests, targets
+from bot.evidence.findings import findings_of
 from bot.evidence.measures import Measures, measure
 from bot.evidence.report_files import ReportFiles
 from bot.evidence.runner import Runner

@@ -5,15 +5,14 @@ working copy is never touched; and the counts its summary line gives, where it g
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from bot.command_result import CommandResult
 from bot.config import Config
+from bot.evidence.checkout import checkout
+from bot.evidence.runner import Runner
 from bot.sandbox import Sandbox
-from bot.validation.command import run_test_command, share_with
 from bot.workspace import Git
 
 # pytest `3 passed, 1 failed`, jest `Tests: 1 failed, 3 passed, 4 total`, mocha `3 passing`,
@@ -54,22 +53,7 @@ def run_base_tests(
 ) -> BaseTests:
     """Run `command` in a detached checkout of `commit` (removed afterwards), with the
     validation settings of `config`."""
-    cfg = config.validation
-    with tempfile.TemporaryDirectory(prefix="baton-audit-") as tmp:
-        work = Path(tmp) / "base"
-        git.run("worktree", "add", "-q", "--detach", str(work), commit)
-        try:
-            share_with(cfg.run_as, Path(tmp))
-            result = run_test_command(
-                command,
-                work,
-                cfg.test_timeout_minutes * 60,
-                cfg.output_lines,
-                run_as=cfg.run_as,
-                environ=environ,
-                sandbox=sandbox,
-                network=cfg.network,
-            )
-        finally:
-            git.run("worktree", "remove", "--force", str(work), check=False)
+    run = Runner(config.validation, environ, sandbox, config.validation.run_as)
+    with checkout(git, commit, run_as=run.run_as) as work:
+        result = run(command, work, run.timeout_s)
     return BaseTests(result, counts_of(result.tail))
