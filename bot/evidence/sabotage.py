@@ -40,12 +40,14 @@ class Sabotage:
     not_tried: str | None = None  # why nothing was tried, when nothing was
 
 
-def tests_command(cfg: ValidationConfig, command: str, tests: list[str]) -> str:
+def command_for(cfg: ValidationConfig, command: str, tests: list[str]) -> str:
     """The command that runs only `tests`, or the whole `command` where none is configured."""
     template = cfg.evidence.tests_command
     if template is None:
         return command
-    return template.replace("{tests}", " ".join(shlex.quote(t) for t in tests))
+    # A name the agent chose is one argument, and never an option (`-k.py` is `./-k.py`).
+    paths = [f"./{t}" if t.startswith("-") else t for t in tests]
+    return template.replace("{tests}", " ".join(shlex.quote(t) for t in paths))
 
 
 def sabotage(
@@ -54,7 +56,7 @@ def sabotage(
     cfg, run = run.config, replace(run, extra_env={**run.extra_env, **_NO_BYTECODE})
     started = time.monotonic()
     budget = cfg.evidence.budget_minutes * 60
-    command = tests_command(cfg, command, tests)
+    command = command_for(cfg, command, tests)
     reports = [cfg.coverage] if cfg.coverage else []
     with checkout(git, head, run_as=run.run_as, reports=reports) as work:
         files = ReportFiles(work, reports, {})

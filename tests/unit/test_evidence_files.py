@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.config import TEST_FILES
+from bot.config import TEST_FILES, ValidationConfig
 from bot.evidence.files import Target, added_tests, new_tests, targets
 from bot.evidence.report_files import ReportFiles
+from bot.evidence.sabotage import command_for
 from bot.tickets import Ticket, TicketFiles
 from bot.validation.diff import Change, FileChange
 
@@ -94,3 +95,12 @@ def test_a_report_reached_through_a_link_is_never_read(tmp_path: Path) -> None:
     files = ReportFiles(work, ["out/cov.json", "junit.xml"], {})
     assert files.take() == {"out/cov.json": None, "junit.xml": None}
     assert (secret / "cov.json").read_text() == "private"
+
+
+def test_the_tests_are_arguments_the_shell_and_the_runner_take_as_names() -> None:
+    cfg = ValidationConfig.model_validate({"evidence": {"tests_command": "pytest -q {tests}"}})
+    tests = ["tests/test_a b.py", "tests/test_$(touch x).py", "-k.py"]
+    assert command_for(cfg, "unused", tests) == (
+        "pytest -q 'tests/test_a b.py' 'tests/test_$(touch x).py' ./-k.py"
+    )
+    assert command_for(ValidationConfig(), "make test", tests) == "make test"
