@@ -43,7 +43,8 @@ def demo_assets() -> Path:
 
 def demo_config(assets: Path) -> str:
     python = shlex.quote(sys.executable)
-    agent = f"{python} {shlex.quote(str(assets / 'agent' / 'demo_agent.py'))}"
+    chain = shlex.quote(str(assets / "project" / "tickets" / f"{CHAIN}.yml"))
+    agent = f"{python} {shlex.quote(str(assets / 'agent' / 'demo_agent.py'))} --chain-file {chain}"
     return (
         "# Written by `baton demo`. With a real agent, replace the `agent:` block, e.g.\n"
         "#   agent: {kind: claude}        or        agent: {kind: cursor-cli}\n"

@@ -147,7 +147,9 @@ class BwrapSandbox:
         shared = _anyone_may_read if outer else _always
         tools = [t for t in tools if shared(t)]
         mounts = self._system(tools)
-        readable = [p for p in c.readable if p.exists() and shared(p) and self._may_show(p)]
+        # Each once: a second bind of a file over the directory bound after it cannot be made.
+        wanted = dict.fromkeys(c.readable)
+        readable = [p for p in wanted if p.exists() and shared(p) and self._may_show(p)]
         for path in readable:
             mounts += self._readable(path, tools)
         for secret in credentials_inside(self.hidden_homes, [p for p in readable if p.is_dir()]):

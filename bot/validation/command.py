@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bot.command_result import CommandResult
 from bot.errors import ConfigError
+from bot.programs import program_of
 from bot.sandbox import Confinement, NoSandbox, Sandbox
 from bot.security import command_env
 from bot.workspace import run_command
@@ -40,12 +41,23 @@ def run_test_command(
             _check_sudo(run_as)
         env = {k: v for k, v in env.items() if k not in {"HOME", "USER", "LOGNAME"}}
         env.update(HOME=str(workdir), USER=run_as, LOGNAME=run_as)
-    confined = Confinement(workdir, env, network=network, user=run_as)
+    confined = Confinement(
+        workdir, env, network=network, user=run_as, readable=_named_program(command)
+    )
     wrapped = (sandbox or NoSandbox()).wrap(["/bin/sh", "-c", command], confined)
     result, _ = run_command(
         wrapped.argv, workdir, timeout_s, env=wrapped.env, tail_lines=tail_lines
     )
     return result.model_copy(update={"command": command})
+
+
+def _named_program(command: str) -> tuple[Path, ...]:
+    """The program the command names by its absolute path, and its directory: brought back into
+    the sandbox where it would be hidden (an interpreter in a virtual environment under /tmp)."""
+    program = program_of(command)
+    if program is None or not Path(program).is_absolute() or not Path(program).is_file():
+        return ()
+    return Path(program), Path(program).parent
 
 
 def _check_sudo(user: str) -> None:

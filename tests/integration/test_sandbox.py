@@ -28,6 +28,7 @@ from bot.errors import ConfigError
 from bot.redact import from_environment
 from bot.sandbox import BwrapSandbox, NoSandbox, Sandbox, open_sandbox
 from bot.sandbox.bwrap import PRIVATE_TMP
+from bot.sandbox.port import Confinement
 from bot.validation.command import run_test_command
 from tests.sandbox_support import (
     SECRETS,
@@ -301,3 +302,32 @@ def test_an_unknown_sandbox_is_refused(tmp_path: Path) -> None:
     config, problems = check_config(path)
     assert config is None
     assert [p.field for p in problems] == ["sandbox"]
+
+
+def test_a_test_command_may_name_an_interpreter_in_a_hidden_place(
+    repo: Path, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # As a checkout under /tmp has its virtual environment: /tmp is the sandbox's own.
+    python = tmp_path / "venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.symlink_to(Path(sys.executable).resolve())
+    result = run_test_command(
+        f"{python} -c 'print(40 + 2)'", repo, 60, 50, environ=os.environ, sandbox=sandbox
+    )
+    assert result.ok, result.tail
+    assert "42" in result.tail
+
+
+def test_a_file_named_twice_is_brought_back_once(
+    repo: Path, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # An agent's command and resume command name the same interpreter (a link, in a virtual
+    # environment under /tmp) and its directory.
+    python = tmp_path / "venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.symlink_to(Path(sys.executable).resolve())
+    confined = Confinement(repo, dict(os.environ), readable=(python, python.parent) * 2)
+    command = sandbox.wrap([str(python), "-c", "print('agent ran')"], confined)
+    ran = subprocess.run(command.argv, env=command.env, capture_output=True, text=True, check=False)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout == "agent ran\n"

@@ -4,6 +4,7 @@
 It speaks the part of Claude Code's headless protocol that Baton uses:
 
     python3 demo_agent.py --prompt-file PATH --workdir DIR [--resume SESSION_ID]
+                          [--chain-file PATH]
 
 The first line of the prompt is Baton's header, `# Baton · <kind> · ticket <key>`, where kind
 is launch, followup, correction or recovery. A launch or recovery prompt starts a new session
@@ -98,6 +99,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--prompt-file", required=True, type=Path)
     parser.add_argument("--workdir", required=True, type=Path)
     parser.add_argument("--resume", metavar="SESSION_ID")
+    # Named on the command line, the chain file is brought into a sandbox with the agent.
+    parser.add_argument("--chain-file", type=Path, help="the chain file to draft")
     return parser.parse_args(argv)
 
 
@@ -239,12 +242,12 @@ def run(args: argparse.Namespace) -> Outcome:
 def draft_plan(
     args: argparse.Namespace, kind: str, key: str, session: Session, store: SessionStore
 ) -> Outcome:
-    """A plan prompt: write the chain file PLANS/<chain>.yml to tickets/; the first draft in a
-    session has the mistakes of changes/<key>/first-attempt.txt (lines `old => new`, each
-    replaced once), which Baton's plan check catches."""
+    """A plan prompt: write the chain file (--chain-file, or PLANS/<chain>.yml) to tickets/; the
+    first draft in a session has the mistakes of changes/<key>/first-attempt.txt (lines
+    `old => new`, each replaced once), which Baton's plan check catches."""
     chain = key.removeprefix("plan-")
-    plan = PLANS / f"{chain}.yml"
-    if not SAFE_NAME.fullmatch(chain) or not plan.is_file():
+    plan = args.chain_file or PLANS / f"{chain}.yml"
+    if not SAFE_NAME.fullmatch(chain) or plan.name != f"{chain}.yml" or not plan.is_file():
         raise AgentFailure(
             f"unknown chain {chain!r}: this scripted agent only plans the demo's chain",
             session_id=args.resume,
