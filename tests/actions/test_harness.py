@@ -358,7 +358,10 @@ jobs:
           echo "trace" > trace.txt
           echo "trace" > "$RUNNER_TEMP/trace"
       - name: Leave a process behind
-        run: setsid sleep 300 < /dev/null > /dev/null 2>&1 &
+        # The step ends once its child is `sleep`: a busy machine may not have run its exec yet.
+        run: |
+          setsid sleep 300 < /dev/null > /dev/null 2>&1 &
+          until grep -q '^sleep' "/proc/$!/cmdline"; do sleep 0.01; done
   second:
     needs: first
     runs-on: ubuntu-latest
