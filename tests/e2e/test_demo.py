@@ -1,10 +1,13 @@
-"""The demo, end to end: the README's first command runs exactly this."""
+"""The demo, end to end: the README's first command runs exactly this. It runs once for the
+whole suite (tests/once.py); each test reads what it left, or works on a copy of it."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import pytest
@@ -12,17 +15,33 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from bot.workspace import Git
+from tests.once import once_per_run
 
 
-def test_demo_passes_every_ticket_and_records_the_correction(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    home = tmp_path / "home"  # where the demo agent keeps its sessions when unsandboxed
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    repo = tmp_path / "demo"
-    result = CliRunner().invoke(cli, ["demo", "--dir", str(repo)])
-    assert result.exit_code == 0, result.output
+@pytest.fixture
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """`baton demo` run once: its repository (`repo`), the HOME it ran with (`home`: where the
+    demo agent keeps its sessions when unsandboxed), its exit code and its output."""
+
+    def run(where: Path) -> dict[str, Any]:
+        home = where / "home"
+        home.mkdir(parents=True)
+        repo = where / "demo"
+        result = CliRunner().invoke(cli, ["demo", "--dir", str(repo)], env={"HOME": str(home)})
+        return {
+            "repo": str(repo),
+            "home": str(home),
+            "exit_code": result.exit_code,
+            "output": result.output,
+            "stdout": result.stdout,
+        }
+
+    return once_per_run(tmp_path_factory, "demo", run)
+
+
+def test_demo_passes_every_ticket_and_records_the_correction(demo: Any) -> None:
+    assert demo["exit_code"] == 0, demo["output"]
+    repo, home = Path(demo["repo"]), Path(demo["home"])
 
     status = json.loads((repo / "knowledge" / "status.json").read_text())
     chain = status["chains"]["api-tests"]
@@ -46,7 +65,7 @@ def test_demo_passes_every_ticket_and_records_the_correction(
     report = reports[0].read_text()
     assert "(correction, session 1)" in report
     assert "scope.outside" in report
-    assert str(reports[0]) in result.output
+    assert str(reports[0]) in demo["output"]
     assert "chain `api-tests`, passed" in (repo / "knowledge" / "CHANGELOG.md").read_text()
 
     # The timeline: a well-formed SVG with one bar per attempt, linked from the report.
@@ -106,20 +125,15 @@ def test_demo_passes_every_ticket_and_records_the_correction(
     assert not (repo / "tests" / "mocks.py").exists()
 
 
-def test_demo_plans_its_chain_first_and_the_check_catches_the_planted_mistake(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    repo = tmp_path / "demo"
-    result = CliRunner().invoke(cli, ["demo", "--dir", str(repo)])
-    assert result.exit_code == 0, result.output
-
-    assert "planner:    2 prompt(s), 1 correction(s)" in result.stdout
+def test_demo_plans_its_chain_first_and_the_check_catches_the_planted_mistake(demo: Any) -> None:
+    assert demo["exit_code"] == 0, demo["output"]
+    repo, stdout = Path(demo["repo"]), demo["stdout"]
+    assert "planner:    2 prompt(s), 1 correction(s)" in stdout
     assert (
         "corrected:  tickets/api-tests.yml:29: error: test-helper: files.read[1]: "
-        "`src/bookshelf/storage.py` does not exist at the base commit" in result.stdout
+        "`src/bookshelf/storage.py` does not exist at the base commit" in stdout
     )
-    assert "✓ files to modify or read exist at the base (passed)" in result.stdout
+    assert "✓ files to modify or read exist at the base (passed)" in stdout
     git = Git(repo, os.environ)
     # The plan was approved (committed) before the chain ran, with the audit it was made from.
     first = git.run("log", "--reverse", "--format=%s", "main").splitlines()
@@ -139,9 +153,11 @@ def test_demo_refuses_a_directory_that_is_not_empty(tmp_path: Path) -> None:
     assert (tmp_path / "something").read_text() == "keep me"
 
 
-def test_a_second_identical_chain_does_not_propose_the_convention_again(tmp_path: Path) -> None:
-    repo = tmp_path / "demo"
-    assert CliRunner().invoke(cli, ["demo", "--dir", str(repo)]).exit_code == 0
+def test_a_second_identical_chain_does_not_propose_the_convention_again(
+    demo: Any, tmp_path: Path
+) -> None:
+    assert demo["exit_code"] == 0, demo["output"]
+    repo = Path(shutil.copytree(demo["repo"], tmp_path / "demo", symlinks=True))
     proposed = json.loads((repo / ".baton" / "state.json").read_text())["proposals"]
     git = Git(repo, os.environ)
     git.run("checkout", "-q", "main")
