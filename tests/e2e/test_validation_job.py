@@ -39,7 +39,8 @@ def github(tmp_path: Path) -> Iterator[FakeGitHub]:
 
 def test_a_chain_validated_by_a_job_without_secrets(github: FakeGitHub, tmp_path: Path) -> None:
     first = issue(github, "Scaffold", "work/scaffold.txt")
-    second = issue(github, "Build", "work/build.txt", [f"#{first}"])
+    # A test file: phase 3 runs in the job too, and its evidence reaches the next reconcile.
+    second = issue(github, "Build", "work/test_build.py", [f"#{first}"])
     work = checkout(github, tmp_path)
     probe = tmp_path / "probe.jsonl"
     job_checkout = checkout(github, tmp_path / "job")  # the validation job's own checkout
@@ -78,9 +79,15 @@ def test_a_chain_validated_by_a_job_without_secrets(github: FakeGitHub, tmp_path
     checks = [r for r in github.check_runs() if r.name == "baton-validation"]
     assert len(checks) == 2
     assert {r.conclusion for r in checks} == {"success"}
+    found = [parse_validation_text(r.text or "") for r in checks]
+    evidence = [v.evidence for v in found if v and v.evidence and v.evidence.new_tests]
+    assert [(e.new_tests, e.not_tried) for e in evidence] == [
+        (["work/test_build.py"], "the ticket names no code for its tests to test")
+    ]
     probes = [json.loads(line) for line in probe.read_text().splitlines()]
-    assert len(probes) == 2, "the test command ran only in the validation job"
-    assert all("baton-validate-" in p["cwd"] for p in probes)
+    # Each validation job's, and phase 3's at the base of the ticket that added a test file.
+    where = sorted(p["cwd"].split("/")[-2].rsplit("-", 1)[0] for p in probes)
+    assert where == ["baton-checkout", "baton-validate", "baton-validate"]
     assert not any(p["token"] for p in probes), "the agent's code never sees a token"
     assert len({line.split(" · session ")[1] for line in calls(work)}) == 1
 
