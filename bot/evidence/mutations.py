@@ -54,6 +54,29 @@ class Mutation:
 def mutations(path: str, text: str, lines: Collection[int] | None = None) -> list[Mutation]:
     """Every mutation of the given lines (all lines when None) of file `path` with content
     `text`, in line order."""
+    found = candidates(path, text, lines)
+    return [m for m in found if _still_parses(path, text, m)]
+
+
+def choose(path: str, text: str, found: Sequence[Mutation], limit: int) -> list[Mutation]:
+    """At most `limit` of the `candidates` found, spread as `pick` spreads them, each one that
+    still parses: only those taken are parsed, as a Python file of thousands of lines has as
+    many candidates, each a parse of the whole file."""
+    chosen: list[Mutation] = []
+    pool = list(found)
+    while pool and len(chosen) < limit:
+        taken = pick(pool, limit - len(chosen))
+        good = [m for m in taken if _still_parses(path, text, m)]
+        chosen += good
+        if len(good) == len(taken):
+            break
+        dropped = set(map(id, taken))
+        pool = [m for m in pool if id(m) not in dropped]
+    return sorted(chosen, key=lambda m: m.line)
+
+
+def candidates(path: str, text: str, lines: Collection[int] | None = None) -> list[Mutation]:
+    """The mutations of the given lines, in line order, before a Python mutant is parsed."""
     syntax = syntax_for(path)
     if syntax is None or (syntax is PYTHON and not _parses(text)):
         return []
@@ -64,11 +87,14 @@ def mutations(path: str, text: str, lines: Collection[int] | None = None) -> lis
             continue
         seen = {line.text}
         for operator, after in mutants(site):
-            mutation = Mutation(line.number, operator, line.text, after)
-            if after not in seen and (syntax is not PYTHON or _parses(apply(text, mutation))):
+            if after not in seen:
                 seen.add(after)
-                found.append(mutation)
+                found.append(Mutation(line.number, operator, line.text, after))
     return found
+
+
+def _still_parses(path: str, text: str, mutation: Mutation) -> bool:
+    return syntax_for(path) is not PYTHON or _parses(apply(text, mutation))
 
 
 def pick(found: Sequence[Mutation], limit: int) -> list[Mutation]:

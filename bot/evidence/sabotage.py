@@ -19,7 +19,7 @@ from bot.config import ValidationConfig
 from bot.evidence.checkout import checkout
 from bot.evidence.coverage import read_coverage
 from bot.evidence.files import Target
-from bot.evidence.mutations import Mutation, apply, mutations, pick
+from bot.evidence.mutations import Mutation, apply, candidates, choose
 from bot.evidence.report_error import ReportError
 from bot.evidence.report_files import ReportFiles
 from bot.evidence.runner import Runner
@@ -159,16 +159,20 @@ def _choose(
         ran = covered.get(target.path)
         aimed = (target.lines & ran if target.lines is not None else ran) if ran else None
         # Where the tests ran nothing that can be broken, anything may be: tests of a mock.
-        candidates = (aimed and mutations(target.path, text, aimed)) or mutations(
+        possible = (aimed and candidates(target.path, text, aimed)) or candidates(
             target.path, text, target.lines
         )
-        if candidates:
-            found[target.path] = candidates
+        if possible:
+            found[target.path] = possible
     total = sum(len(c) for c in found.values())
     if not total:
         return []
     shares = _shares({p: len(c) for p, c in found.items()}, min(limit, total))
-    return [(p, m) for p, candidates in found.items() for m in pick(candidates, shares[p])]
+    return [
+        (path, m)
+        for path, possible in found.items()
+        for m in choose(path, texts[path] or "", possible, shares[path])
+    ]
 
 
 def _shares(sizes: dict[str, int], limit: int) -> dict[str, int]:

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.evidence.mutations import Mutation, apply, mutations, pick
+from bot.evidence.mutations import Mutation, apply, candidates, choose, mutations, pick
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_SOURCES = sorted((ROOT / "examples/demo/project/src").rglob("*.py"))
@@ -441,3 +441,23 @@ def test_every_javascript_mutant_still_parses(tmp_path: Path) -> None:
         ["node", "-e", check, str(variants)], capture_output=True, text=True, check=True, timeout=60
     )
     assert json.loads(result.stdout) == []
+
+
+LOOP = """\
+def first(xs: list[int], wanted: int) -> int | None:
+    for x in xs:
+        if x == wanted:
+            return x
+    return None
+"""
+
+
+def test_choose_takes_only_mutants_that_parse_and_replaces_those_that_do_not() -> None:
+    found = candidates("m.py", LOOP)
+    assert any(m.after.strip() == "for x not in xs:" for m in found)  # no Python parses it
+    chosen = choose("m.py", LOOP, found, 100)
+    assert chosen == mutations("m.py", LOOP)
+    few = choose("m.py", LOOP, found, 2)
+    assert len(few) == 2
+    assert all(m in mutations("m.py", LOOP) for m in few)
+    assert few == choose("m.py", LOOP, found, 2)
