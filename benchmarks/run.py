@@ -218,7 +218,8 @@ def startup(repeat: int) -> dict[str, Any]:
 
 def demo_chain_overhead(agent_seconds: float) -> dict[str, Any]:
     """The demo chain in local mode with an agent that takes a fixed time per run: the share of
-    the chain's wall time spent outside the agent (git, validation set-up, state, knowledge)."""
+    the chain's wall time spent outside the agent, and outside the agent and the tests (git,
+    validation set-up, state, knowledge: the dispatcher's own)."""
     with tempfile.TemporaryDirectory() as tmp:
         repo = create_demo_repo(Path(tmp) / "demo", os.environ)
         config = repo / ".github" / "baton.yml"
@@ -242,14 +243,17 @@ def demo_chain_overhead(agent_seconds: float) -> dict[str, Any]:
         ]
         agent = sum(a["agent"]["duration_s"] for a in attempts)
         tests = sum(a["validation"]["command"]["duration_s"] for a in attempts)
+        # Phase 3 runs the tests again (the base, the sabotage): test time, not the dispatcher's.
+        evidence = sum((a["validation"]["evidence"] or {}).get("duration_s", 0) for a in attempts)
         setups = [a["validation"]["setup_s"] for a in attempts]
         reviews = [a["validation"]["review_s"] for a in attempts]
-        outside = total - agent - tests
+        outside = total - agent - tests - evidence
         return {
             "attempts": len(attempts),
             "total_seconds": round(total, 3),
             "agent_seconds": round(agent, 3),
             "test_seconds": round(tests, 3),
+            "evidence_seconds": round(evidence, 3),
             "share_outside_agent": round((total - agent) / total, 4),
             "share_dispatcher_only": round(outside / total, 4),
             "first_validation_setup_seconds": setups[0],
