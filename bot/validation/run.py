@@ -76,8 +76,10 @@ def validate_here(
         paths = [p for p in (cfg.junit, cfg.coverage) if p]
         reports = ReportFiles(git.root, paths, git.files_at(head, paths))
         reports.clear()
-        result = run(command, git.root, run.timeout_s)
-        taken = reports.take()
+        try:
+            result = run(command, git.root, run.timeout_s)
+        finally:
+            taken = reports.take()  # the working copy as it was, whatever happened
         check_started(command, result, git.root, environ)
         subject = Subject(git, change, ticket, command, result, git.root, taken)
         evidence, found = gather(subject, run, baseline)
