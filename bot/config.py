@@ -109,7 +109,10 @@ class EvidenceConfig(_Strict):
     @classmethod
     def _names_the_tests(cls, value: str | None) -> str | None:
         if value is not None and "{tests}" not in value:
-            raise ValueError("must hold `{tests}`, where the ticket's test files go")
+            raise ValueError(
+                "must hold `{tests}`, where the ticket's test files go: add it, or drop the key "
+                "to run the whole test command"
+            )
         return value
 
     @model_validator(mode="after")

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.evidence.findings import SETUP_RULES
 from bot.learning import HISTORY
 from bot.security import Redact, clean_untrusted, fence
 from bot.state import AttemptKind, TicketState, Validation
@@ -201,9 +202,10 @@ def correction_prompt(
             f"## The test command failed\n\n`{command.command}` {state}. The end of its output:\n\n"
             + fence(_cap_tail(command.tail), "text", redact)
         )
-    if validation.findings:
+    findings = [f for f in validation.findings if f.rule not in SETUP_RULES]
+    if findings:
         lines = ["## Findings"]
-        for f in validation.findings:
+        for f in findings:
             hint = f" Fix: {f.hint}" if f.hint else ""
             lines.append(f"- [{f.severity}] `{f.where}` ({f.rule}): {f.message}.{hint}")
         parts.append("\n".join(lines))

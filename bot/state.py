@@ -112,17 +112,18 @@ class Evidence(_Data):
         return self.tests.run - self.base_tests.run
 
     def summary(self) -> str:
-        """`+4 tests, 9 of 10 mutants noticed, coverage 12 → 40 lines`."""
+        """`+4 tests, 9 of 10 mutants noticed, lines of the code under test run: 12 → 40`."""
         if not self.new_tests:
             return "no new tests"
         added = self.tests_added
-        parts = [f"{added:+d} tests" if added is not None else "tests not counted"]
+        plural = "" if added in (1, -1) else "s"
+        parts = [f"{added:+d} test{plural}" if added is not None else "tests not counted"]
         if self.tried:
             parts.append(f"{self.killed} of {len(self.tried)} mutants noticed")
         elif self.not_tried:
             parts.append("no sabotage")
         if self.coverage is not None:
-            parts.append("coverage {} → {} lines".format(*self.coverage))
+            parts.append("lines of the code under test run: {} → {}".format(*self.coverage))
         return ", ".join(parts)
 
 

@@ -8,6 +8,9 @@ from bot.evidence.files import added_tests
 from bot.state import Evidence, Finding, Mutant
 from bot.validation.diff import Change
 
+# Findings about Baton's configuration, not the agent's work: never in a prompt to the agent.
+SETUP_RULES = frozenset({"evidence.report", "evidence.uncounted"})
+
 
 def findings_of(evidence: Evidence, change: Change, cfg: ValidationConfig) -> list[Finding]:
     return [
@@ -84,7 +87,8 @@ def _survivor(mutant: Mutant, killed: int, tried: int, low: bool) -> Finding:
         ),
         file=mutant.file,
         line=mutant.line,
-        hint="test what this line does through the real code, not a mock of it",
+        hint="assert on what this line does (its result, status or effect), calling the real code "
+        "rather than a mock of it",
     )
 
 

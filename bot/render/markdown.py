@@ -54,8 +54,40 @@ def escape_html(text: str) -> str:
 
 def prose(text: str | None) -> str:
     """Untrusted text in a line of Markdown (a list item, a heading): one line, no HTML, no link
-    or image target, defanged."""
-    return defang(escape_html(one_line(text or "")).replace("](", "]\\("))
+    or image target, defanged. A code span (`if a < b:`) stays as written: inside one, Markdown
+    shows `&lt;` as those four characters, and no HTML nor link starts there."""
+    parts = []
+    for piece, is_code in _code_spans(one_line(text or "")):
+        parts.append(piece if is_code else escape_html(piece).replace("](", "]\\("))
+    return defang("".join(parts))
+
+
+_BACKTICKS = re.compile(r"`+")
+
+
+def _code_spans(text: str) -> list[tuple[str, bool]]:
+    """`text` cut into its code spans (True) and the text between them, as CommonMark reads
+    them: a run of backticks opens a span that the next run of the same length closes; with
+    none, or after a backslash, the run is plain text. Left to right, as the parser goes:
+    escaped outside, no HTML tag can start before a span, so a span is a span."""
+    out: list[tuple[str, bool]] = []
+    at = start = 0
+    while (opening := _BACKTICKS.search(text, at)) is not None:
+        if text[: opening.start()].endswith("\\"):
+            at = opening.end()  # an escaped backtick opens nothing (when unsure: escape)
+            continue
+        closing = next(
+            (m for m in _BACKTICKS.finditer(text, opening.end()) if len(m[0]) == len(opening[0])),
+            None,
+        )
+        if closing is None:
+            at = opening.end()  # no closer of its length: plain backticks
+            continue
+        out.append((text[start : opening.start()], False))
+        out.append((text[opening.start() : closing.end()], True))
+        at = start = closing.end()
+    out.append((text[start:], False))
+    return [(piece, is_code) for piece, is_code in out if piece]
 
 
 def one_line(text: str) -> str:

@@ -100,6 +100,25 @@ def test_correction_names_the_failure_the_file_and_the_fix(snapshot: SnapshotAss
     assert prompt == snapshot
 
 
+def test_a_correction_names_surviving_mutants_but_not_baton_s_own_setup() -> None:
+    survived = Finding(
+        rule="evidence.survived",
+        severity="major",
+        file="src/app.py",
+        line=7,
+        message="the tests still pass with `a < b` changed to `a >= b`",
+    )
+    setup = Finding(
+        rule="evidence.report",
+        severity="minor",
+        message="the test command wrote no JUnit XML at `junit.xml`",
+    )
+    caught = RED.model_copy(update={"command": None, "findings": [survived, setup]})
+    prompt = correction_prompt(BOOKS, caught, "python3 -m unittest", redact=REDACT)
+    assert "- [major] `src/app.py:7` (evidence.survived)" in prompt
+    assert "junit" not in prompt.lower()
+
+
 def test_recovery_says_what_is_done_and_what_failed() -> None:
     state = TicketState(
         key="books-tests",
