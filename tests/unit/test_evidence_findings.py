@@ -63,7 +63,7 @@ def test_survivors_are_major_below_min_kill_and_minor_at_it() -> None:
 def test_mutants_not_tried_count_for_nothing() -> None:
     found = evidence(mutants=[mutant(1, killed=True), mutant(2, killed=None)])
     assert rules(found) == []
-    assert found.summary() == "+1 tests, 1 of 1 mutants noticed"
+    assert found.summary() == "+1 test, 1 of 1 mutants noticed"
 
 
 def test_no_new_line_covered_is_a_minor_finding() -> None:
