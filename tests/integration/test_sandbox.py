@@ -304,13 +304,19 @@ def test_an_unknown_sandbox_is_refused(tmp_path: Path) -> None:
     assert [p.field for p in problems] == ["sandbox"]
 
 
+def linked_python(where: Path) -> Path:
+    """An interpreter as a virtual environment under /tmp has it: a link in `venv/bin`."""
+    python = where / "venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.symlink_to(Path(sys.executable).resolve())
+    return python
+
+
 def test_a_test_command_may_name_an_interpreter_in_a_hidden_place(
     repo: Path, sandbox: Sandbox, tmp_path: Path
 ) -> None:
     # As a checkout under /tmp has its virtual environment: /tmp is the sandbox's own.
-    python = tmp_path / "venv" / "bin" / "python"
-    python.parent.mkdir(parents=True)
-    python.symlink_to(Path(sys.executable).resolve())
+    python = linked_python(tmp_path)
     result = run_test_command(
         f"{python} -c 'print(40 + 2)'", repo, 60, 50, environ=os.environ, sandbox=sandbox
     )
@@ -323,9 +329,7 @@ def test_a_file_named_twice_is_brought_back_once(
 ) -> None:
     # An agent's command and resume command name the same interpreter (a link, in a virtual
     # environment under /tmp) and its directory.
-    python = tmp_path / "venv" / "bin" / "python"
-    python.parent.mkdir(parents=True)
-    python.symlink_to(Path(sys.executable).resolve())
+    python = linked_python(tmp_path)
     confined = Confinement(repo, dict(os.environ), readable=(python, python.parent) * 2)
     command = sandbox.wrap([str(python), "-c", "print('agent ran')"], confined)
     ran = subprocess.run(command.argv, env=command.env, capture_output=True, text=True, check=False)
