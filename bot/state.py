@@ -60,6 +60,14 @@ class SuiteCounts(_Data):
     def run(self) -> int:
         return self.passed + self.failed
 
+    def describe(self) -> str:
+        """`3 passed, 1 failed, 2 skipped`, without the kinds that count none."""
+        parts = [f"{self.passed} passed"]
+        parts += [
+            f"{n} {kind}" for n, kind in ((self.failed, "failed"), (self.skipped, "skipped")) if n
+        ]
+        return ", ".join(parts)
+
 
 class Mutant(_Data):
     """One sabotage of the code under test: a line changed, and whether the new tests noticed."""

@@ -11,11 +11,11 @@ from bot.state import SuiteCounts
 # `FAILED (failures=1, errors=2, skipped=1)` or `OK (skipped=1)`, node's test runner `pass 3` after
 # its info sign
 # (TAP `# pass 3`), jest `Tests: 1 failed, 3 passed, 4 total`, mocha `3 passing`, vitest
-# `Tests  3 passed | 1 failed`.
+# `Tests  3 passed | 1 failed`, rspec `5 examples, 1 failure, 2 pending`.
 _PASSED = "passed|passing|pass"
 _FAILED = "failed|failing|fail|failures?|errors?|cancelled"
 _SKIPPED = "skipped|pending|todo|xfailed|deselected"
-_WORD = rf"{_PASSED}|{_FAILED}|{_SKIPPED}|tests?|xpassed"
+_WORD = rf"{_PASSED}|{_FAILED}|{_SKIPPED}|tests?|examples?|xpassed"
 _COUNT = re.compile(
     rf"\b(?P<n>\d+) (?P<w>{_WORD})\b"
     rf"|\b(?P<w2>{_WORD})=(?P<n2>\d+)"
@@ -60,4 +60,4 @@ def _kind(word: str) -> str | None:
     for kind, words in (("passed", _PASSED), ("failed", _FAILED), ("skipped", _SKIPPED)):
         if re.fullmatch(words, word) or re.fullmatch(words, word + "s"):
             return kind
-    return "total" if word == "test" else None
+    return "total" if word in ("test", "example") else None

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 from bot.config import Config, SlackConfig
 from bot.notify import Notifier, Notifiers
+from bot.notify.slack_delivery import PACE
 from bot.redact import Redactor, from_environment
 from bot.render.links import Links
 
@@ -57,7 +58,6 @@ def slack_notifier(
     # slack_sdk loads only when Slack is configured.
     from bot.notify.slack import WebApi, Webhook  # noqa: PLC0415
     from bot.notify.slack_chain import SlackNotifier  # noqa: PLC0415
-    from bot.notify.slack_delivery import PACE  # noqa: PLC0415
     from bot.notify.slack_webhook import SlackWebhookNotifier  # noqa: PLC0415
 
     links = Links.from_environment(environ)

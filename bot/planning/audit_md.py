@@ -66,7 +66,7 @@ def _tests(audit: Audit) -> list[str]:
         outcome = "passed (exit 0)"
     else:
         outcome = f"failed (exit {result.exit_code})"
-    counts = ", ".join(f"{n} {word}" for n, word in audit.tests.counts)
+    counts = audit.tests.counts.describe() if audit.tests.counts else ""
     tail = "\n".join(result.tail.splitlines()[-TAIL_LINES:])
     return [
         f"{code(audit.test_command)} at the base commit: {outcome}"

@@ -34,6 +34,7 @@ CASES = {
         "Test Suites: 1 failed, 2 passed, 3 total\nTests:       1 failed, 9 passed, 10 total",
         SuiteCounts(passed=9, failed=1),
     ),
+    "rspec": ("5 examples, 1 failure, 2 pending", SuiteCounts(passed=2, failed=1, skipped=2)),
     "mocha": (
         "  3 passing (5ms)\n  1 failing\n  2 pending",
         SuiteCounts(passed=3, failed=1, skipped=2),
@@ -49,6 +50,7 @@ def test_counts_as_runners_print_them(name: str) -> None:
 
 def test_output_without_a_summary_has_no_counts() -> None:
     assert counts_in_output("compiling...\ndone") is None
+    assert counts_in_output("ok  \texample.com/shop\t0.012s\n") is None  # go test
 
 
 def test_only_the_last_lines_count() -> None:

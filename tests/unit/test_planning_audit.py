@@ -7,14 +7,12 @@ import os
 from datetime import date
 from pathlib import Path
 
-import pytest
 from planning_repos import commit_files, open_git
 from syrupy.assertion import SnapshotAssertion
 
 from bot.config import Config, ValidationConfig
 from bot.planning.audit import Audit, audit_repository
 from bot.planning.audit_md import audit_markdown, write_audit
-from bot.planning.base_tests import counts_of
 from bot.redact import Redactor
 from bot.sandbox import NoSandbox
 
@@ -216,28 +214,3 @@ def test_the_audit_is_kept_in_the_knowledge_base_redacted(tmp_path: Path) -> Non
     assert kept == text
     assert secret not in text
     assert "# Audit for chain `books`" in text
-
-
-@pytest.mark.parametrize(
-    ("output", "counts"),
-    [
-        (
-            "..F\n=== 1 failed, 2 passed, 1 skipped in 0.31s ===\n",
-            ((1, "failed"), (2, "passed"), (1, "skipped")),
-        ),
-        (
-            "Tests:       1 failed, 3 passed, 4 total\nTime: 1 s\n",
-            ((1, "failed"), (3, "passed"), (4, "total")),
-        ),
-        ("  3 passing (12ms)\n  1 failing\n\n  1) a test\n", ((1, "failing"),)),
-        ("Ran 5 tests in 0.001s\n\nOK\n", ((5, "tests"),)),
-        (
-            "Ran 5 tests in 0.001s\n\nFAILED (failures=1, errors=2)\n",
-            ((1, "failures"), (2, "errors")),
-        ),
-        ("5 examples, 1 failure, 2 pending\n", ((5, "examples"), (1, "failure"), (2, "pending"))),
-        ("ok  \texample.com/shop\t0.012s\n", ()),
-    ],
-)
-def test_counts_from_the_summary_line(output: str, counts: tuple[tuple[int, str], ...]) -> None:
-    assert counts_of(output) == counts
