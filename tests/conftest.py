@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests import git_environment
 from tests.reliability import tally as reliability
 
 # A busy machine makes data generation slow now and then: that is no finding. CI runs derandomized,
@@ -25,14 +28,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 @pytest.fixture(autouse=True)
 def _git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never depend on the machine's git configuration."""
-    for key, value in {
-        "GIT_AUTHOR_NAME": "Test",
-        "GIT_AUTHOR_EMAIL": "test@example.invalid",
-        "GIT_COMMITTER_NAME": "Test",
-        "GIT_COMMITTER_EMAIL": "test@example.invalid",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_CONFIG_NOSYSTEM": "1",
-    }.items():
+    for key, value in git_environment.ENVIRONMENT.items():
         monkeypatch.setenv(key, value)
 
 
@@ -75,6 +71,22 @@ def shared_dir() -> Path:
             "<action>.payload.json); put it there to run them"
         )
     return SHARED
+
+
+@pytest.fixture
+def disk_tmp_path(tmp_path: Path) -> Iterator[Path]:
+    """`tmp_path`, unless it is in /dev/shm (./dev check keeps the tests' files in memory): then a
+    directory on disk (in TESTS_DISK_TMPDIR), for what a program's own bubblewrap sandbox must
+    see, since that sandbox has a /dev of its own (Codex runs its sandbox's helper from
+    CODEX_HOME)."""
+    if not tmp_path.resolve().is_relative_to("/dev"):
+        yield tmp_path
+        return
+    disk = os.environ.get("TESTS_DISK_TMPDIR")
+    if not disk:
+        pytest.fail("the tests' temp dir is in /dev: name one on disk in TESTS_DISK_TMPDIR")
+    with tempfile.TemporaryDirectory(prefix="baton-test-", dir=disk) as place:
+        yield Path(place)
 
 
 @pytest.fixture

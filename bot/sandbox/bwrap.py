@@ -203,9 +203,9 @@ class BwrapSandbox:
         return mounts
 
     def _hidden(self, path: Path, tools: list[Path]) -> bool:
-        """True when `path` is out of sight inside: in the private /tmp or a hidden HOME, and in
-        no tool directory that comes back."""
-        places = [Path(PRIVATE_TMP), *self.hidden_homes]
+        """True when `path` is out of sight inside: in the private /tmp, the fresh /dev (a TMPDIR
+        in /dev/shm), or a hidden HOME, and in no tool directory that comes back."""
+        places = [Path(PRIVATE_TMP), Path("/dev"), *self.hidden_homes]
         return any(path.is_relative_to(p) for p in places) and not any(
             path.is_relative_to(t) for t in tools
         )

@@ -32,7 +32,11 @@ FAILING_TEST = "def test_red():\n    assert 1 == 2\n"
 def test_colour_from_the_test_command_reaches_no_prompt_report_or_state(tmp_path: Path) -> None:
     (tmp_path / "repo").mkdir()
     (tmp_path / "repo" / "test_red.py").write_text(FAILING_TEST)
-    pytest = f"{sys.executable} -m pytest --color=yes -q -p no:cacheprovider test_red.py"
+    # A project of its own: none of the plugins installed beside pytest here.
+    pytest = (
+        f"PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 {sys.executable} -m pytest --color=yes -q "
+        "-p no:cacheprovider test_red.py"
+    )
     # In a script, so that no escape is spelled in the command Baton quotes.
     (tmp_path / "repo" / "red.sh").write_text(f"printf '\\033[31mFAIL\\033[0m\\n'\n{pytest}\n")
     repo = make_repo(

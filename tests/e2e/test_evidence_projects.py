@@ -70,6 +70,11 @@ def check(validation: Validation, case: str, code: str) -> None:
         assert evidence.killed / len(evidence.tried) >= 0.5, evidence.mutants
     if case == "never collected":
         assert evidence.tests_added == 0
+        # Broken code would be run only with the tests named: nothing the project runs.
+        assert (evidence.mutants, evidence.not_tried) == (
+            [],
+            "the test command runs none of the new tests",
+        )
     survivors = [f for f in validation.findings if f.rule == "evidence.survived"]
     assert all(f.file == code and f.line for f in survivors), survivors
 

@@ -19,7 +19,7 @@ from tests.sandbox_support import require_bwrap
 @pytest.mark.parametrize("sandbox", ["off", "bwrap"])
 @pytest.mark.parametrize("kind", ["codex", "gemini"])
 def test_a_three_ticket_chain_passes_in_one_session(
-    kind: str, sandbox: str, tmp_path: Path
+    kind: str, sandbox: str, tmp_path: Path, disk_tmp_path: Path
 ) -> None:
     if sandbox == "bwrap":
         require_bwrap()
@@ -34,7 +34,7 @@ def test_a_three_ticket_chain_passes_in_one_session(
         turns += [Turn(write("notes.txt", text), run(TEST_COMMAND)), Turn(say("Done; tests pass."))]
 
     result, endpoint, trap = run_with_cli(
-        kind, git, tmp_path / "home", turns, {"TMPDIR": str(temp)}
+        kind, git, disk_tmp_path / "home", turns, {"TMPDIR": str(temp)}
     )
 
     assert_passed_in_one_session(result, git, endpoint)

@@ -27,12 +27,12 @@ def cli(kind: str) -> Path:
 
 
 @pytest.fixture
-def home(kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def home(kind: str, tmp_path: Path, disk_tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A HOME of the test's own (where the CLI keeps its configuration and its sessions), so that
     nothing of the machine's is read or written. Codex's is outside the temp directory, as a
     user's is: Codex does not set up its sandbox helper under the temp directory (a test in
-    test_real_codex.py shows it)."""
-    home = tmp_path / "home"
+    test_real_codex.py shows it), nor where its own sandbox cannot see (`disk_tmp_path`)."""
+    home = (disk_tmp_path if kind == "codex" else tmp_path) / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     if kind == "codex":

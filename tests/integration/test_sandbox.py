@@ -15,6 +15,7 @@ import shlex
 import socket
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -335,3 +336,17 @@ def test_a_file_named_twice_is_brought_back_once(
     ran = subprocess.run(command.argv, env=command.env, capture_output=True, text=True, check=False)
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout == "agent ran\n"
+
+
+def test_a_file_in_dev_shm_is_brought_back(repo: Path, sandbox: Sandbox) -> None:
+    # A TMPDIR in memory holds the prompt file Baton hands the agent; the sandbox's /dev is new.
+    with tempfile.TemporaryDirectory(dir=Path("/dev") / "shm") as place:
+        prompt = Path(place) / "prompt.md"
+        prompt.write_text("the prompt\n")
+        confined = Confinement(repo, dict(os.environ), readable=(prompt,))
+        command = sandbox.wrap(["cat", str(prompt)], confined)
+        ran = subprocess.run(
+            command.argv, env=command.env, capture_output=True, text=True, check=False
+        )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout == "the prompt\n"

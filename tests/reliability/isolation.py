@@ -9,20 +9,15 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests import git_environment
+
 
 @contextlib.contextmanager
 def quiet_environment() -> Iterator[None]:
     """A fixed git identity, no machine git configuration, and no outside service in the
     environment, until the block ends."""
     mp = pytest.MonkeyPatch()
-    for key, value in {
-        "GIT_AUTHOR_NAME": "Test",
-        "GIT_AUTHOR_EMAIL": "test@example.invalid",
-        "GIT_COMMITTER_NAME": "Test",
-        "GIT_COMMITTER_EMAIL": "test@example.invalid",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_CONFIG_NOSYSTEM": "1",
-    }.items():
+    for key, value in git_environment.ENVIRONMENT.items():
         mp.setenv(key, value)
     for key in list(os.environ):
         if key.startswith(("BATON_", "GITHUB_", "SLACK_", "CURSOR_")) or key in {

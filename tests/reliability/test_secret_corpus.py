@@ -173,17 +173,22 @@ def test_every_regex_of_the_set_compiles() -> None:
     assert all(rule.regex is not None for rule in rules)
 
 
-@pytest.mark.parametrize("context", CONTEXTS)
-@pytest.mark.parametrize("case", list(CORPUS))
-def test_the_redactor_hides_every_family_in_every_encoding(
-    case: str, context: str, tally: Tally
-) -> None:
-    secret, written = CORPUS[case]
-    out = REDACT(context.format(written))
-    tally.add("secrets_planted", 1)
-    assert REDACTED in out
-    assert _hidden(secret, _forms(out)), out
-    tally.add("secrets_found", 1)
+# One test per family and per variable: each of its encodings in each context, every leak named.
+SOURCES = list(dict.fromkeys(case.split(" / ")[0] for case in CORPUS))
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_the_redactor_hides_every_family_in_every_encoding(source: str, tally: Tally) -> None:
+    cases = [(c, *CORPUS[c]) for c in CORPUS if c.split(" / ")[0] == source]
+    left = []
+    for case, secret, written in cases:
+        for context in CONTEXTS:
+            out = REDACT(context.format(written))
+            if REDACTED not in out or not _hidden(secret, _forms(out)):
+                left.append(f"{case} in {context!r}: {out}")
+    tally.add("secrets_planted", len(cases) * len(CONTEXTS))
+    tally.add("secrets_found", len(cases) * len(CONTEXTS) - len(left))
+    assert left == []
 
 
 # Every rule of the set, with a token made from its own regex (tests/reliability/token_maker.py),
@@ -246,9 +251,8 @@ def _look_alikes() -> list[str]:
 LOOK_ALIKES = _look_alikes()
 
 
-@pytest.mark.parametrize("text", LOOK_ALIKES)
-def test_look_alikes_stay_as_they_are(text: str) -> None:
-    assert REDACT(text) == text
+def test_look_alikes_stay_as_they_are() -> None:
+    assert [text for text in LOOK_ALIKES if REDACT(text) != text] == []
 
 
 # -- channels driven on their own -------------------------------------------------------------

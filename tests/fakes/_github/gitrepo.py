@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar, cast
 
+from tests import git_environment
+
 from .gitobjects import MODE_TYPES, ObjectError, ObjectStore
 
 _T = TypeVar("_T")
@@ -74,7 +76,13 @@ def is_sha(text: str) -> bool:
 def _git_environment() -> dict[str, str]:
     """The machine's environment without anything that would point git somewhere else."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("GIT_")}
-    env.update({"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "LC_ALL": "C"})
+    env.update(
+        {
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": str(git_environment.CONFIG),
+            "LC_ALL": "C",
+        }
+    )
     return env
 
 
