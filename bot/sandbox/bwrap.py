@@ -34,6 +34,9 @@ from bot.state_dir import STATE_DIR
 PRIVATE_TMP = "/tmp"  # noqa: S108
 # A throwaway HOME for the test command.
 SCRATCH_HOME = f"{PRIVATE_TMP}/baton-home"
+# Made anew inside (`--tmpfs /tmp`, `--dev /dev`): what the machine has there is out of sight
+# (a TMPDIR in /dev/shm, say) unless brought back, and never shown whole.
+_FRESH = (Path(PRIVATE_TMP), Path("/dev"))
 # Paths of the machine that grant more than files do: the user's ssh/gpg agents and session
 # bus (/run/user/<uid>), the Docker daemon (root on the host), secrets mounted by a container
 # runtime or Kubernetes. A socket on a read-only mount still answers.
@@ -183,7 +186,7 @@ class BwrapSandbox:
         if not path.is_dir():
             return True
         found = path.resolve()
-        if found in {Path("/"), Path(PRIVATE_TMP)}:
+        if found == Path("/") or found in _FRESH:
             return False
         for home in self.hidden_homes:
             if home.is_relative_to(found):
@@ -203,9 +206,9 @@ class BwrapSandbox:
         return mounts
 
     def _hidden(self, path: Path, tools: list[Path]) -> bool:
-        """True when `path` is out of sight inside: in the private /tmp, the fresh /dev (a TMPDIR
-        in /dev/shm), or a hidden HOME, and in no tool directory that comes back."""
-        places = [Path(PRIVATE_TMP), Path("/dev"), *self.hidden_homes]
+        """True when `path` is out of sight inside: in the private /tmp, the fresh /dev or a hidden
+        HOME, and in no tool directory that comes back."""
+        places = [*_FRESH, *self.hidden_homes]
         return any(path.is_relative_to(p) for p in places) and not any(
             path.is_relative_to(t) for t in tools
         )

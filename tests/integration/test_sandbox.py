@@ -350,3 +350,16 @@ def test_a_file_in_dev_shm_is_brought_back(repo: Path, sandbox: Sandbox) -> None
         )
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout == "the prompt\n"
+
+
+def test_dev_named_whole_stays_the_sandboxs_own(repo: Path, sandbox: Sandbox) -> None:
+    # Like / and /tmp: the machine's /dev (its devices, others' files in /dev/shm) never comes in.
+    with tempfile.TemporaryDirectory(dir=Path("/dev") / "shm") as place:
+        (Path(place) / "theirs.txt").write_text("not for the agent\n")
+        confined = Confinement(repo, dict(os.environ), readable=(Path("/dev"),))
+        command = sandbox.wrap(["cat", f"{place}/theirs.txt"], confined)
+        ran = subprocess.run(
+            command.argv, env=command.env, capture_output=True, text=True, check=False
+        )
+    assert ran.returncode != 0
+    assert "not for the agent" not in ran.stdout
