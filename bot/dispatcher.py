@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import time
 from collections.abc import Callable, Mapping
 
@@ -57,7 +56,6 @@ from bot.validation.run import validate_here
 from bot.workspace import Git
 
 log = logging.getLogger(__name__)
-CRASH_EXIT = 86  # exit status of an injected crash (see `crash_after`)
 
 
 class Dispatcher:
@@ -196,9 +194,7 @@ class Dispatcher:
                     return state
                 continue
             self.actions_done += 1
-            crash = self.options.crash_after
-            if crash is not None and self.actions_done >= crash:
-                os._exit(CRASH_EXIT)
+            self.options.crashes.after_action(self.actions_done)
 
     def _new_state(self, name: str) -> ChainState:
         return transitions.new_chain(name, self.config.branches, self.git.branch())

@@ -23,7 +23,7 @@ from bot.knowledge import report_path
 from bot.local import make_agent, run_lock, select_chains
 from bot.notify import Notifier
 from bot.relabel import retry_relabelled
-from bot.run_options import RunOptions
+from bot.run_options import NO_CRASHES, Crashes, RunOptions
 from bot.runtime import Project, Runtime
 from bot.sandbox import NoSandbox
 from bot.state import ChainState, RunRef, StoreData
@@ -111,7 +111,7 @@ def run_github(
     chain: str | None = None,
     dry_run: bool = False,
     max_minutes: float | None = None,
-    crash_after: int | None = None,
+    crashes: Crashes = NO_CRASHES,
     max_tickets: int | None = None,
     known_state: StoreData | None = None,
     labelled: LabelledBody | None = None,
@@ -140,7 +140,7 @@ def run_github(
     options = RunOptions(
         dry_run=dry_run,
         deadline=time.monotonic() + max_minutes * 60 if max_minutes else None,
-        crash_after=crash_after,
+        crashes=crashes,
         max_tickets=max_tickets,
         cloud_agent=config.agent.kind == "cursor",
         validate_in_job=validate_in_job(config),

@@ -22,7 +22,7 @@ from bot.home_branch import returning, start_base
 from bot.knowledge import report_path
 from bot.notify import Notifier
 from bot.render.next_steps import next_steps
-from bot.run_options import RunOptions
+from bot.run_options import NO_CRASHES, Crashes, RunOptions
 from bot.runtime import Project, Runtime
 from bot.sandbox import NoSandbox, Sandbox
 from bot.state import ChainState
@@ -103,7 +103,7 @@ def run_local(
     chain: str | None = None,
     dry_run: bool = False,
     max_minutes: float | None = None,
-    crash_after: int | None = None,
+    crashes: Crashes = NO_CRASHES,
     max_tickets: int | None = None,
     return_home: bool = True,
 ) -> LocalRun:
@@ -132,7 +132,7 @@ def run_local(
     options = RunOptions(
         dry_run=dry_run,
         deadline=time.monotonic() + max_minutes * 60 if max_minutes else None,
-        crash_after=crash_after,
+        crashes=crashes,
         max_tickets=max_tickets,
         cloud_agent=config.agent.kind == "cursor",
     )

@@ -12,6 +12,7 @@ import click
 
 from bot.commands.inputs import repo_option, report
 from bot.errors import BatonError
+from bot.run_options import Crashes
 from bot.runtime import Project, Runtime
 
 
@@ -140,7 +141,6 @@ def _run_once(
     max_tickets: int | None = None,
 ) -> int:
     env = runtime.environ
-    crash = env.get("BATON_CRASH_AFTER_ACTIONS")  # fault injection for crash tests
     project = Project.open(repo, runtime.environ)
     notifiers = runtime.notifiers(project.config)
     result: Any
@@ -159,7 +159,7 @@ def _run_once(
             "chain": chain,
             "dry_run": dry_run,
             "max_minutes": max_minutes,
-            "crash_after": int(crash) if crash else None,
+            "crashes": Crashes.from_environment(env),  # none, but in the crash tests
             "max_tickets": max_tickets,
         }
         here = local or not env.get("GITHUB_REPOSITORY")

@@ -1,14 +1,21 @@
-"""Kill `baton run` after every action in turn, run it again, and compare with a run that was never
+"""Crash `baton run` after every action in turn, run it again, and compare with a run that was never
 interrupted: same tickets, same attempts, same commits, one session, nothing lost or done twice.
 
-Each boundary is a test of its own, so that parallel workers share the sweep; the uninterrupted
-run is made once (tests/once.py) and names the actions the sweep goes through."""
+The uninterrupted run stops (SIGSTOP, BATON_PAUSE_AFTER_ACTIONS) after every action, where a crash
+would leave the files as they are, and the repository is copied there before it goes on: one run
+names the actions the sweep goes through and prepares every boundary. Each boundary is a test of
+its own: the copy made after that action, put back where the run worked (the agent keeps its
+sessions by that path, as the real CLIs do), is run again to the end. Real crashes (`os._exit`,
+BATON_CRASH_AFTER_ACTIONS) leave what the paused run left, at a send and at a validation."""
 
 from __future__ import annotations
 
 import os
 import re
 import shutil
+import signal
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +24,10 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from bot.demo import create_demo_repo
-from bot.dispatcher import CRASH_EXIT
+from bot.run_options import CRASH_EXIT
 from bot.workspace import Git
 from tests.e2e.helpers import baton, status, without_evidence
-from tests.once import as_json, once_per_run
+from tests.once import as_json
 from tests.reliability.tally import Tally
 
 # The demo's actions, as its uninterrupted run takes them (the books ticket needs a correction).
@@ -76,25 +83,57 @@ def _copy(demo: Path, where: Path) -> Path:
     return Path(shutil.copytree(demo, where, symlinks=True))
 
 
+@dataclass(frozen=True)
+class Sweep:
+    """The uninterrupted run: the actions it logged, its outcome, the repository copied after each
+    action (`copies[k - 1]` after action k), and where it worked."""
+
+    actions: list[str]
+    outcome: Any
+    copies: list[Path]
+    where: Path
+
+
+def _paused_run(repo: Path, copies: Path) -> tuple[int, str, list[Path]]:
+    """`baton run` on `repo`, stopped after every action until `repo` is copied into `copies`;
+    its exit status, its log and the copies in order."""
+    made: list[Path] = []
+    log = copies / "stderr"
+    argv = [sys.executable, "-m", "bot", "-v", "run", "--local", "--repo", str(repo)]
+    env = {**os.environ, "BATON_PAUSE_AFTER_ACTIONS": "1"}
+    with log.open("wb") as err:
+        spawned = [(os.POSIX_SPAWN_DUP2, err.fileno(), 2)]
+        pid = os.posix_spawn(sys.executable, argv, env, file_actions=spawned)
+    try:
+        while True:
+            _, status = os.waitpid(pid, os.WUNTRACED)
+            if not os.WIFSTOPPED(status):
+                return os.waitstatus_to_exitcode(status), log.read_text(), made
+            made.append(_copy(repo, copies / f"after-{len(made) + 1}"))
+            os.kill(pid, signal.SIGCONT)
+    except BaseException:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise
+
+
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory, demo: Path) -> Any:
-    """The uninterrupted run: the actions it logged, and its outcome."""
-
-    def run(where: Path) -> dict[str, Any]:
-        repo = _copy(demo, where)
-        done = baton("-v", "run", "--local", "--repo", str(repo))
-        assert done.returncode == 0, done.stderr
-        actions = re.findall(r'^action\.start action="(.*)"$', done.stderr, re.MULTILINE)
-        return {"actions": actions, "outcome": _outcome(repo)}
-
-    return once_per_run(tmp_path_factory, "crash-safety-reference", run)
+def sweep(tmp_path_factory: pytest.TempPathFactory, demo: Path) -> Sweep:
+    """Made once per worker: its boundaries put their copy back where it worked, one at a time."""
+    root = tmp_path_factory.mktemp("sweep")
+    where = _copy(demo, root / "repo")
+    code, log, copies = _paused_run(where, root)
+    assert code == 0, log
+    actions = re.findall(r'^action\.start action="(.*)"$', log, re.MULTILINE)
+    return Sweep(actions, _outcome(where), copies, where)
 
 
-def test_the_uninterrupted_run_takes_the_actions_the_sweep_goes_through(reference: Any) -> None:
-    outcome = reference["outcome"]
+def test_the_uninterrupted_run_takes_the_actions_the_sweep_goes_through(sweep: Sweep) -> None:
+    outcome = sweep.outcome
     assert outcome["finished"]
     assert len(outcome["sessions"]) == 1
-    assert reference["actions"] == list(DEMO_ACTIONS)
+    assert sweep.actions == list(DEMO_ACTIONS)
+    assert len(sweep.copies) == len(DEMO_ACTIONS), "one pause after every action"
     # Prepare, a send and a validation per attempt (six in the demo), and the finish.
     attempts = sum(len(a) for _, a in outcome["tickets"].values())
     assert len(DEMO_ACTIONS) == 1 + 2 * attempts + 1
@@ -102,25 +141,35 @@ def test_the_uninterrupted_run_takes_the_actions_the_sweep_goes_through(referenc
 
 @pytest.mark.parametrize("boundary", BOUNDARIES)
 def test_a_crash_after_any_action_changes_nothing_in_the_end(
-    boundary: int, demo: Path, reference: Any, tmp_path: Path, tally: Tally
+    boundary: int, sweep: Sweep, tally: Tally
+) -> None:
+    """What a crash after action `boundary` leaves, where the run worked, run again in this
+    process (the crash was the process boundary)."""
+    shutil.rmtree(sweep.where)
+    _copy(sweep.copies[boundary - 1], sweep.where)
+    resumed = CliRunner().invoke(cli, ["run", "--local", "--repo", str(sweep.where)])
+    assert resumed.exit_code == 0, f"after a crash at action {boundary}: {resumed.output}"
+    assert _outcome(sweep.where) == sweep.outcome, f"after a crash at action {boundary}"
+    tally.add("crash_points")
+
+
+@pytest.mark.parametrize("boundary", [2, 9], ids=["a-send", "a-validation"])
+def test_a_real_crash_leaves_what_the_paused_run_left(
+    boundary: int, demo: Path, sweep: Sweep, tmp_path: Path
 ) -> None:
     repo = _copy(demo, tmp_path / "repo")
     crashed = baton(
         "run", "--local", "--repo", str(repo), env={"BATON_CRASH_AFTER_ACTIONS": str(boundary)}
     )
     assert crashed.returncode == CRASH_EXIT, crashed.stderr
-    # The run after the crash needs no process of its own: the crash was one.
-    resumed = CliRunner().invoke(cli, ["run", "--local", "--repo", str(repo)])
-    assert resumed.exit_code == 0, f"after a crash at action {boundary}: {resumed.output}"
-    assert _outcome(repo) == reference["outcome"], f"after a crash at action {boundary}"
-    tally.add("crash_points")
+    assert _outcome(repo) == _outcome(sweep.copies[boundary - 1])
 
 
 def test_a_crash_point_past_the_last_action_is_never_reached(
-    demo: Path, reference: Any, tmp_path: Path
+    demo: Path, sweep: Sweep, tmp_path: Path
 ) -> None:
     repo = _copy(demo, tmp_path / "repo")
     past = str(len(DEMO_ACTIONS) + 1)
     finished = baton("run", "--local", "--repo", str(repo), env={"BATON_CRASH_AFTER_ACTIONS": past})
     assert finished.returncode == 0, finished.stderr
-    assert _outcome(repo) == reference["outcome"]
+    assert _outcome(repo) == sweep.outcome

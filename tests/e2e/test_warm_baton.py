@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.dispatcher import CRASH_EXIT
+from bot.run_options import CRASH_EXIT
 from tests.e2e.helpers import ROOT, TWO_TICKETS, make_repo, wait_for
 from tests.warm_baton import run_baton, write_shim
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bot.dispatcher import CRASH_EXIT
+from bot.run_options import CRASH_EXIT
 from tests.fakes.github import FakeGitHub
 from tests.once import as_json, once_per_run
 from tests.reliability.chain_support import (

@@ -13,7 +13,7 @@ DEV = (Path(__file__).resolve().parents[2] / "dev").read_text()
     ("heading", "command"),
     [
         ('echo "== installing the locked environment (uv sync)"', '"$uv" sync --frozen'),
-        ('echo "== tests (pytest -n 4)"', "run pytest -n 4"),
+        ('echo "== tests (pytest -n 5)"', "run pytest -n 5"),
         # Started in the background: the heading is the step's name (`background` echoes it).
         ('background "static checks (', "run ruff check ."),
         ('background "benchmarks (quick)"', "run python -m benchmarks.run --quick"),
