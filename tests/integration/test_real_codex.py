@@ -27,26 +27,17 @@ def kind() -> str:
     return "codex"
 
 
-def test_an_edit_lands_in_the_working_copy(
-    cli: Path, workdir: Path, model: ModelEndpoint, sandbox: Sandbox
-) -> None:
-    model.script.extend(Turn(write("notes.txt", "one\n")), Turn(say("Wrote notes.txt.")))
-
-    result = agent_for(cli, sandbox).start("Create notes.txt holding `one`.", workdir, "c")
-
-    assert_played(result, model, "Wrote notes.txt.")
-    assert (workdir / "notes.txt").read_text() == "one\n"
-    assert model.calls[0].user_texts[-1] == "Create notes.txt holding `one`."
-    assert {"apply_patch", "exec_command"} <= set(model.calls[0].tools)
-
-
-def test_a_resumed_session_goes_on_with_its_earlier_turns_and_runs_the_test_command(
+def test_an_edit_lands_then_a_resumed_session_goes_on_and_runs_the_test_command(
     cli: Path, workdir: Path, model: ModelEndpoint, sandbox: Sandbox
 ) -> None:
     agent = agent_for(cli, sandbox)
     model.script.extend(Turn(write("notes.txt", "one\n")), Turn(say("First done.")))
     first = agent.start("First: create notes.txt.", workdir, "c")
-    assert first.ok, first.error
+    assert_played(first, model, "First done.")
+    assert (workdir / "notes.txt").read_text() == "one\n"
+    assert model.calls[0].user_texts[-1] == "First: create notes.txt."
+    # The tools a ticket needs: its edits and the shell.
+    assert {"apply_patch", "exec_command"} <= set(model.calls[0].tools)
     model.script.extend(
         Turn(write("notes.txt", "one\ntwo\n"), run(TEST_COMMAND)), Turn(say("Second done."))
     )
