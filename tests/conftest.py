@@ -28,31 +28,30 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 # modules to its workers in the order collected (`--dist loadfile --no-loadscope-reorder`):
 # these start first, and every worker ends the run on short ones. The others keep their order.
 LONGEST_FIRST = (
-    "actions/test_one_job.py",
-    "reliability/test_faults.py",
-    "e2e/test_crash_safety.py",
-    "e2e/test_one_job_per_chain.py",
-    "e2e/test_real_codex_and_gemini_chains.py",
-    "e2e/test_demo.py",
-    "integration/test_cli_agents.py",
-    "e2e/test_evidence_projects.py",
-    "e2e/test_cursor_chain.py",
-    "integration/test_real_gemini.py",
-    "integration/test_cursor_agent.py",
-    "reliability/test_crashes_github.py",
-    "integration/test_git_planted.py",
-    "reliability/test_trust.py",
-    "e2e/test_github_more.py",
-    "reliability/test_bad_inputs.py",
-    "e2e/test_sandboxed_run.py",
-    "unit/test_chain_properties.py",
+    "tests/actions/test_one_job.py",
+    "tests/reliability/test_faults.py",
+    "tests/e2e/test_crash_safety.py",
+    "tests/e2e/test_one_job_per_chain.py",
+    "tests/e2e/test_real_codex_and_gemini_chains.py",
+    "tests/e2e/test_demo.py",
+    "tests/integration/test_cli_agents.py",
+    "tests/e2e/test_evidence_projects.py",
+    "tests/e2e/test_cursor_chain.py",
+    "tests/integration/test_real_gemini.py",
+    "tests/integration/test_cursor_agent.py",
+    "tests/reliability/test_crashes_github.py",
+    "tests/integration/test_git_planted.py",
+    "tests/reliability/test_trust.py",
+    "tests/e2e/test_github_more.py",
+    "tests/reliability/test_bad_inputs.py",
+    "tests/e2e/test_sandboxed_run.py",
+    "tests/unit/test_chain_properties.py",
 )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    tests = Path(__file__).resolve().parent
-    rank = {name: place for place, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.relative_to(tests).as_posix(), len(rank)))
+    rank = {module: place for place, module in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.partition("::")[0], len(rank)))
 
 
 @pytest.fixture(autouse=True)
