@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.config import ValidationConfig
 from bot.evidence.files import added_tests
-from bot.state import Evidence, Finding, Mutant
+from bot.state import Evidence, Finding, Mutant, SuiteCounts
 from bot.validation.diff import Change
 
 # Findings about Baton's configuration, not the agent's work: never in a prompt to the agent.
@@ -20,6 +20,16 @@ def findings_of(evidence: Evidence, change: Change, cfg: ValidationConfig) -> li
     ]
 
 
+def not_collected(
+    change: Change, cfg: ValidationConfig, now: SuiteCounts | None, base: SuiteCounts | None
+) -> list[str]:
+    """The test files the change created, when the suite runs no more tests than at the base:
+    none of them was collected. Empty when the counts are unknown."""
+    if now is None or base is None or now.run > base.run:
+        return []
+    return added_tests(change, cfg.evidence.test_files)
+
+
 def _collected(evidence: Evidence, change: Change, cfg: ValidationConfig) -> list[Finding]:
     now, base = evidence.tests, evidence.base_tests
     if now is None or base is None:
@@ -32,8 +42,8 @@ def _collected(evidence: Evidence, change: Change, cfg: ValidationConfig) -> lis
             )
         ]
     out = []
-    created = added_tests(change, cfg.evidence.test_files)
-    if created and now.run <= base.run:
+    created = not_collected(change, cfg, now, base)
+    if created:
         names = ", ".join(f"`{p}`" for p in created)
         out.append(
             Finding(

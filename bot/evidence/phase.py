@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.command_result import CommandResult
-from bot.config import ValidationConfig
 from bot.evidence.checkout import checkout
-from bot.evidence.files import added_tests, is_code, new_tests, targets
-from bot.evidence.findings import findings_of
+from bot.evidence.files import is_code, new_tests, targets
+from bot.evidence.findings import findings_of, not_collected
 from bot.evidence.measures import Measures, measure
 from bot.evidence.report_files import ReportFiles
 from bot.evidence.runner import Runner
@@ -71,8 +70,9 @@ def gather(
         found = Sabotage()  # the attempt failed already: no time spent breaking its code
     elif not under:
         found = Sabotage(not_tried="the ticket names no code for its tests to test")
-    elif _none_collected(tests, subject.change, cfg, now, base):
-        # The tests would run only where Baton names them: no evidence of what the project runs.
+    elif set(tests) == set(not_collected(subject.change, cfg, now.tests, base.tests)):
+        # Every test file is new and none is collected: they would run only where Baton names
+        # them, which is no evidence of what the project runs.
         found = Sabotage(not_tried="the test command runs none of the new tests")
     elif cfg.evidence.command and cfg.evidence.report:
         tool, report = cfg.evidence.command, cfg.evidence.report
@@ -92,15 +92,6 @@ def gather(
         }
     )
     return evidence, now.problems + findings_of(evidence, subject.change, cfg)
-
-
-def _none_collected(
-    tests: list[str], change: Change, cfg: ValidationConfig, now: Measures, base: Measures
-) -> bool:
-    """Every test file of the change is new, and the suite runs no more tests than at the base."""
-    if now.tests is None or base.tests is None or now.tests.run > base.tests.run:
-        return False
-    return set(tests) == set(added_tests(change, cfg.evidence.test_files))
 
 
 def _kept(covered: dict[str, int] | None, paths: list[str]) -> dict[str, int] | None:
