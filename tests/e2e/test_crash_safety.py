@@ -13,8 +13,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ from bot.run_options import CRASH_EXIT
 from bot.workspace import Git
 from tests.e2e.helpers import baton, status, without_evidence
 from tests.once import as_json
+from tests.paused_run import paused_run
 from tests.reliability.tally import Tally
 
 # The demo's actions, as its uninterrupted run takes them (the books ticket needs a correction).
@@ -94,35 +93,18 @@ class Sweep:
     where: Path
 
 
-def _paused_run(repo: Path, copies: Path) -> tuple[int, str, list[Path]]:
-    """`baton run` on `repo`, stopped after every action until `repo` is copied into `copies`;
-    its exit status, its log and the copies in order."""
-    made: list[Path] = []
-    log = copies / "stderr"
-    argv = [sys.executable, "-m", "bot", "-v", "run", "--local", "--repo", str(repo)]
-    env = {**os.environ, "BATON_PAUSE_AFTER_ACTIONS": "1"}
-    with log.open("wb") as err:
-        spawned = [(os.POSIX_SPAWN_DUP2, err.fileno(), 2)]
-        pid = os.posix_spawn(sys.executable, argv, env, file_actions=spawned)
-    try:
-        while True:
-            _, status = os.waitpid(pid, os.WUNTRACED)
-            if not os.WIFSTOPPED(status):
-                return os.waitstatus_to_exitcode(status), log.read_text(), made
-            made.append(_copy(repo, copies / f"after-{len(made) + 1}"))
-            os.kill(pid, signal.SIGCONT)
-    except BaseException:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        raise
-
-
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory: pytest.TempPathFactory, demo: Path) -> Sweep:
     """Made once per worker: its boundaries put their copy back where it worked, one at a time."""
     root = tmp_path_factory.mktemp("sweep")
     where = _copy(demo, root / "repo")
-    code, log, copies = _paused_run(where, root)
+    copies: list[Path] = []
+
+    def copy(k: int) -> None:
+        copies.append(_copy(where, root / f"after-{k}"))
+
+    args = ["-v", "run", "--local", "--repo", str(where)]
+    code, log = paused_run(args, os.environ, root / "stderr", copy)
     assert code == 0, log
     actions = re.findall(r'^action\.start action="(.*)"$', log, re.MULTILINE)
     return Sweep(actions, _outcome(where), copies, where)

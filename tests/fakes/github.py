@@ -29,6 +29,8 @@ What it does as GitHub does, so that tests catch what GitHub would catch:
   event (`fake.dispatches`; a runner of the workflows takes them with `fake.take_dispatches()`),
   and `GET …/actions/runs/{run_id}` reads the runs a test or that runner keeps with
   `fake.add_workflow_run` and `fake.set_workflow_run` (see _github/actions.py).
+- `fake.checkpoint(where)` keeps all it holds (its repository copied into `where`), and
+  `fake.restore(checkpoint)` puts it back, as if nothing had happened since.
 
 Shapes follow GitHub's OpenAPI description; tests/integration/test_fake_github_conformance.py checks
 every answer against it.
@@ -36,10 +38,13 @@ every answer against it.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -69,6 +74,7 @@ from tests.fakes._github.server import Api, Exchange, Fault, FaultKind, HttpServ
 
 __all__ = [
     "CheckRun",
+    "Checkpoint",
     "Comment",
     "CommitStatus",
     "Dispatch",
@@ -90,6 +96,16 @@ def _all_routes() -> Routes:
     for module in (repos, issues, pulls, checks, gitdata, actions):
         table.extend(module.routes)
     return table
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """All a FakeGitHub held at one moment: its state, its books, a copy of its repository."""
+
+    world: Mapping[str, Any]
+    api: Mapping[str, Any]
+    git: Path
+    ahead: timedelta
 
 
 class FakeGitHub:
@@ -167,6 +183,24 @@ class FakeGitHub:
                 "the fake GitHub itself failed while answering; fix the fake:\n"
                 + "\n".join(repr(error) for error in self._api.failures)
             ) from self._api.failures[0]
+
+    def checkpoint(self, where: Path) -> Checkpoint:
+        """All it holds now, its repository copied into `where` (a new directory)."""
+        with self._world.lock:
+            shutil.copytree(self.git_dir, where, symlinks=True)
+            return Checkpoint(self._world.snapshot(), self._api.snapshot(), where, self._ahead)
+
+    def restore(self, checkpoint: Checkpoint) -> None:
+        """Back to `checkpoint`: what was made since, in the API and in git, is gone."""
+        with self._world.lock:
+            self._world.git.close()
+            shutil.rmtree(self.git_dir)
+            shutil.copytree(checkpoint.git, self.git_dir, symlinks=True)
+            # A new reader: the old one knows objects that may be gone.
+            self._world.git = BareRepo(self.git_dir)
+            self._world.put_back(checkpoint.world)
+            self._api.put_back(checkpoint.api)
+            self._ahead = checkpoint.ahead
 
     @property
     def url(self) -> str:

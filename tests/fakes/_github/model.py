@@ -8,7 +8,7 @@ yet is created) live here, so seeding a test and calling the API leave the same 
 from __future__ import annotations
 
 import base64
-import itertools
+import copy
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -257,6 +257,10 @@ class Repo:
         return f"{self.owner}/{self.name}"
 
 
+# What a World holds that is no state of GitHub's: never copied, never put back.
+_LIVE = frozenset({"lock", "git", "clock"})
+
+
 class World:
     """All the fake's state. Hold `lock` while reading or changing it."""
 
@@ -268,9 +272,10 @@ class World:
         self.git = git
         self.app = app
         self.clock = clock
-        self._ids = itertools.count(repo.id + 1)
-        self._issue_numbers = itertools.count(1)  # shared by pull requests, never reused
-        self._milestone_numbers = itertools.count(1)
+        # The last numbers given (plain numbers, so that `snapshot` copies them).
+        self._last_id = repo.id
+        self._last_issue_number = 0  # shared by pull requests, never reused
+        self._last_milestone_number = 0
         self.users: dict[str, User] = {}
         self.tokens: dict[str, Token] = {}
         self.labels: dict[str, Label] = {}
@@ -293,7 +298,15 @@ class World:
         return self.git.path
 
     def next_id(self) -> int:
-        return next(self._ids)
+        self._last_id += 1
+        return self._last_id
+
+    def snapshot(self) -> dict[str, Any]:
+        """A copy of everything it holds but its lock, repository and clock (`FakeGitHub.checkpoint`)."""
+        return copy.deepcopy({k: v for k, v in vars(self).items() if k not in _LIVE})
+
+    def put_back(self, state: Mapping[str, Any]) -> None:
+        vars(self).update(copy.deepcopy(dict(state)))
 
     # ---- users ------------------------------------------------------------------------------------
 
@@ -340,7 +353,8 @@ class World:
         due_on: datetime | None = None,
     ) -> Milestone:
         now = self.clock()
-        number = next(self._milestone_numbers)
+        self._last_milestone_number += 1
+        number = self._last_milestone_number
         milestone = Milestone(
             number, self.next_id(), title, description, state, due_on, creator, now, now
         )
@@ -364,8 +378,9 @@ class World:
     ) -> Issue:
         now = self.clock()
         self.ensure_user(author)
+        self._last_issue_number += 1
         issue = Issue(
-            number=next(self._issue_numbers),
+            number=self._last_issue_number,
             id=self.next_id(),
             title=title,
             body=body,

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import fnmatch
 import hashlib
-import itertools
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -116,6 +116,9 @@ def _b64url_json(part: str) -> Any:
     return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
 
 
+_API_LIVE = frozenset({"world", "routes", "_base_url"})  # not its books: never copied
+
+
 class Api:
     """Answers requests from the world's state, and keeps the books tests read."""
 
@@ -128,7 +131,14 @@ class Api:
         self.exchanges: list[Exchange] = []
         self.failures: list[Exception] = []  # the fake's own bugs, answered as 500s
         self.units = 0
-        self._request_ids = itertools.count(0x1000)
+        self._last_request_id = 0x0FFF
+
+    def snapshot(self) -> dict[str, Any]:
+        """A copy of its books (requests, units, rate limits, faults still to come)."""
+        return copy.deepcopy({k: v for k, v in vars(self).items() if k not in _API_LIVE})
+
+    def put_back(self, state: Mapping[str, Any]) -> None:
+        vars(self).update(copy.deepcopy(dict(state)))
 
     # ---- the pipeline -------------------------------------------------------------------------------
 
@@ -320,7 +330,8 @@ class Api:
         return status, headers, payload
 
     def _request_id(self) -> str:
-        return f"F4KE:{next(self._request_ids):06X}"
+        self._last_request_id += 1
+        return f"F4KE:{self._last_request_id:06X}"
 
     # ---- faults ---------------------------------------------------------------------------------------
 
