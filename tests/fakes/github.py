@@ -54,6 +54,7 @@ from tests.fakes._github.githttp import GitHttp, GitRequest
 from tests.fakes._github.gitrepo import BareRepo, Signature, TreeEntry
 from tests.fakes._github.model import (
     ROLES,
+    WORLD_LIVE,
     App,
     CheckRun,
     Comment,
@@ -67,10 +68,12 @@ from tests.fakes._github.model import (
     Token,
     WorkflowRun,
     World,
+    copy_of,
+    put_back,
     utc_now,
 )
 from tests.fakes._github.protocol import Routes
-from tests.fakes._github.server import Api, Exchange, Fault, FaultKind, HttpServer, Served
+from tests.fakes._github.server import API_LIVE, Api, Exchange, Fault, FaultKind, HttpServer, Served
 
 __all__ = [
     "CheckRun",
@@ -188,7 +191,9 @@ class FakeGitHub:
         """All it holds now, its repository copied into `where` (a new directory)."""
         with self._world.lock:
             shutil.copytree(self.git_dir, where, symlinks=True)
-            return Checkpoint(self._world.snapshot(), self._api.snapshot(), where, self._ahead)
+            return Checkpoint(
+                copy_of(self._world, WORLD_LIVE), copy_of(self._api, API_LIVE), where, self._ahead
+            )
 
     def restore(self, checkpoint: Checkpoint) -> None:
         """Back to `checkpoint`: what was made since, in the API and in git, is gone."""
@@ -198,8 +203,8 @@ class FakeGitHub:
             shutil.copytree(checkpoint.git, self.git_dir, symlinks=True)
             # A new reader: the old one knows objects that may be gone.
             self._world.git = BareRepo(self.git_dir)
-            self._world.put_back(checkpoint.world)
-            self._api.put_back(checkpoint.api)
+            put_back(self._world, checkpoint.world)
+            put_back(self._api, checkpoint.api)
             self._ahead = checkpoint.ahead
 
     @property

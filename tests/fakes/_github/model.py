@@ -257,8 +257,18 @@ class Repo:
         return f"{self.owner}/{self.name}"
 
 
+def copy_of(holder: object, live: frozenset[str]) -> dict[str, Any]:
+    """A deep copy of all `holder` holds but the attributes named in `live` (its locks, processes
+    and callbacks), for `put_back` (`FakeGitHub.checkpoint`)."""
+    return copy.deepcopy({k: v for k, v in vars(holder).items() if k not in live})
+
+
+def put_back(holder: object, state: Mapping[str, Any]) -> None:
+    vars(holder).update(copy.deepcopy(dict(state)))
+
+
 # What a World holds that is no state of GitHub's: never copied, never put back.
-_LIVE = frozenset({"lock", "git", "clock"})
+WORLD_LIVE = frozenset({"lock", "git", "clock"})
 
 
 class World:
@@ -272,7 +282,7 @@ class World:
         self.git = git
         self.app = app
         self.clock = clock
-        # The last numbers given (plain numbers, so that `snapshot` copies them).
+        # The last numbers given (plain numbers, so that `copy_of` copies them).
         self._last_id = repo.id
         self._last_issue_number = 0  # shared by pull requests, never reused
         self._last_milestone_number = 0
@@ -300,13 +310,6 @@ class World:
     def next_id(self) -> int:
         self._last_id += 1
         return self._last_id
-
-    def snapshot(self) -> dict[str, Any]:
-        """A copy of everything it holds but its lock, repository and clock (`FakeGitHub.checkpoint`)."""
-        return copy.deepcopy({k: v for k, v in vars(self).items() if k not in _LIVE})
-
-    def put_back(self, state: Mapping[str, Any]) -> None:
-        vars(self).update(copy.deepcopy(dict(state)))
 
     # ---- users ------------------------------------------------------------------------------------
 

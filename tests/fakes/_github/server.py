@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import copy
 import fnmatch
 import hashlib
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -116,7 +115,8 @@ def _b64url_json(part: str) -> Any:
     return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
 
 
-_API_LIVE = frozenset({"world", "routes", "_base_url"})  # not its books: never copied
+# What an Api holds that is not its books (requests, units, rate limits, faults to come).
+API_LIVE = frozenset({"world", "routes", "_base_url"})
 
 
 class Api:
@@ -132,13 +132,6 @@ class Api:
         self.failures: list[Exception] = []  # the fake's own bugs, answered as 500s
         self.units = 0
         self._last_request_id = 0x0FFF
-
-    def snapshot(self) -> dict[str, Any]:
-        """A copy of its books (requests, units, rate limits, faults still to come)."""
-        return copy.deepcopy({k: v for k, v in vars(self).items() if k not in _API_LIVE})
-
-    def put_back(self, state: Mapping[str, Any]) -> None:
-        vars(self).update(copy.deepcopy(dict(state)))
 
     # ---- the pipeline -------------------------------------------------------------------------------
 
