@@ -11,6 +11,9 @@ import base64
 import bisect
 import re
 from dataclasses import dataclass
+from typing import Any
+
+import re2
 
 # Zero-width space, non-joiner and joiner, word joiner, soft hyphen, byte order mark: a token
 # split by one of them looks whole on screen and to whoever copies it.
@@ -22,7 +25,11 @@ JSON_DEPTH = 3
 # A run that may be base64 (standard or URL-safe): 20 characters hold 15 bytes, less than any
 # token the rules know. Decoded, it is read only when it is mostly text (a file sent through the
 # contents API, an encoded `.env`): a run of hex or random bytes decodes to noise.
-_BASE64 = re.compile(r"[A-Za-z0-9+/]{20,}={0,2}|[A-Za-z0-9_-]{20,}={0,2}")
+# Run by RE2, in one pass: Python's engine would try each start in a word of fewer than 20 such
+# characters again, at many times the cost on prose. The same runs: leftmost, greedy.
+_OPTIONS = re2.Options()
+_OPTIONS.log_errors = False
+_BASE64: Any = re2.compile(r"[A-Za-z0-9+/]{20,}={0,2}|[A-Za-z0-9_-]{20,}={0,2}", _OPTIONS)
 _TEXT_SHARE = 0.9
 _JSON_SIMPLE = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
@@ -146,7 +153,7 @@ def _base64(view: View) -> View | None:
 def views(text: str) -> list[View]:
     """The views of `text` worth scanning beyond the text itself (none for plain text)."""
     base = identity(text)
-    if _INVISIBLE.search(text):
+    if any(char in text for char in INVISIBLE):  # a tenth of the regex's time on a long text
         base = _rewrite(base, _INVISIBLE, None)
     found = [base] if base.text != text else []
     if _PERCENT.search(base.text):

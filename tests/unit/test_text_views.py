@@ -21,6 +21,8 @@ from bot.text_views import (
 )
 
 Spans = list[tuple[int, int]]
+# The model finds base64 runs with Python's engine, the views with RE2.
+BASE64_RUNS = re.compile(_BASE64.pattern)
 
 
 def _model_rewrite(
@@ -61,7 +63,7 @@ def _model(text: str) -> list[tuple[str, Spans]]:
 def _model_base64(text: str, spans: Spans) -> tuple[str, Spans]:
     """Each run that decodes to text, a line each; a byte's span: its base64 characters'."""
     out, kept = "", []
-    for match in _BASE64.finditer(text):
+    for match in BASE64_RUNS.finditer(text):
         run = match.group()
         altchars = b"-_" if "-" in run or "_" in run else None
         padded = run + "=" * (-len(run.rstrip("=")) % 4)
