@@ -95,21 +95,27 @@ class Drawn:
 
     def __init__(self, data: st.DataObject) -> None:
         self.data = data
-        self.agent_outcomes = data.draw(_some(AGENT_OUTCOMES), label="agent outcomes")
-        self.validation_outcomes = data.draw(_some(VALIDATION_OUTCOMES), label="validations")
+        # Each strategy made once per run, not once per draw: hypothesis checks every new one.
+        agent = data.draw(_SOME_AGENT_OUTCOMES, label="agent outcomes")
+        self.agent_outcomes = st.sampled_from(agent)
+        validation = data.draw(_SOME_VALIDATION_OUTCOMES, label="validations")
+        self.validation_outcomes = st.sampled_from(validation)
 
     def agent(self, action: SendPrompt) -> AgentOutcome:
-        return self.data.draw(st.sampled_from(self.agent_outcomes), label=action.describe())
+        return self.data.draw(self.agent_outcomes, label=action.describe())
 
     def validation(self, ticket: str) -> ValidationOutcome:
-        outcomes = st.sampled_from(self.validation_outcomes)
-        return self.data.draw(outcomes, label=f"validate {ticket}")
+        return self.data.draw(self.validation_outcomes, label=f"validate {ticket}")
 
 
 def _some(values: tuple[T, ...]) -> st.SearchStrategy[list[T]]:
     """A non-empty selection of `values`, in their order."""
     chosen = st.sets(st.sampled_from(values), min_size=1)
     return chosen.map(lambda picked: [v for v in values if v in picked])
+
+
+_SOME_AGENT_OUTCOMES = _some(AGENT_OUTCOMES)
+_SOME_VALIDATION_OUTCOMES = _some(VALIDATION_OUTCOMES)
 
 
 @dataclass
