@@ -6,9 +6,9 @@
 Writes benchmarks/results.json and prints a table. Counted figures (rate-limit units, jobs,
 sessions) must meet their targets (exit 1 otherwise); timings are recorded, never asserted: a busy
 machine is no bug. The quick run, beside the tests in `./dev check`, times nothing: there a timing
-would measure the tests' load. On GitHub Actions (benchmarks/actions.py): a chain worked by its one job in
-the workflow simulation, with an agent of fixed duration; the quick mode runs the 3-ticket chain
-with a short agent, the full one the 3- and 8-ticket chains with a longer one. Slack
+would measure the tests' load. On GitHub Actions (benchmarks/actions.py): a chain worked by its
+one job in the workflow simulation, with an agent of fixed duration; the quick mode runs the
+3-ticket chain with a short agent, the full one the 3- and 8-ticket chains with a longer one. Slack
 (benchmarks/slack.py): its API calls per ticket (both modes); the full run also works a chain of
 60 quick tickets without Slack, with Slack under its documented rate limits, and under each of
 Slack's failures, some four minutes.
