@@ -292,7 +292,7 @@ def _actions_rows(on_actions: dict[str, Any]) -> list[tuple[str, Any, str]]:
 
 
 def _timing_rows(results: dict[str, Any]) -> list[tuple[str, Any, str]]:
-    if "overhead" not in results:
+    if results["mode"] == "quick":
         return []  # the quick run times nothing
     overhead = results["overhead"]
     return [

@@ -27,9 +27,7 @@ JSON_DEPTH = 3
 # contents API, an encoded `.env`): a run of hex or random bytes decodes to noise.
 # Run by RE2, in one pass: Python's engine would try each start in a word of fewer than 20 such
 # characters again, at many times the cost on prose. The same runs: leftmost, greedy.
-_OPTIONS = re2.Options()
-_OPTIONS.log_errors = False
-_BASE64: Any = re2.compile(r"[A-Za-z0-9+/]{20,}={0,2}|[A-Za-z0-9_-]{20,}={0,2}", _OPTIONS)
+_BASE64: Any = re2.compile(r"[A-Za-z0-9+/]{20,}={0,2}|[A-Za-z0-9_-]{20,}={0,2}")
 _TEXT_SHARE = 0.9
 _JSON_SIMPLE = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
