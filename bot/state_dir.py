@@ -4,10 +4,16 @@ so `git add -A` never takes it into the project."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 STATE_DIR = ".baton"
 _IGNORE_ALL = "# Baton's own files (state, locks, agent HOMEs): never part of the project\n*\n"
+
+
+def in_state_dir(path: str | bytes) -> bool:
+    """Whether a path from the working copy's top (as git lists it) is `.baton/` or in it."""
+    return os.fsdecode(path).split("/")[0] == STATE_DIR
 
 
 def state_dir(root: Path) -> Path:

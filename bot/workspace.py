@@ -24,7 +24,7 @@ from bot.command_result import CommandResult
 from bot.errors import WorkspaceError
 from bot.git_guard import Repository, git_argv, git_env, open_repository
 from bot.security import plain_output
-from bot.state_dir import STATE_DIR
+from bot.state_dir import STATE_DIR, in_state_dir
 
 # What a command's tail keeps: a line of megabytes would otherwise fill the state on every save.
 TAIL_LINE_CHARS = 2_000
@@ -283,7 +283,7 @@ class Git:
                 path = decoded(entry.split(b" ", _FIELDS_BEFORE_PATH[kind])[-1])
                 if kind == b"2":
                     next(entries)  # the path it had before
-                if path.split("/")[0] != STATE_DIR:
+                if not in_state_dir(path):
                     dirty.append(path)
         return Status(head, branch, dirty)
 
@@ -298,17 +298,21 @@ class Git:
     def commit_all(self, message: str) -> str:
         """Commit everything in the working copy (but Baton's state); returns HEAD either way."""
         self._stage_all()
-        # `.baton/` as HEAD has it, whatever is staged: a repository that committed Baton's files
-        # by mistake keeps them as they were, neither changed nor deleted by the agent's commit.
-        self.run("reset", "-q", "--", STATE_DIR)
-        if self.run("diff", "--cached", "--name-only"):
+        listed = self._output("diff", "--cached", "--name-only", "--no-renames", "-z")
+        staged = [path for path in listed.split(b"\0") if path]
+        # `.baton/` as HEAD has it, whatever the agent staged there itself: a repository that
+        # committed Baton's files by mistake keeps them as they were, neither changed nor deleted
+        # by the agent's commit.
+        if any(in_state_dir(path) for path in staged):
+            self.run("reset", "-q", "--", STATE_DIR)
+        if any(not in_state_dir(path) for path in staged):
             self.run("commit", "-q", "--no-verify", "-m", message)
         return self.head()
 
     def _stage_all(self) -> None:
-        """What `git add -A` does, without `git add`: for each nested repository the index
-        tracks, it runs `git status` in there, with that repository's configuration (the
-        agent's to write, filters and all) and no way to turn that off."""
+        """What `git add -A` does, Baton's state left out, without `git add`: for each nested
+        repository the index tracks, it runs `git status` in there, with that repository's
+        configuration (the agent's to write, filters and all) and no way to turn that off."""
         # Changed and deleted tracked paths (a nested repository by its HEAD only, as
         # `--ignore-submodules=dirty` has it), then the new ones.
         listed = self._output(
@@ -316,7 +320,11 @@ class Git:
         )
         # A new nested repository is listed as `dir/`; it is staged as `dir`, by its HEAD. A
         # deleted path is listed twice (deleted and modified), an unmerged one once a stage.
-        paths = list(dict.fromkeys(p.removesuffix(b"/") for p in listed.split(b"\0") if p))
+        paths = [
+            path
+            for path in dict.fromkeys(p.removesuffix(b"/") for p in listed.split(b"\0") if p)
+            if not in_state_dir(path)
+        ]
         if paths:
             update = ("update-index", "-z", "--add", "--remove", "--replace", "--stdin")
             self._output(*update, stdin=b"\0".join(paths) + b"\0")

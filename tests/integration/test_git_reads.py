@@ -134,3 +134,24 @@ def test_batons_files_committed_by_mistake_stay_as_they_are(git: Git) -> None:
     assert not (git.root / "new.txt").exists()
     assert not (git.root / "loose.txt").exists()
     assert (git.root / ".baton" / "state.json").read_text() == "live\n"
+
+
+def test_what_the_agent_staged_in_batons_state_itself_is_never_committed(git: Git) -> None:
+    """The agent ran `git mv` out of a `.baton/` committed by mistake, or `git add -f .baton/…`:
+    its commit holds its own files only, and `.baton/` stays as HEAD has it."""
+    (git.root / ".baton").mkdir()
+    (git.root / ".baton" / "state.json").write_text("committed\n")
+    plain(git, "add", "-f", ".baton/state.json")
+    plain(git, "-c", "user.name=u", "-c", "user.email=u@e", "commit", "-q", "-m", "by mistake")
+    checkpoint = git.head()
+    plain(git, "mv", ".baton/state.json", "state.json")  # staged as a rename
+
+    head = git.commit_all("the agent's change")
+    assert plain(git, "diff", "--no-renames", "--name-only", checkpoint, head).split() == [
+        "state.json"
+    ]
+    assert plain(git, "diff", "--cached", "--name-only", head) == ""
+    (git.root / ".baton" / "notes.json").write_text("the agent's\n")
+    plain(git, "add", "-f", ".baton/notes.json")
+    assert git.commit_all("nothing more") == head  # `.baton/` alone staged: no commit at all
+    assert plain(git, "diff", "--cached", "--name-only", head) == ""
