@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import jwt
@@ -29,7 +29,9 @@ from github import (
 )
 
 from tests.fakes.github import FakeGitHub, FaultKind, app_private_key
-from tests.fakes.github_openapi import OpenApiChecker
+
+if TYPE_CHECKING:
+    from tests.fakes.github_openapi import OpenApiChecker
 
 APP_PY = """def answer():
     return 41
@@ -49,6 +51,10 @@ OUTSIDE_THE_DIFF = 10  # a line of src/app.py more than three lines away from th
 
 @pytest.fixture
 def checker(shared_dir: Path) -> OpenApiChecker:
+    # Imported here: openapi-core and werkzeug take ~0.5 s of CPU to import, and every worker
+    # collects this module, while one runs it.
+    from tests.fakes.github_openapi import OpenApiChecker  # noqa: PLC0415
+
     return OpenApiChecker(shared_dir / "github" / "rest-api-subset.json")
 
 
