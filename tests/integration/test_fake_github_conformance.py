@@ -51,7 +51,7 @@ OUTSIDE_THE_DIFF = 10  # a line of src/app.py more than three lines away from th
 
 @pytest.fixture
 def checker(shared_dir: Path) -> OpenApiChecker:
-    # Imported here: openapi-core and werkzeug take ~0.5 s of CPU to import, and every worker
+    # Imported here: openapi-core and werkzeug take ~0.3 s of CPU to import, and every worker
     # collects this module, while one runs it.
     from tests.fakes.github_openapi import OpenApiChecker  # noqa: PLC0415
 
