@@ -26,9 +26,11 @@ JSON_DEPTH = 3
 # token the rules know. Decoded, it is read only when it is mostly text (a file sent through the
 # contents API, an encoded `.env`): a run of hex or random bytes decodes to noise.
 # Run by RE2, in one pass: Python's engine would try each start in a word of fewer than 20 such
-# characters again, at many times the cost on prose. The same runs: leftmost, greedy.
-_BASE64: Any = re2.compile(r"[A-Za-z0-9+/]{20,}={0,2}|[A-Za-z0-9_-]{20,}={0,2}")
+# characters again, at many times the cost on prose. The same runs: leftmost, greedy. Over bytes:
+# RE2 on a `str` turns each match's UTF-8 offsets back into characters.
+_BASE64: Any = re2.compile(rb"[A-Za-z0-9+/]{20,}={0,2}|[A-Za-z0-9_-]{20,}={0,2}")
 _TEXT_SHARE = 0.9
+_TEXT_BYTES = bytes(range(32, 127)) + b"\t\n\r"
 _JSON_SIMPLE = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
@@ -123,22 +125,24 @@ def _base64(view: View) -> View | None:
     at: list[int] = []
     starts: list[int] = []
     ends: list[int] = []
-    for match in _BASE64.finditer(view.text):
+    # Every character that is not ASCII becomes one `?`, which no run holds: the offsets of the
+    # bytes are the text's.
+    for match in _BASE64.finditer(view.text.encode("ascii", "replace")):
         run = match.group()
         try:
             data = base64.b64decode(
-                run + "=" * (-len(run.rstrip("=")) % 4),
-                altchars=b"-_" if "-" in run or "_" in run else None,
+                run + b"=" * (-len(run.rstrip(b"=")) % 4),
+                altchars=b"-_" if b"-" in run or b"_" in run else None,
             )
         except ValueError:
             continue
-        if sum(32 <= b < 127 or b in (9, 10, 13) for b in data) < _TEXT_SHARE * len(data):
-            continue
-        for i, byte in enumerate(data):
-            at.append(len(out))
-            out.append(chr(byte))
-            starts.append(match.start() + 8 * i // 6)
-            ends.append(match.start() + (8 * i + 7) // 6 + 1)
+        if len(data) - len(data.translate(None, _TEXT_BYTES)) < _TEXT_SHARE * len(data):
+            continue  # noise, not text
+        first, decoded = match.start(), range(len(data))
+        at.extend(range(len(out), len(out) + len(data)))  # a piece a byte, one character each
+        out.extend(map(chr, data))
+        starts.extend([first + 8 * i // 6 for i in decoded])
+        ends.extend([first + (8 * i + 7) // 6 + 1 for i in decoded])
         at.append(len(out))
         out.append("\n")  # runs never run into each other
         starts.append(match.end() - 1)

@@ -22,7 +22,7 @@ from bot.text_views import (
 
 Spans = list[tuple[int, int]]
 # The model finds base64 runs with Python's engine, the views with RE2.
-BASE64_RUNS = re.compile(_BASE64.pattern)
+BASE64_RUNS = re.compile(_BASE64.pattern.decode())
 
 
 def _model_rewrite(
