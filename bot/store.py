@@ -62,6 +62,10 @@ class FileStore:
     def __init__(self, path: Path, redact: Redactor) -> None:
         self.path = path
         self.redact = redact
+        # The file as this store last wrote it, when that is exactly the state saved, and the
+        # state's revision: a save reads the file again (another run may have saved since) but
+        # parses it only when it holds something else.
+        self._written: tuple[bytes, int] | None = None
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -74,13 +78,22 @@ class FileStore:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
     def _read(self) -> StoreData:
+        raw = self._raw()
+        return StoreData() if raw is None else parse_state(raw, str(self.path))
+
+    def _raw(self) -> bytes | None:
         try:
-            raw = self.path.read_bytes()
+            return self.path.read_bytes()
         except FileNotFoundError:
-            return StoreData()
+            return None
         except OSError as exc:
             raise StateError(f"cannot read {self.path}: {exc}") from exc
-        return parse_state(raw, str(self.path))
+
+    def _revision(self) -> int:
+        raw = self._raw()
+        if self._written is not None and raw == self._written[0]:
+            return self._written[1]
+        return StoreData().revision if raw is None else parse_state(raw, str(self.path)).revision
 
     def load(self) -> StoreData:
         with self._locked():
@@ -88,15 +101,18 @@ class FileStore:
 
     def save(self, data: StoreData) -> StoreData:
         with self._locked():
-            current = self._read()
-            if current.revision != data.revision:
+            revision = self._revision()
+            if revision != data.revision:
                 raise StateConflict(
-                    f"state was saved by another run (revision {current.revision}, "
+                    f"state was saved by another run (revision {revision}, "
                     f"expected {data.revision})",
                     hint="re-read the state and plan again",
                 )
             saved = data.model_copy(update={"revision": data.revision + 1})
-            _atomic_write(self.path, self.redact(saved.model_dump_json(indent=2)) + "\n")
+            dump = saved.model_dump_json(indent=2)
+            text = self.redact(dump)
+            _atomic_write(self.path, text + "\n")
+            self._written = ((text + "\n").encode(), saved.revision) if text == dump else None
             return saved
 
 

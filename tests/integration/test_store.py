@@ -36,6 +36,26 @@ def test_a_stale_save_loses_and_changes_nothing(tmp_path: Path) -> None:
     assert set(store.load().chains) == {"a"}
 
 
+def test_a_save_reads_what_another_run_wrote_since_its_own(tmp_path: Path) -> None:
+    """A store knows the file it wrote last without parsing it again; a save by another run, a
+    hand edit, or a secret redacted on the way (the file is then not the state saved) all show."""
+    path = tmp_path / "state.json"
+    ours, theirs = FileStore(path, Redactor()), FileStore(path, Redactor())
+    saved = ours.save(StoreData(chains={"a": _chain("a")}))
+    saved = ours.save(saved.model_copy(update={"chains": {"b": _chain("b")}}))
+    theirs.save(theirs.load().model_copy(update={"chains": {"c": _chain("c")}}))
+    with pytest.raises(StateConflict, match=r"revision 3, expected 2"):
+        ours.save(saved.model_copy(update={"chains": {"d": _chain("d")}}))
+    path.write_text('{"schema_version": 1, "chains": ')
+    with pytest.raises(StateError, match="not valid Baton state"):
+        ours.save(saved)
+
+    secret = FileStore(tmp_path / "secret.json", Redactor(["hunter2-is-a-secret"]))
+    first = secret.save(StoreData(chains={"hunter2-is-a-secret": _chain("a")}))
+    assert "hunter2" not in (tmp_path / "secret.json").read_text()
+    assert secret.save(first).revision == 2
+
+
 def test_a_corrupt_state_file_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     path.write_text('{"schema_version": 1, "chains": ')
