@@ -78,7 +78,9 @@ class FileStore:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
     def _read(self) -> StoreData:
-        raw = self._raw()
+        return self._parsed(self._raw())
+
+    def _parsed(self, raw: bytes | None) -> StoreData:
         return StoreData() if raw is None else parse_state(raw, str(self.path))
 
     def _raw(self) -> bytes | None:
@@ -93,7 +95,7 @@ class FileStore:
         raw = self._raw()
         if self._written is not None and raw == self._written[0]:
             return self._written[1]
-        return StoreData().revision if raw is None else parse_state(raw, str(self.path)).revision
+        return self._parsed(raw).revision
 
     def load(self) -> StoreData:
         with self._locked():
@@ -110,9 +112,10 @@ class FileStore:
                 )
             saved = data.model_copy(update={"revision": data.revision + 1})
             dump = saved.model_dump_json(indent=2)
-            text = self.redact(dump)
-            _atomic_write(self.path, text + "\n")
-            self._written = ((text + "\n").encode(), saved.revision) if text == dump else None
+            redacted = self.redact(dump)
+            text = redacted + "\n"
+            _atomic_write(self.path, text)
+            self._written = (text.encode(), saved.revision) if redacted == dump else None
             return saved
 
 

@@ -138,11 +138,11 @@ def _base64(view: View) -> View | None:
             continue
         if len(data) - len(data.translate(None, _TEXT_BYTES)) < _TEXT_SHARE * len(data):
             continue  # noise, not text
-        first, decoded = match.start(), range(len(data))
-        at.extend(range(len(out), len(out) + len(data)))  # a piece a byte, one character each
+        first, count = match.start(), len(data)
+        at.extend(range(len(out), len(out) + count))  # a piece a byte, one character each
         out.extend(map(chr, data))
-        starts.extend([first + 8 * i // 6 for i in decoded])
-        ends.extend([first + (8 * i + 7) // 6 + 1 for i in decoded])
+        starts.extend([first + 8 * i // 6 for i in range(count)])
+        ends.extend([first + (8 * i + 7) // 6 + 1 for i in range(count)])
         at.append(len(out))
         out.append("\n")  # runs never run into each other
         starts.append(match.end() - 1)
