@@ -50,6 +50,7 @@ def test_warm_baton_answers_as_python_m_bot(tmp_path: Path) -> None:
         (["tickets", "parse"], ROOT, CRLF_BODY),
         # Relative to the working directory it is given, with the PATH it is given.
         (["config", "check", ".github/baton.yml"], tmp_path, ""),
+        (["no-such-command"], ROOT, ""),  # a usage error: click's SystemExit(2)
     ]
     warm = [_warm(args, cwd, env, stdin) for args, cwd, stdin in cases]
     assert warm == [_cold(args, cwd, env, stdin) for args, cwd, stdin in cases]
