@@ -44,9 +44,13 @@ def _seconds(run: WorkflowRun) -> float:
     return (max(ended) - min(begun)).total_seconds() if begun else 0.0
 
 
-def chain_in_one_job(tickets: int, agent_seconds: float, test_seconds: float) -> dict[str, Any]:
+def chain_in_one_job(
+    tickets: int, agent_seconds: float, test_seconds: float, *, warm: bool = False
+) -> dict[str, Any]:
     """A milestone of `tickets` labelled issues, started by one trigger (the schedule's event,
-    which needs no webhook example), worked by the chain job; then an idle pass."""
+    which needs no webhook example), worked by the chain job; then an idle pass. `warm`: each
+    `baton` a child of the tests' warm server (tests/warm_baton.py), as in the tests, for a run
+    that only counts; else a new interpreter, as installed, for one that times Baton's steps."""
     mode = sandbox()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -57,7 +61,8 @@ def chain_in_one_job(tickets: int, agent_seconds: float, test_seconds: float) ->
             test_seconds=test_seconds,
             sandbox=mode,
         ) as fake:
-            runner = Runner(fake, root / "actions", substitutions=substitutions.BATON_AS_INSTALLED)
+            steps = substitutions.BATON if warm else substitutions.BATON_AS_INSTALLED
+            runner = Runner(fake, root / "actions", substitutions=steps)
             fake.reset_counters()
             run = runner.run(chains.WORKFLOW, events.schedule(DEFAULT_SCHEDULE))
             units = fake.units

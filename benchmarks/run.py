@@ -8,7 +8,8 @@ sessions) must meet their targets (exit 1 otherwise); timings are recorded, neve
 machine is no bug. The quick run, beside the tests in `./dev check`, times nothing: there a timing
 would measure the tests' load. On GitHub Actions (benchmarks/actions.py): a chain worked by its
 one job in the workflow simulation, with an agent of fixed duration; the quick mode runs the
-3-ticket chain with a short agent, the full one the 3- and 8-ticket chains with a longer one. Slack
+3-ticket chain with a short agent and each `baton` forked from the tests' warm server, the full one
+the 3- and 8-ticket chains with a longer one and each `baton` a new interpreter, as installed. Slack
 (benchmarks/slack.py): its API calls per ticket (both modes); the full run also works a chain of
 60 quick tickets without Slack, with Slack under its documented rate limits, and under each of
 Slack's failures, some four minutes.
@@ -428,7 +429,10 @@ def main() -> int:
         results.update(timings())
     agent_s, test_s = ACTIONS_QUICK if args.quick else ACTIONS_FULL
     on_actions: dict[str, Any] = {
-        "chain_of_3": _time("Actions, a chain of 3", lambda: chain_in_one_job(3, agent_s, test_s)),
+        "chain_of_3": _time(
+            "Actions, a chain of 3",
+            lambda: chain_in_one_job(3, agent_s, test_s, warm=args.quick),
+        ),
         "chain_of_8": None
         if args.quick
         else _time("Actions, a chain of 8", lambda: chain_in_one_job(8, agent_s, test_s)),
