@@ -49,6 +49,14 @@ def test_a_commands_output_is_kept_as_plain_text(captured: str, plain: str) -> N
     assert plain_output(captured) == plain
 
 
+@given(st.text(alphabet=st.sampled_from("ab \r\n\t\x1b[0m\u200b")))
+def test_each_line_is_kept_as_it_was_last_drawn(captured: str) -> None:
+    """With a carriage return or without one (the quick path), line by line."""
+    lines = strip_ansi(captured).replace("\r\n", "\n").split("\n")
+    drawn = [next((part for part in reversed(line.split("\r")) if part), "") for line in lines]
+    assert plain_output(captured) == visible_text("\n".join(drawn))
+
+
 def test_what_any_agent_answers_is_kept_as_plain_text() -> None:
     """A cloud agent's summary and error too, not only a CLI's."""
     result = AgentResult(ok=False, summary="\x1b[32mdone\x1b[0m", error="\x1b[31mfailed\x1b[0m")
