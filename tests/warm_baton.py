@@ -290,21 +290,18 @@ def write_shim(path: Path) -> None:
 
 
 def _run_and_exit(main: Callable[[], object]) -> NoReturn:
-    """Runs `main` and ends as the interpreter ends a `python -m bot` process: the exit status
-    that SystemExit carries, or an uncaught exception's traceback; then the other threads joined,
-    the exit functions run, the standard streams flushed. Without what comes after, freeing every
-    object one by one: in a child forked from the server that writes to (and so copies) nearly
-    every page the two share, some 70 ms of CPU a call, two thirds of a short one. This is how
-    multiprocessing ends the children it forks."""
-    interrupted = False
+    """Runs `main` and, once it returns or exits, ends as the interpreter ends a `python -m bot`
+    process (the exit status, the other threads joined, the exit functions run, the standard
+    streams flushed), without what comes after: freeing every object one by one, which in a
+    child forked from the server writes to (and so copies) nearly every page the two share, some
+    70 ms of CPU a call, two thirds of a short one. This is how multiprocessing ends the children
+    it forks. An uncaught exception propagates: the interpreter prints it and ends as it would."""
     try:
         main()
         code = 0
     except SystemExit as stop:
         code = _exit_status(stop.code)
-    except BaseException as error:  # noqa: BLE001 - uncaught, as the interpreter prints it
-        sys.excepthook(type(error), error, error.__traceback__)
-        code, interrupted = 1, isinstance(error, KeyboardInterrupt)
+    # What the interpreter runs at exit before it frees anything, in its order (Py_FinalizeEx).
     threading._shutdown()  # type: ignore[attr-defined]
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
@@ -312,9 +309,6 @@ def _run_and_exit(main: Callable[[], object]) -> NoReturn:
             stream.flush()
         except (OSError, ValueError):
             code = 120  # Python's status when it cannot flush its output at exit
-    if interrupted:  # Python ends on an uncaught Ctrl-C by the signal itself
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGINT)
     os._exit(code)
 
 
