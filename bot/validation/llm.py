@@ -236,11 +236,15 @@ class LlmReviewer:
         """POST with a deadline on the whole exchange (httpx's timeouts are per read)."""
         import httpx  # noqa: PLC0415 (a tenth of a second to import: only when the reviewer asks)
 
+        from bot.tls import tls_context  # noqa: PLC0415 (with httpx)
+
         limit = self.config.timeout_seconds
         deadline = time.monotonic() + limit
         try:
             with (
-                httpx.Client(timeout=httpx.Timeout(limit), transport=self._transport) as client,
+                httpx.Client(
+                    timeout=httpx.Timeout(limit), transport=self._transport, verify=tls_context()
+                ) as client,
                 client.stream("POST", url, headers=headers, json=body) as response,
             ):
                 chunks: list[bytes] = []

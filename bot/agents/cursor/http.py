@@ -15,6 +15,7 @@ import stamina
 
 from bot import __version__
 from bot.errors import AgentError, ConfigError
+from bot.tls import tls_context
 
 T = TypeVar("T")
 
@@ -113,6 +114,7 @@ class Api:
             auth=httpx.BasicAuth(api_key, ""),
             timeout=httpx.Timeout(timeout_s),
             headers={"User-Agent": f"baton/{__version__}"},
+            verify=tls_context(),
         )
 
     def close(self) -> None:
