@@ -1,5 +1,5 @@
 """What the command Baton waits on (an agent's CLI, the test command) has written last, for the
-terminal's live line. Its output goes to files (`workspace.run_command`); the line is read from
+terminal's live line. Its output goes to files (`processes.run_command`); the line is read from
 their ends when the line is drawn, never by the process that waits."""
 
 from __future__ import annotations

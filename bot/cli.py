@@ -74,7 +74,7 @@ def main() -> None:
 
 def _exit_on_sigterm() -> None:
     """SIGTERM (a cancelled CI job, `kill`) unwinds like Ctrl-C: the agent or test command under
-    way is killed with its whole process group (`bot.workspace.run_command`), and Baton exits
+    way is killed with its whole process group (`bot.processes.run_command`), and Baton exits
     with 143. `--watch` puts its own handler in place: there it stops between passes."""
     import signal  # noqa: PLC0415
     from types import FrameType  # noqa: PLC0415

@@ -1,34 +1,18 @@
-"""The working copy: real git, and commands run with a timeout. Baton's own git calls never run
-what an agent could have planted in the repository (`bot.git_guard`) and commit under Baton's
-name."""
+"""The working copy, through real git. Baton's own git calls never run what an agent could have
+planted in the repository (`bot.git_guard`) and commit under Baton's name."""
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import functools
-import os
 import re
-import signal
 import subprocess
-import sys
-import tempfile
-import time
-from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.activity import watching
-from bot.command_result import CommandResult
 from bot.errors import WorkspaceError
 from bot.git_guard import Repository, git_argv, git_env, open_repository
-from bot.security import plain_output
 from bot.state_dir import STATE_DIR, in_state_dir
 
-# What a command's tail keeps: a line of megabytes would otherwise fill the state on every save.
-TAIL_LINE_CHARS = 2_000
-TAIL_CHARS = 32_000
 _IDENTITY = {
     "GIT_AUTHOR_NAME": "Baton",
     "GIT_AUTHOR_EMAIL": "baton@users.noreply.localhost",
@@ -40,85 +24,6 @@ _OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 # `git status --porcelain=v2` entries: how many fields come before the path, by kind (`1`
 # changed, `2` renamed or copied, `u` unmerged, `?` untracked).
 _FIELDS_BEFORE_PATH = {b"1": 8, b"2": 9, b"u": 10, b"?": 1}
-
-
-def run_command(
-    command: str | list[str],
-    cwd: Path,
-    timeout_s: float,
-    *,
-    env: Mapping[str, str] | None = None,
-    tail_lines: int = 200,
-    stdin_devnull: bool = True,
-) -> tuple[CommandResult, str]:
-    """Run a command (a shell string or an argv list) in its own process group; kill the whole
-    group at the timeout, and when Baton stops while waiting (Ctrl-C, SIGTERM turned into
-    SystemExit by the CLI, any error), then go on stopping. Returns the result (with the last
-    `tail_lines` of output) and stdout.
-
-    Should Baton be killed outright (SIGKILL), the command is killed by the kernel: the direct
-    child asks for that (`_die_with_parent`), and the sandbox kills everything inside its PID
-    namespace with it. Unsandboxed, a grandchild that left the process group survives that."""
-    argv = ["/bin/sh", "-c", command] if isinstance(command, str) else command
-    shown = command if isinstance(command, str) else " ".join(command)
-    started = time.monotonic()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        try:
-            proc = subprocess.Popen(
-                argv,
-                cwd=cwd,
-                env=dict(env) if env is not None else None,
-                stdin=subprocess.DEVNULL if stdin_devnull else None,
-                stdout=out,
-                stderr=err,
-                start_new_session=True,
-                # It only calls prctl, looked up before the fork: safe with threads.
-                preexec_fn=_die_with_parent(),  # noqa: PLW1509
-            )
-        except (OSError, ValueError) as exc:  # ValueError: a NUL byte in an argument
-            return CommandResult(command=shown, exit_code=None, duration_s=0.0, tail=str(exc)), ""
-        timed_out = False
-        try:
-            with watching(out, err):  # the terminal's live line shows the last line written
-                code: int | None = proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            _kill_group(proc)
-            code = None
-        except BaseException:
-            _kill_group(proc)
-            raise
-        duration = time.monotonic() - started
-        out.seek(0)
-        err.seek(0)
-        stdout = out.read().decode("utf-8", "replace")
-        stderr = err.read().decode("utf-8", "replace")
-    # Kept as plain text: a coloured test runner's escapes would reach prompts and reports.
-    output = plain_output(stdout + ("\n" if stdout and stderr else "") + stderr)
-    lines = deque(output.splitlines(), tail_lines)
-    if timed_out:
-        lines.append(f"[baton] timed out after {timeout_s:.0f}s; the process group was killed")
-    result = CommandResult(
-        command=shown,
-        exit_code=code,
-        duration_s=round(duration, 3),
-        timed_out=timed_out,
-        tail=_bounded_tail(lines),
-    )
-    return result, stdout
-
-
-def _bounded_tail(lines: deque[str]) -> str:
-    """The last lines, each cut to TAIL_LINE_CHARS and all together to TAIL_CHARS (from the end:
-    the end of the output is what tells why a command failed)."""
-    kept = [
-        line
-        if len(line) <= TAIL_LINE_CHARS
-        else f"{line[:TAIL_LINE_CHARS]} [… {len(line) - TAIL_LINE_CHARS} more characters]"
-        for line in lines
-    ]
-    tail = "\n".join(kept)
-    return tail if len(tail) <= TAIL_CHARS else "[… earlier output cut]\n" + tail[-TAIL_CHARS:]
 
 
 @dataclass(frozen=True)
@@ -136,43 +41,6 @@ def decoded(data: bytes | None) -> str:
     reads it, but never failing on bytes that are not UTF-8 (a file's content or name)."""
     text = (data or b"").decode("utf-8", "replace")
     return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-
-
-_PR_SET_PDEATHSIG = 1
-
-
-@functools.cache
-def _prctl() -> Callable[..., int] | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    return prctl
-
-
-def _die_with_parent() -> Callable[[], None] | None:
-    """What the child runs before exec so that the kernel kills it (SIGKILL) when the thread
-    that started it ends, Baton killed outright included (Linux). prctl is looked up here, in
-    Baton: the child, forked from a process with threads, does nothing but the call."""
-    prctl = _prctl()
-    if prctl is None:
-        return None
-    parent = os.getpid()
-
-    def arrange() -> None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != parent:  # Baton was gone before the request counted
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    return arrange
 
 
 class Git:

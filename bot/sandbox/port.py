@@ -1,7 +1,7 @@
 """The Sandbox port: how an agent call or a test command is confined.
 
 A sandbox does not run anything: `wrap` turns a command and what it may reach (a
-`Confinement`) into the argv and environment to run (`bot.workspace.run_command` runs them), so
+`Confinement`) into the argv and environment to run (`bot.processes.run_command` runs them), so
 what a sandbox allows can be read, and tested, without starting a process.
 """
 

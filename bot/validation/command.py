@@ -16,10 +16,10 @@ from pathlib import Path
 
 from bot.command_result import CommandResult
 from bot.errors import ConfigError
+from bot.processes import run_command
 from bot.programs import program_of
 from bot.sandbox import Confinement, NoSandbox, Sandbox
 from bot.security import command_env
-from bot.workspace import run_command
 
 
 def run_test_command(

@@ -13,8 +13,8 @@ from rich.console import Console
 from bot.notify import Event, EventKind
 from bot.notify.console import ConsoleNotifier
 from bot.notify.progress import Progress
+from bot.processes import run_command
 from bot.redact import Redactor
-from bot.workspace import run_command
 from tests.unit.render_samples import chain
 
 

@@ -19,11 +19,11 @@ from bot.agents.cli.presets import PRESETS, agent_env, preset_executable
 from bot.agents.cli.reasons import failure_detail, generic_fix, one_line, refusal_reason
 from bot.agents.result import AgentResult
 from bot.config import AgentConfig
+from bot.processes import run_command
 from bot.redact import Redactor
 from bot.sandbox import AGENT_FILES, AgentFiles, Confinement, NoSandbox, Sandbox
 from bot.security import strip_ansi
 from bot.state_dir import state_dir
-from bot.workspace import run_command
 
 MAX_PROMPT = 120_000  # UTF-8 bytes: one argv string may not exceed 128 KiB on Linux
 _TRUNCATED = "\n\n[prompt truncated by Baton]"

@@ -10,8 +10,8 @@ from pathlib import Path
 from bot.agents.cli.presets import PRESETS, agent_env, preset_executable
 from bot.config import AgentConfig
 from bot.errors import ConfigError
+from bot.processes import run_command
 from bot.security import strip_ansi
-from bot.workspace import run_command
 
 # The versions the presets were tested with, as `--version` reports them (Cursor's CLI is not on
 # npm, so no version of it has been).
