@@ -109,6 +109,8 @@ def main(argv: list[str]) -> int:
                 os.kill(pid, signal.SIGKILL)
         time.sleep(0.02)
         _reap()
+    # The last ones killed may have died since: reaped here, none outlives the step as a zombie.
+    _reap()
     return KILLED if killed else code
 
 
