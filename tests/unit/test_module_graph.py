@@ -32,7 +32,8 @@ def _tree(name: str) -> ast.Module:
     return ast.parse(path.read_text(encoding="utf-8"), str(path))
 
 
-def _imported(name: str) -> set[str]:
+@functools.cache
+def _imported(name: str) -> frozenset[str]:
     """The modules of `bot` that `name` imports anywhere in it (also inside a function, or for
     type checking only): `from a import b` counts as `a.b` when that is a module, else `a`."""
     package = name if _modules()[name].name == "__init__.py" else name.rpartition(".")[0]
@@ -48,7 +49,9 @@ def _imported(name: str) -> set[str]:
                 module = node.module or ""
             found.add(module)
             found.update(f"{module}.{alias.name}" for alias in node.names)
-    return {module for imported in found if (module := _module_of(imported)) not in {"", name}}
+    return frozenset(
+        module for imported in found if (module := _module_of(imported)) not in {"", name}
+    )
 
 
 def _module_of(imported: str) -> str:
@@ -58,7 +61,7 @@ def _module_of(imported: str) -> str:
     return imported
 
 
-def _with_packages(names: set[str]) -> set[str]:
+def _with_packages(names: frozenset[str]) -> frozenset[str]:
     """`names` and the packages they are in: importing `a.b.c` runs `a/__init__` and `a/b/__init__`."""
     parts = [name.split(".") for name in names]
     packages = {".".join(p[:i]) for p in parts for i in range(1, len(p))}
