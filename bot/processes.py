@@ -57,7 +57,8 @@ def run_command(
                 stdout=out,
                 stderr=err,
                 start_new_session=True,
-                # Only a prctl call, looked up before the fork: safe with threads.
+                # Where setpriv is missing: a prctl call looked up before the fork, safe with
+                # threads.
                 preexec_fn=dying,  # noqa: PLW1509
             )
         except (OSError, ValueError) as exc:  # ValueError: a NUL byte in an argument
@@ -116,7 +117,7 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
 # it ends, Baton killed outright included (Linux). `setpriv` asks for that, then a shell checks
 # that Baton was still its parent when it did (else Baton was gone before the request counted)
 # and becomes the command. Python could ask from the child itself (a `preexec_fn`), but then it
-# forks where it would vfork: from a Baton of 100 MB, 15-50 ms of CPU a start instead of 1-3.
+# forks where it would vfork: from a Baton of 100 MB, 9-50 ms of CPU a start instead of 3.
 _GUARD = 'test "$PPID" = "$0" && exec "$@"; kill -KILL $$'
 _PR_SET_PDEATHSIG = 1
 
