@@ -302,7 +302,7 @@ def _run_and_exit(main: Callable[[], object]) -> NoReturn:
     except SystemExit as stop:
         code = _exit_status(stop.code)
     # What the interpreter runs at exit before it frees anything, in its order (Py_FinalizeEx).
-    threading._shutdown()  # type: ignore[attr-defined]
+    threading._shutdown()
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:

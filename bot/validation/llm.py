@@ -236,7 +236,7 @@ class LlmReviewer:
         """POST with a deadline on the whole exchange (httpx's timeouts are per read)."""
         import httpx  # noqa: PLC0415 (a tenth of a second to import: only when the reviewer asks)
 
-        from bot.tls import tls_context  # noqa: PLC0415 (with httpx)
+        from bot.tls import tls_context  # noqa: PLC0415 (it imports httpx: as above)
 
         limit = self.config.timeout_seconds
         deadline = time.monotonic() + limit

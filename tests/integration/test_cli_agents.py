@@ -23,6 +23,7 @@ from bot.config import AgentConfig
 from bot.errors import ConfigError
 from bot.redact import from_environment
 from bot.sandbox import AgentFiles, Command, Confinement
+from tests.pids import alive
 
 FAKES = Path(__file__).resolve().parents[1] / "fakes" / "agents"
 BASE_PATH = os.environ.get("PATH", os.defpath)
@@ -84,21 +85,6 @@ def agent_for(kind: str, test_command: str | None = None, **settings: Any) -> Cl
     settings.setdefault("env", FAKE_ENV)
     config = AgentConfig.model_validate({"kind": kind, **settings})
     return CliAgent(config, test_command, environ=os.environ, redact=from_environment(os.environ))
-
-
-def alive(pid: int) -> bool:
-    """A zombie (killed, not yet reaped by its new parent) counts as gone."""
-    stat = Path(f"/proc/{pid}/stat")
-    if Path("/proc/self/stat").exists():
-        try:
-            return stat.read_text().rsplit(")", 1)[1].split()[0] not in {"Z", "X"}
-        except FileNotFoundError:
-            return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 # --- sessions -------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import pytest
 
 from bot.processes import run_command
 from tests.e2e.helpers import wait_for
+from tests.pids import alive
 
 ROOT = Path(__file__).resolve().parents[2]
 # Baton, with one command to wait on: a Python that writes its pid, then sleeps.
@@ -24,14 +25,6 @@ from bot.processes import run_command
 sleeper = "import os, sys, time; open(sys.argv[1], 'w').write(str(os.getpid())); time.sleep(600)"
 run_command([sys.executable, "-c", sleeper, sys.argv[1]], Path.cwd(), 600)
 """
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's parent-death signal")
@@ -45,12 +38,12 @@ def test_a_command_dies_with_baton_killed_outright(tmp_path: Path, setpriv: str)
         try:
             wait_for(lambda: pid_file.exists() and pid_file.read_text(), 30, "no command ran")
             command = int(pid_file.read_text())
-            assert _alive(command)
+            assert alive(command)
             baton.send_signal(signal.SIGKILL)
             baton.wait(timeout=30)
         finally:
             baton.kill()
-    wait_for(lambda: not _alive(command), 10, f"the command ({command}) outlived Baton")
+    wait_for(lambda: not alive(command), 10, f"the command ({command}) outlived Baton")
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,7 @@ from bot.workspace import Git
 from tests.fakes.cursor import FakeCursor, RunScript
 from tests.fakes.github import FakeGitHub, FaultKind
 from tests.fakes.slack import FakeSlack
+from tests.pids import alive
 from tests.reliability.chain_support import (
     BRANCH,
     ROOT,
@@ -653,19 +654,10 @@ def test_a_cli_agent_that_hangs_talks_nonsense_or_crashes_blocks_its_ticket(
         assert expected[mode] in reason, reason
         if mode == "hang":
             child = int((home / "claude.child.pid").read_text())
-            assert not _alive(child), "the agent's child was killed with it"
+            assert not alive(child), "the agent's child was killed with it"
         again = run_inline(fake, chain.work, **env)
         assert again.exit_code == 1
         assert len((home / "calls.jsonl").read_text().splitlines()) == 2, "nothing sent again"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.exists() and stat.read_text().split()[2] == "Z")
 
 
 # -- git ------------------------------------------------------------------------------------------
