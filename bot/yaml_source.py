@@ -20,6 +20,12 @@ Loc = tuple[int | str, ...]
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def safe_load(text: str) -> Any:
+    """The data of a YAML text, as `yaml.safe_load` reads it, with the C loader where there is one
+    (some ten times faster on a workflow file)."""
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 (a safe loader)
+
+
 @dataclass
 class YamlDoc:
     data: Any

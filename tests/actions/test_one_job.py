@@ -19,6 +19,7 @@ import yaml
 from github import Auth, Github
 
 from bot.knowledge import report_path
+from bot.yaml_source import safe_load
 from tests.actions import chains, events, substitutions
 from tests.actions.chains import (
     CHAIN,
@@ -221,7 +222,7 @@ def the_caller() -> dict[str, Any]:
             break
         header.append(line)
     start = header.index("#   on:")
-    caller: dict[str, Any] = yaml.safe_load(
+    caller: dict[str, Any] = safe_load(
         "\n".join(line[4:] for line in header[start : header.index("#", start)])
     )
     return caller

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from bot.yaml_source import safe_load
 from tests.actions.expressions import to_string
 
 
@@ -175,7 +174,7 @@ class Workflow:
 
     @classmethod
     def parse(cls, text: str, path: str = "workflow") -> Workflow:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
         if not isinstance(data, dict):
             raise WorkflowError(f"{path} is not a mapping")
         if True in data:  # YAML 1.1 reads the key `on` as true
@@ -302,7 +301,7 @@ class Action:
         )
         if path is None:
             raise WorkflowError(f"no action.yml in {directory}")
-        data = _mapping(yaml.safe_load(path.read_text(encoding="utf-8")), str(path))
+        data = _mapping(safe_load(path.read_text(encoding="utf-8")), str(path))
         _unknown(data, _ACTION_KEYS, str(path))
         runs = _mapping(data.get("runs"), f"{path}: runs")
         if runs.get("using") != "composite":

@@ -23,7 +23,6 @@ from typing import Any
 
 import pytest
 import stamina
-import yaml
 from click.testing import CliRunner, Result
 
 from bot.agents.cursor.agent import CursorAgent
@@ -40,11 +39,12 @@ from bot.store import FileStore
 from bot.tickets import Ticket
 from bot.validation.rules import parse_rules
 from bot.workspace import Git
+from bot.yaml_source import safe_load
 from tests.reliability.isolation import quiet_environment
 from tests.reliability.tally import Tally
 
 CORPUS = Path(__file__).parent / "corpus"
-MANIFEST: dict[str, dict[str, dict[str, Any]]] = yaml.safe_load(
+MANIFEST: dict[str, dict[str, dict[str, Any]]] = safe_load(
     (CORPUS / "manifest.yml").read_text(encoding="utf-8")
 )
 BOT = "baton-bot[bot]"

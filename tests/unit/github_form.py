@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
+from bot.yaml_source import safe_load
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ISSUE_FORM = REPO_ROOT / ".github" / "ISSUE_TEMPLATE" / "agent-ticket.yml"
@@ -15,7 +15,7 @@ RenderForm = Callable[[Mapping[str, str]], str]
 
 
 def load_form() -> dict[str, Any]:
-    form: dict[str, Any] = yaml.safe_load(ISSUE_FORM.read_text(encoding="utf-8"))
+    form: dict[str, Any] = safe_load(ISSUE_FORM.read_text(encoding="utf-8"))
     return form
 
 

@@ -27,6 +27,7 @@ from bot.state import ChainState, StoreData, TicketState
 from bot.store import FileStore
 from bot.workflow_matrix import pending_chains
 from bot.workspace import Git
+from bot.yaml_source import safe_load
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
@@ -50,7 +51,7 @@ RUN_PERMISSIONS = {
 
 
 def _load(path: Path) -> dict[str, Any]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = safe_load(path.read_text(encoding="utf-8"))
     assert isinstance(data, dict)
     if True in data:  # YAML 1.1 reads the key `on` as true
         data["on"] = data.pop(True)
@@ -341,7 +342,7 @@ def test_every_secret_is_a_repository_secret_with_its_reason(path: Path) -> None
     assert lines
     assert all("# zizmor: ignore[secrets-outside-env]" in line for line in lines)
     assert "environments are not available to" in text
-    assert "environment:" not in yaml.safe_dump(yaml.safe_load(text))
+    assert "environment:" not in yaml.safe_dump(safe_load(text))
 
 
 def test_the_reusable_workflows_caller_can_be_handed_over() -> None:
@@ -355,7 +356,7 @@ def test_the_reusable_workflows_caller_can_be_handed_over() -> None:
         header.append(line)
     start = header.index("#   on:")
     end = header.index("#", start)
-    caller = yaml.safe_load("\n".join(line[4:] for line in header[start:end]))
+    caller = safe_load("\n".join(line[4:] for line in header[start:end]))
     on = caller[True]
     assert "chain" in on["workflow_dispatch"]["inputs"]
     assert on["schedule"] == [{"cron": DEFAULT_SCHEDULE}]

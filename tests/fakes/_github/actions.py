@@ -28,6 +28,8 @@ from typing import Any
 
 import yaml
 
+from bot.yaml_source import safe_load
+
 from .common import required, shapes
 from .model import Dispatch, World
 from .protocol import ApiError, Call, Response, Routes, invalid_request, not_found
@@ -61,7 +63,7 @@ def dispatch_inputs(text: str) -> dict[str, Any] | None:
     """The `workflow_dispatch` inputs a workflow declares (name -> definition), or None when
     `workflow_dispatch` does not trigger it."""
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
     except yaml.YAMLError:
         return None
     if not isinstance(data, dict):
