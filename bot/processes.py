@@ -127,11 +127,12 @@ def _dying_with_baton(
 ) -> tuple[list[str], Callable[[], None] | None]:
     """The argv to start, and what the child must run before exec (None: nothing), for the
     command to die with Baton."""
-    if _prctl() is None:
+    prctl = _prctl()
+    if prctl is None:
         return argv, None
     setpriv = _setpriv()
     if setpriv is None or not _startable(argv[0], cwd, env):
-        return argv, _die_with_parent()
+        return argv, _die_with_parent(prctl)
     guard = [setpriv, "--pdeathsig", "KILL", "--", "/bin/sh", "-c", _GUARD, str(os.getpid())]
     return [*guard, *argv], None
 
@@ -186,13 +187,10 @@ def _prctl() -> Callable[..., int] | None:
     return prctl
 
 
-def _die_with_parent() -> Callable[[], None] | None:
+def _die_with_parent(prctl: Callable[..., int]) -> Callable[[], None]:
     """The same from Python, in the child before exec, where `setpriv` is missing. prctl is
-    looked up here, in Baton: the child, forked from a process with threads, does nothing but
-    the call."""
-    prctl = _prctl()
-    if prctl is None:
-        return None
+    looked up in Baton: the child, forked from a process with threads, does nothing but the
+    call."""
     parent = os.getpid()
 
     def arrange() -> None:
