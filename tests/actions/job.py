@@ -1,7 +1,7 @@
 """One job, run as a GitHub-hosted runner runs it.
 
-A fresh directory per job holds its HOME, RUNNER_TEMP, tool cache and workspace: nothing of the
-test process or of another job is there. Its GITHUB_TOKEN is a new token on the fake GitHub whose
+A fresh directory per job holds its HOME, RUNNER_TEMP, TMPDIR, tool cache and workspace: nothing
+of the test process or of another job is there. Its GITHUB_TOKEN is a new token on the fake GitHub whose
 scopes are the job's permissions, revoked when the job ends. Steps run in order:
 
 - `run:` with the job's shell (`bash -e {0}` by default, `bash --noprofile --norc -eo pipefail {0}`
@@ -134,6 +134,7 @@ class JobExecution:
         self.directory = site.root / f"{spec.number:02d}-{self.job.id}"
         self.home = self.directory / "home"
         self.temp = self.directory / "temp"
+        self.tmp = self.directory / "tmp"
         self.workspace = self.directory / "work"
         self.token = f"ghs_{secrets.token_hex(18)}"
         self.hostname = f"runner-{site.run_id}-{spec.number}"  # with `Site.machines`
@@ -149,7 +150,7 @@ class JobExecution:
         record = self.record
         record.started_at = datetime.now(UTC)
         record.directory = self.directory
-        for path in (self.home, self.temp, self.workspace, self.directory / "tool"):
+        for path in (self.home, self.temp, self.tmp, self.workspace, self.directory / "tool"):
             path.mkdir(parents=True)
         self.event_path.parent.mkdir()
         self.event_path.write_text(json.dumps(self.site.event.payload), encoding="utf-8")
@@ -309,6 +310,9 @@ class JobExecution:
             "RUNNER_OS": "Linux",
             "RUNNER_TEMP": str(self.temp),
             "RUNNER_TOOL_CACHE": str(self.directory / "tool"),
+            # A hosted runner's /tmp is new with each job: here each job's is a TMPDIR of its own,
+            # which what the steps run honours (Python's tempfile, git, mktemp).
+            "TMPDIR": str(self.tmp),
             # The machine's git configuration stays out, as on a fresh runner.
             "GIT_CONFIG_NOSYSTEM": "1",
         }

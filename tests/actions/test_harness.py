@@ -351,12 +351,14 @@ jobs:
           test "$GITHUB_WORKFLOW_REF" = octo-org/widgets/.github/workflows/fresh.yml@refs/heads/main
           grep -q '"marker": "from the event"' "$GITHUB_EVENT_PATH"
           test -z "$(ls -A "$HOME")"
+          test -z "$(ls -A "${TMPDIR:-/tmp}")"
           if command -v baton; then exit 1; fi
           if git config --get-regexp extraheader || grep -q ghs_ .git/config; then exit 1; fi
           test -f README.md
           echo "trace" > "$HOME/trace"
           echo "trace" > trace.txt
           echo "trace" > "$RUNNER_TEMP/trace"
+          echo "trace" > "${TMPDIR:-/tmp}/trace"
       - name: Leave a process behind
         # The step ends once its child is `sleep`: a busy machine may not have run its exec yet.
         run: |
@@ -374,6 +376,7 @@ jobs:
           test ! -e "$HOME/trace"
           test ! -e trace.txt
           test ! -e "$RUNNER_TEMP/trace"
+          test ! -e "${TMPDIR:-/tmp}/trace"
           git config --get-regexp 'extraheader'  # persist-credentials defaults to true
   broken:
     runs-on: ubuntu-latest
