@@ -1,12 +1,14 @@
 """What a run would fail on, found before it starts: `baton config check` and `baton run
---dry-run` look for it, so that no agent call is spent before a missing program, an empty agent
-command, a base branch that does not exist or a dirty working copy stops the run."""
+--dry-run` look for it, so that no agent call is spent before a missing program, an agent
+command that is empty or cannot start, a base branch that does not exist or a dirty working copy
+stops the run."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
 
+from bot.agents.cli.command import named_paths
 from bot.agents.cli.presets import preset_executable
 from bot.config import Config
 from bot.errors import ConfigError, Problem
@@ -24,13 +26,18 @@ def problems(
         found.append(Problem("error", field, message, source))
 
     agent = config.agent
-    if agent.kind == "command" and not (agent.command or "").strip():
-        error("agent.command", "is empty: set the command that runs your agent on {prompt_file}")
-    if agent.kind not in {"command", "cursor"}:
-        try:
+    try:
+        if agent.kind == "command" and not (agent.command or "").strip():
+            error(
+                "agent.command", "is empty: set the command that runs your agent on {prompt_file}"
+            )
+        elif agent.kind == "command":
+            named_paths(agent, environ)  # its templates, their executables there
+        elif agent.kind != "cursor":
             preset_executable(agent, environ)
-        except ConfigError as exc:
-            error("agent.executable", exc.message + (f"; {exc.hint}" if exc.hint else ""))
+    except ConfigError as exc:
+        field = "agent.command" if agent.kind == "command" else "agent.executable"
+        error(field, exc.message + (f"; {exc.hint}" if exc.hint else ""))
     command = config.validation.test_command
     root = git.root if git is not None else Path.cwd()
     why = missing_program(command, root, environ) if command else None

@@ -222,7 +222,9 @@ def test_tickets_lint_without_a_tickets_directory_is_one_error_line(
 # --- config check -------------------------------------------------------------------------------
 
 
-def test_config_check_ok(tmp_path: Path) -> None:
+def test_config_check_ok(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_cli(tmp_path / "bin", "my-agent", "")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
     path = tmp_path / "baton.yml"
     path.write_text("agent:\n  kind: command\n  command: my-agent {prompt_file}\n")
     result = run("config", "check", str(path))
@@ -295,10 +297,12 @@ def test_config_check_says_whether_the_cli_is_a_tested_version(
 def test_config_check_fails_on_what_a_run_would_fail_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A missing agent CLI, an empty agent command, a test command that cannot start, a base
-    branch that is not there: each an error, and exit 1, before any agent call is spent."""
+    """A missing agent CLI, an empty agent command or one that cannot start, a test command
+    that cannot start, a base branch that is not there: each an error, and exit 1, before any
+    agent call is spent."""
     subprocess.run(["git", "init", "-q", "-b", "main", str(tmp_path)], check=True)
     _fake_cli(tmp_path / "bin", "gemini-elsewhere", "0.61.0")
+    _fake_cli(tmp_path / "bin", "a", "")
     git = Path(str(shutil.which("git"))).parent
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{git}")
     (tmp_path / "run-tests.sh").write_text("#!/bin/sh\n")  # not executable
@@ -309,6 +313,12 @@ def test_config_check_fails_on_what_a_run_would_fail_on(
         "`command`) in .github/baton.yml",
         "agent:\n  kind: command\n": "agent.command: is empty: set the command that runs your "
         "agent on {prompt_file}",
+        "agent: {kind: command, command: 'my-agent {prompt_file}'}\n": "agent.command: the "
+        "command agent's executable `my-agent` is not installed or not on PATH; install it, or "
+        "set agent.executable (agent.command for `command`) in .github/baton.yml",
+        "agent: {kind: command, command: a, resume_command: 'b {session_id}'}\n": "agent.command: "
+        "the command agent's executable `b` is not installed or not on PATH; install it, or set "
+        "agent.executable (agent.command for `command`) in .github/baton.yml",
         "agent: {kind: command, command: a}\nvalidation: {test_command: no-such-runner}\n": (
             "validation.test_command: `no-such-runner` is not on PATH: it would fail every ticket "
             "(exit 127)"
