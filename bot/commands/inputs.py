@@ -1,14 +1,16 @@
-"""What the commands share: the `--repo` option, reading a text file, and printing problems."""
+"""What the commands share: the `--repo` option, the repository a command runs in, reading a text
+file, and printing problems."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from bot.errors import BatonError, Problem
+from bot.errors import BatonError, Problem, WorkspaceError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -22,6 +24,19 @@ def repo_option(help: str = "The repository's working copy.") -> Callable[[F], F
         show_default=True,
         help=help,
     )
+
+
+def repository_root(environ: Mapping[str, str]) -> Path:
+    """Where a command finds the repository's files by default (`tickets/`, `.github/baton.yml`):
+    the top of the working copy it runs in, as `run` does, else here. Relative to here, as the
+    paths it prints are."""
+    from bot.workspace import Git
+
+    try:
+        root = Git.open(Path.cwd(), environ).root
+    except (WorkspaceError, OSError):  # not in a working copy, or no git to tell
+        return Path()
+    return Path(os.path.relpath(root))
 
 
 def report(problems: list[Problem]) -> None:

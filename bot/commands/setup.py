@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from bot.commands.inputs import repo_option, report
-from bot.errors import WorkspaceError
+from bot.commands.inputs import repo_option, report, repository_root
+from bot.errors import ConfigError, WorkspaceError
 from bot.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ def config() -> None:
 
 
 @config.command("check")
-@click.argument("path", default=".github/baton.yml", type=click.Path(path_type=Path))
+@click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option(
     "--file-only",
     is_flag=True,
@@ -32,12 +32,16 @@ def config() -> None:
     "CLI, the test command's program, the base branch): for a job that runs no agent.",
 )
 @click.pass_obj
-def config_check(runtime: Runtime, path: Path, file_only: bool) -> None:
-    """Validate .github/baton.yml (a missing file means every default)."""
+def config_check(runtime: Runtime, path: Path | None, file_only: bool) -> None:
+    """Validate .github/baton.yml (a missing file means every default).
+
+    PATH is the file, or a repository's directory for its .github/baton.yml; by default, the
+    .github/baton.yml of the working copy this runs in."""
     from bot.agents.cli.versions import check_version
     from bot.config import check_config
     from bot.preflight import problems as preflight
 
+    path = _config_file(path, runtime.environ)
     loaded, problems = check_config(path)
     report(problems)
     if loaded is None:
@@ -64,6 +68,23 @@ def config_check(runtime: Runtime, path: Path, file_only: bool) -> None:
         _check_cursor(loaded.agent, runtime.environ)
     if failing:
         sys.exit(1)
+
+
+def _config_file(path: Path | None, environ: Mapping[str, str]) -> Path:
+    """The file to check. Only the usual place may be absent (every default applies there): any
+    other name that is not there is a mistyped path, not a file of defaults."""
+    from bot.config import DEFAULT_PATH
+
+    if path is None:
+        return repository_root(environ) / DEFAULT_PATH
+    if path.is_dir():
+        return path / DEFAULT_PATH
+    if not path.exists() and path.parts[-2:] != DEFAULT_PATH.parts:
+        raise ConfigError(
+            f"{path} does not exist",
+            hint=f"pass the configuration file, or nothing for the repository's {DEFAULT_PATH}",
+        )
+    return path
 
 
 def _check_cursor(agent: AgentConfig, environ: Mapping[str, str]) -> None:

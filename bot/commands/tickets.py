@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from bot.commands.inputs import read_text, repo_option, report
+from bot.commands.inputs import read_text, repo_option, report, repository_root
 from bot.errors import BatonError, Problem
 from bot.runtime import Runtime
 
@@ -18,19 +18,20 @@ def tickets() -> None:
     """Parse, lint and sync tickets (issue bodies and tickets/*.yml chain files)."""
 
 
-def _allow_protected() -> bool:
-    """Whether the repository here (its .github/baton.yml, if any) lets tickets name protected
-    paths; `baton config check` reports a config that does not load."""
+def _allow_protected(root: Path) -> bool:
+    """Whether the repository at `root` (its .github/baton.yml, if any) lets tickets name
+    protected paths; `baton config check` reports a config that does not load."""
     from bot.config import DEFAULT_PATH, check_config
 
-    config, _ = check_config(DEFAULT_PATH)
+    config, _ = check_config(root / DEFAULT_PATH)
     return config is not None and config.allow_protected
 
 
 @tickets.command("parse")
 @click.argument("path", default="-", type=click.Path(allow_dash=True, dir_okay=False))
 @click.option("--title", help="The ticket's title (an issue's title is not part of its body).")
-def tickets_parse(path: str, title: str | None) -> None:
+@click.pass_obj
+def tickets_parse(runtime: Runtime, path: str, title: str | None) -> None:
     """Parse an issue body (a file, or - for stdin) and print the ticket as JSON."""
     from bot.issue_form import parse_issue_body
 
@@ -39,7 +40,7 @@ def tickets_parse(path: str, title: str | None) -> None:
         body,
         title=title,
         source="<stdin>" if path == "-" else path,
-        allow_protected=_allow_protected(),
+        allow_protected=_allow_protected(repository_root(runtime.environ)),
     )
     report(problems)
     if ticket is None:
@@ -49,15 +50,18 @@ def tickets_parse(path: str, title: str | None) -> None:
 
 @tickets.command("lint")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-def tickets_lint(paths: tuple[Path, ...]) -> None:
+@click.pass_obj
+def tickets_lint(runtime: Runtime, paths: tuple[Path, ...]) -> None:
     """Check chain files (*.yml) and issue bodies (other files); a directory means its chain files.
 
-    With no PATH, the tickets/ directory. Exit 1 when any problem is an error."""
+    With no PATH, the tickets/ directory of the working copy this runs in. Exit 1 when any
+    problem is an error."""
     from bot.chain_file import parse_chain_file
     from bot.issue_form import parse_issue_body
 
+    root = repository_root(runtime.environ)
     files: list[Path] = []
-    for path in paths or (Path("tickets"),):
+    for path in paths or (root / "tickets",):
         if path.is_dir():
             files += sorted(p for p in path.iterdir() if p.suffix in {".yml", ".yaml"})
         elif path.exists():
@@ -65,7 +69,7 @@ def tickets_lint(paths: tuple[Path, ...]) -> None:
         else:
             raise BatonError(f"{path} does not exist", hint="pass chain files or issue bodies")
     problems: list[Problem] = []
-    allow = _allow_protected()
+    allow = _allow_protected(root)
     for file in files:
         if file.suffix in {".yml", ".yaml"}:
             problems += parse_chain_file(file, allow_protected=allow)[1]

@@ -236,12 +236,44 @@ def test_config_check_absent_file_means_defaults(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # no `claude` (the default agent) here
-    path = tmp_path / "baton.yml"
+    path = tmp_path / ".github" / "baton.yml"
     result = run("config", "check", str(path))
     assert result.stdout == f"{path}: absent, every default applies\n"
     # The default agent is Claude Code, which is not here: a run would fail on it.
     assert result.exit_code == 1
     assert result.stderr.startswith(f"{path}: error: agent.executable: the claude agent's ")
+
+
+def test_config_check_and_tickets_lint_find_the_files_a_user_means(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From a folder inside the working copy, its .github/baton.yml and tickets/, as `run` finds
+    them; a repository's directory means its file; a mistyped file is an error, not defaults."""
+    app = tmp_path / "app"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(app)], check=True)
+    (app / ".github").mkdir()
+    (app / ".github" / "baton.yml").write_text("agent: {kind: command, command: my-agent}\n")
+    (app / "tickets").mkdir()
+    (app / "tickets" / "bad.yml").write_text(BAD_CHAIN, encoding="utf-8")
+    (app / "src").mkdir()
+    _fake_cli(tmp_path / "bin", "my-agent", "")
+    git = Path(str(shutil.which("git"))).parent
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{git}")
+    monkeypatch.chdir(app / "src")
+
+    result = run("config", "check")
+    assert (result.exit_code, result.stdout) == (0, "../.github/baton.yml: ok\n"), result.stderr
+    result = run("config", "check", str(app))
+    assert (result.exit_code, result.stdout) == (0, f"{app}/.github/baton.yml: ok\n")
+    result = run("config", "check", str(app / "baton.yml"))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"error: {app / 'baton.yml'} does not exist; pass the configuration file, or nothing for "
+        "the repository's .github/baton.yml\n"
+    )
+    result = run("tickets", "lint")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("../tickets/bad.yml:2: error: tickets[0].goal: is required\n")
 
 
 def _fake_cli(directory: Path, name: str, says: str) -> None:
