@@ -34,7 +34,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except BatonError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(exc.line(), err=True)
             ctx.exit(exc.exit_code)
 
 

@@ -283,5 +283,5 @@ def load_config(path: Path) -> Config:
             if len(problems) > 1
             else ""
         )
-        raise ConfigError(first.render() + more)
+        raise ConfigError.at(first, more=more)
     return config

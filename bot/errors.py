@@ -47,6 +47,8 @@ class BatonError(Exception):
     """Base of every error Baton raises on purpose."""
 
     exit_code = 1
+    # The message is a rendered Problem (`file:line: error: field: …`), which says "error" itself.
+    located = False
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
@@ -56,13 +58,26 @@ class BatonError(Exception):
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message}; {self.hint}"
 
+    def line(self) -> str:
+        """The one line the CLI prints."""
+        return str(self) if self.located else f"error: {self}"
+
 
 class ConfigError(BatonError):
     """The configuration (file or environment) is wrong or incomplete."""
 
+    @classmethod
+    def at(cls, problem: Problem, *, more: str = "", hint: str | None = None) -> ConfigError:
+        """The error of a configuration file's `problem`, said as the line that locates it."""
+        error = cls(problem.render() + more, hint=hint)
+        error.located = True
+        return error
+
 
 class TicketError(BatonError):
     """A ticket (issue body or chain file) does not parse; carries every problem found."""
+
+    located = True
 
     def __init__(self, problems: list[Problem]) -> None:
         errors = [p for p in problems if p.severity == "error"]

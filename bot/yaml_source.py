@@ -116,10 +116,9 @@ def parse_yaml(text: str, source: str) -> tuple[YamlDoc | None, list[Problem]]:
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        what = f"{exc.problem} {exc.context or ''}".strip() if exc.problem else str(exc)
-        return None, [Problem("error", "yaml", f"invalid YAML: {what}", source, line)]
+        return None, [
+            Problem("error", "yaml", f"invalid YAML: {_said(exc, text)}", source, _line(exc))
+        ]
     except yaml.YAMLError as exc:
         return None, [Problem("error", "yaml", f"invalid YAML: {exc}", source)]
     except RecursionError:
@@ -197,3 +196,31 @@ def validation_problems(
         problems.append(Problem("error", _dotted(loc), message, doc.source, doc.line(loc)))
     # pydantic reports in field order; people read a file top to bottom.
     return sorted(problems, key=lambda p: p.line or 0)
+
+
+def _line(exc: yaml.MarkedYAMLError) -> int | None:
+    mark = exc.problem_mark or exc.context_mark
+    return mark.line + 1 if mark else None
+
+
+def _said(exc: yaml.MarkedYAMLError, text: str) -> str:
+    """PyYAML's problem, with where what it was reading began when that is another line (an
+    unclosed `[` is found on a later line), and the fix of its most common cause, a tab."""
+    if not exc.problem:
+        return str(exc)
+    said = exc.problem
+    start = exc.context_mark
+    if exc.context and start and exc.problem_mark and start.line != exc.problem_mark.line:
+        said += f", {exc.context} that begins on line {start.line + 1}"
+    elif exc.context:
+        said += f" {exc.context}"
+    mark = exc.problem_mark
+    lines = text.splitlines()
+    if (
+        mark
+        and mark.line < len(lines)
+        and lines[mark.line][mark.column : mark.column + 1] == "\t"
+        and "tab" not in said
+    ):
+        said += "; it is a tab: indent with spaces"
+    return said

@@ -123,7 +123,7 @@ def _survive(runtime: Runtime, once: Callable[[], int]) -> int:
     try:
         return int(once())
     except BatonError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(exc.line(), err=True)
         return 1
     finally:
         runtime.close()

@@ -94,7 +94,7 @@ def config_at(git: Git, ref: str, path: str = CONFIG_PATH) -> Config:
             return Config.model_validate(doc.data)
         except ValidationError as exc:
             problems = validation_problems(exc, doc, Config)
-    raise ConfigError(problems[0].render(), hint=f"fix {path} on the base branch")
+    raise ConfigError.at(problems[0], hint=f"fix {path} on the base branch")
 
 
 def review_change(

@@ -50,6 +50,30 @@ def test_run_outside_a_repository_is_one_clear_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
+def test_a_chain_file_that_does_not_parse_is_its_line_said_once(tmp_path: Path) -> None:
+    """The located problem says "error" itself: not `error: file:9: error: …`. An unclosed `[`
+    is found lines later; the message says where it began, and a tab says it is one."""
+    repo = without_evidence(create_demo_repo(tmp_path / "demo", os.environ))
+    broken = repo / "tickets" / "broken.yml"
+    for text, expected in [
+        (
+            "chain: b\ntickets:\n  - key: b\n    files: {modify: [a.py,\n    goal: g\n",
+            "broken.yml:6: error: yaml: invalid YAML: did not find expected ',' or ']', while "
+            "parsing a flow sequence that begins on line 4\n",
+        ),
+        (
+            "chain: b\ntickets:\n\t- key: b\n",
+            "broken.yml:3: error: yaml: invalid YAML: found character that cannot start any "
+            "token while scanning for the next token; it is a tab: indent with spaces\n",
+        ),
+    ]:
+        broken.write_text(text, encoding="utf-8")
+        Git(repo, os.environ).commit_all("a broken chain file")
+        result = CliRunner().invoke(cli, ["run", "--local", "--repo", str(repo), "--dry-run"])
+        assert result.exit_code == 1
+        assert result.stderr == f"{broken.parent}/{expected}"
+
+
 def test_uncommitted_changes_stop_the_run_before_anything_happens(tmp_path: Path) -> None:
     repo = without_evidence(create_demo_repo(tmp_path / "demo", os.environ))
     (repo / "README.md").write_text("local edit\n")

@@ -270,8 +270,9 @@ def _run_keeps_state(repo: Path, spec: dict[str, Any]) -> None:
     before = (repo / ".baton" / "state.json").read_bytes()
     result = invoke("run", "--local", "--repo", str(repo))
     assert result.exit_code == 1, result.output
-    [line] = [line for line in result.output.splitlines() if line.startswith("error: ")]
+    [line] = error_lines(result)  # the file's line, which says "error" once
     assert f": error: {spec['error']}: " in line, line
+    assert not line.startswith("error: "), line
     assert (repo / ".baton" / "state.json").read_bytes() == before
     assert tickets_in(state_of(repo)) == {"base": ["done"]}
 
