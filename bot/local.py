@@ -21,7 +21,7 @@ from bot.forge import LocalForge
 from bot.home_branch import returning, start_base
 from bot.knowledge import report_path
 from bot.notify import Notifier
-from bot.render.next_steps import next_steps
+from bot.render.next_steps import git_command, next_steps
 from bot.run_options import NO_CRASHES, Crashes, RunOptions
 from bot.runtime import Project, Runtime
 from bot.sandbox import NoSandbox, Sandbox
@@ -44,10 +44,14 @@ class LocalRun:
         path = f"{self.config.knowledge.dir}/{report_path(chain)}"
         if self.branch == chain.branch:
             return str(self.root / path)
-        return f"git show {chain.branch}:{path}"
+        return f"{git_command(self._elsewhere())} show {chain.branch}:{path}"
 
     def next_steps(self, chain: ChainState) -> list[str]:
-        return next_steps(chain)
+        return next_steps(chain, self._elsewhere())
+
+    def _elsewhere(self) -> Path | None:
+        """The repository, when this process does not run inside it."""
+        return None if Path.cwd().resolve().is_relative_to(self.root.resolve()) else self.root
 
 
 def make_agent(

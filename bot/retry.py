@@ -50,7 +50,8 @@ def chain_of(data: StoreData, key: str, chain: str | None) -> str:
         where = f"chain `{chain}`" if chain else "any chain that has run here"
         raise BatonError(
             f"no ticket `{key}` in {where}",
-            hint="`baton status` lists the tickets; one no run has reached is queued already",
+            hint="`baton status` lists the tickets (one no run has reached yet is queued: nothing "
+            "to retry)",
         )
     if len(names) > 1:
         raise BatonError(

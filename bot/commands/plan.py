@@ -103,7 +103,11 @@ def show(runtime: Runtime, outcome: PlanOutcome) -> int:
 
     console = Console(highlight=False, soft_wrap=True)
     request, draft = outcome.request, outcome.draft
-    console.print(f"audit:      {escape(outcome.audit_file)} (at {outcome.base[:12]})")
+    # Where the knowledge base keeps the audit once a plan is handed over: a dry run writes none.
+    kept = f"at {outcome.base[:12]}" + (
+        "" if draft is not None else "; a dry run writes it nowhere"
+    )
+    console.print(f"audit:      {escape(outcome.audit_file)} ({kept})")
     if draft is None:
         click.echo(outcome.prompt)
         click.echo("dry run: no agent was asked, nothing was written")

@@ -14,7 +14,9 @@ from bot.runtime import Project, Runtime
 @repo_option()
 @click.option("--chain", required=True, help="The chain of the attempt.")
 @click.option("--ticket", required=True, help="The ticket's key, e.g. #12.")
-@click.option("--attempt", type=click.IntRange(min=1), required=True)
+@click.option(
+    "--attempt", type=click.IntRange(min=1), required=True, help="The attempt's number, from 1."
+)
 @click.option(
     "--run-as",
     help="Run the test command as this user (e.g. nobody), who cannot read Baton's environment.",

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -67,6 +69,12 @@ def test_demo_passes_every_ticket_and_records_the_correction(demo: Any) -> None:
     assert "scope.outside" in report
     assert str(reports[0]) in demo["output"]
     assert "chain `api-tests`, passed" in (repo / "knowledge" / "CHANGELOG.md").read_text()
+    # What it ends with works where it is copied (the demo's repository is not where it ran).
+    [look] = [line for line in demo["output"].splitlines() if line.startswith("look at it: ")]
+    command = shlex.split(look.removeprefix("look at it: ").split("   (")[0])
+    assert command[:3] == ["git", "-C", str(repo)], look
+    logged = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert "baton(" in logged.stdout
 
     # The timeline: a well-formed SVG with one bar per attempt, linked from the report.
     svg = reports[0].with_suffix(".svg")

@@ -153,7 +153,7 @@ def test_chains_start_from_the_users_branch_and_the_user_ends_there(
     _git(repo, "commit", "-qm", "work on a feature branch")
     feature = _git(repo, "rev-parse", "HEAD")
 
-    result = baton("run", "--local", "--repo", str(repo))
+    result = baton("run", "--local", cwd=repo)  # as its user does, in the repository
     assert result.returncode == 0, result.stderr
     chains = status(repo)["chains"]
     assert {n: (c["base_branch"], c["base_commit"]) for n, c in chains.items()} == {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -77,10 +78,12 @@ def test_a_retried_ticket_is_worked_by_the_next_run(
     assert [first["status"], second["status"]] == ["passed", "passed"]
     assert [a["kind"] for a in first["attempts"]] == ["launch", "recovery", "launch"]
     assert state["finished"] is True
-    # Where the run said the report is: on the chain's branch, the user being back on main.
-    report = re.search(r"^report: +git show (\S+)$", run.stdout, re.M)
+    # Where the run said the report is: on the chain's branch, the user being back on main. Run
+    # from elsewhere (--repo), the command it printed names the repository: it works as copied.
+    report = re.search(r"^report: +(git -C \S+ show \S+)$", run.stdout, re.M)
     assert report is not None, run.stdout
-    shown = ["git", "-C", str(blocked), "show", report.group(1)]
+    shown = shlex.split(report.group(1))
+    assert shown[:3] == ["git", "-C", str(blocked)]
     text = subprocess.run(shown, capture_output=True, text=True, check=True).stdout
     assert "- Retried by Ada Lovelace at " in text
     assert "with a fresh budget (it was blocked: agent failed" in text
