@@ -44,16 +44,41 @@ class ChainFile(BaseModel):
 
 
 def parse_chain_doc(
-    doc: YamlDoc, default_name: str, *, allow_protected: bool = False, keep_cycles: bool = False
+    doc: YamlDoc,
+    default_name: str,
+    *,
+    allow_protected: bool = False,
+    keep_cycles: bool = False,
+    lint: bool = False,
 ) -> tuple[ChainFile | None, list[Problem]]:
     """The chain of a parsed file (None when any error) and its problems. A protected path among
     a ticket's files is an error unless `allow_protected` (the repository's `allow_protected`).
     `keep_cycles`: a chain whose only error is a dependency cycle is returned all the same, for a
-    run, which blocks the tickets on the cycle and works the others."""
+    run, which blocks the tickets on the cycle and works the others. `lint`: warnings too, of
+    what parses but cannot work as meant."""
     chain, problems = _parse_chain_doc(doc, default_name, allow_protected)
     if chain is not None and problems and not keep_cycles:
         chain = None
+    if lint and chain is not None:
+        problems += _unscoped(doc, chain)
     return chain, cap_warnings(problems)
+
+
+def _unscoped(doc: YamlDoc, chain: ChainFile) -> list[Problem]:
+    """A ticket that names no file to create or modify: every file its agent changes is outside
+    its scope (a major finding), so it can pass only by changing nothing."""
+    return [
+        Problem(
+            "warning",
+            f"tickets[{i}].files",
+            "names no file to create or modify: any file the agent changes is then a major "
+            "finding (scope.outside), and the ticket passes only if nothing changes",
+            doc.source,
+            doc.line(("tickets", i)),
+        )
+        for i, ticket in enumerate(chain.tickets)
+        if not (ticket.files.create or ticket.files.modify)
+    ]
 
 
 def _parse_chain_doc(
@@ -141,12 +166,14 @@ def _parse_chain_doc(
 
 
 def parse_chain_file(
-    path: Path, *, allow_protected: bool = False, keep_cycles: bool = False
+    path: Path, *, allow_protected: bool = False, keep_cycles: bool = False, lint: bool = False
 ) -> tuple[ChainFile | None, list[Problem]]:
     doc, problems = read_yaml(path)
     if doc is None:
         return None, problems
-    return parse_chain_doc(doc, path.stem, allow_protected=allow_protected, keep_cycles=keep_cycles)
+    return parse_chain_doc(
+        doc, path.stem, allow_protected=allow_protected, keep_cycles=keep_cycles, lint=lint
+    )
 
 
 def load_chain_file(path: Path) -> ChainFile:
@@ -167,6 +194,15 @@ def load_chain_dir(directory: Path, *, allow_protected: bool = False) -> list[Ch
             problems += found
         else:
             chains.append(chain)  # a dependency cycle blocks its tickets when the chain runs
+    problems += defined_twice(chains)
+    if any(p.severity == "error" for p in problems):
+        raise TicketError(problems)
+    return chains
+
+
+def defined_twice(chains: list[ChainFile]) -> list[Problem]:
+    """An error for each chain after the first of its name."""
+    problems: list[Problem] = []
     first: dict[str, ChainFile] = {}
     for chain in chains:
         if chain.name in first:
@@ -180,6 +216,4 @@ def load_chain_dir(directory: Path, *, allow_protected: bool = False) -> list[Ch
                 )
             )
         first.setdefault(chain.name, chain)
-    if any(p.severity == "error" for p in problems):
-        raise TicketError(problems)
-    return chains
+    return problems

@@ -56,7 +56,7 @@ def tickets_lint(runtime: Runtime, paths: tuple[Path, ...]) -> None:
 
     With no PATH, the tickets/ directory of the working copy this runs in. Exit 1 when any
     problem is an error."""
-    from bot.chain_file import parse_chain_file
+    from bot.chain_file import ChainFile, defined_twice, parse_chain_file
     from bot.issue_form import parse_issue_body
 
     root = repository_root(runtime.environ)
@@ -69,14 +69,18 @@ def tickets_lint(runtime: Runtime, paths: tuple[Path, ...]) -> None:
         else:
             raise BatonError(f"{path} does not exist", hint="pass chain files or issue bodies")
     problems: list[Problem] = []
+    chains: list[ChainFile] = []
     allow = _allow_protected(root)
     for file in files:
         if file.suffix in {".yml", ".yaml"}:
-            problems += parse_chain_file(file, allow_protected=allow)[1]
+            chain, found = parse_chain_file(file, allow_protected=allow, lint=True)
+            chains += [chain] if chain is not None else []
+            problems += found
         else:
             problems += parse_issue_body(read_text(file), source=str(file), allow_protected=allow)[
                 1
             ]
+    problems += defined_twice(chains)
     report(problems)
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors

@@ -28,7 +28,10 @@ TICKET_KEYS = [
     "chain",
 ]
 
-GOOD_CHAIN = "chain: books\ntickets:\n  - key: list\n    title: List\n    goal: List books.\n"
+GOOD_CHAIN = (
+    "chain: books\ntickets:\n  - key: list\n    title: List\n    goal: List books.\n"
+    "    files: {create: [books/list.py]}\n"
+)
 BAD_CHAIN = "tickets:\n  - key: a\n    title: A\n    gaol: g\n"
 
 
@@ -198,6 +201,27 @@ def test_tickets_lint_warnings_alone_exit_0(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert result.stderr.startswith(f"{issue}:5: warning: Extra: ")
     assert result.stdout == "1 file(s) checked: 0 error(s), 1 warning(s)\n"
+
+
+def test_tickets_lint_warns_of_what_parses_but_cannot_work_and_finds_a_chain_defined_twice(
+    ticket_dir: Path,
+) -> None:
+    """A ticket that names no file can pass only by changing nothing: a warning. Two files of
+    one chain: the error a run would stop on."""
+    unscoped = ticket_dir / "unscoped.yml"
+    unscoped.write_text("tickets:\n  - key: div\n    title: Div\n    goal: Add div().\n")
+    twice = ticket_dir / "twice.yml"
+    twice.write_text(GOOD_CHAIN, encoding="utf-8")  # `chain: books`, as good.yml says
+    result = run("tickets", "lint", str(ticket_dir))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{unscoped}:2: warning: tickets[0].files: names no file to create or modify: any file "
+        "the agent changes is then a major finding (scope.outside), and the ticket passes only "
+        "if nothing changes",
+        f"{twice}: error: chain: `books` is also defined by {ticket_dir / 'good.yml'}; a chain is "
+        "one file (its name, or its `chain:`)",
+    ]
+    assert result.stdout == "3 file(s) checked: 1 error(s), 1 warning(s)\n"
 
 
 def test_tickets_lint_defaults_to_the_tickets_directory(
