@@ -5,11 +5,12 @@ stops the run."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from bot.agents.cli.command import named_paths
 from bot.agents.cli.presets import preset_executable
+from bot.chain_file import ChainFile
 from bot.config import Config
 from bot.errors import ConfigError, Problem
 from bot.programs import missing_program
@@ -50,6 +51,22 @@ def problems(
         and git.call("rev-parse", "-q", "--verify", f"{base}^{{commit}}").returncode
     ):
         error("branches.base", f"`{base}` is not a branch or commit of {git.root}")
+    return found
+
+
+def ticket_commands(
+    chains: Iterable[ChainFile], done: set[tuple[str, str]], root: Path, environ: Mapping[str, str]
+) -> list[Problem]:
+    """A ticket's own test command that cannot start, for each ticket not `done` (chain, key):
+    it would fail every attempt of that ticket, after its agent call."""
+    found: list[Problem] = []
+    for chain in chains:
+        for ticket in chain.tickets:
+            command = ticket.test_command
+            why = missing_program(command, root, environ) if command else None
+            if why and (chain.name, str(ticket.key)) not in done:
+                message = f"{why}: it would fail every attempt of the ticket (exit 127)"
+                found.append(Problem("error", f"{ticket.key}.test_command", message, chain.path))
     return found
 
 

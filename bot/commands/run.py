@@ -185,9 +185,21 @@ def _run_once(
 
 def _preflight(runtime: Runtime, project: Project, result: Any) -> int:
     """After a dry run's plan, what the run itself would fail on (bot.preflight): 1 if any."""
-    from bot.preflight import dirty, problems
+    from bot.chain_file import load_chain_dir
+    from bot.preflight import dirty, problems, ticket_commands
+    from bot.state import TERMINAL
 
     found = problems(project.config, project.git, runtime.environ, ".github/baton.yml")
+    tickets_dir = project.git.root / project.config.tickets_dir
+    if tickets_dir.is_dir():
+        files = load_chain_dir(tickets_dir, allow_protected=project.config.allow_protected)
+        done = {
+            (c.name, key)
+            for c in result.chains
+            for key, t in c.tickets.items()
+            if t.status in TERMINAL
+        }
+        found += ticket_commands(files, done, project.git.root, runtime.environ)
     if project.git.branch() not in {chain.branch for chain in result.chains}:
         found += dirty(project.git, str(project.git.root))  # a run would refuse to leave it
     report(found)

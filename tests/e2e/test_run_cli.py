@@ -116,6 +116,26 @@ def test_a_dry_run_finds_what_the_run_would_fail_on(tmp_path: Path) -> None:
     assert git.branch() == "main"
 
 
+def test_a_dry_run_finds_a_tickets_own_test_command_that_cannot_start(tmp_path: Path) -> None:
+    """A ticket's test command, like the configuration's, would fail every attempt after its
+    agent call: the dry run names it."""
+    repo = without_evidence(create_demo_repo(tmp_path / "demo", os.environ))
+    extra = repo / "tickets" / "extra.yml"
+    extra.write_text(
+        "tickets:\n  - key: one\n    title: One\n    goal: g\n    files: {create: [one.txt]}\n"
+        "    test_command: no-such-runner --fast\n",
+        encoding="utf-8",
+    )
+    Git(repo, os.environ).commit_all("a ticket whose test command is not installed")
+    result = CliRunner().invoke(cli, ["run", "--local", "--repo", str(repo), "--dry-run"])
+    assert result.exit_code == 1
+    assert "extra: prepare the chain's branch" in result.stdout
+    assert result.stderr == (
+        f"{extra}: error: one.test_command: `no-such-runner` is not on PATH: it would fail every "
+        "attempt of the ticket (exit 127)\n"
+    )
+
+
 WRITE_A = """\
 import pathlib
 pathlib.Path("a.txt").write_text("done\\n")
