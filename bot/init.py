@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Final, Literal, get_args
 
-from bot.config import AgentKind
+from bot.config import DEFAULT_PATH, AgentKind, check_config
 from bot.errors import BatonError
 from bot.workspace import Git
 
@@ -110,9 +110,10 @@ class Written:
 @dataclass(frozen=True)
 class InitResult:
     root: Path
-    agent: str
+    agent: str  # the kept configuration's kind, when the file was kept
     files: list[Written]
     action_ref_set: bool
+    notes: list[str]
 
     def next_steps(self) -> list[str]:
         """What is left for the user: secrets, the label, the action reference."""
@@ -248,7 +249,7 @@ def render(
             "the issue form for tickets",
         ),
         Planned(
-            ".github/baton.yml",
+            DEFAULT_PATH.as_posix(),
             template("baton.yml").replace("__BATON_AGENT_KIND__", agent),
             "Baton's configuration",
         ),
@@ -292,7 +293,24 @@ def init_repository(
     root = Git.open(repo, environ).root
     planned = render(agent, action_ref, schedule)
     written = [_write(root, item, force=force) for item in planned]
-    return InitResult(root, agent, written, action_ref_set=action_ref is not None)
+    kept = _kept_kind(root, written)
+    notes: list[str] = []
+    if kept is not None and kept != agent:
+        notes.append(
+            f"{DEFAULT_PATH} is kept, and its agent.kind is {kept}: the next steps are for "
+            f"it (--force writes the files for {agent})"
+        )
+    return InitResult(
+        root, kept or agent, written, action_ref_set=action_ref is not None, notes=notes
+    )
+
+
+def _kept_kind(root: Path, written: list[Written]) -> str | None:
+    """The agent kind of the configuration init kept, when it loads."""
+    if not any(w.path == DEFAULT_PATH.as_posix() and w.outcome == "kept" for w in written):
+        return None
+    config, _ = check_config(root / DEFAULT_PATH)
+    return config.agent.kind if config is not None else None
 
 
 def _write(root: Path, item: Planned, *, force: bool) -> Written:

@@ -143,6 +143,8 @@ def init_command(
     width = max(len(f.path) for f in result.files)
     for written in result.files:
         click.echo(f"{written.outcome:<11} {written.path:<{width}}  {written.purpose}")
+    for note in result.notes:
+        click.echo(f"note: {note}")
     click.echo("\nNext:")
     for number, step in enumerate(result.next_steps(), start=1):
         click.echo(f"{number}. {step}")

@@ -130,6 +130,13 @@ def test_init_twice_changes_nothing(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr
     assert _outcomes(again.stdout) == dict.fromkeys(FILES, "kept")
     assert _snapshot(repo) == before
+    # What is left to do is for the agent of the configuration kept, not for --agent.
+    assert (
+        "note: .github/baton.yml is kept, and its agent.kind is claude: the next steps are for it "
+        "(--force writes the files for codex)"
+    ) in again.stdout
+    assert "ANTHROPIC_API_KEY" in again.stdout
+    assert "OPENAI_API_KEY" not in again.stdout
 
 
 def test_force_overwrites(tmp_path: Path) -> None:
