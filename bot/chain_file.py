@@ -49,18 +49,18 @@ def parse_chain_doc(
     *,
     allow_protected: bool = False,
     keep_cycles: bool = False,
-    lint: bool = False,
+    lint: Path | None = None,
 ) -> tuple[ChainFile | None, list[Problem]]:
     """The chain of a parsed file (None when any error) and its problems. A protected path among
     a ticket's files is an error unless `allow_protected` (the repository's `allow_protected`).
     `keep_cycles`: a chain whose only error is a dependency cycle is returned all the same, for a
-    run, which blocks the tickets on the cycle and works the others. `lint`: warnings too, of
-    what parses but cannot work as meant."""
+    run, which blocks the tickets on the cycle and works the others. `lint`: the working copy;
+    warnings too, of what parses but cannot work as meant there."""
     chain, problems = _parse_chain_doc(doc, default_name, allow_protected)
     if chain is not None and problems and not keep_cycles:
         chain = None
-    if lint and chain is not None:
-        problems += _unscoped(doc, chain)
+    if lint is not None and chain is not None:
+        problems += _unscoped(doc, chain) + _mistaken_paths(doc, chain, lint)
     return chain, cap_warnings(problems)
 
 
@@ -165,8 +165,34 @@ def _parse_chain_doc(
     return chain, problems
 
 
+def _mistaken_paths(doc: YamlDoc, chain: ChainFile, root: Path) -> list[Problem]:
+    """A file to modify that is not in the working copy and that no ticket of the chain creates:
+    a mistyped path, most likely, and the file the agent changes instead is then a major finding.
+    Patterns and directories are left alone. (A file to create that is there already is not
+    told: so is every file of a chain that has run.)"""
+    created = {p for t in chain.tickets for p in t.files.create}
+    return [
+        Problem(
+            "warning",
+            f"tickets[{i}].files.modify[{j}]",
+            f"`{path}` does not exist, and no ticket of the chain creates it",
+            doc.source,
+            doc.line(("tickets", i, "files", "modify", j)),
+        )
+        for i, ticket in enumerate(chain.tickets)
+        for j, path in enumerate(ticket.files.modify)
+        if not (path.endswith("/") or any(c in path for c in "*?["))
+        and path not in created
+        and not (root / path).exists()
+    ]
+
+
 def parse_chain_file(
-    path: Path, *, allow_protected: bool = False, keep_cycles: bool = False, lint: bool = False
+    path: Path,
+    *,
+    allow_protected: bool = False,
+    keep_cycles: bool = False,
+    lint: Path | None = None,
 ) -> tuple[ChainFile | None, list[Problem]]:
     doc, problems = read_yaml(path)
     if doc is None:

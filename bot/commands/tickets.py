@@ -73,7 +73,7 @@ def tickets_lint(runtime: Runtime, paths: tuple[Path, ...]) -> None:
     allow = _allow_protected(root)
     for file in files:
         if file.suffix in {".yml", ".yaml"}:
-            chain, found = parse_chain_file(file, allow_protected=allow, lint=True)
+            chain, found = parse_chain_file(file, allow_protected=allow, lint=root)
             chains += [chain] if chain is not None else []
             problems += found
         else:

@@ -224,6 +224,29 @@ def test_tickets_lint_warns_of_what_parses_but_cannot_work_and_finds_a_chain_def
     assert result.stdout == "3 file(s) checked: 1 error(s), 1 warning(s)\n"
 
 
+def test_tickets_lint_warns_of_a_file_to_modify_that_is_not_there(
+    ticket_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Most likely a mistyped path: the file the agent changes instead would be a major finding.
+    One the chain creates first, one that is there, a pattern and a directory are all fine."""
+    monkeypatch.chdir(ticket_dir.parent)
+    (ticket_dir.parent / "calc.py").write_text("")
+    chain = ticket_dir / "typo.yml"
+    chain.write_text(
+        "tickets:\n"
+        "  - {key: a, title: A, goal: g, files: {create: [new.py]}}\n"
+        "  - key: b\n    title: B\n    goal: g\n    files:\n"
+        "      modify: [new.py, calc.py, 'src/**/*.py', docs/, calcs.py]\n",
+        encoding="utf-8",
+    )
+    result = run("tickets", "lint", "tickets/typo.yml")
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "tickets/typo.yml:7: warning: tickets[1].files.modify[4]: `calcs.py` does not exist, and "
+        "no ticket of the chain creates it\n"
+    )
+
+
 def test_tickets_lint_defaults_to_the_tickets_directory(
     ticket_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
