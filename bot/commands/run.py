@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -14,6 +14,9 @@ from bot.commands.inputs import repo_option, report
 from bot.errors import BatonError
 from bot.run_options import Crashes
 from bot.runtime import Project, Runtime
+
+if TYPE_CHECKING:
+    from bot.state import ChainState
 
 
 def print_outcome(runtime: Runtime, run: Any) -> int:
@@ -173,14 +176,24 @@ def _run_once(
             result = run_github(runtime, project, notifiers, **options)
             report(result.problems)
     if dry_run:
+        states = {state.name: state for state in result.chains}
         for name, actions in result.planned.items():
-            click.echo(f"{name}: " + ("; ".join(a.describe() for a in actions) or "nothing to do"))
+            steps = "; ".join(a.describe() for a in actions) or _idle(states.get(name))
+            click.echo(f"{name}: {steps}")
         # This machine's programs matter to a local run; a GitHub job installs its own.
         return _preflight(runtime, project, result) if here else 0
     code = print_outcome(runtime, result)
     if stats and hasattr(result, "stats"):
         click.echo(result.stats.line())
     return code
+
+
+def _idle(state: ChainState | None) -> str:
+    """A chain with nothing to do: why, when a blocked ticket holds it."""
+    blocked = [key for key, t in state.tickets.items() if t.status == "blocked"] if state else []
+    if not blocked:
+        return "nothing to do"
+    return f"nothing to do: blocked at {', '.join(blocked)} (`baton retry KEY` queues one again)"
 
 
 def _preflight(runtime: Runtime, project: Project, result: Any) -> int:

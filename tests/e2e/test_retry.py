@@ -50,6 +50,10 @@ def blocked(tmp_path: Path) -> Path:
     assert again.returncode == 1, "without a retry there is nothing to do"
     # A blocked chain, too, ends with the user where they were, and says how to retry.
     assert "retry:      baton retry first --chain work" in again.stdout
+    dry = baton("run", "--local", "--repo", str(repo), "--dry-run")
+    assert dry.stdout.splitlines()[0] == (
+        "work: nothing to do: blocked at first (`baton retry KEY` queues one again)"
+    )
     back = Git(repo, os.environ)
     assert (back.branch(), back.dirty_files()) == ("main", [])
     return repo
