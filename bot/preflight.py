@@ -13,6 +13,8 @@ from bot.agents.cli.presets import preset_executable
 from bot.chain_file import ChainFile
 from bot.config import Config
 from bot.errors import ConfigError, Problem
+from bot.evidence.checkout import checkout
+from bot.evidence.runner import Runner
 from bot.programs import missing_program
 from bot.workspace import Git
 
@@ -68,6 +70,26 @@ def ticket_commands(
                 message = f"{why}: it would fail every attempt of the ticket (exit 127)"
                 found.append(Problem("error", f"{ticket.key}.test_command", message, chain.path))
     return found
+
+
+def failing_before(git: Git, config: Config, runner: Runner, source: str) -> list[Problem]:
+    """The test command on HEAD, before any change, in a checkout of its own. Failing there, it
+    fails every attempt until a change makes it pass: a warning, as a ticket may be meant to."""
+    command = config.validation.test_command
+    if not command:
+        return []
+    with checkout(git, git.head(), run_as=runner.run_as) as work:
+        result = runner(command, work, runner.timeout_s)
+    if result.ok:
+        return []
+    how = "it timed out" if result.timed_out else f"exit {result.exit_code}"
+    last = next((line.strip() for line in reversed(result.tail.splitlines()) if line.strip()), "")
+    said = f": {last[:160]}" if last else ""
+    message = (
+        f"fails before any change ({how}{said}): every attempt fails until a change makes it "
+        "pass; unless a ticket is to, fix the command or the tests first"
+    )
+    return [Problem("warning", "validation.test_command", message, source)]
 
 
 def dirty(git: Git, source: str) -> list[Problem]:

@@ -199,7 +199,7 @@ def _idle(state: ChainState | None) -> str:
 def _preflight(runtime: Runtime, project: Project, result: Any) -> int:
     """After a dry run's plan, what the run itself would fail on (bot.preflight): 1 if any."""
     from bot.chain_file import load_chain_dir
-    from bot.preflight import dirty, problems, ticket_commands
+    from bot.preflight import dirty, failing_before, problems, ticket_commands
     from bot.state import TERMINAL
 
     found = problems(project.config, project.git, runtime.environ, ".github/baton.yml")
@@ -215,8 +215,14 @@ def _preflight(runtime: Runtime, project: Project, result: Any) -> int:
         found += ticket_commands(files, done, project.git.root, runtime.environ)
     if project.git.branch() not in {chain.branch for chain in result.chains}:
         found += dirty(project.git, str(project.git.root))  # a run would refuse to leave it
+    if not found and any(result.planned.values()):
+        from bot.evidence.runner import Runner
+
+        cfg = project.config.validation
+        runner = Runner(cfg, runtime.environ, runtime.sandbox(project.config), cfg.run_as)
+        found += failing_before(project.git, project.config, runner, ".github/baton.yml")
     report(found)
-    return 1 if found else 0
+    return 1 if any(p.severity == "error" for p in found) else 0
 
 
 @click.command("demo")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -114,6 +115,27 @@ def test_a_dry_run_finds_what_the_run_would_fail_on(tmp_path: Path) -> None:
         f"{repo}: error: working copy: uncommitted changes (README.md): commit or stash them",
     ]
     assert git.branch() == "main"
+
+
+def test_a_dry_run_warns_of_a_test_command_that_fails_before_any_change(tmp_path: Path) -> None:
+    """Every attempt would fail until a change makes it pass: said before an agent is called.
+    A warning, as a ticket may be meant to make it pass; the working copy is left as it was."""
+    repo = without_evidence(create_demo_repo(tmp_path / "demo", os.environ))
+    config = repo / ".github" / "baton.yml"
+    text = re.sub(r"(?m)^  test_command: .*$", "", config.read_text())
+    config.write_text(text + "  test_command: sh -c 'echo no tests ran in 0.01s; exit 5'\n")
+    git = Git(repo, os.environ)
+    git.commit_all("a test command that finds no tests")
+    head = git.head()
+    result = CliRunner().invoke(cli, ["run", "--local", "--repo", str(repo), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "api-tests: prepare the chain's branch\n"
+    assert result.stderr == (
+        ".github/baton.yml: warning: validation.test_command: fails before any change (exit 5: "
+        "no tests ran in 0.01s): every attempt fails until a change makes it pass; unless a "
+        "ticket is to, fix the command or the tests first\n"
+    )
+    assert (git.head(), git.branch(), git.dirty_files()) == (head, "main", [])
 
 
 def test_a_dry_run_finds_a_tickets_own_test_command_that_cannot_start(tmp_path: Path) -> None:
