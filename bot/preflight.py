@@ -5,7 +5,7 @@ stops the run."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from bot.agents.cli.command import named_paths
@@ -72,9 +72,12 @@ def ticket_commands(
     return found
 
 
-def failing_before(git: Git, config: Config, runner: Runner, source: str) -> list[Problem]:
+def failing_before(
+    git: Git, config: Config, runner: Runner, redact: Callable[[str], str], source: str
+) -> list[Problem]:
     """The test command on HEAD, before any change, in a checkout of its own. Failing there, it
-    fails every attempt until a change makes it pass: a warning, as a ticket may be meant to."""
+    fails every attempt until a change makes it pass: a warning, as a ticket may be meant to.
+    Its last line of output is quoted, redacted as all output Baton shows."""
     command = config.validation.test_command
     if not command:
         return []
@@ -84,7 +87,7 @@ def failing_before(git: Git, config: Config, runner: Runner, source: str) -> lis
         return []
     how = "it timed out" if result.timed_out else f"exit {result.exit_code}"
     last = next((line.strip() for line in reversed(result.tail.splitlines()) if line.strip()), "")
-    said = f": {last[:160]}" if last else ""
+    said = f": {redact(last)[:160]}" if last else ""
     message = (
         f"fails before any change ({how}{said}): every attempt fails until a change makes it "
         "pass; unless a ticket is to, fix the command or the tests first"

@@ -220,7 +220,8 @@ def _preflight(runtime: Runtime, project: Project, result: Any) -> int:
 
         cfg = project.config.validation
         runner = Runner(cfg, runtime.environ, runtime.sandbox(project.config), cfg.run_as)
-        found += failing_before(project.git, project.config, runner, ".github/baton.yml")
+        source = ".github/baton.yml"
+        found += failing_before(project.git, project.config, runner, runtime.redact, source)
     report(found)
     return 1 if any(p.severity == "error" for p in found) else 0
 
