@@ -16,6 +16,16 @@ from bot.yaml_source import YamlDoc, read_yaml, validation_problems
 KEY_RE = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
 
+def unfit_for_branch(name: str) -> str | None:
+    """Why a chain name that matches KEY_RE still cannot end a git branch name
+    (`git check-ref-format`), or None."""
+    if ".." in name:
+        return "holds `..`"
+    if name.endswith((".lock", ".")):
+        return "ends in `.lock`" if name.endswith(".lock") else "ends in `.`"
+    return None
+
+
 class TicketEntry(Ticket):
     """One ticket as written in a chain file: a key and a title are required, the chain is the file's."""
 
@@ -102,6 +112,17 @@ def _parse_chain_doc(
                 "or set `chain:`",
                 doc.source,
                 1,
+            )
+        )
+    elif why := unfit_for_branch(name):
+        where = doc.line(("chain",)) if model.chain else 1
+        problems.append(
+            Problem(
+                "error",
+                "chain",
+                f"`{name}` {why}, so `baton/{name}` is not a git branch name; rename the chain",
+                doc.source,
+                where,
             )
         )
     seen: dict[str, int] = {}

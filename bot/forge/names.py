@@ -7,7 +7,10 @@ from typing import Any
 
 
 def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9._-]+", "-", text.lower()).strip("-.")[:60] or "chain"
+    """A chain name from free text: one that can end a git branch name (no `..`, no `.lock`)."""
+    name = re.sub(r"\.{2,}", ".", re.sub(r"[^a-z0-9._-]+", "-", text.lower()))
+    name = name.strip("-.")[:60].strip("-.")
+    return (name.removesuffix(".lock") + "-lock" if name.endswith(".lock") else name) or "chain"
 
 
 def chain_of_issue(issue: dict[str, Any]) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.chain_file import KEY_RE, ChainFile
+from bot.chain_file import KEY_RE, ChainFile, unfit_for_branch
 from bot.errors import BatonError
 from bot.forge.names import slug
 from bot.knowledge import read_knowledge
@@ -50,9 +50,10 @@ class PlanOutcome:
 def chain_name(goal: str, chain: str | None) -> str:
     """`chain`, or a name made from the goal's first words."""
     name = chain if chain is not None else slug(" ".join(goal.split()[:6]))[:40].strip("-.")
-    if not re.fullmatch(KEY_RE, name):
+    if not re.fullmatch(KEY_RE, name) or unfit_for_branch(name):
         raise BatonError(
-            f"`{name}` is not a valid chain name", hint=f"pass --chain matching {KEY_RE}"
+            f"`{name}` is not a valid chain name",
+            hint=f"pass --chain matching {KEY_RE}, without `..` and not ending in `.lock`",
         )
     return name
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from bot.chain_file import load_chain_dir, load_chain_file, parse_chain_file
+from bot.chain_file import load_chain_dir, load_chain_file, parse_chain_file, unfit_for_branch
 from bot.errors import Problem, TicketError
+from bot.forge.names import slug
 from bot.tickets import Ticket, TicketFiles
 
 GOOD = """\
@@ -217,6 +219,27 @@ def test_load_chain_dir_reports_every_bad_file(tmp_path: Path) -> None:
     with pytest.raises(TicketError) as caught:
         load_chain_dir(tmp_path)
     assert sorted(Path(p.source).name for p in caught.value.problems) == ["bad1.yml", "bad2.yml"]
+
+
+@pytest.mark.parametrize(
+    ("chain", "why"), [("refactor-config.lock", "ends in `.lock`"), ("a..b", "holds `..`")]
+)
+def test_a_chain_name_that_cannot_end_a_branch_name_is_refused(
+    tmp_path: Path, chain: str, why: str
+) -> None:
+    """`baton/<chain>` must be a branch git accepts (`git check-ref-format`), found before a run
+    fails on it; a chain name made from free text (a milestone, a plan's goal) is one."""
+    text = f"description: d\nchain: '{chain}'\ntickets:\n  - {{key: a, title: A, goal: g}}\n"
+    problems = problems_of(tmp_path, text, name="c.yml")
+    assert where(problems) == [("chain", 2)]
+    assert problems[0].message == (
+        f"`{chain}` {why}, so `baton/{chain}` is not a git branch name; rename the chain"
+    )
+    for title in ["Refactor config.lock", "Notes for v2..3", "Release 2.0."]:
+        name = slug(title)
+        assert not unfit_for_branch(name), name
+        check = ["git", "check-ref-format", "--branch", f"baton/{name}"]
+        assert subprocess.run(check, capture_output=True, check=False).returncode == 0, name
 
 
 def test_file_name_that_is_not_a_chain_name_needs_chain_key(tmp_path: Path) -> None:
