@@ -22,7 +22,11 @@ _COUNT = re.compile(
     rf"|^\s*(?:\u2139|#) (?P<w3>{_WORD}) (?P<n3>\d+)\s*$"
     r"|\bRan (?P<n4>\d+) tests?\b"
 )
-_NONE_RAN = re.compile(r"\bno tests ran\b|\bRan 0 tests\b", re.IGNORECASE)
+# pytest's summary holds nothing but its warnings when no test ran (`1 warning in 0.69s`, exit 5).
+_NONE_RAN = re.compile(
+    r"\bno tests ran\b|\bRan 0 tests\b|^[\s=]*\d+ warnings? in \d[\d.]*s\b",
+    re.IGNORECASE | re.MULTILINE,
+)
 _LAST_LINES = 15
 
 

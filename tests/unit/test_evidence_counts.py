@@ -14,6 +14,10 @@ CASES = {
     ),
     "pytest errors": ("= 1 failed, 4 passed, 2 errors in 1.0s =", SuiteCounts(passed=4, failed=3)),
     "pytest none": ("============ no tests ran in 0.01s ============", SuiteCounts()),
+    # No test, and a warning (a cache it could not write, say): the summary says only that.
+    "pytest none, warned": ("=========== 1 warning in 0.69s ===========", SuiteCounts()),
+    "pytest -q none, warned": ("2 warnings in 0.7s", SuiteCounts()),
+    "pytest some, warned": ("3 passed, 1 warning in 0.7s", SuiteCounts(passed=3)),
     "unittest ok": ("...\n-----\nRan 3 tests in 0.001s\n\nOK", SuiteCounts(passed=3)),
     "unittest failed": (
         "Ran 5 tests in 0.001s\n\nFAILED (failures=1, errors=1, skipped=1)",
