@@ -5,6 +5,7 @@ stops the run."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from bot.evidence.checkout import checkout
 from bot.evidence.runner import Runner
 from bot.programs import missing_program
 from bot.workspace import Git
+
+_PYTEST_NONE = 5  # pytest's exit status when it collected no test
 
 
 def problems(
@@ -85,12 +88,16 @@ def failing_before(
         result = runner(command, work, runner.timeout_s)
     if result.ok:
         return []
-    how = "it timed out" if result.timed_out else f"exit {result.exit_code}"
     last = next((line.strip() for line in reversed(result.tail.splitlines()) if line.strip()), "")
-    said = f": {redact(last)[:160]}" if last else ""
+    if result.timed_out:
+        how = "it timed out"
+    elif result.exit_code == _PYTEST_NONE and re.search(r"\bpytest\b", command):
+        how = f"exit {_PYTEST_NONE}: pytest collected no tests"
+    else:
+        how = f"exit {result.exit_code}" + (f": {redact(last)[:160]}" if last else "")
     message = (
-        f"fails before any change ({how}{said}): every attempt fails until a change makes it "
-        "pass; unless a ticket is to, fix the command or the tests first"
+        f"fails before any change ({how}): every attempt fails until a change makes it pass. "
+        "Fine if the first ticket is to; else fix the command or the tests first"
     )
     return [Problem("warning", "validation.test_command", message, source)]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -132,10 +134,19 @@ def test_a_dry_run_warns_of_a_test_command_that_fails_before_any_change(tmp_path
     assert result.stdout == "api-tests: prepare the chain's branch\n"
     assert result.stderr == (
         ".github/baton.yml: warning: validation.test_command: fails before any change (exit 5: "
-        "no tests ran in 0.01s): every attempt fails until a change makes it pass; unless a "
-        "ticket is to, fix the command or the tests first\n"
+        "no tests ran in 0.01s): every attempt fails until a change makes it pass. Fine if the "
+        "first ticket is to; else fix the command or the tests first\n"
     )
     assert (git.head(), git.branch(), git.dirty_files()) == (head, "main", [])
+    # pytest's own word for it, whatever its last line says.
+    (repo / "notes").mkdir()
+    (repo / "notes" / "README.md").write_text("no tests here\n")
+    runner = f"{shlex.quote(sys.executable)} -m pytest -q -p no:cacheprovider notes"
+    config.write_text(text + f"  test_command: {runner}\n")
+    git.commit_all("a test command that collects no test")
+    result = CliRunner().invoke(cli, ["run", "--local", "--repo", str(repo), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "fails before any change (exit 5: pytest collected no tests): " in result.stderr
 
 
 def test_a_dry_run_finds_a_tickets_own_test_command_that_cannot_start(tmp_path: Path) -> None:
