@@ -47,15 +47,15 @@ def config_check(runtime: Runtime, path: Path | None, file_only: bool) -> None:
     if loaded is None:
         sys.exit(1)
     # What a run would fail on (bot.preflight): an error each, and exit 1 after the other checks.
+    if not path.exists():
+        click.echo(f"{path}: absent, every default applies")
     failing = (
         []
         if file_only
         else preflight(loaded, _repository(path, runtime.environ), runtime.environ, str(path))
     )
     report(failing)
-    if not path.exists():
-        click.echo(f"{path}: absent, every default applies")
-    elif not failing:
+    if path.exists() and not failing:
         click.echo(f"{path}: ok")
     executable = any(p.field == "agent.executable" for p in failing)
     checked = None if executable or file_only else check_version(loaded.agent, runtime.environ)
@@ -77,9 +77,11 @@ def _config_file(path: Path | None, environ: Mapping[str, str]) -> Path:
 
     if path is None:
         return repository_root(environ) / DEFAULT_PATH
-    if path.is_dir():
-        return path / DEFAULT_PATH
-    if not path.exists() and path.parts[-2:] != DEFAULT_PATH.parts:
+    if path.is_dir():  # a folder of a working copy: the working copy's file
+        repository = _repository(path / DEFAULT_PATH.name, environ)
+        return (repository.root if repository else path) / DEFAULT_PATH
+    usual = path.parts[-2:] == DEFAULT_PATH.parts and (path.parent.parent / ".git").exists()
+    if not path.exists() and not usual:
         raise ConfigError(
             f"{path} does not exist",
             hint=f"pass the configuration file, or nothing for the repository's {DEFAULT_PATH}",

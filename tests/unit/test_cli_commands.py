@@ -282,6 +282,7 @@ def test_config_check_ok(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 def test_config_check_absent_file_means_defaults(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     monkeypatch.setenv("PATH", str(tmp_path))  # no `claude` (the default agent) here
     path = tmp_path / ".github" / "baton.yml"
     result = run("config", "check", str(path))
@@ -310,8 +311,13 @@ def test_config_check_and_tickets_lint_find_the_files_a_user_means(
 
     result = run("config", "check")
     assert (result.exit_code, result.stdout) == (0, "../.github/baton.yml: ok\n"), result.stderr
-    result = run("config", "check", str(app))
-    assert (result.exit_code, result.stdout) == (0, f"{app}/.github/baton.yml: ok\n")
+    for folder in (app, app / "src", app / ".github"):  # its working copy's file
+        result = run("config", "check", str(folder))
+        assert (result.exit_code, result.stdout) == (0, f"{app}/.github/baton.yml: ok\n")
+    # The usual place, but of a folder that is no working copy's top: not there, not defaults.
+    result = run("config", "check", ".github/baton.yml")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.startswith("error: .github/baton.yml does not exist; ")
     result = run("config", "check", str(app / "baton.yml"))
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == (
