@@ -196,7 +196,8 @@ def _mistaken_paths(doc: YamlDoc, chain: ChainFile, root: Path) -> list[Problem]
         Problem(
             "warning",
             f"tickets[{i}].files.modify[{j}]",
-            f"`{path}` does not exist, and no ticket of the chain creates it",
+            f"`{path}` does not exist, and no ticket of the chain creates it; correct the path, "
+            "or name it in files.create if the ticket makes it",
             doc.source,
             doc.line(("tickets", i, "files", "modify", j)),
         )

@@ -126,7 +126,7 @@ def show(runtime: Runtime, outcome: PlanOutcome) -> int:
     corrections = max(draft.prompts - 1, 0)
     click.echo(f"planner:    {draft.prompts} prompt(s), {corrections} correction(s)")
     for line in problem_lines(draft.corrected, runtime.redact):
-        click.echo(f"corrected:  {line}")
+        click.echo(f"sent back:  {line}")
     if outcome.written:
         click.echo(f"written:    {outcome.written} and {outcome.audit_file}")
         click.echo("next:       read the tickets, change what you like, commit, then baton run")

@@ -134,4 +134,10 @@ def review_command(
     )
     header = {"base": base_sha, "head": head_sha, "conventions": loaded.path}
     click.echo(review_output(findings, output, header, runtime.redact))
+    if head_sha == git.head() and (dirty := git.dirty_files()):
+        click.echo(
+            f"note: {len(dirty)} uncommitted change(s) ({dirty[0]}…) are not reviewed: the review "
+            f"is of {base}..{head}; commit them to review them",
+            err=True,
+        )
     sys.exit(1 if any(f.severity == "major" for f in findings) else 0)

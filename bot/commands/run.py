@@ -191,9 +191,10 @@ def _run_once(
 def _idle(state: ChainState | None) -> str:
     """A chain with nothing to do: why, when a blocked ticket holds it."""
     blocked = [key for key, t in state.tickets.items() if t.status == "blocked"] if state else []
-    if not blocked:
+    if state is None or not blocked:
         return "nothing to do"
-    return f"nothing to do: blocked at {', '.join(blocked)} (`baton retry KEY` queues one again)"
+    retries = "; ".join(f"baton retry {key} --chain {state.name}" for key in blocked)
+    return f"nothing to do: blocked at {', '.join(blocked)} (to queue again: {retries})"
 
 
 def _preflight(runtime: Runtime, project: Project, result: Any) -> int:

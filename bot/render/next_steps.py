@@ -18,11 +18,13 @@ def next_steps(chain: ChainState, elsewhere: Path | None = None) -> list[str]:
     base, branch = chain.base_branch, chain.branch
     git = git_command(elsewhere)
     repo = "" if elsewhere is None else f" --repo {shlex.quote(str(elsewhere))}"
-    lines = [
-        f"look at it: {git} log --oneline {base}..{branch}   "
-        f"(the change: {git} diff {base}...{branch})",
-        f"merge it:   {git} merge {branch}   (on {base})",
-    ]
+    lines = []
+    if any(t.status == "passed" for t in chain.tickets.values()):  # else there is no work in it
+        lines += [
+            f"look at it: {git} log --oneline {base}..{branch}   "
+            f"(the change: {git} diff {base}...{branch})",
+            f"merge it:   {git} merge {branch}   (on {base})",
+        ]
     lines += [
         f"retry:      baton retry {one_line(t.key)} --chain {chain.name}{repo}"
         for t in chain.tickets.values()

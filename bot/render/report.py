@@ -66,10 +66,10 @@ def _attempt_lines(attempt: Attempt) -> list[str]:
     if agent is not None and agent.input_tokens is not None:
         said += f", tokens {agent.input_tokens:,} in, {agent.output_tokens or 0:,} out"
     v = attempt.validation
-    verdict = "not validated" if v is None else ("passed" if v.passed else "failed")
+    verdict = "not validated" if v is None else f"validation {'passed' if v.passed else 'failed'}"
     lines = [
         f"- Attempt {attempt.number} ({attempt.kind}, session {attempt.session}): {said}; "
-        f"validation {verdict}" + (f": {v.summary()}" if v else "") + "."
+        f"{verdict}" + (f": {v.summary()}" if v else "") + "."
     ]
     if v is not None:
         lines += [

@@ -138,7 +138,7 @@ def test_demo_plans_its_chain_first_and_the_check_catches_the_planted_mistake(de
     repo, stdout = Path(demo["repo"]), demo["stdout"]
     assert "planner:    2 prompt(s), 1 correction(s)" in stdout
     assert (
-        "corrected:  tickets/api-tests.yml:29: error: test-helper: files.read[1]: "
+        "sent back:  tickets/api-tests.yml:29: error: test-helper: files.read[1]: "
         "`src/bookshelf/storage.py` does not exist at the base commit" in stdout
     )
     assert "✓ files to modify or read exist at the base (passed)" in stdout

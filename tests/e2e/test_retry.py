@@ -52,7 +52,7 @@ def blocked(tmp_path: Path) -> Path:
     assert "retry:      baton retry first --chain work" in again.stdout
     dry = baton("run", "--local", "--repo", str(repo), "--dry-run")
     assert dry.stdout.splitlines()[0] == (
-        "work: nothing to do: blocked at first (`baton retry KEY` queues one again)"
+        "work: nothing to do: blocked at first (to queue again: baton retry first --chain work)"
     )
     back = Git(repo, os.environ)
     assert (back.branch(), back.dirty_files()) == ("main", [])

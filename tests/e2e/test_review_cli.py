@@ -208,6 +208,19 @@ def test_a_clean_change_has_no_findings_and_exits_0(repo: Path) -> None:
             assert result.output == "baton review: no findings\n"
 
 
+def test_uncommitted_changes_are_said_to_be_left_out(repo: Path) -> None:
+    """The review is of commits: work in progress is not an all-clear."""
+    (repo / "src" / "app.py").write_text("import time\ntime.sleep(1)\n")
+    result = review(repo, "--head", "HEAD")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "baton review: no findings\n"
+    assert result.stderr == (
+        "note: 1 uncommitted change(s) (src/app.py…) are not reviewed: the review is of "
+        "main..HEAD; commit them to review them\n"
+    )
+    assert review(repo, "--head", "clean").stderr == "", "another commit than the working copy's"
+
+
 def test_a_ticket_adds_its_scope_and_lifts_a_forbidden_path_it_names(
     repo: Path, tmp_path: Path
 ) -> None:

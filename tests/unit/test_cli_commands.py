@@ -243,7 +243,8 @@ def test_tickets_lint_warns_of_a_file_to_modify_that_is_not_there(
     assert result.exit_code == 0
     assert result.stderr == (
         "tickets/typo.yml:7: warning: tickets[1].files.modify[4]: `calcs.py` does not exist, and "
-        "no ticket of the chain creates it\n"
+        "no ticket of the chain creates it; correct the path, or name it in files.create if the "
+        "ticket makes it\n"
     )
 
 
