@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from bot.errors import ChainError, Problem, TicketError, cap_warnings
 from bot.ordering import work_order
@@ -26,10 +27,23 @@ def unfit_for_branch(name: str) -> str | None:
     return None
 
 
+def _name(value: str) -> str:
+    """A key or chain name: KEY_RE, said in words rather than as the pattern."""
+    if not re.fullmatch(KEY_RE, value):
+        raise ValueError(
+            f"`{value}` is not a name Baton takes: start with a letter or digit, then letters, "
+            "digits, `.`, `_` or `-` (64 characters at most)"
+        )
+    return value
+
+
+Name = Annotated[str, AfterValidator(_name)]
+
+
 class TicketEntry(Ticket):
     """One ticket as written in a chain file: a key and a title are required, the chain is the file's."""
 
-    key: str = Field(pattern=KEY_RE)
+    key: Name  # required here, and narrower than an issue's key
     title: str
     chain: None = Field(default=None, exclude=True)
 
@@ -37,7 +51,7 @@ class TicketEntry(Ticket):
 class ChainFileModel(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    chain: str | None = Field(default=None, pattern=KEY_RE)
+    chain: Name | None = None
     description: str | None = None
     tickets: list[TicketEntry] = Field(min_length=1)
 

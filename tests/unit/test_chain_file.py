@@ -242,6 +242,19 @@ def test_a_chain_name_that_cannot_end_a_branch_name_is_refused(
         assert subprocess.run(check, capture_output=True, check=False).returncode == 0, name
 
 
+def test_a_name_that_is_not_one_is_said_in_words(tmp_path: Path) -> None:
+    text = "chain: my chain\ntickets:\n  - {key: x;rm, title: A, goal: g}\n"
+    problems = problems_of(tmp_path, text)
+    assert [(p.field, p.message) for p in problems] == [
+        (
+            field,
+            f"`{name}` is not a name Baton takes: start with a letter or digit, then letters, "
+            "digits, `.`, `_` or `-` (64 characters at most)",
+        )
+        for field, name in [("chain", "my chain"), ("tickets[0].key", "x;rm")]
+    ]
+
+
 def test_file_name_that_is_not_a_chain_name_needs_chain_key(tmp_path: Path) -> None:
     text = "tickets:\n  - {key: a, title: A, goal: g}\n"
     problems = problems_of(tmp_path, text, name="my chain.yml")
