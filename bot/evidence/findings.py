@@ -98,7 +98,13 @@ def _survivor(mutant: Mutant, killed: int, tried: int, low: bool) -> Finding:
         file=mutant.file,
         line=mutant.line,
         hint="assert on what this line does (its result, status or effect), calling the real code "
-        "rather than a mock of it",
+        "rather than a mock of it"
+        + (
+            "; if the line is not what the ticket's tests are for, name only the code they test in "
+            "its files, or lower validation.evidence.min_kill"
+            if low
+            else ""
+        ),
     )
 
 

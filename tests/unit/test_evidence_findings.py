@@ -58,6 +58,15 @@ def test_survivors_are_major_below_min_kill_and_minor_at_it() -> None:
     assert rules(evidence(mutants=half)) == [("evidence.survived", "minor")]
     most = [*half, mutant(3, killed=False)]
     assert rules(evidence(mutants=most)) == [("evidence.survived", "major")] * 2
+    # Only a major one says the other way out: tests for other code than the survivors'.
+    minor, major = (
+        findings_of(evidence(mutants=m), ADDED, CFG)[0].hint or "" for m in (half, most)
+    )
+    assert "min_kill" not in minor
+    assert major.endswith(
+        "; if the line is not what the ticket's tests are for, name only the code they test in "
+        "its files, or lower validation.evidence.min_kill"
+    )
 
 
 def test_mutants_not_tried_count_for_nothing() -> None:
