@@ -79,6 +79,8 @@ def chains_command(
     else:
         for name in names:
             click.echo(name)
+        if not names:  # on stderr: what a script reads stays empty
+            click.echo("no chain has work now", err=True)
 
 
 @click.command("status")

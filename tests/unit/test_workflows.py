@@ -562,6 +562,11 @@ def test_chains_of_a_local_repository(tmp_path: Path) -> None:
     assert _chains(repo, "--json", "--include-finished") == ["alpha", "beta"]
     assert _chains(repo, "--json", "--chain", "alpha") == []
     assert _chains(repo, "--json", "--chain", "beta") == ["beta"]
+    # Nothing to list: said to a person on stderr; what a script reads stays empty.
+    idle = CliRunner().invoke(
+        cli, ["chains", "--repo", str(repo), "--chain", "alpha"], env={"GITHUB_REPOSITORY": None}
+    )
+    assert (idle.exit_code, idle.stdout, idle.stderr) == (0, "", "no chain has work now\n")
 
     # A finished chain that gains a ticket has work again.
     (repo / "tickets" / "alpha.yml").write_text(
