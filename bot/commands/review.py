@@ -97,18 +97,23 @@ def review_command(
     """Review the change BASE..HEAD against the conventions (phase 2) and print the findings.
 
     The rules and the configuration are read at BASE, so the change cannot rewrite them. Without
-    --ticket, only the rules apply. Exit 1 when any finding is major, 2 when the rules in the
-    conventions are malformed."""
+    --ticket, only the rules apply. Exit 1 when any finding is major; 2 when there is no review
+    to give (a ref that is not a commit, a ticket that does not parse, malformed rules)."""
     from bot.render.terminal import review_output
     from bot.validation.llm import llm_reviewer
     from bot.validation.review import config_at, load_conventions, review_change
     from bot.workspace import Git
 
-    git = Git.open(repo, runtime.environ)
-    base_sha = _commit(git, base, "--base")
-    head_sha = _commit(git, head, "--head")
-    config = config_at(git, base_sha)
-    ticket = _ticket(ticket_path, key, config.allow_protected) if ticket_path else None
+    try:
+        git = Git.open(repo, runtime.environ)
+        base_sha = _commit(git, base, "--base")
+        head_sha = _commit(git, head, "--head")
+        config = config_at(git, base_sha)
+        ticket = _ticket(ticket_path, key, config.allow_protected) if ticket_path else None
+    except BatonError as exc:
+        # What it was asked is wrong: no finding, and a script must tell the two apart.
+        exc.exit_code = 2
+        raise
     loaded = load_conventions(git, base_sha, conventions or config.review.conventions)
     if loaded.problems:
         report(loaded.problems)

@@ -264,7 +264,7 @@ def test_a_ticket_adds_its_scope_and_lifts_a_forbidden_path_it_names(
     assert "[scope.outside] changed, but the ticket does not name it" in result.output
 
     missing_key = review(repo, *args)
-    assert missing_key.exit_code == 1
+    assert missing_key.exit_code == 2, "no review to give: not a finding"
     assert "holds 2 tickets; pass --key with one of: ci, other" in missing_key.output
 
     issue = tmp_path / "issue.md"
@@ -296,7 +296,7 @@ def test_malformed_rules_unknown_refs_and_conventions_elsewhere(repo: Path) -> N
     assert "has malformed rules" in result.output
 
     result = review(repo, "--head", "no-such-branch")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
         f"error: --head no-such-branch is not a commit in {repo}; fetch it first (e.g. "
         "`git fetch origin main`) or pass a commit sha"
