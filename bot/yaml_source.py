@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -193,6 +194,14 @@ def validation_problems(
                 message += f" (known: {', '.join(known)})"
         elif err["type"] == "missing":
             message = "is required"
+        elif err["type"] == "list_type":
+            message = "must be a list: `[a, b]`, or one `- item` per line"
+        elif err["type"] == "literal_error" and isinstance(err["input"], str):
+            known = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
+            near = difflib.get_close_matches(err["input"], known, n=1, cutoff=0.5)
+            message = f"`{err['input']}` is not one of {', '.join(known)}" + (
+                f"; did you mean `{near[0]}`?" if near else ""
+            )
         problems.append(Problem("error", _dotted(loc), message, doc.source, doc.line(loc)))
     # pydantic reports in field order; people read a file top to bottom.
     return sorted(problems, key=lambda p: p.line or 0)

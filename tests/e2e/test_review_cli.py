@@ -290,7 +290,7 @@ def test_malformed_rules_unknown_refs_and_conventions_elsewhere(repo: Path) -> N
     )
     assert result.exit_code == 2
     assert (
-        "knowledge/CONVENTIONS.md:37: error: rule `small`.severity: Input should be 'minor' or 'major'"
+        "knowledge/CONVENTIONS.md:37: error: rule `small`.severity: `low` is not one of minor, major"
         in result.output
     )
     assert "has malformed rules" in result.output

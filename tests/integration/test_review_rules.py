@@ -561,7 +561,7 @@ def test_malformed_rules_name_the_rule_and_the_line() -> None:
     rules, problems = parse_rules(markdown, CONVENTIONS)
     assert [r.id for r in rules] == ["good"]
     expected = [
-        f"{CONVENTIONS}:12: error: rule `bad-severity`.severity: Input should be 'minor' or 'major'",
+        f"{CONVENTIONS}:12: error: rule `bad-severity`.severity: `blocker` is not one of minor, major",
         f"{CONVENTIONS}:17: error: rule `odd-kind`.kind: unknown kind `pattern`; did you mean `patterns`?",
         f"{CONVENTIONS}:21: error: rule #4.id: is required",
         f"{CONVENTIONS}:26: error: rule `typo`.allowed: is required",

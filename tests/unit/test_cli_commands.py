@@ -443,9 +443,18 @@ def test_a_file_only_check_leaves_this_machine_out(
     [
         ("agent:\n  modle: x\n", "2: error: agent.modle: unknown key; did you mean `model`?"),
         ("validation:\n  max_corrections: lots\n", "2: error: validation.max_corrections: "),
+        (
+            "agent:\n  kind: claude-code\n",
+            "2: error: agent.kind: `claude-code` is not one of claude, codex, cursor-cli, gemini, "
+            "command, cursor; did you mean `claude`?",
+        ),
+        (
+            "agent:\n  extra_args: --verbose\n",
+            "2: error: agent.extra_args: must be a list: `[a, b]`, or one `- item` per line",
+        ),
         ("agent: [\n", "2: error: yaml: invalid YAML: "),
     ],
-    ids=["unknown-key", "wrong-type", "invalid-yaml"],
+    ids=["unknown-key", "wrong-type", "not-a-kind", "not-a-list", "invalid-yaml"],
 )
 def test_config_check_bad(tmp_path: Path, text: str, expected: str) -> None:
     path = tmp_path / "baton.yml"
