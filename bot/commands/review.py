@@ -140,8 +140,9 @@ def review_command(
     header = {"base": base_sha, "head": head_sha, "conventions": loaded.path}
     click.echo(review_output(findings, output, header, runtime.redact))
     if head_sha == git.head() and (dirty := git.dirty_files()):
+        shown = dirty[0] + ("…" if len(dirty) > 1 else "")
         click.echo(
-            f"note: {len(dirty)} uncommitted change(s) ({dirty[0]}…) are not reviewed: the review "
+            f"note: {len(dirty)} uncommitted change(s) ({shown}) are not reviewed: the review "
             f"is of {base}..{head}; commit them to review them",
             err=True,
         )

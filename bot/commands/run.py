@@ -3,6 +3,7 @@ and the chains' tables they end with."""
 
 from __future__ import annotations
 
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -193,7 +194,7 @@ def _idle(state: ChainState | None) -> str:
     blocked = [key for key, t in state.tickets.items() if t.status == "blocked"] if state else []
     if state is None or not blocked:
         return "nothing to do"
-    retries = "; ".join(f"baton retry {key} --chain {state.name}" for key in blocked)
+    retries = "; ".join(f"baton retry {shlex.quote(key)} --chain {state.name}" for key in blocked)
     return f"nothing to do: blocked at {', '.join(blocked)} (to queue again: {retries})"
 
 

@@ -49,10 +49,9 @@ def _files(ticket: Ticket) -> str:
 
 def tickets_table(chain: ChainFile, redact: Redact) -> Table:
     """The drafted tickets in file order: key, title, files, what each depends on."""
-    table = Table(
-        title=f"chain {chain.name}: {len(chain.tickets)} ticket{'' if len(chain.tickets) == 1 else 's'}",
-        title_justify="left",
-    )
+    count = len(chain.tickets)
+    title = f"chain {chain.name}: {count} ticket{'s' if count != 1 else ''}"
+    table = Table(title=title, title_justify="left")
     for column in ("#", "ticket", "title", "files", "depends on"):
         table.add_column(column, no_wrap=column in {"#", "ticket"})
     for i, ticket in enumerate(chain.tickets, start=1):

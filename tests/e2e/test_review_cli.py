@@ -215,7 +215,7 @@ def test_uncommitted_changes_are_said_to_be_left_out(repo: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout == "baton review: no findings\n"
     assert result.stderr == (
-        "note: 1 uncommitted change(s) (src/app.py…) are not reviewed: the review is of "
+        "note: 1 uncommitted change(s) (src/app.py) are not reviewed: the review is of "
         "main..HEAD; commit them to review them\n"
     )
     assert review(repo, "--head", "clean").stderr == "", "another commit than the working copy's"
