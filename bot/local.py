@@ -7,7 +7,7 @@ import contextlib
 import fcntl
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.agents.base import Agent
@@ -38,6 +38,7 @@ class LocalRun:
     chains: list[ChainState]
     planned: dict[str, list[Action]]
     branch: str | None = None  # checked out at the end of the run
+    files: list[ChainFile] = field(default_factory=list)  # the chain files it worked
 
     def report(self, chain: ChainState) -> str:
         """The chain's report, where it is: committed on the chain's branch."""
@@ -171,5 +172,10 @@ def run_local(
             results.append(dispatcher.run_chain(chain_file))
             planned[chain_file.name] = dispatcher.planned
     return LocalRun(
-        root=git.root, config=config, chains=results, planned=planned, branch=git.branch()
+        root=git.root,
+        config=config,
+        chains=results,
+        planned=planned,
+        branch=git.branch(),
+        files=chains,
     )

@@ -14,9 +14,9 @@ from bot.agents.cli.presets import preset_executable
 from bot.chain_file import ChainFile
 from bot.config import Config
 from bot.errors import ConfigError, Problem
-from bot.evidence.checkout import checkout
-from bot.evidence.runner import Runner
+from bot.planning.base_tests import run_base_tests
 from bot.programs import missing_program
+from bot.sandbox import Sandbox
 from bot.workspace import Git
 
 _PYTEST_NONE = 5  # pytest's exit status when it collected no test
@@ -76,16 +76,24 @@ def ticket_commands(
 
 
 def failing_before(
-    git: Git, config: Config, runner: Runner, redact: Callable[[str], str], source: str
+    git: Git,
+    config: Config,
+    source: str,
+    *,
+    sandbox: Sandbox,
+    environ: Mapping[str, str],
+    redact: Callable[[str], str],
 ) -> list[Problem]:
-    """The test command on HEAD, before any change, in a checkout of its own. Failing there, it
-    fails every attempt until a change makes it pass: a warning, as a ticket may be meant to.
-    Its last line of output is quoted, redacted as all output Baton shows."""
+    """The test command on HEAD, before any change, as the audit runs it (a checkout of its own,
+    the sandbox). Failing there, it fails every attempt until a change makes it pass: a warning,
+    as a ticket may be meant to. Its last line of output is quoted, redacted as all output Baton
+    shows."""
     command = config.validation.test_command
     if not command:
         return []
-    with checkout(git, git.head(), run_as=runner.run_as) as work:
-        result = runner(command, work, runner.timeout_s)
+    result = run_base_tests(
+        git, git.head(), command, config, environ=environ, sandbox=sandbox
+    ).result
     if result.ok:
         return []
     last = next((line.strip() for line in reversed(result.tail.splitlines()) if line.strip()), "")

@@ -6,11 +6,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from bot.errors import BatonError, Problem, WorkspaceError
+
+if TYPE_CHECKING:
+    from bot.workspace import Git
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,17 +29,22 @@ def repo_option(help: str = "The repository's working copy.") -> Callable[[F], F
     )
 
 
+def working_copy(folder: Path, environ: Mapping[str, str]) -> Git | None:
+    """The working copy `folder` is in, if any."""
+    from bot.workspace import Git
+
+    try:
+        return Git.open(folder, environ)
+    except (WorkspaceError, OSError):  # not in a working copy, or no git to tell
+        return None
+
+
 def repository_root(environ: Mapping[str, str]) -> Path:
     """Where a command finds the repository's files by default (`tickets/`, `.github/baton.yml`):
     the top of the working copy it runs in, as `run` does, else here. Relative to here, as the
     paths it prints are."""
-    from bot.workspace import Git
-
-    try:
-        root = Git.open(Path.cwd(), environ).root
-    except (WorkspaceError, OSError):  # not in a working copy, or no git to tell
-        return Path()
-    return Path(os.path.relpath(root))
+    git = working_copy(Path.cwd(), environ)
+    return Path(os.path.relpath(git.root)) if git else Path()
 
 
 def report(problems: list[Problem]) -> None:

@@ -3,7 +3,6 @@ and the chains' tables they end with."""
 
 from __future__ import annotations
 
-import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -194,36 +193,30 @@ def _idle(state: ChainState | None) -> str:
     blocked = [key for key, t in state.tickets.items() if t.status == "blocked"] if state else []
     if state is None or not blocked:
         return "nothing to do"
-    retries = "; ".join(f"baton retry {shlex.quote(key)} --chain {state.name}" for key in blocked)
+    from bot.render.next_steps import retry_command
+
+    retries = "; ".join(retry_command(state, key) for key in blocked)
     return f"nothing to do: blocked at {', '.join(blocked)} (to queue again: {retries})"
 
 
 def _preflight(runtime: Runtime, project: Project, result: Any) -> int:
     """After a dry run's plan, what the run itself would fail on (bot.preflight): 1 if any."""
-    from bot.chain_file import load_chain_dir
     from bot.preflight import dirty, failing_before, problems, ticket_commands
     from bot.state import TERMINAL
 
-    found = problems(project.config, project.git, runtime.environ, ".github/baton.yml")
-    tickets_dir = project.git.root / project.config.tickets_dir
-    if tickets_dir.is_dir():
-        files = load_chain_dir(tickets_dir, allow_protected=project.config.allow_protected)
-        done = {
-            (c.name, key)
-            for c in result.chains
-            for key, t in c.tickets.items()
-            if t.status in TERMINAL
-        }
-        found += ticket_commands(files, done, project.git.root, runtime.environ)
-    if project.git.branch() not in {chain.branch for chain in result.chains}:
-        found += dirty(project.git, str(project.git.root))  # a run would refuse to leave it
+    config, git, source = project.config, project.git, ".github/baton.yml"
+    found = problems(config, git, runtime.environ, source)
+    done = {
+        (c.name, k) for c in result.chains for k, t in c.tickets.items() if t.status in TERMINAL
+    }
+    found += ticket_commands(result.files, done, git.root, runtime.environ)
+    if git.branch() not in {chain.branch for chain in result.chains}:
+        found += dirty(git, str(git.root))  # a run would refuse to leave it
     if not found and any(result.planned.values()):
-        from bot.evidence.runner import Runner
-
-        cfg = project.config.validation
-        runner = Runner(cfg, runtime.environ, runtime.sandbox(project.config), cfg.run_as)
-        source = ".github/baton.yml"
-        found += failing_before(project.git, project.config, runner, runtime.redact, source)
+        sandbox = runtime.sandbox(config)
+        found += failing_before(
+            git, config, source, sandbox=sandbox, environ=runtime.environ, redact=runtime.redact
+        )
     report(found)
     return 1 if any(p.severity == "error" for p in found) else 0
 

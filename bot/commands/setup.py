@@ -9,13 +9,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from bot.commands.inputs import repo_option, report, repository_root
-from bot.errors import ConfigError, WorkspaceError
+from bot.commands.inputs import repo_option, report, repository_root, working_copy
+from bot.errors import ConfigError
 from bot.runtime import Runtime
 
 if TYPE_CHECKING:
     from bot.config import AgentConfig
-    from bot.workspace import Git
 
 
 @click.group()
@@ -52,7 +51,9 @@ def config_check(runtime: Runtime, path: Path | None, file_only: bool) -> None:
     failing = (
         []
         if file_only
-        else preflight(loaded, _repository(path, runtime.environ), runtime.environ, str(path))
+        else preflight(
+            loaded, working_copy(path.resolve().parent, runtime.environ), runtime.environ, str(path)
+        )
     )
     report(failing)
     if path.exists() and not failing:
@@ -78,8 +79,8 @@ def _config_file(path: Path | None, environ: Mapping[str, str]) -> Path:
     if path is None:
         return repository_root(environ) / DEFAULT_PATH
     if path.is_dir():  # a folder of a working copy: the working copy's file
-        repository = _repository(path / DEFAULT_PATH.name, environ)
-        return (repository.root if repository else path) / DEFAULT_PATH
+        git = working_copy(path, environ)
+        return (git.root if git else path) / DEFAULT_PATH
     usual = path.parts[-2:] == DEFAULT_PATH.parts and (path.parent.parent / ".git").exists()
     if not path.exists() and not usual:
         raise ConfigError(
@@ -98,16 +99,6 @@ def _check_cursor(agent: AgentConfig, environ: Mapping[str, str]) -> None:
     click.echo(f"cursor: ok ({check_cursor_key(agent, environ)})")
     known, line = check_cursor_model(agent, environ)
     click.echo(f"cursor: {line}" if known else f"warning: cursor: {line}", err=not known)
-
-
-def _repository(path: Path, environ: Mapping[str, str]) -> Git | None:
-    """The working copy the configuration file is in, if any."""
-    from bot.workspace import Git
-
-    try:
-        return Git.open(path.resolve().parent, environ)
-    except (WorkspaceError, OSError):  # not in a working copy, or no git to tell
-        return None
 
 
 @click.command("init")

@@ -26,11 +26,16 @@ def next_steps(chain: ChainState, elsewhere: Path | None = None) -> list[str]:
             f"merge it:   {git} merge {branch}   (on {base})",
         ]
     lines += [
-        f"retry:      baton retry {one_line(t.key)} --chain {chain.name}{repo}"
+        f"retry:      {retry_command(chain, t.key)}{repo}"
         for t in chain.tickets.values()
         if t.status == "blocked"
     ]
     return lines
+
+
+def retry_command(chain: ChainState, key: str) -> str:
+    """The command that puts a blocked ticket of `chain` back in the queue."""
+    return f"baton retry {shlex.quote(one_line(key))} --chain {chain.name}"
 
 
 def git_command(elsewhere: Path | None) -> str:
